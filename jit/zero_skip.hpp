@@ -1,0 +1,60 @@
+// The zero-skip mechanism, written once and used by all three directions.
+//
+// Stage 1, compaction: a 16-float vector of the sparse operand is compared with zero
+// (vcmpps -> k-mask); its non-zero lanes and, beside them, the byte offsets of the dense
+// vectors they multiply are compressed (vcompressps / vpcompressd) onto the end of a list;
+// popcnt of the mask advances the list. No branch at all, so the check of each vector is
+// done once and the list is reused by every kernel tap and output-channel group.
+//
+// Stage 2, the list loop: for each entry, broadcast the value and run a register-blocked
+// group of FMAs  acc_k += value * dense[offset + disp_k]  whose dense operand comes from
+// L1 as a 64-byte memory operand. One loop branch per non-zero; one likely mispredict per
+// list, so a list should span as many lanes as the L1 budget of the dense slice allows.
+//
+// Floating-point semantics: a lane is skipped iff it compares equal to 0 (so +0.0 and -0.0
+// are skipped, NaN is kept). Skipping changes results only where dense math would have
+// produced NaN from 0 * Inf or 0 * NaN in the dense operand: the skipped term contributes
+// nothing instead (documented in README "Floating-point behaviour").
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "jit/jit_generator.hpp"
+
+namespace sparsetrain {
+namespace jit {
+
+struct compact_regs {
+    Xbyak::Zmm zero;       // holds 0.0f in every lane (caller sets it once)
+    Xbyak::Zmm tmp;        // scratch
+    Xbyak::Opmask k;       // scratch mask (not k0)
+    Xbyak::Reg64 vals;     // list of values (float), 64 B slack required past the end
+    Xbyak::Reg64 offs;     // list of byte offsets (int32), same indexing as vals
+    Xbyak::Reg64 count;    // entries so far; advanced by the number of non-zero lanes
+    Xbyak::Reg64 scratch;  // scratch GPR
+};
+
+// Appends the non-zero lanes of `v` and the matching lanes of `offsets` (int32) to the
+// list at index `count`, then advances `count`. Writes a full 64 bytes at vals/offs+count.
+void emit_compact_vector(jit_generator &g, const compact_regs &r, const Xbyak::Zmm &v,
+        const Xbyak::Zmm &offsets);
+
+struct fma_target {
+    Xbyak::Zmm acc;
+    int32_t disp; // byte displacement added to the entry's offset
+};
+
+struct list_loop_regs {
+    Xbyak::Reg64 vals, offs; // list bases
+    Xbyak::Reg64 idx, end;   // entries [idx, end) are consumed; idx == end afterwards
+    Xbyak::Reg64 dense;      // base of the dense operand
+    Xbyak::Reg64 off;        // scratch: the entry's offset
+    Xbyak::Zmm bcast;        // scratch: the broadcast value
+};
+
+// For every entry i in [idx, end): for every target t, t.acc += vals[i] * dense[offs[i] + t.disp].
+void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector<fma_target> &targets);
+
+} // namespace jit
+} // namespace sparsetrain

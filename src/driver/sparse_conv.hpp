@@ -1,0 +1,59 @@
+// The contract between the dispatch layer and a sparse (zero-skipping) implementation of
+// one direction. A sparse implementation is created for one problem and one set of
+// layouts; it either accepts (and owns its planned configuration and JIT kernels) or
+// declines with a reason that the dispatch layer logs.
+//
+// Layouts (exactly oneDNN 2.6's own picks for f32 with format_tag::any, so that the oneDNN
+// dense fallback can run on the very same memory without any reorder):
+//   activations (src, dst, diff_src, diff_dst): nChw16c
+//   weights fwd / diff_weights bwd_w:           OIhw16i16o
+//   weights bwd_d:                              OIhw16o16i, or IOhw16o16i (oneDNN's pick for 1x1)
+//   bias / diff_bias:                           x (plain, oc floats)
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/problem.hpp"
+
+namespace sparsetrain {
+
+enum class weights_layout { OIhw16i16o, OIhw16o16i, IOhw16o16i };
+const char *to_string(weights_layout l);
+
+// Raw pointers for one execute; members a direction does not use are null.
+struct conv_tensors {
+    const float *src = nullptr;      // fwd, bwd_w
+    const float *weights = nullptr;  // fwd, bwd_d
+    const float *bias = nullptr;     // fwd (optional)
+    float *dst = nullptr;            // fwd
+    float *diff_src = nullptr;       // bwd_d
+    const float *diff_dst = nullptr; // bwd_d, bwd_w
+    float *diff_weights = nullptr;   // bwd_w
+    float *diff_bias = nullptr;      // bwd_w (optional)
+};
+
+struct sparse_conv_options {
+    weights_layout wei_layout = weights_layout::OIhw16i16o;
+    bool with_bias = false;      // fwd: add bias; bwd_w: compute diff_bias
+    bool with_relu = false;      // fwd only: fused ReLU post-op (max(x, 0))
+};
+
+class sparse_conv {
+public:
+    virtual ~sparse_conv() = default;
+    // Runs the whole direction with OpenMP threads (the calling thread's team).
+    // Thread-safe: one instance may run from several threads at once on different tensors.
+    virtual void execute(const conv_tensors &t) const = 0;
+    // Printable implementation name, e.g. "sparse_jit:avx512_core".
+    virtual std::string name() const = 0;
+    // The planned configuration (blocking, loop order), for verbose lines and dumps.
+    virtual std::string config_str() const = 0;
+};
+
+// Factories: return nullptr and set `why_not` when the problem or layouts are not covered.
+std::unique_ptr<sparse_conv> make_sparse_fwd(const problem_t &p, const sparse_conv_options &o, std::string &why_not);
+std::unique_ptr<sparse_conv> make_sparse_bwd_d(const problem_t &p, const sparse_conv_options &o, std::string &why_not);
+std::unique_ptr<sparse_conv> make_sparse_bwd_w(const problem_t &p, const sparse_conv_options &o, std::string &why_not);
+
+} // namespace sparsetrain

@@ -1,0 +1,54 @@
+// Shared test helpers: deterministic data, sparsification, layout conversion through
+// oneDNN reorders, and benchdnn-style comparison.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "common/problem.hpp"
+
+namespace sparsetrain {
+namespace test {
+
+// Small integers in [lo, hi] (never 0 unless lo <= 0 <= hi): products and sums of them are
+// exact in fp32 in any order as long as the reduction stays below 2^24.
+void fill_int(std::vector<float> &v, uint64_t seed, int lo, int hi);
+// Sets each element to 0 with probability `sparsity` (independently, seeded); the rest of
+// the elements keep their (non-zero) values. sparsity 1.0 zeroes everything.
+void sparsify(std::vector<float> &v, uint64_t seed, double sparsity);
+// Fraction of exact zeros.
+double zero_fraction(const std::vector<float> &v);
+
+// Plain dims of the problem's tensors (2D, g = 1).
+dnnl::memory::dims src_dims(const problem_t &p);
+dnnl::memory::dims dst_dims(const problem_t &p);
+dnnl::memory::dims wei_dims(const problem_t &p);
+
+// Copies between a plain buffer (nchw / oihw) and a buffer in `tag`, via dnnl::reorder.
+std::vector<float> to_layout(const std::vector<float> &plain, const dnnl::memory::dims &dims,
+        dnnl::memory::format_tag plain_tag, dnnl::memory::format_tag tag);
+std::vector<float> from_layout(const std::vector<float> &blocked, const dnnl::memory::dims &dims,
+        dnnl::memory::format_tag tag, dnnl::memory::format_tag plain_tag);
+
+struct compare_result {
+    bool ok = true;
+    int64_t n_errors = 0;
+    int64_t first_bad = -1;
+    float got = 0, expected = 0;
+    double max_rel = 0;
+    std::string summary() const;
+};
+// benchdnn-style: |got - exp| <= tol * max(1, |exp|), with tol given by the caller (0 for
+// exact). NaN matches NaN, +-Inf must match exactly.
+compare_result compare(const std::vector<float> &got, const std::vector<float> &expected, double tol);
+// Tolerance for fp32 sums of `reduction_len` products of magnitude-bounded data, scaled
+// like benchdnn's (a few ulps per log2 of the length); 0 when the data is exact.
+double sum_tolerance(int64_t reduction_len);
+
+dnnl::engine &cpu_engine();
+
+} // namespace test
+} // namespace sparsetrain
