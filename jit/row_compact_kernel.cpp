@@ -1,0 +1,96 @@
+#include "jit/row_compact_kernel.hpp"
+
+#include <cstddef>
+#include <limits>
+#include <sstream>
+
+#include "jit/kernel_cache.hpp"
+#include "jit/zero_skip.hpp"
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+namespace jit {
+
+using namespace Xbyak;
+
+namespace {
+const int max_table_regs = 24;
+
+int32_t disp32(int64_t v, const char *what) {
+    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
+        throw error(std::string("row_compact_kernel: ") + what + " does not fit a 32-bit displacement");
+    return (int32_t)v;
+}
+} // namespace
+
+std::string row_compact_desc::key() const {
+    std::ostringstream os;
+    os << "row_compact:v" << n_vec << ":c" << cols << ":vs" << vec_stride << ":cs" << col_stride
+       << ":rs" << row_stride << ":od" << offs_disp;
+    return os.str();
+}
+
+row_compact_kernel::row_compact_kernel(const row_compact_desc &d)
+    : jit_generator("sparse_row_compact", d.key()), d_(d) {
+    if (d_.n_vec < 1 || d_.cols < 1) throw error("row_compact_kernel: empty chunk or row");
+}
+
+std::shared_ptr<const row_compact_kernel> row_compact_kernel::get(const row_compact_desc &d) {
+    return kernel_cache::instance().get<row_compact_kernel>(d.key(), [&] {
+        auto k = std::make_shared<row_compact_kernel>(d);
+        k->create();
+        return k;
+    });
+}
+
+void row_compact_kernel::generate() {
+    const Reg64 reg_args = rdi, reg_row = r8, reg_pix = r9, reg_vals = r10, reg_offs = r11;
+    const Reg64 reg_count = r12, reg_starts = r13, reg_rows = r14, reg_cols = r15, reg_tmp = rax;
+    const Reg64 reg_table = rsi;
+    const Zmm zero(31), tmp(30), v(29), table_tmp(28);
+    const bool table_in_regs = d_.n_vec <= max_table_regs;
+
+    preamble();
+    mov(reg_row, ptr[reg_args + offsetof(row_compact_args, src)]);
+    mov(reg_vals, ptr[reg_args + offsetof(row_compact_args, vals)]);
+    lea(reg_offs, ptr[reg_vals + disp32(d_.offs_disp, "offs_disp")]);
+    mov(reg_starts, ptr[reg_args + offsetof(row_compact_args, starts)]);
+    mov(reg_table, ptr[reg_args + offsetof(row_compact_args, offs_table)]);
+    mov(reg_rows, ptr[reg_args + offsetof(row_compact_args, n_rows)]);
+    mov(reg_count, ptr[reg_args + offsetof(row_compact_args, count)]);
+    vxorps(zero, zero, zero);
+    if (table_in_regs)
+        for (int b = 0; b < d_.n_vec; ++b) vmovdqa32(Zmm(b), ptr[reg_table + b * 64]);
+
+    const compact_regs cr {zero, tmp, k1, reg_vals, reg_offs, reg_count, reg_tmp};
+    Label row_loop, col_loop;
+    L(row_loop);
+    mov(reg_pix, reg_row);
+    mov(reg_cols, d_.cols);
+    L(col_loop);
+    mark("pixel");
+    mov(ptr[reg_starts], reg_count.cvt32());
+    add(reg_starts, 4);
+    for (int b = 0; b < d_.n_vec; ++b) {
+        vmovups(v, ptr[reg_pix + disp32(b * d_.vec_stride, "vec_stride")]);
+        Zmm offs = Zmm(b);
+        if (!table_in_regs) {
+            vmovdqa32(table_tmp, ptr[reg_table + b * 64]);
+            offs = table_tmp;
+        }
+        emit_compact_vector(*this, cr, v, offs);
+    }
+    add(reg_pix, disp32(d_.col_stride, "col_stride"));
+    dec(reg_cols);
+    jnz(col_loop, T_NEAR);
+    add(reg_row, disp32(d_.row_stride, "row_stride"));
+    dec(reg_rows);
+    jnz(row_loop, T_NEAR);
+
+    mov(ptr[reg_starts], reg_count.cvt32());
+    mov(ptr[reg_args + offsetof(row_compact_args, count)], reg_count);
+    postamble();
+}
+
+} // namespace jit
+} // namespace sparsetrain

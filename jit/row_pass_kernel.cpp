@@ -1,0 +1,210 @@
+#include "jit/row_pass_kernel.hpp"
+
+#include <cstddef>
+#include <limits>
+#include <sstream>
+
+#include "jit/kernel_cache.hpp"
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+namespace jit {
+
+using namespace Xbyak;
+using namespace Xbyak::util;
+
+namespace {
+
+const Reg64 reg_starts = r8, reg_vals = r9, reg_dense = r10, reg_dst = r11;
+const Reg64 reg_rows = r12, reg_iter = r13, reg_starts_row = r14, reg_dst_row = r15;
+const Reg64 reg_idx = rax, reg_end = rdx, reg_vals_end = rbx, reg_addr = rcx, reg_bias = rsi;
+const Reg64 reg_args = rdi;
+const int zero_idx = 30, bcast_idx = 31, max_acc = 28;
+
+int32_t disp32(int64_t v, const char *what) {
+    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
+        throw error(std::string("row_pass_kernel: ") + what + " does not fit a 32-bit displacement");
+    return (int32_t)v;
+}
+
+} // namespace
+
+std::string row_pass_desc::key() const {
+    std::ostringstream os;
+    os << "row_pass_" << direction << ":blk" << n_blk << ":dd";
+    for (auto v : dense_disp) os << v << ",";
+    os << ":ds" << dst_blk_stride << "," << dst_row_stride << ":ss" << starts_row_stride
+       << ":od" << offs_disp << ":init" << (int)init << ":relu" << relu << ":" << sched.key();
+    return os.str();
+}
+
+struct row_pass_kernel::step {
+    int x_rel;
+    std::vector<int> opens, closes; // y_rel
+    std::vector<row_target> targets; // y as y_rel
+    bool operator==(const step &o) const {
+        return x_rel == o.x_rel && opens == o.opens && closes == o.closes && targets == o.targets;
+    }
+};
+
+struct row_pass_kernel::iteration {
+    std::vector<step> steps;
+    bool operator==(const iteration &o) const { return steps == o.steps; }
+};
+
+row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
+    : jit_generator("sparse_row_pass_" + d.direction, d.key()), d_(d) {
+    if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk > max_acc)
+        throw error("row_pass_kernel: ring x blocks exceeds the accumulator registers");
+    if ((int)d_.dense_disp.size() != d_.n_blk * d_.sched.taps)
+        throw error("row_pass_kernel: dense_disp must have n_blk x taps entries");
+}
+
+std::shared_ptr<const row_pass_kernel> row_pass_kernel::get(const row_pass_desc &d) {
+    return kernel_cache::instance().get<row_pass_kernel>(d.key(), [&] {
+        auto k = std::make_shared<row_pass_kernel>(d);
+        k->create();
+        return k;
+    });
+}
+
+// Iteration k covers the sparse pixels [k*px, (k+1)*px) and has its pointers at output
+// k*py; y is written relative to that.
+std::vector<row_pass_kernel::iteration> row_pass_kernel::iterations() const {
+    const auto &s = d_.sched;
+    const int K = (s.X + s.px - 1) / s.px;
+    std::vector<iteration> its(K);
+    for (int k = 0; k < K; ++k)
+        for (int xr = 0; xr < s.px; ++xr) {
+            const int x = k * s.px + xr;
+            if (x >= s.X) break;
+            step st;
+            st.x_rel = xr;
+            for (int y = 0; y < s.Y; ++y) {
+                if (s.first[y] == x) st.opens.push_back(y - k * s.py);
+                if (s.last[y] == x) st.closes.push_back(y - k * s.py);
+            }
+            for (const auto &t : s.targets[x]) st.targets.push_back({t.y - k * s.py, t.tap});
+            if (!st.opens.empty() || !st.targets.empty() || !st.closes.empty()) its[k].steps.push_back(st);
+        }
+    return its;
+}
+
+Zmm row_pass_kernel::acc(int y_rel, int j) const {
+    const int R = d_.sched.ring;
+    const int slot = ((y_rel % R) + R) % R;
+    return Zmm(slot * d_.n_blk + j);
+}
+
+void row_pass_kernel::emit_open(int y_rel) {
+    for (int j = 0; j < d_.n_blk; ++j) {
+        const Zmm a = acc(y_rel, j);
+        switch (d_.init) {
+        case acc_init::load:
+            vmovups(a, ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride, "dst")]);
+            break;
+        case acc_init::zero: vxorps(a, a, a); break;
+        case acc_init::bias: vmovups(a, ptr[reg_bias + j * 64]); break;
+        }
+    }
+}
+
+void row_pass_kernel::emit_close(int y_rel) {
+    for (int j = 0; j < d_.n_blk; ++j) {
+        const Zmm a = acc(y_rel, j);
+        // vmaxps returns its second source when either is NaN: NaN stays NaN.
+        if (d_.relu) vmaxps(a, Zmm(zero_idx), a);
+        vmovups(ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride, "dst")], a);
+    }
+}
+
+// The list of sparse pixel x: entries [start, end) run with a negative index that counts up
+// to zero, so that the loop branch is a fused inc/jnz; values are addressed from a base
+// biased to the list end. One data-dependent branch (the loop exit) per list.
+void row_pass_kernel::emit_list(int x_rel, const std::vector<row_target> &targets) {
+    Label loop, skip;
+    const int32_t od = disp32(d_.offs_disp, "offs_disp");
+    mov(reg_idx.cvt32(), ptr[reg_starts + x_rel * 4]);
+    mov(reg_end.cvt32(), ptr[reg_starts + x_rel * 4 + 4]);
+    sub(reg_idx, reg_end);
+    jz(skip, T_NEAR);
+    lea(reg_vals_end, ptr[reg_vals + reg_end * 4]);
+    mark("list loop");
+    L(loop);
+    vbroadcastss(Zmm(bcast_idx), ptr[reg_vals_end + reg_idx * 4]);
+    mov(reg_addr.cvt32(), ptr[reg_vals_end + reg_idx * 4 + od]);
+    add(reg_addr, reg_dense);
+    for (const auto &t : targets)
+        for (int j = 0; j < d_.n_blk; ++j)
+            vfmadd231ps(acc(t.y, j), Zmm(bcast_idx), ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]]);
+    inc(reg_idx);
+    jnz(loop, T_NEAR);
+    L(skip);
+}
+
+void row_pass_kernel::emit_iteration(const iteration &it) {
+    for (const auto &st : it.steps) {
+        for (int y : st.opens) emit_open(y);
+        if (!st.targets.empty()) emit_list(st.x_rel, st.targets);
+        for (int y : st.closes) emit_close(y);
+    }
+}
+
+void row_pass_kernel::generate() {
+    const auto &s = d_.sched;
+    preamble();
+    mov(reg_starts_row, ptr[reg_args + offsetof(row_pass_args, starts)]);
+    mov(reg_vals, ptr[reg_args + offsetof(row_pass_args, vals)]);
+    mov(reg_dense, ptr[reg_args + offsetof(row_pass_args, dense)]);
+    mov(reg_dst_row, ptr[reg_args + offsetof(row_pass_args, dst)]);
+    mov(reg_bias, ptr[reg_args + offsetof(row_pass_args, bias)]);
+    mov(reg_rows, ptr[reg_args + offsetof(row_pass_args, n_rows)]);
+    vxorps(Zmm(zero_idx), Zmm(zero_idx), Zmm(zero_idx));
+
+    const auto its = iterations();
+    const int32_t starts_step = s.px * 4, dst_step = s.py * 64;
+
+    Label row_loop;
+    L(row_loop);
+    mark("row");
+    mov(reg_starts, reg_starts_row);
+    mov(reg_dst, reg_dst_row);
+    for (size_t k = 0; k < its.size();) {
+        size_t n = 1;
+        while (k + n < its.size() && its[k + n] == its[k]) ++n;
+        if (n == 1) {
+            emit_iteration(its[k]);
+            add(reg_starts, starts_step);
+            add(reg_dst, dst_step);
+        } else {
+            Label loop;
+            mov(reg_iter, (int64_t)n);
+            mark("periodic middle");
+            L(loop);
+            emit_iteration(its[k]);
+            add(reg_starts, starts_step);
+            add(reg_dst, dst_step);
+            dec(reg_iter);
+            jnz(loop, T_NEAR);
+        }
+        k += n;
+    }
+    // Outputs that no sparse pixel of the row feeds (possible only with wide padding or
+    // strided backward data): the first pass still has to write them.
+    if (d_.init != acc_init::load) {
+        const int y0 = (int)its.size() * s.py;
+        for (int y = 0; y < s.Y; ++y)
+            if (s.first[y] < 0) {
+                emit_open(y - y0);
+                emit_close(y - y0);
+            }
+    }
+    add(reg_starts_row, disp32(d_.starts_row_stride, "starts_row_stride"));
+    add(reg_dst_row, disp32(d_.dst_row_stride, "dst_row_stride"));
+    dec(reg_rows);
+    jnz(row_loop, T_NEAR);
+    postamble();
+}
+
+} // namespace jit
+} // namespace sparsetrain

@@ -1,0 +1,85 @@
+// The row-pass kernel, shared by forward and backward-data: for n_rows rows, walk the
+// sparse pixels x of a row; for each x, run the compacted (value, dense byte offset) list of
+// one channel range against every target (y, tap) of the row schedule, accumulating into a
+// ring of output-pixel accumulators that are opened (loaded from dst, or zero / bias) before
+// their first contribution and stored after their last.
+//
+// Register allocation:
+//   zmm[s*n_blk + j]  accumulator of ring slot s, 16-lane output block j (ring*n_blk <= 28)
+//   zmm30             0.0f (ReLU)
+//   zmm31             the broadcast list value
+//   r8  starts of the current iteration   r9  list values base    r10 dense (weights) base
+//   r11 dst of the current iteration      r12 rows left           r13 iteration counter
+//   r14 starts of the current row         r15 dst of the current row
+//   rax entry index (negative, counts up to 0)   rdx list end   rbx values biased to the end
+//   rcx the entry's dense address         rsi bias             rbp loop-invariant list step
+//
+// List format (written by row_compact_kernel): values (float) at vals[i], the dense byte
+// offset (int32, >= 0) of value i at vals + offs_disp + 4*i; the list of sparse pixel x of a
+// row is [starts[x], starts[x+1]).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jit/jit_generator.hpp"
+#include "jit/row_pass_schedule.hpp"
+
+namespace sparsetrain {
+namespace jit {
+
+enum class acc_init { load, zero, bias };
+
+struct row_pass_desc {
+    std::string direction; // "fwd" / "bwd_d": names the kernel only
+    row_schedule sched;
+    int n_blk = 1;                  // output blocks of 16 lanes per output pixel
+    std::vector<int32_t> dense_disp; // [j * taps + tap]: byte displacement of the dense line
+    int64_t dst_blk_stride = 0;     // bytes between the blocks of one output pixel
+    int64_t dst_row_stride = 0;     // bytes between consecutive rows of dst
+    int64_t starts_row_stride = 0;  // bytes between consecutive rows of starts
+    int64_t offs_disp = 0;          // bytes from vals[i] to its offset
+    acc_init init = acc_init::load;
+    bool relu = false;              // max(x, 0) before the store (NaN stays NaN)
+
+    std::string key() const;
+};
+
+struct row_pass_args {
+    const int32_t *starts; // row 0, x = 0
+    const float *vals;
+    const float *dense;    // origin of dense_disp / list offsets
+    float *dst;            // row 0, y = 0, block 0
+    const float *bias;     // block 0 (acc_init::bias)
+    int64_t n_rows;        // >= 1
+};
+
+class row_pass_kernel : public jit_generator {
+public:
+    explicit row_pass_kernel(const row_pass_desc &d);
+    void operator()(const row_pass_args *a) const { entry<void (*)(const row_pass_args *)>()(a); }
+    const row_pass_desc &desc() const { return d_; }
+
+    // The cached kernel for `d` (generated on first use).
+    static std::shared_ptr<const row_pass_kernel> get(const row_pass_desc &d);
+
+protected:
+    void generate() override;
+
+private:
+    struct step; // one sparse pixel of an iteration: opens, list targets, closes
+    struct iteration;
+    std::vector<iteration> iterations() const;
+    void emit_iteration(const iteration &it);
+    void emit_open(int y_rel);
+    void emit_close(int y_rel);
+    void emit_list(int x_rel, const std::vector<row_target> &targets);
+    Xbyak::Zmm acc(int y_rel, int j) const;
+
+    row_pass_desc d_;
+};
+
+} // namespace jit
+} // namespace sparsetrain

@@ -1,0 +1,195 @@
+#include "config/fwd_config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "common/cpu.hpp"
+#include "jit/row_pass_schedule.hpp"
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+
+namespace {
+
+// Costs measured on this machine (see shared/notes/algorithm.md), in cycles.
+const double fma_per_cycle = 1.5;  // FMAs with a 64-byte memory operand
+const double fma_latency = 4.0;    // an entry's FMAs depend on the previous entry's
+const double uops_per_cycle = 5.0;
+const double entry_uops = 4.0;     // broadcast, offset load, address add, fused inc/jnz
+const double list_mispredict = 20.0;
+const double list_overhead = 6.0;  // start/end loads, sub/jz, lea
+const double dst_line = 1.0;       // one load + one store of an accumulator per pass
+const int max_acc = 28;            // zmm registers for accumulators (see row_pass_kernel.hpp)
+
+struct geometry {
+    bool subsample;
+    int64_t lcols, ow_eff;
+    jit::row_schedule sched;
+    double x_with_targets, targets_per_x;
+};
+
+geometry make_geometry(const problem_t &p) {
+    geometry g;
+    g.subsample = p.kh == 1 && p.kw == 1 && p.ph == 0 && p.pw == 0;
+    g.lcols = g.subsample ? p.ow : p.iw;
+    g.sched = g.subsample ? jit::fwd_row_schedule((int)p.ow, (int)p.ow, 1, 1, 0)
+                          : jit::fwd_row_schedule((int)p.iw, (int)p.ow, (int)p.kw, (int)p.sw, (int)p.pw);
+    int64_t nx = 0, nt = 0;
+    for (const auto &t : g.sched.targets) {
+        nx += !t.empty();
+        nt += (int64_t)t.size();
+    }
+    g.x_with_targets = (double)nx;
+    g.targets_per_x = nx ? (double)nt / (double)nx : 0.0;
+    return g;
+}
+
+// Estimated cycles of all passes of the problem for one blocking, at sparsity s.
+double estimate(const problem_t &p, const geometry &g, int64_t n_ocb, int64_t cb, double s) {
+    const double n_ocg = (double)(p.oc / 16 / n_ocb), n_chunks = (double)(p.ic / 16 / cb);
+    const double F = g.targets_per_x * (double)n_ocb;
+    const double entries = (double)cb * 16.0 * (1.0 - s);
+    const double entry = std::max({F / fma_per_cycle, fma_latency, (F + entry_uops) / uops_per_cycle});
+    const double list = list_mispredict + list_overhead + entries * entry;
+    const double row = g.x_with_targets * list + (double)p.ow * (double)n_ocb * dst_line;
+    return (double)p.mb * (double)p.oh * (double)p.kh * n_chunks * n_ocg * row;
+}
+
+bool fail(std::string &why_not, const std::string &why) {
+    why_not = why;
+    return false;
+}
+
+} // namespace
+
+fwd_plan_hints fwd_plan_hints::parse(const std::string &s) {
+    fwd_plan_hints h;
+    std::istringstream is(s);
+    std::string tok;
+    while (std::getline(is, tok, ',')) {
+        if (tok.empty()) continue;
+        const auto eq = tok.find('=');
+        if (eq == std::string::npos) throw error("fwd plan hints: '" + tok + "' is not key=value");
+        const std::string k = tok.substr(0, eq), v = tok.substr(eq + 1);
+        char *end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end) throw error("fwd plan hints: bad value in '" + tok + "'");
+        if (k == "ocb") h.n_ocb = (int64_t)x;
+        else if (k == "cb") h.cb = (int64_t)x;
+        else if (k == "rb") h.rb = (int64_t)x;
+        else if (k == "l1") h.l1_bytes = (int64_t)x;
+        else if (k == "l2") h.l2_bytes = (int64_t)x;
+        else if (k == "s") h.sparsity = x;
+        else throw error("fwd plan hints: unknown key '" + k + "'");
+    }
+    return h;
+}
+
+std::string fwd_config::str() const {
+    std::ostringstream os;
+    os << "ocb" << n_ocb << "x" << n_ocg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk
+       << ":ring" << ring << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "")
+       << (with_relu ? ":relu" : "");
+    return os.str();
+}
+
+bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
+        const fwd_plan_hints &h) {
+    if (max_isa() < cpu_isa::avx512_core) return fail(why_not, "needs avx512_core: " + isa_limit_reason());
+    if (p.ndims != 4) return fail(why_not, "only 2D convolutions");
+    if (p.g != 1) return fail(why_not, "groups are not supported");
+    if (p.dh != 0 || p.dw != 0) return fail(why_not, "dilation is not supported");
+    if (p.ic % 16 || p.oc % 16) return fail(why_not, "ic and oc must be multiples of 16");
+    if (o.wei_layout != weights_layout::OIhw16i16o) return fail(why_not, "forward needs OIhw16i16o weights");
+    if (p.kh > 7 || p.kw > 7) return fail(why_not, "kernels larger than 7x7 are not supported");
+    if (p.sh > 4 || p.sw > 4) return fail(why_not, "strides larger than 4 are not supported");
+    if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
+        return fail(why_not, "padding must be smaller than the kernel");
+    if ((double)p.oc * p.ic * p.kh * p.kw * 4 >= 2e9 || (double)p.oc * p.oh * p.ow * 4 >= 2e9)
+        return fail(why_not, "tensor too large for 32-bit offsets");
+
+    const geometry g = make_geometry(p);
+    const int64_t OCB = p.oc / 16, ICB = p.ic / 16;
+    const int ring = g.sched.ring;
+    if (ring > max_acc) return fail(why_not, "row schedule needs too many accumulators");
+
+    // Blocking: the cheapest (n_ocb, cb) under the cost model whose weight slice fits L1.
+    double best = -1;
+    int64_t best_ocb = 0, best_cb = 0;
+    for (int64_t n_ocb = 1; n_ocb <= OCB; ++n_ocb) {
+        if (OCB % n_ocb || ring * n_ocb > max_acc) continue;
+        if (h.n_ocb && n_ocb != h.n_ocb) continue;
+        for (int64_t cb = 1; cb <= ICB; ++cb) {
+            if (ICB % cb) continue;
+            if (h.cb && cb != h.cb) continue;
+            const int64_t slice = p.kw * cb * 16 * n_ocb * 64;
+            if (!h.cb && slice > h.l1_bytes && !(cb == 1 && best < 0)) continue;
+            const double e = estimate(p, g, n_ocb, cb, h.sparsity);
+            if (best < 0 || e < best * 0.999 || (e < best * 1.001 && n_ocb > best_ocb)) {
+                best = e;
+                best_ocb = n_ocb;
+                best_cb = cb;
+            }
+        }
+    }
+    if (best < 0) return fail(why_not, "no blocking satisfies the plan hints");
+
+    c = fwd_config();
+    c.p = p;
+    c.with_bias = o.with_bias;
+    c.with_relu = o.with_relu;
+    c.subsample = g.subsample;
+    c.lcols = g.lcols;
+    c.n_ocb = best_ocb;
+    c.n_ocg = OCB / best_ocb;
+    c.cb = best_cb;
+    c.n_chunks = ICB / best_cb;
+    c.ring = ring;
+    c.est_cycles = best;
+
+    // Row blocking: the unit's lists (at ~50 % density) and one group's dst rows in L2.
+    auto lrows = [&](int64_t rb) {
+        return g.subsample ? rb : std::min<int64_t>(p.ih, (rb - 1) * p.sh + p.kh);
+    };
+    auto unit_bytes = [&](int64_t rb) {
+        return lrows(rb) * g.lcols * p.ic * 4 + rb * p.ow * c.n_ocb * 64;
+    };
+    int64_t rb = h.rb ? std::min<int64_t>(h.rb, p.oh) : p.oh;
+    if (!h.rb) {
+        while (rb > 1 && unit_bytes(rb) > h.l2_bytes) --rb;
+        // Enough units to share among threads even for a small minibatch.
+        while (rb > 1 && p.mb * ((p.oh + rb - 1) / rb) < 8) --rb;
+    }
+    auto cap = [&](int64_t rb) { return lrows(rb) * g.lcols * p.ic + 16; };
+    while (rb > 1 && cap(rb) * 4 >= (1LL << 30)) --rb;
+    if (cap(rb) * 4 >= (1LL << 30)) return fail(why_not, "rows too long for 32-bit list indices");
+    c.rb = rb;
+    c.n_hblk = (p.oh + rb - 1) / rb;
+    c.lrows_max = lrows(rb);
+    c.list_cap = cap(rb);
+    c.offs_disp = (c.list_cap * 4 + 63) / 64 * 64;
+
+    // Pass order: the kh tap that is valid for the most output rows opens (initialises) and,
+    // where there are several chunks, also closes (ReLU) the accumulation; rows that the
+    // first or last pass does not reach are initialised / finished by the driver.
+    std::vector<int> khs(p.kh);
+    std::vector<int64_t> cover(p.kh, 0);
+    for (int kh = 0; kh < p.kh; ++kh) {
+        khs[kh] = kh;
+        for (int64_t oh = 0; oh < p.oh; ++oh) {
+            const int64_t ih = oh * p.sh - p.ph + kh;
+            cover[kh] += ih >= 0 && ih < p.ih;
+        }
+    }
+    std::stable_sort(khs.begin(), khs.end(), [&](int a, int b) { return cover[a] > cover[b]; });
+    const int kh_a = khs[0];
+    c.passes.push_back({kh_a, 0});
+    // Remaining taps, best-covered last.
+    for (size_t i = khs.size(); i-- > 1;)
+        for (int ch = 0; ch < c.n_chunks; ++ch) c.passes.push_back({khs[i], ch});
+    for (int ch = 1; ch < c.n_chunks; ++ch) c.passes.push_back({kh_a, ch});
+    return true;
+}
+
+} // namespace sparsetrain

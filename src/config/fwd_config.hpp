@@ -1,0 +1,54 @@
+// The forward planner: problem + options + CPU -> the blocking of the sparse forward
+// convolution, or the reason it declines. A pure function of its inputs.
+//
+// Work decomposition (see src/driver/fwd_conv.cpp): a work unit is one image x a block of
+// `rb` output rows; it compacts the src rows it needs (all channels, once), then for every
+// group of n_ocb output-channel blocks runs the passes (kh tap x channel chunk of cb input
+// blocks) in order, each pass one row-pass kernel call over the unit's rows, so that the
+// weight slice of a pass (kw taps x cb*16 channels x n_ocb lines) stays in L1 across rows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/problem.hpp"
+#include "driver/sparse_conv.hpp"
+
+namespace sparsetrain {
+
+// Developer overrides (kernel-bench-fwd, SPARSETRAIN_FWD_PLAN="ocb=4,cb=2,rb=8,l1=32768").
+struct fwd_plan_hints {
+    int64_t n_ocb = 0, cb = 0, rb = 0; // 0: the planner chooses
+    int64_t l1_bytes = 32 * 1024;      // weight-slice budget per pass
+    int64_t l2_bytes = 1024 * 1024;    // lists + dst of one work unit
+    double sparsity = 0.7;             // the sparsity the cost model optimises for
+    static fwd_plan_hints parse(const std::string &s); // throws on malformed text
+};
+
+struct fwd_config {
+    problem_t p;
+    bool with_bias = false, with_relu = false;
+    // 1x1 without padding: the lists hold only the used pixels (oh*sh, ow*sw), one list row
+    // per output row, and the pass is a 1x1 stride-1 pass over them.
+    bool subsample = false;
+    int64_t lcols = 0;      // list pixels per list row
+    int64_t lrows_max = 0;  // list rows of one work unit (at most)
+    int64_t n_ocb = 0, n_ocg = 0; // output blocks per group, groups
+    int64_t cb = 0, n_chunks = 0; // input blocks per chunk, chunks
+    int64_t rb = 0, n_hblk = 0;   // output rows per unit, units per image
+    int ring = 0;                 // accumulator sets of the row schedule
+    int64_t list_cap = 0;         // list entries per unit, slack included
+    int64_t offs_disp = 0;        // bytes from a list value to its offset
+    std::vector<std::pair<int, int>> passes; // (kh, chunk), in execution order
+    double est_cycles = 0;        // cost-model estimate at the planning sparsity
+
+    std::string str() const;
+};
+
+// Returns false and sets why_not when the problem is not covered.
+bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
+        const fwd_plan_hints &hints = fwd_plan_hints());
+
+} // namespace sparsetrain

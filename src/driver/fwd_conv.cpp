@@ -1,0 +1,203 @@
+#include "driver/fwd_conv.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+#include "common/env.hpp"
+#include "common/scratch.hpp"
+#include "jit/row_compact_kernel.hpp"
+#include "jit/row_pass_kernel.hpp"
+
+namespace sparsetrain {
+
+namespace {
+
+struct aligned_free {
+    void operator()(void *p) const { std::free(p); }
+};
+
+class sparse_fwd : public sparse_conv {
+public:
+    explicit sparse_fwd(const fwd_config &c);
+    void execute(const conv_tensors &t) const override;
+    std::string name() const override { return "sparse_jit:avx512_core"; }
+    std::string config_str() const override { return c_.str(); }
+
+private:
+    void run_unit(const conv_tensors &t, int64_t n, int64_t oh0, int64_t oh1) const;
+
+    fwd_config c_;
+    jit::row_schedule sched_;
+    std::shared_ptr<const jit::row_compact_kernel> compact_;
+    std::shared_ptr<const jit::row_pass_kernel> pass_[2][2]; // [first pass][last pass]
+    std::unique_ptr<int32_t, aligned_free> offs_table_;
+    // Strides in floats.
+    int64_t src_img_, src_cblk_, dst_img_, dst_oblk_, wei_ocb_, wei_icb_, wei_kh_;
+};
+
+sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
+    const auto &p = c_.p;
+    const int64_t ICB = p.ic / 16;
+    src_cblk_ = p.ih * p.iw * 16;
+    src_img_ = p.ic * p.ih * p.iw;
+    dst_oblk_ = p.oh * p.ow * 16;
+    dst_img_ = p.oc * p.oh * p.ow;
+    wei_kh_ = p.kw * 256;
+    wei_icb_ = p.kh * wei_kh_;
+    wei_ocb_ = ICB * wei_icb_;
+
+    sched_ = c_.subsample ? jit::fwd_row_schedule((int)p.ow, (int)p.ow, 1, 1, 0)
+                          : jit::fwd_row_schedule((int)p.iw, (int)p.ow, (int)p.kw, (int)p.sw, (int)p.pw);
+
+    // Offsets of the lanes of a chunk: input channel b*16 + i is weight line i of input
+    // block b: (b*KH*KW*16 + i) * 64 bytes from the chunk's origin.
+    offs_table_.reset(static_cast<int32_t *>(std::aligned_alloc(64, (size_t)c_.cb * 64)));
+    for (int64_t b = 0; b < c_.cb; ++b)
+        for (int i = 0; i < 16; ++i) offs_table_.get()[b * 16 + i] = (int32_t)((b * wei_icb_ + i * 16) * 4);
+
+    jit::row_compact_desc cd;
+    cd.n_vec = (int)c_.cb;
+    cd.cols = (int)c_.lcols;
+    cd.vec_stride = src_cblk_ * 4;
+    cd.col_stride = 64 * (c_.subsample ? p.sw : 1);
+    cd.row_stride = p.iw * 64 * (c_.subsample ? p.sh : 1);
+    cd.offs_disp = c_.offs_disp;
+    compact_ = jit::row_compact_kernel::get(cd);
+
+    jit::row_pass_desc pd;
+    pd.direction = "fwd";
+    pd.sched = sched_;
+    pd.n_blk = (int)c_.n_ocb;
+    for (int64_t j = 0; j < c_.n_ocb; ++j)
+        for (int t = 0; t < sched_.taps; ++t) pd.dense_disp.push_back((int32_t)((j * wei_ocb_ + t * 256) * 4));
+    pd.dst_blk_stride = dst_oblk_ * 4;
+    pd.dst_row_stride = p.ow * 64;
+    pd.starts_row_stride = (c_.subsample ? 1 : p.sh) * c_.lcols * 4;
+    pd.offs_disp = c_.offs_disp;
+    for (int first = 0; first < 2; ++first)
+        for (int last = 0; last < 2; ++last) {
+            pd.init = !first ? jit::acc_init::load : c_.with_bias ? jit::acc_init::bias : jit::acc_init::zero;
+            pd.relu = last && c_.with_relu;
+            pass_[first][last] = jit::row_pass_kernel::get(pd);
+        }
+}
+
+void sparse_fwd::execute(const conv_tensors &t) const {
+    const int64_t units = c_.p.mb * c_.n_hblk;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t u = 0; u < units; ++u) {
+        const int64_t n = u / c_.n_hblk, hb = u % c_.n_hblk;
+        const int64_t oh0 = hb * c_.rb, oh1 = std::min(c_.p.oh, oh0 + c_.rb);
+        run_unit(t, n, oh0, oh1);
+    }
+}
+
+// One image x output rows [oh0, oh1): compact the src rows they need, then run every pass of
+// every output-channel group over those rows.
+void sparse_fwd::run_unit(const conv_tensors &t, int64_t n, int64_t oh0, int64_t oh1) const {
+    const auto &p = c_.p;
+    const int64_t nrows = oh1 - oh0;
+    int64_t lr0, nlr; // first list row (in source rows or, subsampled, output rows), count
+    if (c_.subsample) {
+        lr0 = oh0;
+        nlr = nrows;
+    } else {
+        lr0 = std::max<int64_t>(0, oh0 * p.sh - p.ph);
+        const int64_t hi = std::min<int64_t>(p.ih - 1, (oh1 - 1) * p.sh - p.ph + p.kh - 1);
+        nlr = hi - lr0 + 1;
+    }
+    const int64_t chunk_starts = nlr * c_.lcols + 1;
+    float *vals = static_cast<float *>(thread_local_scratch(0).get((size_t)c_.offs_disp * 2 + 64));
+    int32_t *starts = thread_local_scratch(1).get_as<int32_t>((size_t)(c_.n_chunks * chunk_starts));
+
+    jit::row_compact_args ca;
+    ca.vals = vals;
+    ca.offs_table = offs_table_.get();
+    ca.n_rows = nlr;
+    ca.count = 0;
+    const int64_t src_row0 = c_.subsample ? lr0 * p.sh : lr0;
+    for (int64_t ch = 0; ch < c_.n_chunks; ++ch) {
+        ca.src = t.src + n * src_img_ + ch * c_.cb * src_cblk_ + src_row0 * p.iw * 16;
+        ca.starts = starts + ch * chunk_starts;
+        (*compact_)(&ca);
+    }
+
+    // Valid output rows [a, b) of tap kh inside the unit, and the list row of row a.
+    auto rows_of = [&](int kh, int64_t &a, int64_t &b, int64_t &lrow) {
+        if (c_.subsample) {
+            a = oh0;
+            b = oh1;
+            lrow = 0;
+            return;
+        }
+        a = oh0;
+        while (a < oh1 && a * p.sh - p.ph + kh < 0) ++a;
+        b = oh1;
+        while (b > a && (b - 1) * p.sh - p.ph + kh >= p.ih) --b;
+        lrow = a * p.sh - p.ph + kh - lr0;
+    };
+
+    const size_t n_pass = c_.passes.size();
+    for (int64_t g = 0; g < c_.n_ocg; ++g) {
+        float *dst = t.dst + n * dst_img_ + g * c_.n_ocb * dst_oblk_;
+        const float *bias = t.bias ? t.bias + g * c_.n_ocb * 16 : nullptr;
+        const float *wei_g = t.weights + g * c_.n_ocb * wei_ocb_;
+        int64_t a, b, lrow;
+
+        // Rows the first pass does not reach start from bias / zero here.
+        rows_of(c_.passes[0].first, a, b, lrow);
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
+            if (oh >= a && oh < b) continue;
+            for (int64_t j = 0; j < c_.n_ocb; ++j) {
+                float *d = dst + j * dst_oblk_ + oh * p.ow * 16;
+                for (int64_t w = 0; w < p.ow; ++w)
+                    for (int l = 0; l < 16; ++l) d[w * 16 + l] = bias ? bias[j * 16 + l] : 0.f;
+            }
+        }
+
+        for (size_t i = 0; i < n_pass; ++i) {
+            const int kh = c_.passes[i].first;
+            const int64_t ch = c_.passes[i].second;
+            rows_of(kh, a, b, lrow);
+            if (a >= b) continue;
+            jit::row_pass_args pa;
+            pa.starts = starts + ch * chunk_starts + lrow * c_.lcols;
+            pa.vals = vals;
+            pa.dense = wei_g + ch * c_.cb * wei_icb_ + kh * wei_kh_;
+            pa.dst = dst + a * p.ow * 16;
+            pa.bias = bias;
+            pa.n_rows = b - a;
+            (*pass_[i == 0][i + 1 == n_pass])(&pa);
+        }
+
+        // Rows the last pass does not reach get their ReLU here (NaN stays NaN).
+        if (c_.with_relu) {
+            rows_of(c_.passes[n_pass - 1].first, a, b, lrow);
+            for (int64_t oh = oh0; oh < oh1; ++oh) {
+                if (oh >= a && oh < b) continue;
+                for (int64_t j = 0; j < c_.n_ocb; ++j) {
+                    float *d = dst + j * dst_oblk_ + oh * p.ow * 16;
+                    for (int64_t w = 0; w < p.ow * 16; ++w)
+                        if (!(d[w] > 0.f) && d[w] == d[w]) d[w] = 0.f;
+                }
+            }
+        }
+    }
+}
+
+} // namespace
+
+std::unique_ptr<sparse_conv> make_sparse_fwd_from_config(const fwd_config &c) {
+    return std::unique_ptr<sparse_conv>(new sparse_fwd(c));
+}
+
+std::unique_ptr<sparse_conv> make_sparse_fwd(const problem_t &p, const sparse_conv_options &o, std::string &why_not) {
+    // Developer override of the blocking (see fwd_plan_hints).
+    const fwd_plan_hints h = fwd_plan_hints::parse(env::get_string("SPARSETRAIN_FWD_PLAN", ""));
+    fwd_config c;
+    if (!plan_fwd(p, o, c, why_not, h)) return nullptr;
+    return make_sparse_fwd_from_config(c);
+}
+
+} // namespace sparsetrain
