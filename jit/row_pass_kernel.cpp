@@ -15,11 +15,11 @@ using namespace Xbyak::util;
 
 namespace {
 
-const Reg64 reg_starts = r8, reg_vals = r9, reg_dense = r10, reg_dst = r11;
-const Reg64 reg_rows = r12, reg_iter = r13, reg_starts_row = r14, reg_dst_row = r15;
+const Reg64 reg_ptr = r8, reg_vals = r9, reg_dense = r10, reg_dst = r11;
+const Reg64 reg_rows = r12, reg_iter = r13, reg_ptr_row = r14, reg_dst_row = r15;
 const Reg64 reg_idx = rax, reg_end = rdx, reg_vals_end = rbx, reg_addr = rcx, reg_bias = rsi;
 const Reg64 reg_args = rdi;
-const int zero_idx = 30, bcast_idx = 31, max_acc = 28;
+const int bcast1_idx = 29, zero_idx = 30, bcast0_idx = 31, max_acc = 28;
 
 int32_t disp32(int64_t v, const char *what) {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
@@ -27,14 +27,16 @@ int32_t disp32(int64_t v, const char *what) {
     return (int32_t)v;
 }
 
+Zmm bcast(int set) { return Zmm(set ? bcast1_idx : bcast0_idx); }
+
 } // namespace
 
 std::string row_pass_desc::key() const {
     std::ostringstream os;
-    os << "row_pass_" << direction << ":blk" << n_blk << ":dd";
+    os << "row_pass_" << direction << ":blk" << n_blk << "x" << acc_sets << ":dd";
     for (auto v : dense_disp) os << v << ",";
-    os << ":ds" << dst_blk_stride << "," << dst_row_stride << ":ss" << starts_row_stride
-       << ":od" << offs_disp << ":init" << (int)init << ":relu" << relu << ":" << sched.key();
+    os << ":ds" << dst_blk_stride << "," << dst_row_stride << ":list" << starts_row_stride << "," << offs_disp;
+    os << ":init" << (int)init << ":relu" << relu << ":" << sched.key();
     return os.str();
 }
 
@@ -54,8 +56,9 @@ struct row_pass_kernel::iteration {
 
 row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
     : jit_generator("sparse_row_pass_" + d.direction, d.key()), d_(d) {
-    if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk > max_acc)
-        throw error("row_pass_kernel: ring x blocks exceeds the accumulator registers");
+    if (d_.acc_sets != 1 && d_.acc_sets != 2) throw error("row_pass_kernel: acc_sets must be 1 or 2");
+    if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * d_.acc_sets > max_acc)
+        throw error("row_pass_kernel: ring x blocks x sets exceeds the accumulator registers");
     if ((int)d_.dense_disp.size() != d_.n_blk * d_.sched.taps)
         throw error("row_pass_kernel: dense_disp must have n_blk x taps entries");
 }
@@ -90,10 +93,10 @@ std::vector<row_pass_kernel::iteration> row_pass_kernel::iterations() const {
     return its;
 }
 
-Zmm row_pass_kernel::acc(int y_rel, int j) const {
+Zmm row_pass_kernel::acc(int y_rel, int j, int set) const {
     const int R = d_.sched.ring;
     const int slot = ((y_rel % R) + R) % R;
-    return Zmm(slot * d_.n_blk + j);
+    return Zmm((slot * d_.acc_sets + set) * d_.n_blk + j);
 }
 
 void row_pass_kernel::emit_open(int y_rel) {
@@ -106,39 +109,66 @@ void row_pass_kernel::emit_open(int y_rel) {
         case acc_init::zero: vxorps(a, a, a); break;
         case acc_init::bias: vmovups(a, ptr[reg_bias + j * 64]); break;
         }
+        if (d_.acc_sets == 2) vxorps(acc(y_rel, j, 1), acc(y_rel, j, 1), acc(y_rel, j, 1));
     }
 }
 
 void row_pass_kernel::emit_close(int y_rel) {
     for (int j = 0; j < d_.n_blk; ++j) {
         const Zmm a = acc(y_rel, j);
+        if (d_.acc_sets == 2) vaddps(a, a, acc(y_rel, j, 1));
         // vmaxps returns its second source when either is NaN: NaN stays NaN.
         if (d_.relu) vmaxps(a, Zmm(zero_idx), a);
         vmovups(ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride, "dst")], a);
     }
 }
 
-// The list of sparse pixel x: entries [start, end) run with a negative index that counts up
-// to zero, so that the loop branch is a fused inc/jnz; values are addressed from a base
-// biased to the list end. One data-dependent branch (the loop exit) per list.
-void row_pass_kernel::emit_list(int x_rel, const std::vector<row_target> &targets) {
-    Label loop, skip;
-    const int32_t od = disp32(d_.offs_disp, "offs_disp");
-    mov(reg_idx.cvt32(), ptr[reg_starts + x_rel * 4]);
-    mov(reg_end.cvt32(), ptr[reg_starts + x_rel * 4 + 4]);
-    sub(reg_idx, reg_end);
-    jz(skip, T_NEAR);
-    lea(reg_vals_end, ptr[reg_vals + reg_end * 4]);
-    mark("list loop");
-    L(loop);
-    vbroadcastss(Zmm(bcast_idx), ptr[reg_vals_end + reg_idx * 4]);
-    mov(reg_addr.cvt32(), ptr[reg_vals_end + reg_idx * 4 + od]);
+// One compacted entry at [base + disp]: broadcast its value, fetch its dense offset, FMAs.
+void row_pass_kernel::emit_list_entry(const Reg64 &base, int32_t disp, int set,
+        const std::vector<row_target> &targets) {
+    const int32_t od = disp32(d_.offs_disp + disp, "offs_disp");
+    vbroadcastss(bcast(set), ptr[base + reg_idx * 4 + disp]);
+    mov(reg_addr.cvt32(), ptr[base + reg_idx * 4 + od]);
     add(reg_addr, reg_dense);
     for (const auto &t : targets)
         for (int j = 0; j < d_.n_blk; ++j)
-            vfmadd231ps(acc(t.y, j), Zmm(bcast_idx), ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]]);
-    inc(reg_idx);
-    jnz(loop, T_NEAR);
+            vfmadd231ps(acc(t.y, j, set), bcast(set), ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]]);
+}
+
+// The compacted list of sparse pixel x: entries [start, end) run with a negative index that
+// counts up to zero, so that the loop branch is a fused inc/jnz; values are addressed from a
+// base biased to the list end. The loop exit is the one data-dependent branch; it resolves
+// as soon as the index is known, ahead of the FMAs it follows, so most of its mispredict is
+// hidden behind them.
+void row_pass_kernel::emit_list(int x_rel, const std::vector<row_target> &targets) {
+    Label loop, skip;
+    mov(reg_idx.cvt32(), ptr[reg_ptr + x_rel * 4]);
+    mov(reg_end.cvt32(), ptr[reg_ptr + x_rel * 4 + 4]);
+    sub(reg_idx, reg_end);
+    jz(skip, T_NEAR);
+    lea(reg_vals_end, ptr[reg_vals + reg_end * 4]);
+    if (d_.acc_sets == 2) {
+        // An odd count runs one entry first; then pairs, one entry per set.
+        Label pairs;
+        test(reg_idx, 1);
+        jz(pairs, T_NEAR);
+        emit_list_entry(reg_vals_end, 0, 0, targets);
+        inc(reg_idx);
+        jz(skip, T_NEAR);
+        L(pairs);
+        mark("list loop x2");
+        L(loop);
+        emit_list_entry(reg_vals_end, 0, 0, targets);
+        emit_list_entry(reg_vals_end, 4, 1, targets);
+        add(reg_idx, 2);
+        jnz(loop, T_NEAR);
+    } else {
+        mark("list loop");
+        L(loop);
+        emit_list_entry(reg_vals_end, 0, 0, targets);
+        inc(reg_idx);
+        jnz(loop, T_NEAR);
+    }
     L(skip);
 }
 
@@ -153,7 +183,7 @@ void row_pass_kernel::emit_iteration(const iteration &it) {
 void row_pass_kernel::generate() {
     const auto &s = d_.sched;
     preamble();
-    mov(reg_starts_row, ptr[reg_args + offsetof(row_pass_args, starts)]);
+    mov(reg_ptr_row, ptr[reg_args + offsetof(row_pass_args, starts)]);
     mov(reg_vals, ptr[reg_args + offsetof(row_pass_args, vals)]);
     mov(reg_dense, ptr[reg_args + offsetof(row_pass_args, dense)]);
     mov(reg_dst_row, ptr[reg_args + offsetof(row_pass_args, dst)]);
@@ -162,19 +192,20 @@ void row_pass_kernel::generate() {
     vxorps(Zmm(zero_idx), Zmm(zero_idx), Zmm(zero_idx));
 
     const auto its = iterations();
-    const int32_t starts_step = s.px * 4, dst_step = s.py * 64;
+    const int32_t ptr_step = s.px * 4;
+    const int32_t dst_step = s.py * 64;
 
     Label row_loop;
     L(row_loop);
     mark("row");
-    mov(reg_starts, reg_starts_row);
+    mov(reg_ptr, reg_ptr_row);
     mov(reg_dst, reg_dst_row);
     for (size_t k = 0; k < its.size();) {
         size_t n = 1;
         while (k + n < its.size() && its[k + n] == its[k]) ++n;
         if (n == 1) {
             emit_iteration(its[k]);
-            add(reg_starts, starts_step);
+            add(reg_ptr, ptr_step);
             add(reg_dst, dst_step);
         } else {
             Label loop;
@@ -182,7 +213,7 @@ void row_pass_kernel::generate() {
             mark("periodic middle");
             L(loop);
             emit_iteration(its[k]);
-            add(reg_starts, starts_step);
+            add(reg_ptr, ptr_step);
             add(reg_dst, dst_step);
             dec(reg_iter);
             jnz(loop, T_NEAR);
@@ -199,7 +230,7 @@ void row_pass_kernel::generate() {
                 emit_close(y - y0);
             }
     }
-    add(reg_starts_row, disp32(d_.starts_row_stride, "starts_row_stride"));
+    add(reg_ptr_row, disp32(d_.starts_row_stride, "starts_row_stride"));
     add(reg_dst_row, disp32(d_.dst_row_stride, "dst_row_stride"));
     dec(reg_rows);
     jnz(row_loop, T_NEAR);

@@ -1,22 +1,27 @@
 // The row-pass kernel, shared by forward and backward-data: for n_rows rows, walk the
-// sparse pixels x of a row; for each x, run the compacted (value, dense byte offset) list of
-// one channel range against every target (y, tap) of the row schedule, accumulating into a
-// ring of output-pixel accumulators that are opened (loaded from dst, or zero / bias) before
-// their first contribution and stored after their last.
+// sparse pixels x of a row; for each x, run the non-zeros of one channel range against every
+// target (y, tap) of the row schedule, accumulating into a ring of output-pixel accumulators
+// that are opened (loaded from dst, or zero / bias) before their first contribution and
+// stored after their last.
+//
+// The non-zeros come as compacted (value, dense byte offset) lists written by
+// row_compact_kernel, once per execute and reused by every tap and output-block group:
+// values at vals[i], the offset (int32, >= 0) of value i at vals + offs_disp + 4*i; the list
+// of sparse pixel x of a row is [starts[x], starts[x+1]). Per entry: broadcast, offset
+// load, address add, F FMAs with 64-byte memory operands.
+//
+// acc_sets = 2 alternates entries between two accumulator sets (summed when the output is
+// stored): with few FMAs per entry the 4-cycle FMA latency chain through one set, not the
+// issue rate, would bound the loop.
 //
 // Register allocation:
-//   zmm[s*n_blk + j]  accumulator of ring slot s, 16-lane output block j (ring*n_blk <= 28)
-//   zmm30             0.0f (ReLU)
-//   zmm31             the broadcast list value
-//   r8  starts of the current iteration   r9  list values base    r10 dense (weights) base
-//   r11 dst of the current iteration      r12 rows left           r13 iteration counter
-//   r14 starts of the current row         r15 dst of the current row
+//   zmm[(s*acc_sets + set)*n_blk + j]  accumulator of ring slot s, set, 16-lane block j
+//   zmm29  the second set's broadcast value    zmm30  0.0f    zmm31  the broadcast value
+//   r8  starts of the current iteration   r9  list values   r10 dense base
+//   r11 dst of the current iteration      r12 rows left     r13 iteration counter
+//   r14 starts of the current row         r15 dst of the current row   rsi bias
 //   rax entry index (negative, counts up to 0)   rdx list end   rbx values biased to the end
-//   rcx the entry's dense address         rsi bias             rbp loop-invariant list step
-//
-// List format (written by row_compact_kernel): values (float) at vals[i], the dense byte
-// offset (int32, >= 0) of value i at vals + offs_disp + 4*i; the list of sparse pixel x of a
-// row is [starts[x], starts[x+1]).
+//   rcx the entry's dense address
 #pragma once
 
 #include <cstdint>
@@ -35,14 +40,15 @@ enum class acc_init { load, zero, bias };
 struct row_pass_desc {
     std::string direction; // "fwd" / "bwd_d": names the kernel only
     row_schedule sched;
-    int n_blk = 1;                  // output blocks of 16 lanes per output pixel
+    int n_blk = 1;                   // output blocks of 16 lanes per output pixel
+    int acc_sets = 1;                // 1 or 2 (see above)
     std::vector<int32_t> dense_disp; // [j * taps + tap]: byte displacement of the dense line
-    int64_t dst_blk_stride = 0;     // bytes between the blocks of one output pixel
-    int64_t dst_row_stride = 0;     // bytes between consecutive rows of dst
-    int64_t starts_row_stride = 0;  // bytes between consecutive rows of starts
-    int64_t offs_disp = 0;          // bytes from vals[i] to its offset
+    int64_t dst_blk_stride = 0;      // bytes between the blocks of one output pixel
+    int64_t dst_row_stride = 0;      // bytes between consecutive rows of dst
+    int64_t starts_row_stride = 0;   // bytes between consecutive rows of starts
+    int64_t offs_disp = 0;           // bytes from vals[i] to its offset
     acc_init init = acc_init::load;
-    bool relu = false;              // max(x, 0) before the store (NaN stays NaN)
+    bool relu = false;               // max(x, 0) before the store (NaN stays NaN)
 
     std::string key() const;
 };
@@ -76,7 +82,8 @@ private:
     void emit_open(int y_rel);
     void emit_close(int y_rel);
     void emit_list(int x_rel, const std::vector<row_target> &targets);
-    Xbyak::Zmm acc(int y_rel, int j) const;
+    void emit_list_entry(const Xbyak::Reg64 &base, int32_t disp, int set, const std::vector<row_target> &targets);
+    Xbyak::Zmm acc(int y_rel, int j, int set = 0) const;
 
     row_pass_desc d_;
 };

@@ -132,7 +132,9 @@ std::unique_ptr<sparse_conv> make(const fwd_case &c, const std::string &hints = 
     o.with_relu = c.relu;
     fwd_config cfg;
     std::string why;
-    const bool ok = plan_fwd(c.p, o, cfg, why, fwd_plan_hints::parse(hints));
+    auto h = fwd_plan_hints::parse(hints);
+    h.threads = 2;
+    const bool ok = plan_fwd(c.p, o, cfg, why, h);
     INFO(why);
     REQUIRE(ok);
     return make_sparse_fwd_from_config(cfg);
@@ -204,9 +206,12 @@ TEST_CASE("sparse fwd bias and fused ReLU", "[fwd]") {
 }
 
 TEST_CASE("sparse fwd forced blockings: one-row units, many chunks, single blocks", "[fwd]") {
-    // Every pass sees edge rows; passes and chunks multiply; init / ReLU fix-ups run.
-    for (const char *hints : {"ocb=1,cb=1,rb=1", "ocb=2,cb=2,rb=3", "ocb=4,cb=4,rb=2"}) {
-        check_exact("mb2ic64ih9oc64oh9kh3ph1", {0.0, 0.5, 0.9}, true, true, hints);
+    // Every pass sees edge rows; passes and chunks multiply; init / ReLU fix-ups run; units
+    // span several images (an odd count leaves a short last unit); two accumulator sets with
+    // odd and even list lengths.
+    for (const char *hints : {"ocb=1,cb=1,rb=1", "ocb=2,cb=2,rb=3", "ocb=4,cb=4,rb=2", "ocb=1,cb=2,sets=2",
+                 "ocb=2,cb=1,sets=2,ib=2", "ocb=4,cb=1,sets=1,ib=3,rb=4"}) {
+        check_exact("mb3ic64ih9oc64oh9kh3ph1", {0.0, 0.5, 0.9}, true, true, hints);
         check_exact("mb2ic64ih11oc64oh6kh3sh2ph1", {0.5}, true, true, hints);
         check_exact("mb2ic64ih9oc64oh9kh1ph0", {0.5}, true, true, hints);
     }

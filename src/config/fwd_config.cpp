@@ -12,15 +12,18 @@ namespace sparsetrain {
 
 namespace {
 
-// Costs measured on this machine (see shared/notes/algorithm.md), in cycles.
-const double fma_per_cycle = 1.5;  // FMAs with a 64-byte memory operand
-const double fma_latency = 4.0;    // an entry's FMAs depend on the previous entry's
+// Costs fitted to kernel-bench-fwd runs on this machine (mb16, 2 threads, and kernel-only
+// experiments), in cycles.
+const double fma_per_cycle = 1.42;  // FMAs with a 64-byte memory operand, L1-resident lines
+const double fma_latency = 4.0;     // each entry's FMAs depend on the previous entry's (per set)
 const double uops_per_cycle = 5.0;
-const double entry_uops = 4.0;     // broadcast, offset load, address add, fused inc/jnz
-const double list_mispredict = 20.0;
-const double list_overhead = 6.0;  // start/end loads, sub/jz, lea
-const double dst_line = 1.0;       // one load + one store of an accumulator per pass
-const int max_acc = 28;            // zmm registers for accumulators (see row_pass_kernel.hpp)
+const double loads_per_cycle = 1.7; // all loads, 64-byte and scalar, sustained
+const double list_overhead = 6.5;   // per list: start/end loads, sub/jz, lea, exit (mostly hidden)
+const double vec_compact = 8.0;     // compaction per vector (p5-bound compresses, list stores)
+// Per pass, every output pixel's accumulators are loaded from and stored to dst (L2): ~3
+// cycles per 64-byte line, in addition to the FMA work (fitted: it does not overlap).
+const double dst_line = 3.0;
+const int max_acc = 28;             // zmm accumulators (see row_pass_kernel.hpp)
 
 struct geometry {
     bool subsample;
@@ -45,15 +48,27 @@ geometry make_geometry(const problem_t &p) {
     return g;
 }
 
-// Estimated cycles of all passes of the problem for one blocking, at sparsity s.
-double estimate(const problem_t &p, const geometry &g, int64_t n_ocb, int64_t cb, double s) {
-    const double n_ocg = (double)(p.oc / 16 / n_ocb), n_chunks = (double)(p.ic / 16 / cb);
-    const double F = g.targets_per_x * (double)n_ocb;
-    const double entries = (double)cb * 16.0 * (1.0 - s);
-    const double entry = std::max({F / fma_per_cycle, fma_latency, (F + entry_uops) / uops_per_cycle});
-    const double list = list_mispredict + list_overhead + entries * entry;
-    const double row = g.x_with_targets * list + (double)p.ow * (double)n_ocb * dst_line;
-    return (double)p.mb * (double)p.oh * (double)p.kh * n_chunks * n_ocg * row;
+struct blocking {
+    int64_t n_ocb = 0, cb = 0;
+    int acc_sets = 1;
+    double cost = -1;
+};
+
+// Estimated cycles of the whole problem for one blocking, at sparsity s.
+double estimate(const problem_t &p, const geometry &g, const blocking &b, double s) {
+    const double n_ocg = (double)(p.oc / 16 / b.n_ocb), n_chunks = (double)(p.ic / 16 / b.cb);
+    const double F = g.targets_per_x * (double)b.n_ocb;
+    const double entries = (double)b.cb * 16.0 * (1.0 - s);
+    // An entry: F FMAs plus a broadcast and an offset load, an add and the loop branch. With
+    // few FMAs the loads, the latency chain or the issue width bound it.
+    const double entry = std::max({F / fma_per_cycle, (F + 2.0) / loads_per_cycle, fma_latency / b.acc_sets,
+            (F + 4.0) / uops_per_cycle});
+    const double per_list = list_overhead;
+    const double row = g.x_with_targets * (per_list + entries * entry) + (double)p.ow * (double)b.n_ocb * dst_line;
+    const double passes = (double)p.mb * (double)p.oh * (double)p.kh * n_chunks * n_ocg * row;
+    const double lrows = g.subsample ? (double)p.oh : (double)p.ih;
+    const double compaction = (double)p.mb * lrows * (double)g.lcols * (double)(p.ic / 16) * vec_compact;
+    return passes + compaction;
 }
 
 bool fail(std::string &why_not, const std::string &why) {
@@ -78,9 +93,12 @@ fwd_plan_hints fwd_plan_hints::parse(const std::string &s) {
         if (k == "ocb") h.n_ocb = (int64_t)x;
         else if (k == "cb") h.cb = (int64_t)x;
         else if (k == "rb") h.rb = (int64_t)x;
+        else if (k == "ib") h.ib = (int64_t)x;
         else if (k == "l1") h.l1_bytes = (int64_t)x;
         else if (k == "l2") h.l2_bytes = (int64_t)x;
         else if (k == "s") h.sparsity = x;
+        else if (k == "threads") h.threads = (int64_t)x;
+        else if (k == "sets") h.acc_sets = (int64_t)x;
         else throw error("fwd plan hints: unknown key '" + k + "'");
     }
     return h;
@@ -88,8 +106,8 @@ fwd_plan_hints fwd_plan_hints::parse(const std::string &s) {
 
 std::string fwd_config::str() const {
     std::ostringstream os;
-    os << "ocb" << n_ocb << "x" << n_ocg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk
-       << ":ring" << ring << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "")
+    os << "ocb" << n_ocb << "x" << n_ocg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
+       << ":ring" << ring << "x" << acc_sets << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "")
        << (with_relu ? ":relu" : "");
     return os.str();
 }
@@ -114,9 +132,10 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     const int ring = g.sched.ring;
     if (ring > max_acc) return fail(why_not, "row schedule needs too many accumulators");
 
-    // Blocking: the cheapest (n_ocb, cb) under the cost model whose weight slice fits L1.
-    double best = -1;
-    int64_t best_ocb = 0, best_cb = 0;
+    // Blocking: among the (n_ocb, cb, sets) whose weight slice fits L1, the one whose
+    // cost-model estimate, relative to the best estimate at each of 50, 70 and 90 % sparsity,
+    // sums lowest: the sparsity is not known when planning.
+    std::vector<blocking> cands;
     for (int64_t n_ocb = 1; n_ocb <= OCB; ++n_ocb) {
         if (OCB % n_ocb || ring * n_ocb > max_acc) continue;
         if (h.n_ocb && n_ocb != h.n_ocb) continue;
@@ -124,16 +143,33 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
             if (ICB % cb) continue;
             if (h.cb && cb != h.cb) continue;
             const int64_t slice = p.kw * cb * 16 * n_ocb * 64;
-            if (!h.cb && slice > h.l1_bytes && !(cb == 1 && best < 0)) continue;
-            const double e = estimate(p, g, n_ocb, cb, h.sparsity);
-            if (best < 0 || e < best * 0.999 || (e < best * 1.001 && n_ocb > best_ocb)) {
-                best = e;
-                best_ocb = n_ocb;
-                best_cb = cb;
-            }
+            if (!h.cb && slice > h.l1_bytes && cb > 1) continue;
+            blocking b;
+            b.n_ocb = n_ocb;
+            b.cb = cb;
+            // Two accumulator sets when few FMAs per entry would leave the loop latency-bound
+            // and the registers allow it.
+            b.acc_sets = (g.targets_per_x * (double)n_ocb < 6.0 && ring * n_ocb * 2 <= max_acc) ? 2 : 1;
+            if (h.acc_sets) b.acc_sets = (int)h.acc_sets;
+            if (ring * n_ocb * b.acc_sets > max_acc) continue;
+            cands.push_back(b);
         }
     }
-    if (best < 0) return fail(why_not, "no blocking satisfies the plan hints");
+    const double sparsities[] = {0.5, 0.7, 0.9};
+    std::vector<double> best_at(3, -1);
+    for (const auto &b : cands)
+        for (int i = 0; i < 3; ++i) {
+            const double e = estimate(p, g, b, sparsities[i]);
+            if (best_at[i] < 0 || e < best_at[i]) best_at[i] = e;
+        }
+    blocking best;
+    for (auto b : cands) {
+        b.cost = 0;
+        for (int i = 0; i < 3; ++i) b.cost += estimate(p, g, b, sparsities[i]) / best_at[i];
+        if (best.cost < 0 || b.cost < best.cost - 1e-3 || (b.cost < best.cost + 1e-3 && b.n_ocb > best.n_ocb))
+            best = b;
+    }
+    if (best.cost < 0) return fail(why_not, "no blocking satisfies the plan hints");
 
     c = fwd_config();
     c.p = p;
@@ -141,30 +177,48 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     c.with_relu = o.with_relu;
     c.subsample = g.subsample;
     c.lcols = g.lcols;
-    c.n_ocb = best_ocb;
-    c.n_ocg = OCB / best_ocb;
-    c.cb = best_cb;
-    c.n_chunks = ICB / best_cb;
+    c.acc_sets = best.acc_sets;
+    c.n_ocb = best.n_ocb;
+    c.n_ocg = OCB / best.n_ocb;
+    c.cb = best.cb;
+    c.n_chunks = ICB / best.cb;
     c.ring = ring;
-    c.est_cycles = best;
+    c.est_cycles = estimate(p, g, best, h.sparsity);
 
-    // Row blocking: the unit's lists (at ~50 % density) and one group's dst rows in L2.
+    // Work units (images x rows). A pass's weight slice is loaded into L1 once per unit, so
+    // a unit should hold many output pixels (~2048); its lists (at ~50 % density) and one
+    // group's dst rows should fit the L2 budget; there should be enough units to keep every
+    // thread busy (a small minibatch splits images into row blocks).
+    const int64_t threads = std::max<int64_t>(1, h.threads);
     auto lrows = [&](int64_t rb) {
         return g.subsample ? rb : std::min<int64_t>(p.ih, (rb - 1) * p.sh + p.kh);
     };
-    auto unit_bytes = [&](int64_t rb) {
-        return lrows(rb) * g.lcols * p.ic * 4 + rb * p.ow * c.n_ocb * 64;
+    auto unit_bytes = [&](int64_t ib, int64_t rb) {
+        // lists at ~50 % density: 4 bytes per channel
+        return ib * (lrows(rb) * g.lcols * p.ic * 4 + rb * p.ow * c.n_ocb * 64);
     };
+    auto units = [&](int64_t ib, int64_t rb) { return ((p.mb + ib - 1) / ib) * ((p.oh + rb - 1) / rb); };
     int64_t rb = h.rb ? std::min<int64_t>(h.rb, p.oh) : p.oh;
     if (!h.rb) {
-        while (rb > 1 && unit_bytes(rb) > h.l2_bytes) --rb;
-        // Enough units to share among threads even for a small minibatch.
-        while (rb > 1 && p.mb * ((p.oh + rb - 1) / rb) < 8) --rb;
+        int64_t nb = 1;
+        while (nb < p.oh && (unit_bytes(1, (p.oh + nb - 1) / nb) > h.l2_bytes || units(1, (p.oh + nb - 1) / nb) < threads))
+            ++nb;
+        rb = (p.oh + nb - 1) / nb; // rows spread evenly over the blocks
     }
-    auto cap = [&](int64_t rb) { return lrows(rb) * g.lcols * p.ic + 16; };
+    int64_t ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : 1;
+    if (!h.ib) {
+        const int64_t target_pixels = 2048;
+        while (ib < p.mb && ib * rb * p.ow < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
+                && units(ib + 1, rb) >= threads)
+            ++ib;
+        ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib); // images spread evenly
+    }
+    auto cap = [&](int64_t rb) { return ib * lrows(rb) * g.lcols * p.ic + 16; };
+    while (ib > 1 && cap(rb) * 4 >= (1LL << 30)) --ib;
     while (rb > 1 && cap(rb) * 4 >= (1LL << 30)) --rb;
     if (cap(rb) * 4 >= (1LL << 30)) return fail(why_not, "rows too long for 32-bit list indices");
     c.rb = rb;
+    c.ib = ib;
     c.n_hblk = (p.oh + rb - 1) / rb;
     c.lrows_max = lrows(rb);
     c.list_cap = cap(rb);

@@ -1,11 +1,12 @@
 // The forward planner: problem + options + CPU -> the blocking of the sparse forward
 // convolution, or the reason it declines. A pure function of its inputs.
 //
-// Work decomposition (see src/driver/fwd_conv.cpp): a work unit is one image x a block of
+// Work decomposition (see src/driver/fwd_conv.cpp): a work unit is `ib` images x a block of
 // `rb` output rows; it compacts the src rows it needs (all channels, once), then for every
 // group of n_ocb output-channel blocks runs the passes (kh tap x channel chunk of cb input
 // blocks) in order, each pass one row-pass kernel call over the unit's rows, so that the
-// weight slice of a pass (kw taps x cb*16 channels x n_ocb lines) stays in L1 across rows.
+// weight slice of a pass (kw taps x cb*16 channels x n_ocb lines) stays in L1 across rows
+// and images.
 #pragma once
 
 #include <cstdint>
@@ -18,12 +19,15 @@
 
 namespace sparsetrain {
 
-// Developer overrides (kernel-bench-fwd, SPARSETRAIN_FWD_PLAN="ocb=4,cb=2,rb=8,l1=32768").
+// Planning inputs beyond the problem: the thread count, and developer overrides
+// (kernel-bench-fwd --plan, SPARSETRAIN_FWD_PLAN="ocb=4,cb=2,rb=8,ib=2,l1=32768").
 struct fwd_plan_hints {
-    int64_t n_ocb = 0, cb = 0, rb = 0; // 0: the planner chooses
+    int64_t n_ocb = 0, cb = 0, rb = 0, ib = 0; // 0: the planner chooses
     int64_t l1_bytes = 32 * 1024;      // weight-slice budget per pass
     int64_t l2_bytes = 1024 * 1024;    // lists + dst of one work unit
     double sparsity = 0.7;             // the sparsity the cost model optimises for
+    int64_t threads = 1;               // threads that will share the work units
+    int64_t acc_sets = 0;              // 0: planner; 1 or 2
     static fwd_plan_hints parse(const std::string &s); // throws on malformed text
 };
 
@@ -33,11 +37,13 @@ struct fwd_config {
     // 1x1 without padding: the lists hold only the used pixels (oh*sh, ow*sw), one list row
     // per output row, and the pass is a 1x1 stride-1 pass over them.
     bool subsample = false;
+    int acc_sets = 1;       // accumulator sets of the row-pass kernel
     int64_t lcols = 0;      // list pixels per list row
     int64_t lrows_max = 0;  // list rows of one work unit (at most)
     int64_t n_ocb = 0, n_ocg = 0; // output blocks per group, groups
     int64_t cb = 0, n_chunks = 0; // input blocks per chunk, chunks
-    int64_t rb = 0, n_hblk = 0;   // output rows per unit, units per image
+    int64_t rb = 0, n_hblk = 0;   // output rows per unit, row blocks per image
+    int64_t ib = 1;               // images per unit
     int ring = 0;                 // accumulator sets of the row schedule
     int64_t list_cap = 0;         // list entries per unit, slack included
     int64_t offs_disp = 0;        // bytes from a list value to its offset

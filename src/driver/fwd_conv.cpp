@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include <omp.h>
+
 #include "common/env.hpp"
 #include "common/scratch.hpp"
 #include "jit/row_compact_kernel.hpp"
@@ -25,7 +27,7 @@ public:
     std::string config_str() const override { return c_.str(); }
 
 private:
-    void run_unit(const conv_tensors &t, int64_t n, int64_t oh0, int64_t oh1) const;
+    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1) const;
 
     fwd_config c_;
     jit::row_schedule sched_;
@@ -56,19 +58,22 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
     for (int64_t b = 0; b < c_.cb; ++b)
         for (int i = 0; i < 16; ++i) offs_table_.get()[b * 16 + i] = (int32_t)((b * wei_icb_ + i * 16) * 4);
 
-    jit::row_compact_desc cd;
-    cd.n_vec = (int)c_.cb;
-    cd.cols = (int)c_.lcols;
-    cd.vec_stride = src_cblk_ * 4;
-    cd.col_stride = 64 * (c_.subsample ? p.sw : 1);
-    cd.row_stride = p.iw * 64 * (c_.subsample ? p.sh : 1);
-    cd.offs_disp = c_.offs_disp;
-    compact_ = jit::row_compact_kernel::get(cd);
+    {
+        jit::row_compact_desc cd;
+        cd.n_vec = (int)c_.cb;
+        cd.cols = (int)c_.lcols;
+        cd.vec_stride = src_cblk_ * 4;
+        cd.col_stride = 64 * (c_.subsample ? p.sw : 1);
+        cd.row_stride = p.iw * 64 * (c_.subsample ? p.sh : 1);
+        cd.offs_disp = c_.offs_disp;
+        compact_ = jit::row_compact_kernel::get(cd);
+    }
 
     jit::row_pass_desc pd;
     pd.direction = "fwd";
     pd.sched = sched_;
     pd.n_blk = (int)c_.n_ocb;
+    pd.acc_sets = c_.acc_sets;
     for (int64_t j = 0; j < c_.n_ocb; ++j)
         for (int t = 0; t < sched_.taps; ++t) pd.dense_disp.push_back((int32_t)((j * wei_ocb_ + t * 256) * 4));
     pd.dst_blk_stride = dst_oblk_ * 4;
@@ -84,43 +89,49 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
 }
 
 void sparse_fwd::execute(const conv_tensors &t) const {
-    const int64_t units = c_.p.mb * c_.n_hblk;
+    const int64_t n_iblk = (c_.p.mb + c_.ib - 1) / c_.ib, units = n_iblk * c_.n_hblk;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t u = 0; u < units; ++u) {
-        const int64_t n = u / c_.n_hblk, hb = u % c_.n_hblk;
+        const int64_t ib = u / c_.n_hblk, hb = u % c_.n_hblk;
+        const int64_t n0 = ib * c_.ib, n1 = std::min(c_.p.mb, n0 + c_.ib);
         const int64_t oh0 = hb * c_.rb, oh1 = std::min(c_.p.oh, oh0 + c_.rb);
-        run_unit(t, n, oh0, oh1);
+        run_unit(t, n0, n1, oh0, oh1);
     }
 }
 
-// One image x output rows [oh0, oh1): compact the src rows they need, then run every pass of
-// every output-channel group over those rows.
-void sparse_fwd::run_unit(const conv_tensors &t, int64_t n, int64_t oh0, int64_t oh1) const {
+// Images [n0, n1) x output rows [oh0, oh1): compact the src rows they need, then run every
+// pass of every output-channel group over those rows of every image, so that a pass's weight
+// slice is loaded into L1 once per unit.
+void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1) const {
     const auto &p = c_.p;
-    const int64_t nrows = oh1 - oh0;
     int64_t lr0, nlr; // first list row (in source rows or, subsampled, output rows), count
     if (c_.subsample) {
         lr0 = oh0;
-        nlr = nrows;
+        nlr = oh1 - oh0;
     } else {
         lr0 = std::max<int64_t>(0, oh0 * p.sh - p.ph);
         const int64_t hi = std::min<int64_t>(p.ih - 1, (oh1 - 1) * p.sh - p.ph + p.kh - 1);
         nlr = hi - lr0 + 1;
     }
+    // starts of (image i, chunk ch) at starts + (i * n_chunks + ch) * chunk_starts.
     const int64_t chunk_starts = nlr * c_.lcols + 1;
-    float *vals = static_cast<float *>(thread_local_scratch(0).get((size_t)c_.offs_disp * 2 + 64));
-    int32_t *starts = thread_local_scratch(1).get_as<int32_t>((size_t)(c_.n_chunks * chunk_starts));
-
-    jit::row_compact_args ca;
-    ca.vals = vals;
-    ca.offs_table = offs_table_.get();
-    ca.n_rows = nlr;
-    ca.count = 0;
-    const int64_t src_row0 = c_.subsample ? lr0 * p.sh : lr0;
-    for (int64_t ch = 0; ch < c_.n_chunks; ++ch) {
-        ca.src = t.src + n * src_img_ + ch * c_.cb * src_cblk_ + src_row0 * p.iw * 16;
-        ca.starts = starts + ch * chunk_starts;
-        (*compact_)(&ca);
+    float *vals = nullptr;
+    int32_t *starts = nullptr;
+    {
+        vals = static_cast<float *>(thread_local_scratch(0).get((size_t)c_.offs_disp * 2 + 64));
+        starts = thread_local_scratch(1).get_as<int32_t>((size_t)((n1 - n0) * c_.n_chunks * chunk_starts));
+        jit::row_compact_args ca;
+        ca.vals = vals;
+        ca.offs_table = offs_table_.get();
+        ca.n_rows = nlr;
+        ca.count = 0;
+        const int64_t src_row0 = c_.subsample ? lr0 * p.sh : lr0;
+        for (int64_t n = n0; n < n1; ++n)
+            for (int64_t ch = 0; ch < c_.n_chunks; ++ch) {
+                ca.src = t.src + n * src_img_ + ch * c_.cb * src_cblk_ + src_row0 * p.iw * 16;
+                ca.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts;
+                (*compact_)(&ca);
+            }
     }
 
     // Valid output rows [a, b) of tap kh inside the unit, and the list row of row a.
@@ -139,49 +150,54 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n, int64_t oh0, int64_t
     };
 
     const size_t n_pass = c_.passes.size();
+    int64_t a, b, lrow;
     for (int64_t g = 0; g < c_.n_ocg; ++g) {
-        float *dst = t.dst + n * dst_img_ + g * c_.n_ocb * dst_oblk_;
         const float *bias = t.bias ? t.bias + g * c_.n_ocb * 16 : nullptr;
         const float *wei_g = t.weights + g * c_.n_ocb * wei_ocb_;
-        int64_t a, b, lrow;
+        auto dst_of = [&](int64_t n) { return t.dst + n * dst_img_ + g * c_.n_ocb * dst_oblk_; };
 
         // Rows the first pass does not reach start from bias / zero here.
         rows_of(c_.passes[0].first, a, b, lrow);
-        for (int64_t oh = oh0; oh < oh1; ++oh) {
-            if (oh >= a && oh < b) continue;
-            for (int64_t j = 0; j < c_.n_ocb; ++j) {
-                float *d = dst + j * dst_oblk_ + oh * p.ow * 16;
-                for (int64_t w = 0; w < p.ow; ++w)
-                    for (int l = 0; l < 16; ++l) d[w * 16 + l] = bias ? bias[j * 16 + l] : 0.f;
+        for (int64_t n = n0; n < n1; ++n)
+            for (int64_t oh = oh0; oh < oh1; ++oh) {
+                if (oh >= a && oh < b) continue;
+                for (int64_t j = 0; j < c_.n_ocb; ++j) {
+                    float *d = dst_of(n) + j * dst_oblk_ + oh * p.ow * 16;
+                    for (int64_t w = 0; w < p.ow; ++w)
+                        for (int l = 0; l < 16; ++l) d[w * 16 + l] = bias ? bias[j * 16 + l] : 0.f;
+                }
             }
-        }
 
         for (size_t i = 0; i < n_pass; ++i) {
             const int kh = c_.passes[i].first;
             const int64_t ch = c_.passes[i].second;
             rows_of(kh, a, b, lrow);
             if (a >= b) continue;
-            jit::row_pass_args pa;
-            pa.starts = starts + ch * chunk_starts + lrow * c_.lcols;
+            jit::row_pass_args pa {};
             pa.vals = vals;
             pa.dense = wei_g + ch * c_.cb * wei_icb_ + kh * wei_kh_;
-            pa.dst = dst + a * p.ow * 16;
             pa.bias = bias;
             pa.n_rows = b - a;
-            (*pass_[i == 0][i + 1 == n_pass])(&pa);
+            const auto &kernel = *pass_[i == 0][i + 1 == n_pass];
+            for (int64_t n = n0; n < n1; ++n) {
+                pa.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts + lrow * c_.lcols;
+                pa.dst = dst_of(n) + a * p.ow * 16;
+                kernel(&pa);
+            }
         }
 
         // Rows the last pass does not reach get their ReLU here (NaN stays NaN).
         if (c_.with_relu) {
             rows_of(c_.passes[n_pass - 1].first, a, b, lrow);
-            for (int64_t oh = oh0; oh < oh1; ++oh) {
-                if (oh >= a && oh < b) continue;
-                for (int64_t j = 0; j < c_.n_ocb; ++j) {
-                    float *d = dst + j * dst_oblk_ + oh * p.ow * 16;
-                    for (int64_t w = 0; w < p.ow * 16; ++w)
-                        if (!(d[w] > 0.f) && d[w] == d[w]) d[w] = 0.f;
+            for (int64_t n = n0; n < n1; ++n)
+                for (int64_t oh = oh0; oh < oh1; ++oh) {
+                    if (oh >= a && oh < b) continue;
+                    for (int64_t j = 0; j < c_.n_ocb; ++j) {
+                        float *d = dst_of(n) + j * dst_oblk_ + oh * p.ow * 16;
+                        for (int64_t w = 0; w < p.ow * 16; ++w)
+                            if (!(d[w] > 0.f) && d[w] == d[w]) d[w] = 0.f;
+                    }
                 }
-            }
         }
     }
 }
@@ -194,7 +210,8 @@ std::unique_ptr<sparse_conv> make_sparse_fwd_from_config(const fwd_config &c) {
 
 std::unique_ptr<sparse_conv> make_sparse_fwd(const problem_t &p, const sparse_conv_options &o, std::string &why_not) {
     // Developer override of the blocking (see fwd_plan_hints).
-    const fwd_plan_hints h = fwd_plan_hints::parse(env::get_string("SPARSETRAIN_FWD_PLAN", ""));
+    fwd_plan_hints h = fwd_plan_hints::parse(env::get_string("SPARSETRAIN_FWD_PLAN", ""));
+    h.threads = omp_get_max_threads();
     fwd_config c;
     if (!plan_fwd(p, o, c, why_not, h)) return nullptr;
     return make_sparse_fwd_from_config(c);

@@ -1,0 +1,174 @@
+// kernel-bench-fwd: the sparse forward convolution against oneDNN dense on the same
+// nChw16c / OIhw16i16o buffers, in one process, interleaved run by run; prints medians and
+// the same-run ratio. Developer tool (uses internal headers).
+//
+//   kernel-bench-fwd [--mb=16] [--reps=9] [--sparsity=0,0.5,0.7,0.9] [--plan=ocb=4,cb=2]
+//                    [--relu] [--bias] [problem ...]
+// Without problems it runs the four layers. Threads: OMP_NUM_THREADS.
+// FLOP convention: 2*N*K*C*R*S*OH*OW (padding taps counted).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "common/problem.hpp"
+#include "config/fwd_config.hpp"
+#include "driver/fwd_conv.hpp"
+
+using namespace sparsetrain;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+struct aligned_vec {
+    float *p = nullptr;
+    size_t n = 0;
+    explicit aligned_vec(size_t count) : n(count) {
+        p = static_cast<float *>(std::aligned_alloc(4096, (count * 4 + 4095) / 4096 * 4096));
+    }
+    ~aligned_vec() { std::free(p); }
+};
+
+double ms_since(clk::time_point t0) {
+    return std::chrono::duration<double, std::milli>(clk::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+std::vector<double> parse_list(const std::string &s) {
+    std::vector<double> r;
+    std::istringstream is(s);
+    std::string t;
+    while (std::getline(is, t, ',')) r.push_back(std::atof(t.c_str()));
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    int64_t mb = 16;
+    int reps = 9;
+    std::vector<double> sparsities = {0.0, 0.5, 0.7, 0.9};
+    std::string plan;
+    bool relu = false, bias = false;
+    std::vector<std::string> problems;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a.rfind("--mb=", 0) == 0) mb = std::atoll(a.c_str() + 5);
+        else if (a.rfind("--reps=", 0) == 0) reps = std::atoi(a.c_str() + 7);
+        else if (a.rfind("--sparsity=", 0) == 0) sparsities = parse_list(a.substr(11));
+        else if (a.rfind("--plan=", 0) == 0) plan = a.substr(7);
+        else if (a == "--relu") relu = true;
+        else if (a == "--bias") bias = true;
+        else if (a.rfind("--", 0) == 0) {
+            std::fprintf(stderr, "unknown option %s\n", a.c_str());
+            return 2;
+        } else problems.push_back(a);
+    }
+    if (problems.empty())
+        problems = {"ic256ih28oc256oh28kh3ph1", "ic128ih56oc128oh56kh3ph1", "ic256ih56oc64oh56kh1ph0",
+                "ic1024ih14oc256oh14kh1ph0"};
+
+    using namespace dnnl;
+    engine eng(engine::kind::cpu, 0);
+    stream strm(eng);
+    std::printf("threads %d, mb %lld, median of %d interleaved runs; GFLOP counts padding taps\n",
+            omp_get_max_threads(), (long long)mb, reps);
+    std::printf("%-34s %5s %9s %6s %9s %7s  %s\n", "problem", "spars", "dense_ms", "GF/s", "sparse_ms", "ratio",
+            "impls / config");
+
+    for (const auto &ps : problems) {
+        const problem_t p = problem_t::parse(ps, mb);
+        sparse_conv_options o;
+        o.with_bias = bias;
+        o.with_relu = relu;
+        fwd_config cfg;
+        std::string why;
+        const auto t_plan = clk::now();
+        fwd_plan_hints hints = fwd_plan_hints::parse(plan);
+        hints.threads = omp_get_max_threads();
+        if (!plan_fwd(p, o, cfg, why, hints)) {
+            std::printf("%-34s declined: %s\n", p.to_string().c_str(), why.c_str());
+            continue;
+        }
+        const auto sparse = make_sparse_fwd_from_config(cfg);
+        const double create_ms = ms_since(t_plan);
+
+        auto md = [](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
+        auto src_md = md({p.mb, p.ic, p.ih, p.iw}, memory::format_tag::nChw16c);
+        auto dst_md = md({p.mb, p.oc, p.oh, p.ow}, memory::format_tag::nChw16c);
+        auto wei_md = md({p.oc, p.ic, p.kh, p.kw}, memory::format_tag::OIhw16i16o);
+        auto bia_md = md({p.oc}, memory::format_tag::x);
+        const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
+        auto fd = convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_md,
+                wei_md, bia_md, dst_md, strides, pl, pr);
+        primitive_attr attr;
+        if (relu) {
+            post_ops po;
+            po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+            attr.set_post_ops(po);
+        }
+        convolution_forward::primitive_desc pd(fd, attr, eng);
+        const std::string dnnl_impl = pd.impl_info_str();
+        convolution_forward dense(pd);
+
+        aligned_vec src(src_md.get_size() / 4), wei(wei_md.get_size() / 4), b(p.oc);
+        aligned_vec dst_d(dst_md.get_size() / 4), dst_s(dst_md.get_size() / 4);
+        std::mt19937_64 gen(1);
+        std::uniform_real_distribution<float> uw(-0.1f, 0.1f), us(0.f, 2.f);
+        for (size_t i = 0; i < wei.n; ++i) wei.p[i] = uw(gen);
+        for (size_t i = 0; i < b.n; ++i) b.p[i] = uw(gen);
+        memory m_src(src_md, eng, src.p), m_wei(wei_md, eng, wei.p), m_bia(bia_md, eng, b.p), m_dst(dst_md, eng, dst_d.p);
+        conv_tensors t;
+        t.src = src.p;
+        t.weights = wei.p;
+        t.bias = bias ? b.p : nullptr;
+        t.dst = dst_s.p;
+
+        for (double s : sparsities) {
+            std::uniform_real_distribution<double> u01(0.0, 1.0);
+            for (size_t i = 0; i < src.n; ++i) src.p[i] = u01(gen) < s ? 0.f : us(gen);
+            if (!bias) std::fill(b.p, b.p + b.n, 0.f);
+            else for (size_t i = 0; i < b.n; ++i) b.p[i] = uw(gen);
+            auto run_dense = [&] {
+                dense.execute(strm, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_WEIGHTS, m_wei}, {DNNL_ARG_BIAS, m_bia},
+                        {DNNL_ARG_DST, m_dst}});
+                strm.wait();
+            };
+            run_dense();
+            sparse->execute(t);
+            // Sanity: the two results agree (relative to the output scale).
+            double max_err = 0, max_abs = 1e-30;
+            for (size_t i = 0; i < dst_d.n; ++i) {
+                max_err = std::max(max_err, (double)std::fabs(dst_d.p[i] - dst_s.p[i]));
+                max_abs = std::max(max_abs, (double)std::fabs(dst_d.p[i]));
+            }
+            std::vector<double> td, ts;
+            for (int r = 0; r < reps; ++r) {
+                auto t0 = clk::now();
+                run_dense();
+                td.push_back(ms_since(t0));
+                t0 = clk::now();
+                sparse->execute(t);
+                ts.push_back(ms_since(t0));
+            }
+            const double md_ = median(td), ms_ = median(ts);
+            std::printf("%-34s %5.2f %9.3f %6.0f %9.3f %6.2fx  %s | %s %s%s\n", p.to_string().c_str(), s,
+                    md_, p.flops() / md_ * 1e-6, ms_, md_ / ms_, dnnl_impl.c_str(), sparse->name().c_str(), sparse->config_str().c_str(),
+                    max_err > 1e-4 * max_abs ? "  MISMATCH" : "");
+        }
+        std::printf("%-34s plan+create %.2f ms (kernel generation included)\n", "", create_ms);
+    }
+    return 0;
+}
