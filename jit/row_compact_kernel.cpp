@@ -14,7 +14,7 @@ namespace jit {
 using namespace Xbyak;
 
 namespace {
-const int max_table_regs = 24; // zmm0..23
+const int max_table_regs = 24;
 
 int32_t disp32(int64_t v, const char *what) {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
@@ -27,7 +27,6 @@ std::string row_compact_desc::key() const {
     std::ostringstream os;
     os << "row_compact:v" << n_vec << ":c" << cols << ":vs" << vec_stride << ":cs" << col_stride
        << ":rs" << row_stride << ":od" << offs_disp;
-    if (pair) os << ":pair" << pair_stride << "," << vals1_disp << "," << region_disp << "," << starts_disp;
     return os.str();
 }
 
@@ -47,35 +46,21 @@ std::shared_ptr<const row_compact_kernel> row_compact_kernel::get(const row_comp
 void row_compact_kernel::generate() {
     const Reg64 reg_args = rdi, reg_row = r8, reg_pix = r9, reg_vals = r10, reg_offs = r11;
     const Reg64 reg_count = r12, reg_starts = r13, reg_rows = r14, reg_cols = r15, reg_tmp = rax;
-    const Reg64 reg_count_a = rbx, reg_count_b = rbp, reg_table = rsi;
-    const Zmm zero(31), tmp(30), v(29), vb(28), table_tmp(27);
+    const Reg64 reg_table = rsi;
+    const Zmm zero(31), tmp(30), v(29), table_tmp(28);
     const bool table_in_regs = d_.n_vec <= max_table_regs;
-    const bool pair = d_.pair;
-    const int32_t od = disp32(d_.offs_disp, "offs_disp");
 
     preamble();
     mov(reg_row, ptr[reg_args + offsetof(row_compact_args, src)]);
     mov(reg_vals, ptr[reg_args + offsetof(row_compact_args, vals)]);
-    lea(reg_offs, ptr[reg_vals + od]);
+    lea(reg_offs, ptr[reg_vals + disp32(d_.offs_disp, "offs_disp")]);
     mov(reg_starts, ptr[reg_args + offsetof(row_compact_args, starts)]);
     mov(reg_table, ptr[reg_args + offsetof(row_compact_args, offs_table)]);
     mov(reg_rows, ptr[reg_args + offsetof(row_compact_args, n_rows)]);
     mov(reg_count, ptr[reg_args + offsetof(row_compact_args, count)]);
-    if (pair) {
-        mov(reg_count_a, ptr[reg_args + offsetof(row_compact_args, count) + 8]);
-        mov(reg_count_b, ptr[reg_args + offsetof(row_compact_args, count) + 16]);
-    }
     vxorps(zero, zero, zero);
     if (table_in_regs)
         for (int b = 0; b < d_.n_vec; ++b) vmovdqa32(Zmm(b), ptr[reg_table + b * 64]);
-
-    const int32_t v1d = disp32(d_.vals1_disp, "vals1_disp"), rd = disp32(d_.region_disp, "region_disp");
-    const int32_t rd2 = disp32(2 * d_.region_disp, "region_disp"), sd = disp32(d_.starts_disp, "starts_disp");
-    auto advance = [&](const Reg64 &count, const Opmask &k) {
-        kmovw(reg_tmp.cvt32(), k);
-        popcnt(reg_tmp.cvt32(), reg_tmp.cvt32());
-        add(count, reg_tmp);
-    };
 
     const compact_regs cr {zero, tmp, k1, reg_vals, reg_offs, reg_count, reg_tmp};
     Label row_loop, col_loop;
@@ -85,40 +70,15 @@ void row_compact_kernel::generate() {
     L(col_loop);
     mark("pixel");
     mov(ptr[reg_starts], reg_count.cvt32());
-    if (pair) {
-        mov(ptr[reg_starts + sd], reg_count_a.cvt32());
-        mov(ptr[reg_starts + 2 * sd], reg_count_b.cvt32());
-    }
     add(reg_starts, 4);
     for (int b = 0; b < d_.n_vec; ++b) {
-        const int32_t src_off = disp32(b * d_.vec_stride, "vec_stride");
-        vmovups(v, ptr[reg_pix + src_off]);
+        vmovups(v, ptr[reg_pix + disp32(b * d_.vec_stride, "vec_stride")]);
         Zmm offs = Zmm(b);
         if (!table_in_regs) {
             vmovdqa32(table_tmp, ptr[reg_table + b * 64]);
             offs = table_tmp;
         }
-        if (!pair) {
-            emit_compact_vector(*this, cr, v, offs);
-            continue;
-        }
-        vmovups(vb, ptr[reg_pix + disp32(b * d_.vec_stride + d_.pair_stride, "pair_stride")]);
-        // _CMP_NEQ_UQ: non-zero or NaN. k3 = both, k4 = a only, k5 = b only.
-        vcmpps(k1, v, zero, 4);
-        vcmpps(k2, vb, zero, 4);
-        kandw(k3, k1, k2);
-        kandnw(k4, k2, k1);
-        kandnw(k5, k1, k2);
-        emit_append_lanes(*this, tmp, k3, v, reg_vals, reg_count, 0);
-        emit_append_lanes(*this, tmp, k3, vb, reg_vals, reg_count, v1d);
-        emit_append_lanes(*this, tmp, k3, offs, reg_vals, reg_count, od);
-        advance(reg_count, k3);
-        emit_append_lanes(*this, tmp, k4, v, reg_vals, reg_count_a, rd);
-        emit_append_lanes(*this, tmp, k4, offs, reg_vals, reg_count_a, rd + od);
-        advance(reg_count_a, k4);
-        emit_append_lanes(*this, tmp, k5, vb, reg_vals, reg_count_b, rd2);
-        emit_append_lanes(*this, tmp, k5, offs, reg_vals, reg_count_b, rd2 + od);
-        advance(reg_count_b, k5);
+        emit_compact_vector(*this, cr, v, offs);
     }
     add(reg_pix, disp32(d_.col_stride, "col_stride"));
     dec(reg_cols);
@@ -129,12 +89,6 @@ void row_compact_kernel::generate() {
 
     mov(ptr[reg_starts], reg_count.cvt32());
     mov(ptr[reg_args + offsetof(row_compact_args, count)], reg_count);
-    if (pair) {
-        mov(ptr[reg_starts + sd], reg_count_a.cvt32());
-        mov(ptr[reg_starts + 2 * sd], reg_count_b.cvt32());
-        mov(ptr[reg_args + offsetof(row_compact_args, count) + 8], reg_count_a);
-        mov(ptr[reg_args + offsetof(row_compact_args, count) + 16], reg_count_b);
-    }
     postamble();
 }
 

@@ -8,19 +8,10 @@
 // starts[n_rows * cols] = the final count (the end of the last pixel's list), so the list of
 // pixel i is always [starts[i], starts[i + 1]).
 //
-// Pair mode compacts two images of the same geometry (pair_stride bytes apart) at once into
-// three lists per pixel, in three regions region_disp bytes apart: AB, lanes non-zero in
-// both (value of image a at +0, of image b at +vals1_disp, offset at +offs_disp); A, lanes
-// non-zero only in a; B, only in b (value at +0, offset at +offs_disp). Their starts arrays
-// are starts_disp bytes apart. A row pass then loads each AB entry's dense lines once for
-// both images.
-//
 // Register allocation: r8 src row, r9 src pixel, r10 values, r11 offsets (= values +
-// offs_disp), r12 count (pairs: of AB; rbx of A, rbp of B), r13 starts, r14 rows left, r15
-// pixels left, rax scratch; zmm31 0.0f, zmm30 compressed scratch, zmm29 the loaded vector
-// (pairs: zmm28 image b's), zmm0.. the offsets table (kept in registers when n_vec <= 24,
-// else loaded into zmm27 per vector); pairs: k1 / k2 non-zero in a / b, k3 both, k4 a only,
-// k5 b only.
+// offs_disp), r12 count, r13 starts, r14 rows left, r15 pixels left, rax scratch; zmm31 0.0f,
+// zmm30 compressed scratch, zmm29 the loaded vector, zmm0.. the offsets table (kept in
+// registers when n_vec <= 24, else loaded into zmm28 per vector).
 #pragma once
 
 #include <cstdint>
@@ -39,8 +30,6 @@ struct row_compact_desc {
     int64_t col_stride = 64;// bytes between compacted pixels in the source
     int64_t row_stride = 0; // bytes between compacted rows in the source
     int64_t offs_disp = 0;  // bytes from values[i] to offsets[i]
-    bool pair = false;
-    int64_t pair_stride = 0, vals1_disp = 0, region_disp = 0, starts_disp = 0;
 
     std::string key() const;
 };
@@ -51,8 +40,7 @@ struct row_compact_args {
     int32_t *starts;           // n_rows * cols + 1 entries
     const int32_t *offs_table; // n_vec x 16, 64-byte aligned
     int64_t n_rows;            // >= 1
-    int64_t count[3];          // in: first free list index; out: index after the last entry
-                               // (pairs: of lists AB, A, B)
+    int64_t count;             // in: first free list index; out: index after the last entry
 };
 
 class row_compact_kernel : public jit_generator {

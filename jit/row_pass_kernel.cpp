@@ -19,7 +19,7 @@ const Reg64 reg_ptr = r8, reg_vals = r9, reg_dense = r10, reg_dst = r11;
 const Reg64 reg_rows = r12, reg_iter = r13, reg_ptr_row = r14, reg_dst_row = r15;
 const Reg64 reg_idx = rax, reg_end = rdx, reg_vals_end = rbx, reg_addr = rcx, reg_bias = rsi;
 const Reg64 reg_args = rdi;
-const int line_idx = 24, n_line_regs = 4, bcast1_idx = 29, zero_idx = 30, bcast0_idx = 31, max_acc = 28;
+const int bcast1_idx = 29, zero_idx = 30, bcast0_idx = 31, max_acc = 28;
 
 int32_t disp32(int64_t v, const char *what) {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
@@ -36,7 +36,6 @@ std::string row_pass_desc::key() const {
     os << "row_pass_" << direction << ":blk" << n_blk << "x" << acc_sets << ":dd";
     for (auto v : dense_disp) os << v << ",";
     os << ":ds" << dst_blk_stride << "," << dst_row_stride << ":list" << starts_row_stride << "," << offs_disp;
-    if (pair) os << ":pair" << dst_pair_disp << "," << vals1_disp << "," << region_disp << "," << starts_disp;
     os << ":init" << (int)init << ":relu" << relu << ":" << sched.key();
     return os.str();
 }
@@ -58,8 +57,7 @@ struct row_pass_kernel::iteration {
 row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
     : jit_generator("sparse_row_pass_" + d.direction, d.key()), d_(d) {
     if (d_.acc_sets != 1 && d_.acc_sets != 2) throw error("row_pass_kernel: acc_sets must be 1 or 2");
-    if (d_.pair && d_.acc_sets != 1) throw error("row_pass_kernel: pairs use the second set for the second image");
-    if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * sets() > (d_.pair ? line_idx : max_acc))
+    if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * d_.acc_sets > max_acc)
         throw error("row_pass_kernel: ring x blocks x sets exceeds the accumulator registers");
     if ((int)d_.dense_disp.size() != d_.n_blk * d_.sched.taps)
         throw error("row_pass_kernel: dense_disp must have n_blk x taps entries");
@@ -98,104 +96,76 @@ std::vector<row_pass_kernel::iteration> row_pass_kernel::iterations() const {
 Zmm row_pass_kernel::acc(int y_rel, int j, int set) const {
     const int R = d_.sched.ring;
     const int slot = ((y_rel % R) + R) % R;
-    return Zmm((slot * sets() + set) * d_.n_blk + j);
+    return Zmm((slot * d_.acc_sets + set) * d_.n_blk + j);
 }
 
 void row_pass_kernel::emit_open(int y_rel) {
-    for (int set = 0; set < (d_.pair ? 2 : 1); ++set)
-        for (int j = 0; j < d_.n_blk; ++j) {
-            const Zmm a = acc(y_rel, j, set);
-            switch (d_.init) {
-            case acc_init::load:
-                vmovups(a, ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride + set * d_.dst_pair_disp, "dst")]);
-                break;
-            case acc_init::zero: vxorps(a, a, a); break;
-            case acc_init::bias: vmovups(a, ptr[reg_bias + j * 64]); break;
-            }
+    for (int j = 0; j < d_.n_blk; ++j) {
+        const Zmm a = acc(y_rel, j);
+        switch (d_.init) {
+        case acc_init::load:
+            vmovups(a, ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride, "dst")]);
+            break;
+        case acc_init::zero: vxorps(a, a, a); break;
+        case acc_init::bias: vmovups(a, ptr[reg_bias + j * 64]); break;
         }
-    if (d_.acc_sets == 2)
-        for (int j = 0; j < d_.n_blk; ++j) vxorps(acc(y_rel, j, 1), acc(y_rel, j, 1), acc(y_rel, j, 1));
+        if (d_.acc_sets == 2) vxorps(acc(y_rel, j, 1), acc(y_rel, j, 1), acc(y_rel, j, 1));
+    }
 }
 
 void row_pass_kernel::emit_close(int y_rel) {
-    for (int set = 0; set < (d_.pair ? 2 : 1); ++set)
-        for (int j = 0; j < d_.n_blk; ++j) {
-            const Zmm a = acc(y_rel, j, set);
-            if (d_.acc_sets == 2) vaddps(a, a, acc(y_rel, j, 1));
-            // vmaxps returns its second source when either is NaN: NaN stays NaN.
-            if (d_.relu) vmaxps(a, Zmm(zero_idx), a);
-            vmovups(ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride + set * d_.dst_pair_disp, "dst")], a);
-        }
+    for (int j = 0; j < d_.n_blk; ++j) {
+        const Zmm a = acc(y_rel, j);
+        if (d_.acc_sets == 2) vaddps(a, a, acc(y_rel, j, 1));
+        // vmaxps returns its second source when either is NaN: NaN stays NaN.
+        if (d_.relu) vmaxps(a, Zmm(zero_idx), a);
+        vmovups(ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride, "dst")], a);
+    }
 }
 
-// One entry at index rax of the list whose values start `disp` bytes after rbx: broadcast
-// its value, fetch its dense offset, FMAs with memory operands into accumulator set `set`.
-void row_pass_kernel::emit_list_entry(int32_t disp, int set, const std::vector<row_target> &targets) {
+// One compacted entry at [base + disp]: broadcast its value, fetch its dense offset, FMAs.
+void row_pass_kernel::emit_list_entry(const Reg64 &base, int32_t disp, int set,
+        const std::vector<row_target> &targets) {
     const int32_t od = disp32(d_.offs_disp + disp, "offs_disp");
-    vbroadcastss(bcast(set), ptr[reg_vals_end + reg_idx * 4 + disp]);
-    mov(reg_addr.cvt32(), ptr[reg_vals_end + reg_idx * 4 + od]);
+    vbroadcastss(bcast(set), ptr[base + reg_idx * 4 + disp]);
+    mov(reg_addr.cvt32(), ptr[base + reg_idx * 4 + od]);
     add(reg_addr, reg_dense);
     for (const auto &t : targets)
         for (int j = 0; j < d_.n_blk; ++j)
             vfmadd231ps(acc(t.y, j, set), bcast(set), ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]]);
 }
 
-// One AB entry: both images' values, one offset; each dense line is loaded once (rotating
-// through 4 registers) and feeds one FMA per image.
-void row_pass_kernel::emit_pair_entry(const std::vector<row_target> &targets) {
-    vbroadcastss(bcast(0), ptr[reg_vals_end + reg_idx * 4]);
-    vbroadcastss(bcast(1), ptr[reg_vals_end + reg_idx * 4 + disp32(d_.vals1_disp, "vals1_disp")]);
-    mov(reg_addr.cvt32(), ptr[reg_vals_end + reg_idx * 4 + disp32(d_.offs_disp, "offs_disp")]);
-    add(reg_addr, reg_dense);
-    int n = 0;
-    for (const auto &t : targets)
-        for (int j = 0; j < d_.n_blk; ++j, ++n) {
-            const Zmm line(line_idx + n % n_line_regs);
-            vmovups(line, ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]]);
-            vfmadd231ps(acc(t.y, j, 0), bcast(0), line);
-            vfmadd231ps(acc(t.y, j, 1), bcast(1), line);
-        }
-}
-
-// One list of sparse pixel x (starts `starts_disp` bytes into the starts, values
-// `region_disp` bytes into the values; set < 0: an AB pair list): entries [start, end) run
-// with a negative index that counts up to zero, so that the loop branch is a fused inc/jnz;
-// values are addressed from a base biased to the list end. The loop exit is the one
-// data-dependent branch; it resolves as soon as the index is known, ahead of the FMAs it
-// follows, so most of its mispredict is hidden behind them.
-void row_pass_kernel::emit_list(int x_rel, int32_t starts_disp, int32_t region_disp, int set,
-        const std::vector<row_target> &targets) {
+// The compacted list of sparse pixel x: entries [start, end) run with a negative index that
+// counts up to zero, so that the loop branch is a fused inc/jnz; values are addressed from a
+// base biased to the list end. The loop exit is the one data-dependent branch; it resolves
+// as soon as the index is known, ahead of the FMAs it follows, so most of its mispredict is
+// hidden behind them.
+void row_pass_kernel::emit_list(int x_rel, const std::vector<row_target> &targets) {
     Label loop, skip;
-    mov(reg_idx.cvt32(), ptr[reg_ptr + x_rel * 4 + starts_disp]);
-    mov(reg_end.cvt32(), ptr[reg_ptr + x_rel * 4 + 4 + starts_disp]);
+    mov(reg_idx.cvt32(), ptr[reg_ptr + x_rel * 4]);
+    mov(reg_end.cvt32(), ptr[reg_ptr + x_rel * 4 + 4]);
     sub(reg_idx, reg_end);
     jz(skip, T_NEAR);
-    lea(reg_vals_end, ptr[reg_vals + reg_end * 4 + region_disp]);
-    if (set < 0) {
-        mark("pair list loop");
-        L(loop);
-        emit_pair_entry(targets);
-        inc(reg_idx);
-        jnz(loop, T_NEAR);
-    } else if (d_.acc_sets == 2) {
+    lea(reg_vals_end, ptr[reg_vals + reg_end * 4]);
+    if (d_.acc_sets == 2) {
         // An odd count runs one entry first; then pairs, one entry per set.
         Label pairs;
         test(reg_idx, 1);
         jz(pairs, T_NEAR);
-        emit_list_entry(0, 0, targets);
+        emit_list_entry(reg_vals_end, 0, 0, targets);
         inc(reg_idx);
         jz(skip, T_NEAR);
         L(pairs);
         mark("list loop x2");
         L(loop);
-        emit_list_entry(0, 0, targets);
-        emit_list_entry(4, 1, targets);
+        emit_list_entry(reg_vals_end, 0, 0, targets);
+        emit_list_entry(reg_vals_end, 4, 1, targets);
         add(reg_idx, 2);
         jnz(loop, T_NEAR);
     } else {
         mark("list loop");
         L(loop);
-        emit_list_entry(0, set, targets);
+        emit_list_entry(reg_vals_end, 0, 0, targets);
         inc(reg_idx);
         jnz(loop, T_NEAR);
     }
@@ -205,15 +175,7 @@ void row_pass_kernel::emit_list(int x_rel, int32_t starts_disp, int32_t region_d
 void row_pass_kernel::emit_iteration(const iteration &it) {
     for (const auto &st : it.steps) {
         for (int y : st.opens) emit_open(y);
-        if (st.targets.empty()) {
-        } else if (d_.pair) { // lists AB, A, B
-            const int32_t sd = disp32(d_.starts_disp, "starts_disp"), rd = disp32(d_.region_disp, "region_disp");
-            emit_list(st.x_rel, 0, 0, -1, st.targets);
-            emit_list(st.x_rel, sd, rd, 0, st.targets);
-            emit_list(st.x_rel, 2 * sd, disp32(2 * d_.region_disp, "region_disp"), 1, st.targets);
-        } else {
-            emit_list(st.x_rel, 0, 0, 0, st.targets);
-        }
+        if (!st.targets.empty()) emit_list(st.x_rel, st.targets);
         for (int y : st.closes) emit_close(y);
     }
 }

@@ -10,18 +10,12 @@
 // of sparse pixel x of a row is [starts[x], starts[x+1]). Per entry: broadcast, offset
 // load, address add, F FMAs with 64-byte memory operands.
 //
-// Pair mode runs two images at once on row_compact_kernel's pair lists: per sparse pixel,
-// the AB list (non-zero in both images) loads each dense line once into a register and
-// feeds two register FMAs, one per image; the A and B lists feed one image each. The
-// second image's accumulators are the second set; its dst is dst_pair_disp bytes further.
-//
 // acc_sets = 2 alternates entries between two accumulator sets (summed when the output is
 // stored): with few FMAs per entry the 4-cycle FMA latency chain through one set, not the
 // issue rate, would bound the loop.
 //
 // Register allocation:
-//   zmm[(s*sets + set)*n_blk + j]  accumulator of ring slot s, set, 16-lane block j
-//   zmm24..27  pairs: the dense lines of an AB entry
+//   zmm[(s*acc_sets + set)*n_blk + j]  accumulator of ring slot s, set, 16-lane block j
 //   zmm29  the second set's broadcast value    zmm30  0.0f    zmm31  the broadcast value
 //   r8  starts of the current iteration   r9  list values   r10 dense base
 //   r11 dst of the current iteration      r12 rows left     r13 iteration counter
@@ -53,8 +47,6 @@ struct row_pass_desc {
     int64_t dst_row_stride = 0;      // bytes between consecutive rows of dst
     int64_t starts_row_stride = 0;   // bytes between consecutive rows of starts
     int64_t offs_disp = 0;           // bytes from vals[i] to its offset
-    bool pair = false;               // two images (see above); acc_sets must be 1
-    int64_t dst_pair_disp = 0, vals1_disp = 0, region_disp = 0, starts_disp = 0;
     acc_init init = acc_init::load;
     bool relu = false;               // max(x, 0) before the store (NaN stays NaN)
 
@@ -89,10 +81,8 @@ private:
     void emit_iteration(const iteration &it);
     void emit_open(int y_rel);
     void emit_close(int y_rel);
-    void emit_list(int x_rel, int32_t starts_disp, int32_t region_disp, int set, const std::vector<row_target> &targets);
-    void emit_list_entry(int32_t disp, int set, const std::vector<row_target> &targets);
-    void emit_pair_entry(const std::vector<row_target> &targets);
-    int sets() const { return d_.pair ? 2 : d_.acc_sets; }
+    void emit_list(int x_rel, const std::vector<row_target> &targets);
+    void emit_list_entry(const Xbyak::Reg64 &base, int32_t disp, int set, const std::vector<row_target> &targets);
     Xbyak::Zmm acc(int y_rel, int j, int set = 0) const;
 
     row_pass_desc d_;

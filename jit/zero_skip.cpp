@@ -5,17 +5,13 @@ namespace jit {
 
 using namespace Xbyak;
 
-void emit_append_lanes(jit_generator &g, const Zmm &tmp, const Opmask &k, const Zmm &v, const Reg64 &base,
-        const Reg64 &index, int32_t disp) {
-    g.vcompressps(tmp | k | g.T_z, v);
-    g.vmovups(g.ptr[base + index * 4 + disp], tmp);
-}
-
 void emit_compact_vector(jit_generator &g, const compact_regs &r, const Zmm &v, const Zmm &offsets) {
     // _CMP_NEQ_UQ: true for non-zero and for NaN, false for +0.0 and -0.0.
     g.vcmpps(r.k, v, r.zero, 4);
-    emit_append_lanes(g, r.tmp, r.k, v, r.vals, r.count, 0);
-    emit_append_lanes(g, r.tmp, r.k, offsets, r.offs, r.count, 0);
+    g.vcompressps(r.tmp | r.k | g.T_z, v);
+    g.vmovups(g.ptr[r.vals + r.count * 4], r.tmp);
+    g.vpcompressd(r.tmp | r.k | g.T_z, offsets);
+    g.vmovdqu32(g.ptr[r.offs + r.count * 4], r.tmp);
     g.kmovw(r.scratch.cvt32(), r.k);
     g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
     g.add(r.count, r.scratch);

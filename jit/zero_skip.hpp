@@ -40,13 +40,6 @@ struct compact_regs {
 void emit_compact_vector(jit_generator &g, const compact_regs &r, const Xbyak::Zmm &v,
         const Xbyak::Zmm &offsets);
 
-// The building block of the above, for callers that form their own masks (e.g. lanes
-// non-zero in two vectors at once): stores the lanes of `v` selected by `k`, packed, at
-// [base + index*4 + disp] (a full 64-byte store; 32-bit lanes of any type). `tmp` is
-// clobbered. Does not advance `index`.
-void emit_append_lanes(jit_generator &g, const Xbyak::Zmm &tmp, const Xbyak::Opmask &k, const Xbyak::Zmm &v,
-        const Xbyak::Reg64 &base, const Xbyak::Reg64 &index, int32_t disp);
-
 struct fma_target {
     Xbyak::Zmm acc;
     int32_t disp; // byte displacement added to the entry's offset

@@ -146,8 +146,7 @@ bool not_trivial(const std::vector<float> &v) {
     return false;
 }
 
-// Exact comparison against both the reference and oneDNN, for 1 and 2 threads. Unless
-// hints say otherwise, the planner decides (image pairs when mb >= 2).
+// Exact comparison against both the reference and oneDNN, for 1 and 2 threads.
 void check_exact(const std::string &ps, const std::vector<double> &sparsities, bool bias, bool relu,
         const std::string &hints = "") {
     for (double s : sparsities) {
@@ -210,9 +209,8 @@ TEST_CASE("sparse fwd forced blockings: one-row units, many chunks, single block
     // Every pass sees edge rows; passes and chunks multiply; init / ReLU fix-ups run; units
     // span several images (an odd count leaves a short last unit); two accumulator sets with
     // odd and even list lengths.
-    for (const char *hints : {"ocb=1,cb=1,rb=1,pair=0", "ocb=2,cb=2,rb=3,pair=0", "ocb=4,cb=4,rb=2,pair=1",
-                 "ocb=1,cb=2,sets=2,pair=0", "ocb=2,cb=1,sets=2,ib=2,pair=0", "ocb=4,cb=1,sets=1,ib=3,rb=4,pair=0",
-                 "ocb=2,cb=2,ib=2,pair=1", "ocb=1,cb=4,ib=3,rb=4,pair=1", "ocb=4,cb=1,pair=1"}) {
+    for (const char *hints : {"ocb=1,cb=1,rb=1", "ocb=2,cb=2,rb=3", "ocb=4,cb=4,rb=2", "ocb=1,cb=2,sets=2",
+                 "ocb=2,cb=1,sets=2,ib=2", "ocb=4,cb=1,sets=1,ib=3,rb=4"}) {
         check_exact("mb3ic64ih9oc64oh9kh3ph1", {0.0, 0.5, 0.9}, true, true, hints);
         check_exact("mb2ic64ih11oc64oh6kh3sh2ph1", {0.5}, true, true, hints);
         check_exact("mb2ic64ih9oc64oh9kh1ph0", {0.5}, true, true, hints);

@@ -15,7 +15,6 @@ namespace {
 // Costs fitted to kernel-bench-fwd runs on this machine (mb16, 2 threads, and kernel-only
 // experiments), in cycles.
 const double fma_per_cycle = 1.42;  // FMAs with a 64-byte memory operand, L1-resident lines
-const double pair_fma_per_cycle = 1.85; // register FMAs of pair entries (each line loaded once)
 const double fma_latency = 4.0;     // each entry's FMAs depend on the previous entry's (per set)
 const double uops_per_cycle = 5.0;
 const double loads_per_cycle = 1.7; // all loads, 64-byte and scalar, sustained
@@ -24,7 +23,7 @@ const double vec_compact = 8.0;     // compaction per vector (p5-bound compresse
 // Per pass, every output pixel's accumulators are loaded from and stored to dst (L2): ~3
 // cycles per 64-byte line, in addition to the FMA work (fitted: it does not overlap).
 const double dst_line = 3.0;
-const int max_acc = 28, max_acc_pair = 24; // zmm accumulators (see row_pass_kernel.hpp)
+const int max_acc = 28;             // zmm accumulators (see row_pass_kernel.hpp)
 
 struct geometry {
     bool subsample;
@@ -52,7 +51,6 @@ geometry make_geometry(const problem_t &p) {
 struct blocking {
     int64_t n_ocb = 0, cb = 0;
     int acc_sets = 1;
-    bool pair = false;
     double cost = -1;
 };
 
@@ -65,21 +63,11 @@ double estimate(const problem_t &p, const geometry &g, const blocking &b, double
     // few FMAs the loads, the latency chain or the issue width bound it.
     const double entry = std::max({F / fma_per_cycle, (F + 2.0) / loads_per_cycle, fma_latency / b.acc_sets,
             (F + 4.0) / uops_per_cycle});
-    double per_x = list_overhead + entries * entry;
-    if (b.pair) {
-        // Per image: half of the AB entries (both images non-zero, d^2 of the channels, each
-        // line loaded once for two register FMAs) and the A or B entries (d(1-d)); three
-        // lists per pixel for two images.
-        const double d = 1.0 - s, ch = (double)b.cb * 16.0;
-        const double pair_entry = std::max({2 * F / pair_fma_per_cycle, (F + 3.0) / loads_per_cycle,
-                (2 * F + 4.0) / uops_per_cycle});
-        per_x = 1.5 * list_overhead + ch * (d * d * pair_entry / 2 + d * (1 - d) * entry);
-    }
-    const double row = g.x_with_targets * per_x + (double)p.ow * (double)b.n_ocb * dst_line;
+    const double per_list = list_overhead;
+    const double row = g.x_with_targets * (per_list + entries * entry) + (double)p.ow * (double)b.n_ocb * dst_line;
     const double passes = (double)p.mb * (double)p.oh * (double)p.kh * n_chunks * n_ocg * row;
     const double lrows = g.subsample ? (double)p.oh : (double)p.ih;
-    const double compaction = (double)p.mb * lrows * (double)g.lcols * (double)(p.ic / 16) * vec_compact
-            * (b.pair ? 0.9 : 1.0); // 7 compresses per two vectors instead of 8
+    const double compaction = (double)p.mb * lrows * (double)g.lcols * (double)(p.ic / 16) * vec_compact;
     return passes + compaction;
 }
 
@@ -111,7 +99,6 @@ fwd_plan_hints fwd_plan_hints::parse(const std::string &s) {
         else if (k == "s") h.sparsity = x;
         else if (k == "threads") h.threads = (int64_t)x;
         else if (k == "sets") h.acc_sets = (int64_t)x;
-        else if (k == "pair") h.pair = (int)x;
         else throw error("fwd plan hints: unknown key '" + k + "'");
     }
     return h;
@@ -120,7 +107,7 @@ fwd_plan_hints fwd_plan_hints::parse(const std::string &s) {
 std::string fwd_config::str() const {
     std::ostringstream os;
     os << "ocb" << n_ocb << "x" << n_ocg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
-       << ":ring" << ring << "x" << acc_sets << (pair ? ":pairs" : "") << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "")
+       << ":ring" << ring << "x" << acc_sets << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "")
        << (with_relu ? ":relu" : "");
     return os.str();
 }
@@ -148,33 +135,24 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     // Blocking: among the (n_ocb, cb, sets) whose weight slice fits L1, the one whose
     // cost-model estimate, relative to the best estimate at each of 50, 70 and 90 % sparsity,
     // sums lowest: the sparsity is not known when planning.
-    // Image pairs (two images' accumulators, AB lists sharing line loads) need two images and
-    // leave 24 accumulator registers.
     std::vector<blocking> cands;
-    for (int pair = 0; pair < 2; ++pair) {
-        if (pair && p.mb < 2) continue;
-        if (h.pair >= 0 && pair != h.pair) continue;
-        const int acc_limit = pair ? max_acc_pair : max_acc;
-        for (int64_t n_ocb = 1; n_ocb <= OCB; ++n_ocb) {
-            if (OCB % n_ocb || ring * n_ocb * (1 + pair) > acc_limit) continue;
-            if (h.n_ocb && n_ocb != h.n_ocb) continue;
-            for (int64_t cb = 1; cb <= ICB; ++cb) {
-                if (ICB % cb) continue;
-                if (h.cb && cb != h.cb) continue;
-                const int64_t slice = p.kw * cb * 16 * n_ocb * 64;
-                if (!h.cb && slice > h.l1_bytes && cb > 1) continue;
-                blocking b;
-                b.n_ocb = n_ocb;
-                b.cb = cb;
-                b.pair = pair;
-                // Two accumulator sets when few FMAs per entry would leave the loop
-                // latency-bound and the registers allow it (pairs use the second set for the
-                // second image).
-                b.acc_sets = (!pair && g.targets_per_x * (double)n_ocb < 6.0 && ring * n_ocb * 2 <= max_acc) ? 2 : 1;
-                if (h.acc_sets && !pair) b.acc_sets = (int)h.acc_sets;
-                if (ring * n_ocb * b.acc_sets * (1 + pair) > acc_limit) continue;
-                cands.push_back(b);
-            }
+    for (int64_t n_ocb = 1; n_ocb <= OCB; ++n_ocb) {
+        if (OCB % n_ocb || ring * n_ocb > max_acc) continue;
+        if (h.n_ocb && n_ocb != h.n_ocb) continue;
+        for (int64_t cb = 1; cb <= ICB; ++cb) {
+            if (ICB % cb) continue;
+            if (h.cb && cb != h.cb) continue;
+            const int64_t slice = p.kw * cb * 16 * n_ocb * 64;
+            if (!h.cb && slice > h.l1_bytes && cb > 1) continue;
+            blocking b;
+            b.n_ocb = n_ocb;
+            b.cb = cb;
+            // Two accumulator sets when few FMAs per entry would leave the loop latency-bound
+            // and the registers allow it.
+            b.acc_sets = (g.targets_per_x * (double)n_ocb < 6.0 && ring * n_ocb * 2 <= max_acc) ? 2 : 1;
+            if (h.acc_sets) b.acc_sets = (int)h.acc_sets;
+            if (ring * n_ocb * b.acc_sets > max_acc) continue;
+            cands.push_back(b);
         }
     }
     const double sparsities[] = {0.5, 0.7, 0.9};
@@ -200,7 +178,6 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     c.subsample = g.subsample;
     c.lcols = g.lcols;
     c.acc_sets = best.acc_sets;
-    c.pair = best.pair;
     c.n_ocb = best.n_ocb;
     c.n_ocg = OCB / best.n_ocb;
     c.cb = best.cb;
@@ -236,29 +213,16 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
             ++ib;
         ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib); // images spread evenly
     }
-    if (c.pair) ib = std::min<int64_t>(p.mb, ib + (ib & 1)); // whole pairs (an odd mb leaves one single image)
-    // List capacity of one region: all channels of the unit's list rows (pairs: of ib / 2
-    // image pairs); 9 regions' worth of bytes must stay below 2 GB (32-bit displacements).
-    auto cap = [&](int64_t ib, int64_t rb) { return (c.pair ? (ib + 1) / 2 : ib) * lrows(rb) * g.lcols * p.ic + 16; };
-    auto too_big = [&](int64_t ib, int64_t rb) { return cap(ib, rb) * 4 * 9 >= (1LL << 31) - (1LL << 26); };
-    while (ib > (c.pair ? 2 : 1) && too_big(ib, rb)) ib -= c.pair ? 2 : 1;
-    while (rb > 1 && too_big(ib, rb)) --rb;
-    if (too_big(ib, rb)) return fail(why_not, "rows too long for 32-bit list indices");
+    auto cap = [&](int64_t rb) { return ib * lrows(rb) * g.lcols * p.ic + 16; };
+    while (ib > 1 && cap(rb) * 4 >= (1LL << 30)) --ib;
+    while (rb > 1 && cap(rb) * 4 >= (1LL << 30)) --rb;
+    if (cap(rb) * 4 >= (1LL << 30)) return fail(why_not, "rows too long for 32-bit list indices");
     c.rb = rb;
     c.ib = ib;
     c.n_hblk = (p.oh + rb - 1) / rb;
     c.lrows_max = lrows(rb);
-    auto round64 = [](int64_t bytes) { return (bytes + 63) / 64 * 64; };
-    // Single-image lists: all images of a unit, or (pairs) the last image of an odd minibatch.
-    c.list_cap = (c.pair ? 1 : ib) * lrows(rb) * g.lcols * p.ic + 16;
-    c.offs_disp = round64(c.list_cap * 4);
-    if (c.pair) {
-        const int64_t D = round64(cap(ib, rb) * 4);
-        c.pair_vals1_disp = D;
-        c.pair_offs_disp = 2 * D;
-        c.pair_region_disp = 3 * D;
-    }
-    c.starts_disp = round64((c.lrows_max * c.lcols + 1) * 4);
+    c.list_cap = cap(rb);
+    c.offs_disp = (c.list_cap * 4 + 63) / 64 * 64;
 
     // Pass order: the kh tap that is valid for the most output rows opens (initialises) and,
     // where there are several chunks, also closes (ReLU) the accumulation; rows that the

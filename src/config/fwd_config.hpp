@@ -28,7 +28,6 @@ struct fwd_plan_hints {
     double sparsity = 0.7;             // the sparsity the cost model optimises for
     int64_t threads = 1;               // threads that will share the work units
     int64_t acc_sets = 0;              // 0: planner; 1 or 2
-    int pair = -1;                     // -1: planner; 0 / 1: image pairs off / on
     static fwd_plan_hints parse(const std::string &s); // throws on malformed text
 };
 
@@ -39,9 +38,6 @@ struct fwd_config {
     // per output row, and the pass is a 1x1 stride-1 pass over them.
     bool subsample = false;
     int acc_sets = 1;       // accumulator sets of the row-pass kernel
-    // Image pairs (jit/row_pass_kernel.hpp): units hold pairs of images whose lists are
-    // compacted together; an odd image runs alone with single-image lists.
-    bool pair = false;
     int64_t lcols = 0;      // list pixels per list row
     int64_t lrows_max = 0;  // list rows of one work unit (at most)
     int64_t n_ocb = 0, n_ocg = 0; // output blocks per group, groups
@@ -49,12 +45,8 @@ struct fwd_config {
     int64_t rb = 0, n_hblk = 0;   // output rows per unit, row blocks per image
     int64_t ib = 1;               // images per unit
     int ring = 0;                 // accumulator sets of the row schedule
-    int64_t list_cap = 0;         // single-image list entries of a unit, slack included
-    int64_t offs_disp = 0;        // bytes from a list value to its offset (single image)
-    // Pair lists: regions AB, A, B region_disp bytes apart, each with image a's values at
-    // +0, image b's (AB) at +vals1_disp, offsets at +offs_disp.
-    int64_t pair_vals1_disp = 0, pair_offs_disp = 0, pair_region_disp = 0;
-    int64_t starts_disp = 0;      // bytes between the AB, A and B starts of a pair and chunk
+    int64_t list_cap = 0;         // list entries per unit, slack included
+    int64_t offs_disp = 0;        // bytes from a list value to its offset
     std::vector<std::pair<int, int>> passes; // (kh, chunk), in execution order
     double est_cycles = 0;        // cost-model estimate at the planning sparsity
 

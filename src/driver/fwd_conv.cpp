@@ -19,9 +19,6 @@ struct aligned_free {
     void operator()(void *p) const { std::free(p); }
 };
 
-// Scratch slots (common/scratch.hpp) of a thread's unit.
-enum { slot_pair_lists = 0, slot_pair_starts = 1, slot_lists = 2, slot_starts = 3 };
-
 class sparse_fwd : public sparse_conv {
 public:
     explicit sparse_fwd(const fwd_config &c);
@@ -30,17 +27,12 @@ public:
     std::string config_str() const override { return c_.str(); }
 
 private:
-    // The kernels of one list kind: single images or image pairs.
-    struct kernels {
-        std::shared_ptr<const jit::row_compact_kernel> compact;
-        std::shared_ptr<const jit::row_pass_kernel> pass[2][2]; // [first pass][last pass]
-    };
-    kernels make_kernels(bool pair) const;
     void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1) const;
 
     fwd_config c_;
     jit::row_schedule sched_;
-    kernels single_, pair_;
+    std::shared_ptr<const jit::row_compact_kernel> compact_;
+    std::shared_ptr<const jit::row_pass_kernel> pass_[2][2]; // [first pass][last pass]
     std::unique_ptr<int32_t, aligned_free> offs_table_;
     // Strides in floats.
     int64_t src_img_, src_cblk_, dst_img_, dst_oblk_, wei_ocb_, wei_icb_, wei_kh_;
@@ -66,29 +58,16 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
     for (int64_t b = 0; b < c_.cb; ++b)
         for (int i = 0; i < 16; ++i) offs_table_.get()[b * 16 + i] = (int32_t)((b * wei_icb_ + i * 16) * 4);
 
-    // Pairs cover all images but the last of an odd minibatch.
-    if (!c_.pair || p.mb % 2) single_ = make_kernels(false);
-    if (c_.pair) pair_ = make_kernels(true);
-}
-
-sparse_fwd::kernels sparse_fwd::make_kernels(bool pair) const {
-    const auto &p = c_.p;
-    kernels k;
-    jit::row_compact_desc cd;
-    cd.n_vec = (int)c_.cb;
-    cd.cols = (int)c_.lcols;
-    cd.vec_stride = src_cblk_ * 4;
-    cd.col_stride = 64 * (c_.subsample ? p.sw : 1);
-    cd.row_stride = p.iw * 64 * (c_.subsample ? p.sh : 1);
-    cd.offs_disp = pair ? c_.pair_offs_disp : c_.offs_disp;
-    if (pair) {
-        cd.pair = true;
-        cd.pair_stride = src_img_ * 4;
-        cd.vals1_disp = c_.pair_vals1_disp;
-        cd.region_disp = c_.pair_region_disp;
-        cd.starts_disp = c_.starts_disp;
+    {
+        jit::row_compact_desc cd;
+        cd.n_vec = (int)c_.cb;
+        cd.cols = (int)c_.lcols;
+        cd.vec_stride = src_cblk_ * 4;
+        cd.col_stride = 64 * (c_.subsample ? p.sw : 1);
+        cd.row_stride = p.iw * 64 * (c_.subsample ? p.sh : 1);
+        cd.offs_disp = c_.offs_disp;
+        compact_ = jit::row_compact_kernel::get(cd);
     }
-    k.compact = jit::row_compact_kernel::get(cd);
 
     jit::row_pass_desc pd;
     pd.direction = "fwd";
@@ -100,21 +79,13 @@ sparse_fwd::kernels sparse_fwd::make_kernels(bool pair) const {
     pd.dst_blk_stride = dst_oblk_ * 4;
     pd.dst_row_stride = p.ow * 64;
     pd.starts_row_stride = (c_.subsample ? 1 : p.sh) * c_.lcols * 4;
-    pd.offs_disp = cd.offs_disp;
-    if (pair) {
-        pd.pair = true;
-        pd.dst_pair_disp = dst_img_ * 4;
-        pd.vals1_disp = c_.pair_vals1_disp;
-        pd.region_disp = c_.pair_region_disp;
-        pd.starts_disp = c_.starts_disp;
-    }
+    pd.offs_disp = c_.offs_disp;
     for (int first = 0; first < 2; ++first)
         for (int last = 0; last < 2; ++last) {
             pd.init = !first ? jit::acc_init::load : c_.with_bias ? jit::acc_init::bias : jit::acc_init::zero;
             pd.relu = last && c_.with_relu;
-            k.pass[first][last] = jit::row_pass_kernel::get(pd);
+            pass_[first][last] = jit::row_pass_kernel::get(pd);
         }
-    return k;
 }
 
 void sparse_fwd::execute(const conv_tensors &t) const {
@@ -128,9 +99,9 @@ void sparse_fwd::execute(const conv_tensors &t) const {
     }
 }
 
-// Images [n0, n1) x output rows [oh0, oh1): compact the src rows they need (image pairs
-// together), then run every pass of every output-channel group over those rows of every
-// image (pair), so that a pass's weight slice is loaded into L1 once per unit.
+// Images [n0, n1) x output rows [oh0, oh1): compact the src rows they need, then run every
+// pass of every output-channel group over those rows of every image, so that a pass's weight
+// slice is loaded into L1 once per unit.
 void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1) const {
     const auto &p = c_.p;
     int64_t lr0, nlr; // first list row (in source rows or, subsampled, output rows), count
@@ -142,40 +113,24 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
         const int64_t hi = std::min<int64_t>(p.ih - 1, (oh1 - 1) * p.sh - p.ph + p.kh - 1);
         nlr = hi - lr0 + 1;
     }
-    const int64_t src_row0 = c_.subsample ? lr0 * p.sh : lr0;
-    const int64_t n_pairs = c_.pair ? (n1 - n0) / 2 : 0, ns0 = n0 + 2 * n_pairs; // singles: [ns0, n1)
-
-    // Lists. Singles: the starts of (image n, chunk ch) at starts + ((n - ns0) * n_chunks +
-    // ch) * chunk_starts. Pairs: the AB starts of (pair q, chunk ch) at pair_starts + (q *
-    // n_chunks + ch) * pair_block (A and B follow at starts_disp, 2 * starts_disp bytes).
-    const int64_t chunk_starts = nlr * c_.lcols + 1, pair_block = 3 * c_.starts_disp / 4;
-    float *vals = nullptr, *pair_vals = nullptr;
-    int32_t *starts = nullptr, *pair_starts = nullptr;
-    jit::row_compact_args ca;
-    ca.offs_table = offs_table_.get();
-    ca.n_rows = nlr;
-    if (n_pairs) {
-        pair_vals = static_cast<float *>(thread_local_scratch(slot_pair_lists).get((size_t)(3 * c_.pair_region_disp + 64)));
-        pair_starts = thread_local_scratch(slot_pair_starts).get_as<int32_t>((size_t)(n_pairs * c_.n_chunks * pair_block));
-        ca.vals = pair_vals;
-        ca.count[0] = ca.count[1] = ca.count[2] = 0;
-        for (int64_t q = 0; q < n_pairs; ++q)
-            for (int64_t ch = 0; ch < c_.n_chunks; ++ch) {
-                ca.src = t.src + (n0 + 2 * q) * src_img_ + ch * c_.cb * src_cblk_ + src_row0 * p.iw * 16;
-                ca.starts = pair_starts + (q * c_.n_chunks + ch) * pair_block;
-                (*pair_.compact)(&ca);
-            }
-    }
-    if (ns0 < n1) {
-        vals = static_cast<float *>(thread_local_scratch(slot_lists).get((size_t)(c_.offs_disp * 2 + 64)));
-        starts = thread_local_scratch(slot_starts).get_as<int32_t>((size_t)((n1 - ns0) * c_.n_chunks * chunk_starts));
+    // starts of (image i, chunk ch) at starts + (i * n_chunks + ch) * chunk_starts.
+    const int64_t chunk_starts = nlr * c_.lcols + 1;
+    float *vals = nullptr;
+    int32_t *starts = nullptr;
+    {
+        vals = static_cast<float *>(thread_local_scratch(0).get((size_t)c_.offs_disp * 2 + 64));
+        starts = thread_local_scratch(1).get_as<int32_t>((size_t)((n1 - n0) * c_.n_chunks * chunk_starts));
+        jit::row_compact_args ca;
         ca.vals = vals;
-        ca.count[0] = 0;
-        for (int64_t n = ns0; n < n1; ++n)
+        ca.offs_table = offs_table_.get();
+        ca.n_rows = nlr;
+        ca.count = 0;
+        const int64_t src_row0 = c_.subsample ? lr0 * p.sh : lr0;
+        for (int64_t n = n0; n < n1; ++n)
             for (int64_t ch = 0; ch < c_.n_chunks; ++ch) {
                 ca.src = t.src + n * src_img_ + ch * c_.cb * src_cblk_ + src_row0 * p.iw * 16;
-                ca.starts = starts + ((n - ns0) * c_.n_chunks + ch) * chunk_starts;
-                (*single_.compact)(&ca);
+                ca.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts;
+                (*compact_)(&ca);
             }
     }
 
@@ -219,21 +174,15 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
             rows_of(kh, a, b, lrow);
             if (a >= b) continue;
             jit::row_pass_args pa {};
+            pa.vals = vals;
             pa.dense = wei_g + ch * c_.cb * wei_icb_ + kh * wei_kh_;
             pa.bias = bias;
             pa.n_rows = b - a;
-            const bool first = i == 0, last = i + 1 == n_pass;
-            pa.vals = pair_vals;
-            for (int64_t q = 0; q < n_pairs; ++q) {
-                pa.starts = pair_starts + (q * c_.n_chunks + ch) * pair_block + lrow * c_.lcols;
-                pa.dst = dst_of(n0 + 2 * q) + a * p.ow * 16;
-                (*pair_.pass[first][last])(&pa);
-            }
-            pa.vals = vals;
-            for (int64_t n = ns0; n < n1; ++n) {
-                pa.starts = starts + ((n - ns0) * c_.n_chunks + ch) * chunk_starts + lrow * c_.lcols;
+            const auto &kernel = *pass_[i == 0][i + 1 == n_pass];
+            for (int64_t n = n0; n < n1; ++n) {
+                pa.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts + lrow * c_.lcols;
                 pa.dst = dst_of(n) + a * p.ow * 16;
-                (*single_.pass[first][last])(&pa);
+                kernel(&pa);
             }
         }
 
