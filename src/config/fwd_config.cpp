@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/cpu.hpp"
+#include "config/row_pass_blocking.hpp"
 #include "jit/row_pass_schedule.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -12,22 +13,11 @@ namespace sparsetrain {
 
 namespace {
 
-// Costs fitted to kernel-bench-fwd runs on this machine (mb16, 2 threads, and kernel-only
-// experiments), in cycles.
-const double fma_per_cycle = 1.42;  // FMAs with a 64-byte memory operand, L1-resident lines
-const double fma_latency = 4.0;     // each entry's FMAs depend on the previous entry's (per set)
-const double uops_per_cycle = 5.0;
-const double loads_per_cycle = 1.7; // all loads, 64-byte and scalar, sustained
-const double list_overhead = 6.5;   // per list: start/end loads, sub/jz, lea, exit (mostly hidden)
-const double vec_compact = 8.0;     // compaction per vector (p5-bound compresses, list stores)
-// Per pass, every output pixel's accumulators are loaded from and stored to dst (L2): ~3
-// cycles per 64-byte line, in addition to the FMA work (fitted: it does not overlap).
-const double dst_line = 3.0;
-const int max_acc = 28;             // zmm accumulators (see row_pass_kernel.hpp)
+const int max_acc = 28; // zmm accumulators (see jit/row_pass_kernel.hpp)
 
 struct geometry {
     bool subsample;
-    int64_t lcols, ow_eff;
+    int64_t lcols;
     jit::row_schedule sched;
     double x_with_targets, targets_per_x;
 };
@@ -46,29 +36,6 @@ geometry make_geometry(const problem_t &p) {
     g.x_with_targets = (double)nx;
     g.targets_per_x = nx ? (double)nt / (double)nx : 0.0;
     return g;
-}
-
-struct blocking {
-    int64_t n_ocb = 0, cb = 0;
-    int acc_sets = 1;
-    double cost = -1;
-};
-
-// Estimated cycles of the whole problem for one blocking, at sparsity s.
-double estimate(const problem_t &p, const geometry &g, const blocking &b, double s) {
-    const double n_ocg = (double)(p.oc / 16 / b.n_ocb), n_chunks = (double)(p.ic / 16 / b.cb);
-    const double F = g.targets_per_x * (double)b.n_ocb;
-    const double entries = (double)b.cb * 16.0 * (1.0 - s);
-    // An entry: F FMAs plus a broadcast and an offset load, an add and the loop branch. With
-    // few FMAs the loads, the latency chain or the issue width bound it.
-    const double entry = std::max({F / fma_per_cycle, (F + 2.0) / loads_per_cycle, fma_latency / b.acc_sets,
-            (F + 4.0) / uops_per_cycle});
-    const double per_list = list_overhead;
-    const double row = g.x_with_targets * (per_list + entries * entry) + (double)p.ow * (double)b.n_ocb * dst_line;
-    const double passes = (double)p.mb * (double)p.oh * (double)p.kh * n_chunks * n_ocg * row;
-    const double lrows = g.subsample ? (double)p.oh : (double)p.ih;
-    const double compaction = (double)p.mb * lrows * (double)g.lcols * (double)(p.ic / 16) * vec_compact;
-    return passes + compaction;
 }
 
 bool fail(std::string &why_not, const std::string &why) {
@@ -132,44 +99,31 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     const int ring = g.sched.ring;
     if (ring > max_acc) return fail(why_not, "row schedule needs too many accumulators");
 
-    // Blocking: among the (n_ocb, cb, sets) whose weight slice fits L1, the one whose
-    // cost-model estimate, relative to the best estimate at each of 50, 70 and 90 % sparsity,
-    // sums lowest: the sparsity is not known when planning.
-    std::vector<blocking> cands;
-    for (int64_t n_ocb = 1; n_ocb <= OCB; ++n_ocb) {
-        if (OCB % n_ocb || ring * n_ocb > max_acc) continue;
-        if (h.n_ocb && n_ocb != h.n_ocb) continue;
-        for (int64_t cb = 1; cb <= ICB; ++cb) {
-            if (ICB % cb) continue;
-            if (h.cb && cb != h.cb) continue;
-            const int64_t slice = p.kw * cb * 16 * n_ocb * 64;
-            if (!h.cb && slice > h.l1_bytes && cb > 1) continue;
-            blocking b;
-            b.n_ocb = n_ocb;
-            b.cb = cb;
-            // Two accumulator sets when few FMAs per entry would leave the loop latency-bound
-            // and the registers allow it.
-            b.acc_sets = (g.targets_per_x * (double)n_ocb < 6.0 && ring * n_ocb * 2 <= max_acc) ? 2 : 1;
-            if (h.acc_sets) b.acc_sets = (int)h.acc_sets;
-            if (ring * n_ocb * b.acc_sets > max_acc) continue;
-            cands.push_back(b);
+    // Blocking (config/row_pass_blocking.hpp).
+    row_pass_shape shape;
+    shape.mb = p.mb;
+    shape.sparse_blocks = ICB;
+    shape.dense_blocks = OCB;
+    for (int kh = 0; kh < p.kh; ++kh)
+        for (int64_t oh = 0; oh < p.oh; ++oh) {
+            const int64_t ih = oh * p.sh - p.ph + kh;
+            shape.pass_rows += ih >= 0 && ih < p.ih;
         }
-    }
-    const double sparsities[] = {0.5, 0.7, 0.9};
-    std::vector<double> best_at(3, -1);
-    for (const auto &b : cands)
-        for (int i = 0; i < 3; ++i) {
-            const double e = estimate(p, g, b, sparsities[i]);
-            if (best_at[i] < 0 || e < best_at[i]) best_at[i] = e;
-        }
-    blocking best;
-    for (auto b : cands) {
-        b.cost = 0;
-        for (int i = 0; i < 3; ++i) b.cost += estimate(p, g, b, sparsities[i]) / best_at[i];
-        if (best.cost < 0 || b.cost < best.cost - 1e-3 || (b.cost < best.cost + 1e-3 && b.n_ocb > best.n_ocb))
-            best = b;
-    }
-    if (best.cost < 0) return fail(why_not, "no blocking satisfies the plan hints");
+    shape.out_cols = p.ow;
+    shape.list_rows = g.subsample ? p.oh : p.ih;
+    shape.list_cols = g.lcols;
+    shape.kw = p.kw;
+    shape.ring = ring;
+    shape.x_with_targets = g.x_with_targets;
+    shape.targets_per_x = g.targets_per_x;
+    row_pass_blocking_hints bh;
+    bh.n_blk = h.n_ocb;
+    bh.cb = h.cb;
+    bh.acc_sets = h.acc_sets;
+    bh.l1_bytes = h.l1_bytes;
+    bh.sparsity = h.sparsity;
+    row_pass_blocking best;
+    if (!choose_row_pass_blocking(shape, bh, best)) return fail(why_not, "no blocking satisfies the plan hints");
 
     c = fwd_config();
     c.p = p;
@@ -178,12 +132,12 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     c.subsample = g.subsample;
     c.lcols = g.lcols;
     c.acc_sets = best.acc_sets;
-    c.n_ocb = best.n_ocb;
-    c.n_ocg = OCB / best.n_ocb;
+    c.n_ocb = best.n_blk;
+    c.n_ocg = OCB / best.n_blk;
     c.cb = best.cb;
     c.n_chunks = ICB / best.cb;
     c.ring = ring;
-    c.est_cycles = estimate(p, g, best, h.sparsity);
+    c.est_cycles = best.cost;
 
     // Work units (images x rows). A pass's weight slice is loaded into L1 once per unit, so
     // a unit should hold many output pixels (~2048); its lists (at ~50 % density) and one

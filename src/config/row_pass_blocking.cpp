@@ -1,0 +1,82 @@
+#include "config/row_pass_blocking.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace sparsetrain {
+
+namespace {
+
+// Costs fitted to kernel-bench-fwd runs on this machine (mb16, 2 threads, and kernel-only
+// experiments), in cycles.
+const double fma_per_cycle = 1.42;  // FMAs with a 64-byte memory operand, L1-resident lines
+const double fma_latency = 4.0;     // each entry's FMAs depend on the previous entry's (per set)
+const double uops_per_cycle = 5.0;
+const double loads_per_cycle = 1.7; // all loads, 64-byte and scalar, sustained
+const double list_overhead = 6.5;   // per list: start/end loads, sub/jz, lea, exit (mostly hidden)
+const double vec_compact = 8.0;     // compaction per vector (p5-bound compresses, list stores)
+// Per pass, every output pixel's accumulators are loaded from and stored to dst (L2): ~3
+// cycles per 64-byte line, in addition to the FMA work (fitted: it does not overlap).
+const double dst_line = 3.0;
+const int max_acc = 28;             // zmm accumulators (see jit/row_pass_kernel.hpp)
+
+} // namespace
+
+double estimate_row_pass(const row_pass_shape &s, const row_pass_blocking &b, double sparsity) {
+    const double n_grp = (double)(s.dense_blocks / b.n_blk), n_chunks = (double)(s.sparse_blocks / b.cb);
+    const double F = s.targets_per_x * (double)b.n_blk;
+    const double entries = (double)b.cb * 16.0 * (1.0 - sparsity);
+    // An entry: F FMAs plus a broadcast and an offset load, an add and the loop branch. With
+    // few FMAs the loads, the latency chain or the issue width bound it.
+    const double entry = std::max({F / fma_per_cycle, (F + 2.0) / loads_per_cycle, fma_latency / b.acc_sets,
+            (F + 4.0) / uops_per_cycle});
+    const double row = s.x_with_targets * (list_overhead + entries * entry)
+            + (double)s.out_cols * (double)b.n_blk * dst_line;
+    const double passes = (double)s.mb * (double)s.pass_rows * n_chunks * n_grp * row;
+    const double compaction = (double)s.mb * (double)s.list_rows * (double)s.list_cols * (double)s.sparse_blocks * vec_compact;
+    return passes + compaction;
+}
+
+bool choose_row_pass_blocking(const row_pass_shape &s, const row_pass_blocking_hints &h, row_pass_blocking &out) {
+    std::vector<row_pass_blocking> cands;
+    for (int64_t n_blk = 1; n_blk <= s.dense_blocks; ++n_blk) {
+        if (s.dense_blocks % n_blk || s.ring * n_blk > max_acc) continue;
+        if (h.n_blk && n_blk != h.n_blk) continue;
+        for (int64_t cb = 1; cb <= s.sparse_blocks; ++cb) {
+            if (s.sparse_blocks % cb) continue;
+            if (h.cb && cb != h.cb) continue;
+            const int64_t slice = s.kw * cb * 16 * n_blk * 64;
+            if (!h.cb && slice > h.l1_bytes && cb > 1) continue;
+            row_pass_blocking b;
+            b.n_blk = n_blk;
+            b.cb = cb;
+            // Two accumulator sets when few FMAs per entry would leave the loop latency-bound
+            // and the registers allow it.
+            b.acc_sets = (s.targets_per_x * (double)n_blk < 6.0 && s.ring * n_blk * 2 <= max_acc) ? 2 : 1;
+            if (h.acc_sets) b.acc_sets = (int)h.acc_sets;
+            if (s.ring * n_blk * b.acc_sets > max_acc) continue;
+            cands.push_back(b);
+        }
+    }
+    if (cands.empty()) return false;
+    const double sparsities[] = {0.5, 0.7, 0.9};
+    double best_at[3] = {-1, -1, -1};
+    for (const auto &b : cands)
+        for (int i = 0; i < 3; ++i) {
+            const double e = estimate_row_pass(s, b, sparsities[i]);
+            if (best_at[i] < 0 || e < best_at[i]) best_at[i] = e;
+        }
+    double best_score = -1;
+    for (const auto &b : cands) {
+        double score = 0;
+        for (int i = 0; i < 3; ++i) score += estimate_row_pass(s, b, sparsities[i]) / best_at[i];
+        if (best_score < 0 || score < best_score - 1e-3 || (score < best_score + 1e-3 && b.n_blk > out.n_blk)) {
+            best_score = score;
+            out = b;
+        }
+    }
+    out.cost = estimate_row_pass(s, out, h.sparsity);
+    return true;
+}
+
+} // namespace sparsetrain
