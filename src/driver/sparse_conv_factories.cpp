@@ -1,6 +1,6 @@
 // Until a direction's sparse kernels land, its factory declines every problem, so the
 // dispatch layer runs oneDNN dense. Each kernel issue replaces its factory here
-// (forward: src/driver/fwd_conv.cpp).
+// (forward: src/driver/fwd_conv.cpp, backward data: src/driver/bwd_d_conv.cpp).
 #include "driver/sparse_conv.hpp"
 
 namespace sparsetrain {
@@ -14,10 +14,6 @@ const char *to_string(weights_layout l) {
     return "?";
 }
 
-std::unique_ptr<sparse_conv> make_sparse_bwd_d(const problem_t &, const sparse_conv_options &, std::string &why_not) {
-    why_not = "no sparse backward-data kernel in this build yet";
-    return nullptr;
-}
 std::unique_ptr<sparse_conv> make_sparse_bwd_w(const problem_t &, const sparse_conv_options &, std::string &why_not) {
     why_not = "no sparse backward-weights kernel in this build yet";
     return nullptr;

@@ -1,0 +1,203 @@
+#include "config/bwd_d_config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "common/cpu.hpp"
+#include "config/row_pass_blocking.hpp"
+#include "jit/row_pass_schedule.hpp"
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+
+namespace {
+
+const int max_acc = 28; // zmm accumulators (see jit/row_pass_kernel.hpp)
+
+bool fail(std::string &why_not, const std::string &why) {
+    why_not = why;
+    return false;
+}
+
+// The diff_dst rows that diff_src rows [ih0, ih1) need: [lo, hi], empty when lo > hi.
+void list_rows(const problem_t &p, int64_t ih0, int64_t ih1, int64_t &lo, int64_t &hi) {
+    // oh feeds ih = oh*sh - ph + kh for kh in [0, kh): oh*sh >= ih0 + ph - (kh - 1).
+    const int64_t num = ih0 + p.ph - (p.kh - 1);
+    lo = num <= 0 ? 0 : (num + p.sh - 1) / p.sh;
+    hi = std::min<int64_t>(p.oh - 1, (ih1 - 1 + p.ph) / p.sh);
+}
+
+} // namespace
+
+void bwd_d_tap_rows(const problem_t &p, int kh, int64_t ih0, int64_t ih1, int64_t &a, int64_t &n, int64_t &oh_a) {
+    // ih + ph - kh must be a non-negative multiple of sh, below oh * sh.
+    a = ih0;
+    while (a < ih1 && ((a + p.ph - kh) < 0 || (a + p.ph - kh) % p.sh)) ++a;
+    n = 0;
+    oh_a = a < ih1 ? (a + p.ph - kh) / p.sh : 0;
+    for (int64_t ih = a; ih < ih1 && oh_a + n < p.oh; ih += p.sh) ++n;
+}
+
+bwd_d_plan_hints bwd_d_plan_hints::parse(const std::string &s) {
+    bwd_d_plan_hints h;
+    std::istringstream is(s);
+    std::string tok;
+    while (std::getline(is, tok, ',')) {
+        if (tok.empty()) continue;
+        const auto eq = tok.find('=');
+        if (eq == std::string::npos) throw error("bwd_d plan hints: '" + tok + "' is not key=value");
+        const std::string k = tok.substr(0, eq), v = tok.substr(eq + 1);
+        char *end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end) throw error("bwd_d plan hints: bad value in '" + tok + "'");
+        if (k == "icb") h.n_icb = (int64_t)x;
+        else if (k == "cb") h.cb = (int64_t)x;
+        else if (k == "rb") h.rb = (int64_t)x;
+        else if (k == "ib") h.ib = (int64_t)x;
+        else if (k == "sets") h.acc_sets = (int64_t)x;
+        else if (k == "l1") h.l1_bytes = (int64_t)x;
+        else if (k == "l2") h.l2_bytes = (int64_t)x;
+        else if (k == "s") h.sparsity = x;
+        else if (k == "threads") h.threads = (int64_t)x;
+        else throw error("bwd_d plan hints: unknown key '" + k + "'");
+    }
+    return h;
+}
+
+std::string bwd_d_config::str() const {
+    std::ostringstream os;
+    os << "icb" << n_icb << "x" << n_icg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
+       << ":ring" << ring << "x" << acc_sets << ":" << to_string(wei);
+    return os.str();
+}
+
+bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &c, std::string &why_not,
+        const bwd_d_plan_hints &h) {
+    if (max_isa() < cpu_isa::avx512_core) return fail(why_not, "needs avx512_core: " + isa_limit_reason());
+    if (p.ndims != 4) return fail(why_not, "only 2D convolutions");
+    if (p.g != 1) return fail(why_not, "groups are not supported");
+    if (p.dh != 0 || p.dw != 0) return fail(why_not, "dilation is not supported");
+    if (p.ic % 16 || p.oc % 16) return fail(why_not, "ic and oc must be multiples of 16");
+    if (o.wei_layout != weights_layout::OIhw16o16i && o.wei_layout != weights_layout::IOhw16o16i)
+        return fail(why_not, "backward data needs OIhw16o16i or IOhw16o16i weights");
+    if (p.kh > 7 || p.kw > 7) return fail(why_not, "kernels larger than 7x7 are not supported");
+    if (p.sh > 4 || p.sw > 4) return fail(why_not, "strides larger than 4 are not supported");
+    if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
+        return fail(why_not, "padding must be smaller than the kernel");
+    if ((double)p.oc * p.ic * p.kh * p.kw * 4 >= 2e9 || (double)p.ic * p.ih * p.iw * 4 >= 2e9)
+        return fail(why_not, "tensor too large for 32-bit offsets");
+
+    const auto sched = jit::bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
+    if (sched.ring > max_acc) return fail(why_not, "row schedule needs too many accumulators");
+    const int64_t OCB = p.oc / 16, ICB = p.ic / 16;
+
+    c = bwd_d_config();
+    c.p = p;
+    c.wei = o.wei_layout;
+    if (c.wei == weights_layout::OIhw16o16i) {
+        c.w_sparse_blk = ICB * p.kh * p.kw * 256;
+        c.w_dense_blk = p.kh * p.kw * 256;
+    } else {
+        c.w_sparse_blk = p.kh * p.kw * 256;
+        c.w_dense_blk = OCB * p.kh * p.kw * 256;
+    }
+
+    // Blocking (config/row_pass_blocking.hpp).
+    row_pass_shape shape;
+    shape.mb = p.mb;
+    shape.sparse_blocks = OCB;
+    shape.dense_blocks = ICB;
+    for (int kh = 0; kh < p.kh; ++kh) {
+        int64_t a, n, oh_a;
+        bwd_d_tap_rows(p, kh, 0, p.ih, a, n, oh_a);
+        shape.pass_rows += n;
+    }
+    shape.out_cols = p.iw;
+    shape.list_rows = p.oh;
+    shape.list_cols = p.ow;
+    shape.kw = p.kw;
+    shape.ring = sched.ring;
+    int64_t nx = 0, nt = 0;
+    for (const auto &t : sched.targets) {
+        nx += !t.empty();
+        nt += (int64_t)t.size();
+    }
+    shape.x_with_targets = (double)nx;
+    shape.targets_per_x = nx ? (double)nt / (double)nx : 0.0;
+    row_pass_blocking_hints bh;
+    bh.n_blk = h.n_icb;
+    bh.cb = h.cb;
+    bh.acc_sets = h.acc_sets;
+    bh.l1_bytes = h.l1_bytes;
+    bh.sparsity = h.sparsity;
+    row_pass_blocking best;
+    if (!choose_row_pass_blocking(shape, bh, best)) return fail(why_not, "no blocking satisfies the plan hints");
+    c.n_icb = best.n_blk;
+    c.n_icg = ICB / best.n_blk;
+    c.cb = best.cb;
+    c.n_chunks = OCB / best.cb;
+    c.ring = sched.ring;
+    c.acc_sets = best.acc_sets;
+    c.est_cycles = best.cost;
+
+    // Work units, as in the forward planner: many output pixels per unit (~2048), lists (at
+    // ~50 % density) and one group's diff_src rows within the L2 budget, enough units for
+    // every thread.
+    const int64_t threads = std::max<int64_t>(1, h.threads);
+    auto lrows = [&](int64_t rb) {
+        int64_t most = 0;
+        for (int64_t ih0 = 0; ih0 < p.ih; ih0 += rb) {
+            int64_t lo, hi;
+            list_rows(p, ih0, std::min(p.ih, ih0 + rb), lo, hi);
+            most = std::max(most, hi - lo + 1);
+        }
+        return std::max<int64_t>(most, 1);
+    };
+    auto unit_bytes = [&](int64_t ib, int64_t rb) {
+        return ib * (lrows(rb) * p.ow * p.oc * 4 + rb * p.iw * c.n_icb * 64);
+    };
+    auto units = [&](int64_t ib, int64_t rb) { return ((p.mb + ib - 1) / ib) * ((p.ih + rb - 1) / rb); };
+    int64_t rb = h.rb ? std::min<int64_t>(h.rb, p.ih) : p.ih;
+    if (!h.rb) {
+        int64_t nb = 1;
+        while (nb < p.ih && (unit_bytes(1, (p.ih + nb - 1) / nb) > h.l2_bytes || units(1, (p.ih + nb - 1) / nb) < threads))
+            ++nb;
+        rb = (p.ih + nb - 1) / nb;
+    }
+    int64_t ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : 1;
+    if (!h.ib) {
+        const int64_t target_pixels = 2048;
+        while (ib < p.mb && ib * rb * p.iw < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
+                && units(ib + 1, rb) >= threads)
+            ++ib;
+        ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib);
+    }
+    auto cap = [&](int64_t ib, int64_t rb) { return ib * lrows(rb) * p.ow * p.oc + 16; };
+    while (ib > 1 && cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26)) --ib;
+    while (rb > 1 && cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26)) --rb;
+    if (cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26)) return fail(why_not, "rows too long for 32-bit list indices");
+    c.rb = rb;
+    c.ib = ib;
+    c.n_hblk = (p.ih + rb - 1) / rb;
+    c.lrows_max = lrows(rb);
+    c.list_cap = cap(ib, rb);
+    c.offs_disp = (c.list_cap * 4 + 63) / 64 * 64;
+
+    // Pass order: taps by the number of diff_src rows they feed (most first), chunk-major
+    // within a tap, so that a tap's first pass initialises its rows.
+    std::vector<int> khs(p.kh);
+    std::vector<int64_t> cover(p.kh);
+    for (int kh = 0; kh < p.kh; ++kh) {
+        int64_t a, n, oh_a;
+        bwd_d_tap_rows(p, kh, 0, p.ih, a, n, oh_a);
+        khs[kh] = kh;
+        cover[kh] = n;
+    }
+    std::stable_sort(khs.begin(), khs.end(), [&](int a, int b) { return cover[a] > cover[b]; });
+    for (int kh : khs)
+        for (int ch = 0; ch < c.n_chunks; ++ch) c.passes.push_back({kh, ch});
+    return true;
+}
+
+} // namespace sparsetrain

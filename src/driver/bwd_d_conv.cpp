@@ -1,0 +1,174 @@
+#include "driver/bwd_d_conv.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include <omp.h>
+
+#include "common/env.hpp"
+#include "common/scratch.hpp"
+#include "jit/row_compact_kernel.hpp"
+#include "jit/row_pass_kernel.hpp"
+
+namespace sparsetrain {
+
+namespace {
+
+struct aligned_free {
+    void operator()(void *p) const { std::free(p); }
+};
+
+class sparse_bwd_d : public sparse_conv {
+public:
+    explicit sparse_bwd_d(const bwd_d_config &c);
+    void execute(const conv_tensors &t) const override;
+    std::string name() const override { return "sparse_jit:avx512_core"; }
+    std::string config_str() const override { return c_.str(); }
+
+private:
+    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1) const;
+
+    bwd_d_config c_;
+    std::shared_ptr<const jit::row_compact_kernel> compact_;
+    std::shared_ptr<const jit::row_pass_kernel> pass_[2]; // [first pass of its rows]
+    std::unique_ptr<int32_t, aligned_free> offs_table_;
+    // Strides in floats.
+    int64_t ddst_img_, ddst_cblk_, dsrc_img_, dsrc_cblk_;
+};
+
+sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
+    const auto &p = c_.p;
+    ddst_cblk_ = p.oh * p.ow * 16;
+    ddst_img_ = p.oc * p.oh * p.ow;
+    dsrc_cblk_ = p.ih * p.iw * 16;
+    dsrc_img_ = p.ic * p.ih * p.iw;
+
+    // Lane o of diff_dst block b of a chunk multiplies weight line (b, o) of the chunk's
+    // origin: b * w_sparse_blk + o * 16 floats.
+    offs_table_.reset(static_cast<int32_t *>(std::aligned_alloc(64, (size_t)c_.cb * 64)));
+    for (int64_t b = 0; b < c_.cb; ++b)
+        for (int o = 0; o < 16; ++o) offs_table_.get()[b * 16 + o] = (int32_t)((b * c_.w_sparse_blk + o * 16) * 4);
+
+    jit::row_compact_desc cd;
+    cd.n_vec = (int)c_.cb;
+    cd.cols = (int)p.ow;
+    cd.vec_stride = ddst_cblk_ * 4;
+    cd.col_stride = 64;
+    cd.row_stride = p.ow * 64;
+    cd.offs_disp = c_.offs_disp;
+    compact_ = jit::row_compact_kernel::get(cd);
+
+    jit::row_pass_desc pd;
+    pd.direction = "bwd_d";
+    pd.sched = jit::bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
+    pd.n_blk = (int)c_.n_icb;
+    pd.acc_sets = c_.acc_sets;
+    for (int64_t j = 0; j < c_.n_icb; ++j)
+        for (int t = 0; t < pd.sched.taps; ++t) pd.dense_disp.push_back((int32_t)((j * c_.w_dense_blk + t * 256) * 4));
+    pd.dst_blk_stride = dsrc_cblk_ * 4;
+    pd.dst_row_stride = p.sh * p.iw * 64; // a tap feeds every sh-th diff_src row
+    pd.starts_row_stride = p.ow * 4;
+    pd.offs_disp = c_.offs_disp;
+    for (int first = 0; first < 2; ++first) {
+        pd.init = first ? jit::acc_init::zero : jit::acc_init::load;
+        pass_[first] = jit::row_pass_kernel::get(pd);
+    }
+}
+
+void sparse_bwd_d::execute(const conv_tensors &t) const {
+    const int64_t n_iblk = (c_.p.mb + c_.ib - 1) / c_.ib, units = n_iblk * c_.n_hblk;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t u = 0; u < units; ++u) {
+        const int64_t ib = u / c_.n_hblk, hb = u % c_.n_hblk;
+        const int64_t n0 = ib * c_.ib, n1 = std::min(c_.p.mb, n0 + c_.ib);
+        const int64_t ih0 = hb * c_.rb, ih1 = std::min(c_.p.ih, ih0 + c_.rb);
+        run_unit(t, n0, n1, ih0, ih1);
+    }
+}
+
+// Images [n0, n1) x diff_src rows [ih0, ih1): compact the diff_dst rows they need, then run
+// every pass of every diff_src channel group over those rows of every image. A pass whose
+// rows no earlier pass touched initialises them (zero); rows that end up untouched (no tap
+// feeds them) are zero-filled.
+void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1) const {
+    const auto &p = c_.p;
+    const int64_t num = ih0 + p.ph - (p.kh - 1);
+    const int64_t lr0 = num <= 0 ? 0 : (num + p.sh - 1) / p.sh;
+    const int64_t lr1 = std::min<int64_t>(p.oh - 1, (ih1 - 1 + p.ph) / p.sh) + 1; // diff_dst rows [lr0, lr1)
+    const int64_t nlr = std::max<int64_t>(0, lr1 - lr0);
+
+    // starts of (image i, chunk ch) at starts + (i * n_chunks + ch) * chunk_starts.
+    const int64_t chunk_starts = nlr * p.ow + 1;
+    float *vals = static_cast<float *>(thread_local_scratch(0).get((size_t)c_.offs_disp * 2 + 64));
+    int32_t *starts = thread_local_scratch(1).get_as<int32_t>((size_t)((n1 - n0) * c_.n_chunks * chunk_starts));
+    if (nlr > 0) {
+        jit::row_compact_args ca;
+        ca.vals = vals;
+        ca.offs_table = offs_table_.get();
+        ca.n_rows = nlr;
+        ca.count = 0;
+        for (int64_t n = n0; n < n1; ++n)
+            for (int64_t ch = 0; ch < c_.n_chunks; ++ch) {
+                ca.src = t.diff_dst + n * ddst_img_ + ch * c_.cb * ddst_cblk_ + lr0 * p.ow * 16;
+                ca.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts;
+                (*compact_)(&ca);
+            }
+    }
+
+    const int64_t rows = ih1 - ih0;
+    std::vector<char> touched((size_t)rows);
+    for (int64_t g = 0; g < c_.n_icg; ++g) {
+        auto dsrc_of = [&](int64_t n) { return t.diff_src + n * dsrc_img_ + g * c_.n_icb * dsrc_cblk_; };
+        auto zero_row = [&](int64_t ih) {
+            for (int64_t n = n0; n < n1; ++n)
+                for (int64_t j = 0; j < c_.n_icb; ++j)
+                    std::memset(dsrc_of(n) + j * dsrc_cblk_ + ih * p.iw * 16, 0, (size_t)p.iw * 64);
+        };
+        std::fill(touched.begin(), touched.end(), 0);
+        for (const auto &pass : c_.passes) {
+            const int kh = pass.first;
+            const int64_t ch = pass.second;
+            int64_t a, nr, oh_a;
+            bwd_d_tap_rows(p, kh, ih0, ih1, a, nr, oh_a);
+            if (nr == 0 || nlr == 0) continue;
+            int64_t n_touched = 0;
+            for (int64_t r = 0; r < nr; ++r) n_touched += touched[a + r * p.sh - ih0];
+            const bool init = n_touched == 0;
+            if (!init && n_touched < nr) // mixed: start the untouched rows from zero
+                for (int64_t r = 0; r < nr; ++r)
+                    if (!touched[a + r * p.sh - ih0]) zero_row(a + r * p.sh);
+            for (int64_t r = 0; r < nr; ++r) touched[a + r * p.sh - ih0] = 1;
+
+            jit::row_pass_args pa {};
+            pa.vals = vals;
+            pa.dense = t.weights + ch * c_.cb * c_.w_sparse_blk + g * c_.n_icb * c_.w_dense_blk + kh * p.kw * 256;
+            pa.n_rows = nr;
+            for (int64_t n = n0; n < n1; ++n) {
+                pa.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts + (oh_a - lr0) * p.ow;
+                pa.dst = dsrc_of(n) + a * p.iw * 16;
+                (*pass_[init])(&pa);
+            }
+        }
+        for (int64_t r = 0; r < rows; ++r)
+            if (!touched[r]) zero_row(ih0 + r);
+    }
+}
+
+} // namespace
+
+std::unique_ptr<sparse_conv> make_sparse_bwd_d_from_config(const bwd_d_config &c) {
+    return std::unique_ptr<sparse_conv>(new sparse_bwd_d(c));
+}
+
+std::unique_ptr<sparse_conv> make_sparse_bwd_d(const problem_t &p, const sparse_conv_options &o, std::string &why_not) {
+    // Developer override of the blocking (see bwd_d_plan_hints).
+    bwd_d_plan_hints h = bwd_d_plan_hints::parse(env::get_string("SPARSETRAIN_BWD_D_PLAN", ""));
+    h.threads = omp_get_max_threads();
+    bwd_d_config c;
+    if (!plan_bwd_d(p, o, c, why_not, h)) return nullptr;
+    return make_sparse_bwd_d_from_config(c);
+}
+
+} // namespace sparsetrain

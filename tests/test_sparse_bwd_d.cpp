@@ -1,0 +1,255 @@
+// Sparse backward-data convolution against the naive reference and oneDNN dense, on the
+// very nChw16c / OIhw16o16i (IOhw16o16i) buffers oneDNN uses, with guard regions around
+// diff_src.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "config/bwd_d_config.hpp"
+#include "driver/bwd_d_conv.hpp"
+#include "reference/ref_conv.hpp"
+#include "util/test_data.hpp"
+
+using namespace sparsetrain;
+using tag = dnnl::memory::format_tag;
+
+namespace {
+
+const int guard = 64; // floats before and after diff_src
+const float canary = -12345.75f;
+
+struct bwd_d_case {
+    problem_t p;
+    weights_layout wei_layout = weights_layout::OIhw16o16i;
+    std::vector<float> diff_dst, wei; // plain nchw / oihw
+};
+
+tag wei_tag(weights_layout l) { return l == weights_layout::OIhw16o16i ? tag::OIhw16o16i : tag::IOhw16o16i; }
+
+// Small-integer data (exact in fp32 in any order); some diff_dst pixels are forced all zero,
+// some fully dense.
+bwd_d_case make_case(const std::string &ps, double sparsity, uint64_t seed, weights_layout wl) {
+    bwd_d_case c;
+    c.p = problem_t::parse(ps);
+    c.wei_layout = wl;
+    const auto &p = c.p;
+    c.diff_dst.resize(p.mb * p.oc * p.oh * p.ow);
+    c.wei.resize(p.oc * p.ic * p.kh * p.kw);
+    test::fill_int(c.diff_dst, seed, -3, 3);
+    test::sparsify(c.diff_dst, seed, sparsity);
+    test::fill_int(c.wei, seed + 1, -2, 2);
+    if (sparsity > 0 && sparsity < 1) {
+        std::mt19937_64 gen(seed + 3);
+        const int64_t hw = p.oh * p.ow;
+        for (int64_t n = 0; n < p.mb; ++n)
+            for (int64_t k = 0; k < hw / 5 + 1; ++k) {
+                const int64_t pix = (int64_t)(gen() % hw);
+                const bool dense = gen() & 1;
+                for (int64_t ch = 0; ch < p.oc; ++ch)
+                    c.diff_dst[(n * p.oc + ch) * hw + pix] = dense ? (float)(1 + (int)(gen() % 3)) : 0.f;
+            }
+    }
+    return c;
+}
+
+std::vector<float> blocked_ddst(const bwd_d_case &c) {
+    return test::to_layout(c.diff_dst, test::dst_dims(c.p), tag::nchw, tag::nChw16c);
+}
+std::vector<float> blocked_wei(const bwd_d_case &c) {
+    return test::to_layout(c.wei, test::wei_dims(c.p), tag::oihw, wei_tag(c.wei_layout));
+}
+
+// Runs `impl` on guarded diff_src pre-filled with garbage; checks the guards; returns plain.
+std::vector<float> run_sparse(const sparse_conv &impl, const bwd_d_case &c, const std::vector<float> &ddst_b,
+        const std::vector<float> &wei_b) {
+    const auto &p = c.p;
+    const size_t n = (size_t)(p.mb * p.ic * p.ih * p.iw);
+    std::vector<float> buf(n + 2 * guard, canary);
+    for (size_t i = 0; i < n; ++i) buf[guard + i] = 777.f; // must be overwritten
+    conv_tensors t;
+    t.diff_dst = ddst_b.data();
+    t.weights = wei_b.data();
+    t.diff_src = buf.data() + guard;
+    impl.execute(t);
+    bool guards_ok = true;
+    for (int i = 0; i < guard; ++i)
+        guards_ok = guards_ok && std::memcmp(&buf[i], &canary, 4) == 0
+                && std::memcmp(&buf[guard + n + i], &canary, 4) == 0;
+    CHECK(guards_ok);
+    std::vector<float> blocked(buf.begin() + guard, buf.begin() + guard + n);
+    return test::from_layout(blocked, test::src_dims(p), tag::nChw16c, tag::nchw);
+}
+
+std::vector<float> run_reference(const bwd_d_case &c) {
+    std::vector<float> d((size_t)(c.p.mb * c.p.ic * c.p.ih * c.p.iw));
+    reference::conv_bwd_d(c.p, d.data(), c.wei.data(), c.diff_dst.data());
+    return d;
+}
+
+// oneDNN dense backward data on the same blocked buffers.
+std::vector<float> run_onednn(const bwd_d_case &c, const std::vector<float> &ddst_b, const std::vector<float> &wei_b) {
+    using namespace dnnl;
+    const auto &p = c.p;
+    auto &eng = test::cpu_engine();
+    auto md = [](const memory::dims &d, tag t) { return memory::desc(d, memory::data_type::f32, t); };
+    auto src_md = md(test::src_dims(p), tag::nChw16c), dst_md = md(test::dst_dims(p), tag::nChw16c);
+    auto wei_md = md(test::wei_dims(p), wei_tag(c.wei_layout));
+    const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
+    convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, src_md, wei_md,
+            dst_md, strides, pl, pr);
+    convolution_forward::primitive_desc fpd(fd, eng);
+    convolution_backward_data::desc bd(algorithm::convolution_direct, src_md, wei_md, dst_md, strides, pl, pr);
+    convolution_backward_data::primitive_desc bpd(bd, eng, fpd);
+    std::vector<float> dsrc_b(bpd.diff_src_desc().get_size() / 4);
+    memory m_dsrc(src_md, eng, dsrc_b.data()), m_wei(wei_md, eng, const_cast<float *>(wei_b.data()));
+    memory m_ddst(dst_md, eng, const_cast<float *>(ddst_b.data()));
+    stream s(eng);
+    convolution_backward_data(bpd).execute(s, {{DNNL_ARG_DIFF_SRC, m_dsrc}, {DNNL_ARG_WEIGHTS, m_wei},
+            {DNNL_ARG_DIFF_DST, m_ddst}});
+    s.wait();
+    return test::from_layout(dsrc_b, test::src_dims(p), tag::nChw16c, tag::nchw);
+}
+
+std::unique_ptr<sparse_conv> make(const bwd_d_case &c, const std::string &hints = "") {
+    sparse_conv_options o;
+    o.wei_layout = c.wei_layout;
+    bwd_d_config cfg;
+    std::string why;
+    auto h = bwd_d_plan_hints::parse(hints);
+    h.threads = 2;
+    const bool ok = plan_bwd_d(c.p, o, cfg, why, h);
+    INFO(why);
+    REQUIRE(ok);
+    return make_sparse_bwd_d_from_config(cfg);
+}
+
+bool not_trivial(const std::vector<float> &v) {
+    for (float x : v)
+        if (x != 0.f) return true;
+    return false;
+}
+
+// Exact comparison against both the reference and oneDNN, for 1 and 2 threads.
+void check_exact(const std::string &ps, const std::vector<double> &sparsities,
+        weights_layout wl = weights_layout::OIhw16o16i, const std::string &hints = "") {
+    for (double s : sparsities) {
+        const auto c = make_case(ps, s, 17 + (uint64_t)(s * 100), wl);
+        const auto ddst_b = blocked_ddst(c), wei_b = blocked_wei(c);
+        const auto ref = run_reference(c);
+        const auto dnn = run_onednn(c, ddst_b, wei_b);
+        const auto impl = make(c, hints);
+        for (int threads : {1, 2}) {
+            omp_set_num_threads(threads);
+            INFO(ps << " sparsity " << s << " threads " << threads << " weights " << to_string(wl) << " hints '"
+                    << hints << "' config " << impl->config_str());
+            const auto got = run_sparse(*impl, c, ddst_b, wei_b);
+            const auto r1 = test::compare(got, ref, 0), r2 = test::compare(got, dnn, 0);
+            INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
+            CHECK(r1.ok);
+            CHECK(r2.ok);
+            if (s < 1.0) CHECK(not_trivial(got));
+        }
+    }
+    omp_set_num_threads(2);
+}
+
+const std::vector<double> sweep = {0.0, 0.5, 0.9, 1.0};
+
+} // namespace
+
+TEST_CASE("sparse bwd_d 3x3 stride 1 equals reference and oneDNN", "[bwd_d]") {
+    for (const char *ps : {"mb2ic32ih9oc16oh9kh3ph1", "mb2ic48ih7oc32oh7kh3ph1", "mb1ic64ih10iw13oc64oh10ow13kh3ph1",
+                 "mb1ic64ih24oc128oh24kh3ph1", "mb1ic256ih14oc256oh14kh3ph1"})
+        check_exact(ps, sweep);
+}
+
+TEST_CASE("sparse bwd_d 3x3 stride 2 equals reference and oneDNN", "[bwd_d]") {
+    for (const char *ps : {"mb2ic32ih12oc32oh6kh3sh2ph1", "mb2ic32ih13oc48oh7kh3sh2ph1", "mb1ic32ih15iw8oc64oh8ow4kh3sh2ph1"})
+        check_exact(ps, sweep);
+}
+
+TEST_CASE("sparse bwd_d 1x1 equals reference and oneDNN; stride 2 leaves exact zeros", "[bwd_d]") {
+    for (const char *ps : {"mb2ic32ih8oc64oh8kh1ph0", "mb2ic64ih15oc32oh8kh1sh2ph0", "mb1ic128ih7oc512oh7kh1ph0",
+                 "mb1ic128ih14oc64oh7kh1sh2ph0"}) {
+        check_exact(ps, sweep, weights_layout::IOhw16o16i);
+        check_exact(ps, {0.5}, weights_layout::OIhw16o16i);
+    }
+}
+
+TEST_CASE("sparse bwd_d other kernels, padding and strides", "[bwd_d]") {
+    for (const char *ps : {"mb2ic16ih10oc16oh8kh3ph0", "mb2ic32ih11oc16oh11kh5ph2", "mb2ic16ih9iw12oc32oh9ow12kh1kw3ph0pw1",
+                 "mb2ic32ih9iw7oc16oh5ow7kh3kw1sh2sw1ph1pw0", "mb1ic16ih12oc16oh6kh2sh2ph0"})
+        check_exact(ps, {0.0, 0.5, 1.0});
+    check_exact("mb2ic32ih9oc16oh9kh3ph1", {0.5}, weights_layout::IOhw16o16i);
+}
+
+TEST_CASE("sparse bwd_d forced blockings: one-row units, many chunks, single blocks", "[bwd_d]") {
+    for (const char *hints : {"icb=1,cb=1,rb=1", "icb=2,cb=2,rb=3", "icb=4,cb=4,rb=2", "icb=1,cb=2,sets=2",
+                 "icb=2,cb=1,sets=2,ib=2", "icb=4,cb=1,sets=1,ib=3,rb=4"}) {
+        check_exact("mb3ic64ih9oc64oh9kh3ph1", {0.0, 0.5, 0.9}, weights_layout::OIhw16o16i, hints);
+        check_exact("mb2ic64ih11oc64oh6kh3sh2ph1", {0.5}, weights_layout::OIhw16o16i, hints);
+        check_exact("mb2ic64ih9oc64oh5kh1sh2ph0", {0.5}, weights_layout::IOhw16o16i, hints);
+    }
+}
+
+TEST_CASE("sparse bwd_d random floats within tolerance", "[bwd_d]") {
+    for (const char *ps : {"mb2ic64ih14oc128oh14kh3ph1", "mb2ic64ih7oc256oh7kh1ph0"}) {
+        auto c = make_case(ps, 0.0, 5, weights_layout::OIhw16o16i);
+        // Gradient-like scales: diff_dst O(1) with zeros, He-init sized weights.
+        std::mt19937_64 gen(99);
+        std::uniform_real_distribution<float> ud(-1.f, 1.f), uw(-0.1f, 0.1f);
+        for (auto &x : c.diff_dst) x = ud(gen);
+        for (auto &x : c.wei) x = uw(gen);
+        test::sparsify(c.diff_dst, 3, 0.6);
+        const auto ddst_b = blocked_ddst(c), wei_b = blocked_wei(c);
+        const auto got = run_sparse(*make(c), c, ddst_b, wei_b);
+        const double tol = test::sum_tolerance(c.p.oc * c.p.kh * c.p.kw);
+        const auto r1 = test::compare(got, run_reference(c), tol), r2 = test::compare(got, run_onednn(c, ddst_b, wei_b), tol);
+        INFO(ps << " tol " << tol << " vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
+        CHECK(r1.ok);
+        CHECK(r2.ok);
+    }
+}
+
+TEST_CASE("sparse bwd_d skips zero diff_dst: Inf/NaN weights there leave the result finite", "[bwd_d]") {
+    // Output channel 5 of diff_dst is zero everywhere; its weights are Inf and NaN. Dense
+    // math gives 0 * Inf = NaN in every diff_src element; the sparse kernel never reads those
+    // weights, so the result is that with output channel 5 removed.
+    auto c = make_case("mb1ic32ih8oc32oh8kh3ph1", 0.3, 21, weights_layout::OIhw16o16i);
+    const auto &p = c.p;
+    for (int64_t pix = 0; pix < p.oh * p.ow; ++pix) c.diff_dst[5 * p.oh * p.ow + pix] = 0.f;
+    auto finite = c;
+    for (int64_t ic = 0; ic < p.ic; ++ic)
+        for (int64_t k = 0; k < p.kh * p.kw; ++k) {
+            c.wei[(5 * p.ic + ic) * p.kh * p.kw + k] = (ic % 2) ? std::numeric_limits<float>::infinity()
+                                                                 : std::numeric_limits<float>::quiet_NaN();
+            finite.wei[(5 * p.ic + ic) * p.kh * p.kw + k] = 0.f;
+        }
+    const auto ddst_b = blocked_ddst(c), wei_b = blocked_wei(c);
+    const auto got = run_sparse(*make(c), c, ddst_b, wei_b);
+    CHECK(test::compare(got, run_reference(finite), 0).ok);
+    CHECK(std::isnan(run_onednn(c, ddst_b, wei_b)[0])); // the difference this test pins
+}
+
+TEST_CASE("sparse bwd_d declines what it does not cover, with a reason", "[bwd_d]") {
+    sparse_conv_options o;
+    o.wei_layout = weights_layout::OIhw16o16i;
+    std::string why;
+    CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc8oh8kh3ph1"), o, why));
+    CHECK(why.find("multiples of 16") != std::string::npos);
+    CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1dh1"), o, why));
+    CHECK(why.find("dilation") != std::string::npos);
+    o.wei_layout = weights_layout::OIhw16i16o;
+    CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1"), o, why));
+    CHECK(why.find("OIhw16o16i") != std::string::npos);
+    o.wei_layout = weights_layout::IOhw16o16i;
+    why.clear();
+    CHECK(make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh1ph0"), o, why));
+    CHECK(why.empty());
+}
