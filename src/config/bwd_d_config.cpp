@@ -118,13 +118,10 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     shape.list_cols = p.ow;
     shape.kw = p.kw;
     shape.ring = sched.ring;
-    int64_t nx = 0, nt = 0;
     for (const auto &t : sched.targets) {
-        nx += !t.empty();
-        nt += (int64_t)t.size();
+        if (t.size() >= shape.targets_hist.size()) shape.targets_hist.resize(t.size() + 1);
+        ++shape.targets_hist[t.size()];
     }
-    shape.x_with_targets = (double)nx;
-    shape.targets_per_x = nx ? (double)nt / (double)nx : 0.0;
     row_pass_blocking_hints bh;
     bh.n_blk = h.n_icb;
     bh.cb = h.cb;

@@ -25,7 +25,7 @@ namespace sparsetrain {
 // (kernel-bench-bwd-d --plan, SPARSETRAIN_BWD_D_PLAN="icb=4,cb=2,rb=8,ib=2,sets=1").
 struct bwd_d_plan_hints {
     int64_t n_icb = 0, cb = 0, rb = 0, ib = 0, acc_sets = 0; // 0: the planner chooses
-    int64_t l1_bytes = 32 * 1024;   // weight-slice budget per pass
+    int64_t l1_bytes = 48 * 1024;   // weight-slice limit per pass (L1)
     int64_t l2_bytes = 1024 * 1024; // lists + diff_src rows of one work unit
     double sparsity = 0.7;          // the sparsity the reported estimate assumes
     int64_t threads = 1;            // threads that will share the work units

@@ -19,7 +19,6 @@ struct geometry {
     bool subsample;
     int64_t lcols;
     jit::row_schedule sched;
-    double x_with_targets, targets_per_x;
 };
 
 geometry make_geometry(const problem_t &p) {
@@ -28,13 +27,6 @@ geometry make_geometry(const problem_t &p) {
     g.lcols = g.subsample ? p.ow : p.iw;
     g.sched = g.subsample ? jit::fwd_row_schedule((int)p.ow, (int)p.ow, 1, 1, 0)
                           : jit::fwd_row_schedule((int)p.iw, (int)p.ow, (int)p.kw, (int)p.sw, (int)p.pw);
-    int64_t nx = 0, nt = 0;
-    for (const auto &t : g.sched.targets) {
-        nx += !t.empty();
-        nt += (int64_t)t.size();
-    }
-    g.x_with_targets = (double)nx;
-    g.targets_per_x = nx ? (double)nt / (double)nx : 0.0;
     return g;
 }
 
@@ -114,8 +106,10 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     shape.list_cols = g.lcols;
     shape.kw = p.kw;
     shape.ring = ring;
-    shape.x_with_targets = g.x_with_targets;
-    shape.targets_per_x = g.targets_per_x;
+    for (const auto &t : g.sched.targets) {
+        if (t.size() >= shape.targets_hist.size()) shape.targets_hist.resize(t.size() + 1);
+        ++shape.targets_hist[t.size()];
+    }
     row_pass_blocking_hints bh;
     bh.n_blk = h.n_ocb;
     bh.cb = h.cb;

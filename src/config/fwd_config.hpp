@@ -23,7 +23,7 @@ namespace sparsetrain {
 // (kernel-bench-fwd --plan, SPARSETRAIN_FWD_PLAN="ocb=4,cb=2,rb=8,ib=2,l1=32768").
 struct fwd_plan_hints {
     int64_t n_ocb = 0, cb = 0, rb = 0, ib = 0; // 0: the planner chooses
-    int64_t l1_bytes = 32 * 1024;      // weight-slice budget per pass
+    int64_t l1_bytes = 48 * 1024;      // weight-slice limit per pass (L1)
     int64_t l2_bytes = 1024 * 1024;    // lists + dst of one work unit
     double sparsity = 0.7;             // the sparsity the cost model optimises for
     int64_t threads = 1;               // threads that will share the work units

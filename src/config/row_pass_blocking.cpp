@@ -8,30 +8,41 @@ namespace sparsetrain {
 namespace {
 
 // Costs fitted to kernel-bench-fwd runs on this machine (mb16, 2 threads, and kernel-only
-// experiments), in cycles.
+// experiments), in cycles. Checked against a measured grid of blockings for the 3x3 layers
+// (28x28 256->256, 56x56 128->128, 56->28 stride 2): the planner picks the blocking with the
+// best summed relative ratio at 50/70/90 %. The 1x1 layers are memory-bound and too noisy
+// here (host-shared memory) to rank blockings closer than ~30 %.
 const double fma_per_cycle = 1.42;  // FMAs with a 64-byte memory operand, L1-resident lines
 const double fma_latency = 4.0;     // each entry's FMAs depend on the previous entry's (per set)
 const double uops_per_cycle = 5.0;
-const double loads_per_cycle = 1.7; // all loads, 64-byte and scalar, sustained
+const double loads_per_cycle = 1.7; // 64-byte loads plus the scalar broadcast / offset loads
 const double list_overhead = 6.5;   // per list: start/end loads, sub/jz, lea, exit (mostly hidden)
 const double vec_compact = 8.0;     // compaction per vector (p5-bound compresses, list stores)
-// Per pass, every output pixel's accumulators are loaded from and stored to dst (L2): ~3
+// Per pass, every output pixel's accumulators are loaded from and stored to dst (L2): ~3-4
 // cycles per 64-byte line, in addition to the FMA work (fitted: it does not overlap).
-const double dst_line = 3.0;
+const double dst_line = 4.0;
 const int max_acc = 28;             // zmm accumulators (see jit/row_pass_kernel.hpp)
+// A weight slice above 32 KB shares L1 (48 KB) with the lists and dst lines: measured ~6 %
+// slower FMAs, worth it when longer lists save list overhead and dst traffic.
+const int64_t l1_comfortable = 32 * 1024;
+const double l1_tight_penalty = 1.06;
 
 } // namespace
 
 double estimate_row_pass(const row_pass_shape &s, const row_pass_blocking &b, double sparsity) {
     const double n_grp = (double)(s.dense_blocks / b.n_blk), n_chunks = (double)(s.sparse_blocks / b.cb);
-    const double F = s.targets_per_x * (double)b.n_blk;
     const double entries = (double)b.cb * 16.0 * (1.0 - sparsity);
-    // An entry: F FMAs plus a broadcast and an offset load, an add and the loop branch. With
-    // few FMAs the loads, the latency chain or the issue width bound it.
-    const double entry = std::max({F / fma_per_cycle, (F + 2.0) / loads_per_cycle, fma_latency / b.acc_sets,
-            (F + 4.0) / uops_per_cycle});
-    const double row = s.x_with_targets * (list_overhead + entries * entry)
-            + (double)s.out_cols * (double)b.n_blk * dst_line;
+    const double slice = (double)(s.kw * b.cb * 16 * b.n_blk * 64);
+    double row = (double)s.out_cols * (double)b.n_blk * dst_line;
+    for (size_t t = 1; t < s.targets_hist.size(); ++t) {
+        // An entry: F FMAs plus a broadcast and an offset load, an add and the loop branch.
+        // With few FMAs the loads, the latency chain or the issue width bound it.
+        const double F = (double)t * (double)b.n_blk;
+        const double entry = std::max({F / fma_per_cycle, (F + 2.0) / loads_per_cycle, fma_latency / b.acc_sets,
+                                     (F + 4.0) / uops_per_cycle})
+                * (slice > (double)l1_comfortable ? l1_tight_penalty : 1.0);
+        row += (double)s.targets_hist[t] * (list_overhead + entries * entry);
+    }
     const double passes = (double)s.mb * (double)s.pass_rows * n_chunks * n_grp * row;
     const double compaction = (double)s.mb * (double)s.list_rows * (double)s.list_cols * (double)s.sparse_blocks * vec_compact;
     return passes + compaction;
@@ -52,7 +63,13 @@ bool choose_row_pass_blocking(const row_pass_shape &s, const row_pass_blocking_h
             b.cb = cb;
             // Two accumulator sets when few FMAs per entry would leave the loop latency-bound
             // and the registers allow it.
-            b.acc_sets = (s.targets_per_x * (double)n_blk < 6.0 && s.ring * n_blk * 2 <= max_acc) ? 2 : 1;
+            int64_t nx = 0, nt = 0;
+            for (size_t t = 0; t < s.targets_hist.size(); ++t) {
+                nx += t ? s.targets_hist[t] : 0;
+                nt += (int64_t)t * s.targets_hist[t];
+            }
+            const double targets_per_x = nx ? (double)nt / (double)nx : 0.0;
+            b.acc_sets = (targets_per_x * (double)n_blk < 6.0 && s.ring * n_blk * 2 <= max_acc) ? 2 : 1;
             if (h.acc_sets) b.acc_sets = (int)h.acc_sets;
             if (s.ring * n_blk * b.acc_sets > max_acc) continue;
             cands.push_back(b);

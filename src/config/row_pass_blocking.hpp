@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace sparsetrain {
 
@@ -19,8 +20,9 @@ struct row_pass_shape {
     int64_t list_cols = 0;      // sparse pixels per row
     int64_t kw = 1;             // taps per row (weight lines per channel in a pass slice)
     int ring = 1;               // accumulator sets of the row schedule
-    double x_with_targets = 0;  // sparse pixels per row that feed some output
-    double targets_per_x = 0;   // average (output, tap) targets of those pixels
+    // targets_hist[t]: sparse pixels per row with t (output, tap) targets (fwd 3x3 stride 2:
+    // half with 1, half with 2); an entry's cost depends on its FMA count t * n_blk.
+    std::vector<int64_t> targets_hist;
 };
 
 struct row_pass_blocking {
@@ -31,7 +33,7 @@ struct row_pass_blocking {
 
 struct row_pass_blocking_hints {
     int64_t n_blk = 0, cb = 0, acc_sets = 0; // 0: choose
-    int64_t l1_bytes = 32 * 1024;            // weight-slice budget of a pass
+    int64_t l1_bytes = 48 * 1024;            // weight-slice limit of a pass (L1)
     double sparsity = 0.7;                   // for the reported estimate
 };
 
