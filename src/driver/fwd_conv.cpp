@@ -8,7 +8,7 @@
 
 #include "common/env.hpp"
 #include "common/scratch.hpp"
-#include "jit/row_compact_kernel.hpp"
+#include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
 
 namespace sparsetrain {

@@ -1,4 +1,4 @@
-#include "jit/row_compact_kernel.hpp"
+#include "jit/row_pass_compact.hpp"
 
 #include <cstddef>
 #include <limits>
