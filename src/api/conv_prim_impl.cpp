@@ -1,0 +1,136 @@
+#include "api/conv_prim_impl.hpp"
+
+#include <sstream>
+
+#include "api/md_utils.hpp"
+#include "common/verbose.hpp"
+#include "dispatch/exec_choice.hpp"
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+namespace detail {
+
+conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p) : pd(std::move(p)) {
+    if (!pd) throw error("primitive_desc: empty; create it from a convolution desc and an engine first");
+    // The dense primitive exists before the first execute whenever dense may run, so that
+    // switching to it never stalls a training step on primitive creation.
+    if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic)) {
+        switch (pd->dir) {
+        case direction::fwd: dense = dnnl::convolution_forward(pd->dnnl_fwd); break;
+        case direction::bwd_d: dense = dnnl::convolution_backward_data(pd->dnnl_bwd_d); break;
+        case direction::bwd_w: dense = dnnl::convolution_backward_weights(pd->dnnl_bwd_w); break;
+        }
+    }
+}
+
+namespace {
+
+struct arg_spec {
+    int key;
+    const char *name;
+    const dnnl::memory::desc *md;
+    dnnl::memory *slot;
+};
+
+const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, const arg_spec &a) {
+    auto it = args.find(a.key);
+    if (it == args.end()) throw error(std::string(a.name) + ": missing from the execute argument map");
+    const dnnl::memory &m = it->second;
+    if (!m.get(true)) throw error(std::string(a.name) + ": null (empty) dnnl::memory");
+    if (m.get_engine().get_kind() != dnnl::engine::kind::cpu)
+        throw error(std::string(a.name) + ": memory lives on a non-cpu engine");
+    if (m.get_desc() != *a.md)
+        throw error(std::string(a.name) + ": memory desc " + md_str(m.get_desc()) + " "
+                + [&] {
+                      std::ostringstream os;
+                      for (auto d : m.get_desc().dims()) os << d << "x";
+                      std::string s = os.str();
+                      if (!s.empty()) s.pop_back();
+                      return s;
+                  }()
+                + " differs from the primitive's " + md_str(*a.md));
+    if (!m.get_data_handle()) throw error(std::string(a.name) + ": memory has a null data handle");
+    return m;
+}
+
+} // namespace
+
+conv_memories conv_prim_impl::checked_args(const std::unordered_map<int, dnnl::memory> &args) const {
+    conv_memories m;
+    // A fixed array rather than a vector: GCC 12 warns (-Wnonnull) on vector list-assignment.
+    arg_spec spec[4];
+    int n = 0;
+    auto add = [&](int key, const char *name, const dnnl::memory::desc *md, dnnl::memory *slot) {
+        spec[n++] = {key, name, md, slot};
+    };
+    switch (pd->dir) {
+    case direction::fwd:
+        add(DNNL_ARG_SRC, "DNNL_ARG_SRC", &pd->md.src, &m.src);
+        add(DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS", &pd->md.weights, &m.weights);
+        add(DNNL_ARG_DST, "DNNL_ARG_DST", &pd->md.dst, &m.dst);
+        if (pd->with_bias) add(DNNL_ARG_BIAS, "DNNL_ARG_BIAS", &pd->md.bias, &m.bias);
+        break;
+    case direction::bwd_d:
+        add(DNNL_ARG_DIFF_SRC, "DNNL_ARG_DIFF_SRC", &pd->md.src, &m.src);
+        add(DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS", &pd->md.weights, &m.weights);
+        add(DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST", &pd->md.dst, &m.dst);
+        break;
+    case direction::bwd_w:
+        add(DNNL_ARG_SRC, "DNNL_ARG_SRC", &pd->md.src, &m.src);
+        add(DNNL_ARG_DIFF_WEIGHTS, "DNNL_ARG_DIFF_WEIGHTS", &pd->md.weights, &m.weights);
+        add(DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST", &pd->md.dst, &m.dst);
+        if (pd->with_bias) add(DNNL_ARG_DIFF_BIAS, "DNNL_ARG_DIFF_BIAS", &pd->md.bias, &m.bias);
+        break;
+    }
+    for (int i = 0; i < n; ++i) *spec[i].slot = fetch(args, spec[i]);
+    return m;
+}
+
+void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<int, dnnl::memory> &args) const {
+    if (!s_in.get(true)) throw error("stream: empty (null) dnnl::stream");
+    dnnl::stream s = s_in;
+    check_engine(s.get_engine(), "stream");
+    const conv_memories m = checked_args(args);
+
+    const double t0 = verbose_level() ? now_ms() : 0.0;
+    exec_choice choice = choose_exec(*pd, m);
+    switch (choice.path) {
+    case exec_path::sparse: {
+        conv_tensors t;
+        auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
+        switch (pd->dir) {
+        case direction::fwd:
+            t.src = f(m.src); t.weights = f(m.weights); t.dst = f(m.dst);
+            t.bias = pd->with_bias ? f(m.bias) : nullptr;
+            break;
+        case direction::bwd_d:
+            t.diff_src = f(m.src); t.weights = f(m.weights); t.diff_dst = f(m.dst);
+            break;
+        case direction::bwd_w:
+            t.src = f(m.src); t.diff_weights = f(m.weights); t.diff_dst = f(m.dst);
+            t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;
+            break;
+        }
+        pd->sparse->execute(t);
+        break;
+    }
+    case exec_path::dense:
+        dense.execute(s, args);
+        s.wait();
+        break;
+    case exec_path::reference: reference_execute(*pd, s, m); break;
+    }
+    if (verbose_level()) {
+        std::ostringstream os;
+        os << "exec," << to_string(pd->dir) << ","
+           << (choice.path == exec_path::sparse ? pd->impl_name()
+                       : choice.path == exec_path::dense ? "onednn:" + pd->dnnl_impl
+                                                         : std::string("reference"))
+           << "," << pd->prob.to_string() << "," << pd->formats_str() << "," << choice.note << ","
+           << now_ms() - t0;
+        verbose_print(os.str());
+    }
+}
+
+} // namespace detail
+} // namespace sparsetrain

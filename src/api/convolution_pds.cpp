@@ -1,0 +1,158 @@
+// Public primitive_desc constructors and queries.
+#include "sparsetrain/convolution.hpp"
+
+#include "api/conv_pd_impl.hpp"
+#include "sparsetrain/version.hpp"
+
+namespace sparsetrain {
+
+using detail::conv_pd_impl;
+using detail::fwd_hint;
+
+const detail::conv_pd_impl &conv_primitive_desc_base::checked() const {
+    if (!impl_) throw error("primitive_desc: empty (default-constructed)");
+    return *impl_;
+}
+
+std::string conv_primitive_desc_base::impl_info_str() const { return checked().impl_name(); }
+std::vector<std::pair<std::string, std::string>> conv_primitive_desc_base::declined() const {
+    return checked().declined;
+}
+std::string conv_primitive_desc_base::problem_str() const { return checked().prob.to_string(); }
+dnnl::engine conv_primitive_desc_base::get_engine() const { return checked().engine; }
+dnnl::memory::desc conv_primitive_desc_base::scratchpad_desc() const {
+    const auto &pd = checked();
+    return pd.has_dnnl ? pd.dnnl_pd().scratchpad_desc() : dnnl::memory::desc();
+}
+bool conv_primitive_desc_base::is_sparse() const {
+    return checked().chosen == detail::impl_kind::sparse_jit;
+}
+
+namespace {
+
+fwd_hint hint_from(const convolution_forward::primitive_desc &h) {
+    fwd_hint r;
+    if (!h) return r;
+    r.present = true;
+    r.prob = h.impl()->prob;
+    r.has_dnnl_pd = h.impl()->has_dnnl;
+    if (r.has_dnnl_pd) r.dnnl_pd = h.impl()->dnnl_fwd;
+    return r;
+}
+
+fwd_hint hint_from(const dnnl::convolution_forward::primitive_desc &h) {
+    fwd_hint r;
+    if (!h.get(true)) return r;
+    r.present = true;
+    // Rebuild the forward problem from oneDNN's own op descriptor.
+    const dnnl_convolution_desc_t *cd = nullptr;
+    if (dnnl_primitive_desc_query(h.get(), dnnl_query_convolution_d, 0, &cd) != dnnl_success || !cd)
+        throw error("hint_fwd_pd: not a convolution forward primitive_desc");
+    r.prob = detail::problem_from_desc(direction::fwd, *cd);
+    r.has_dnnl_pd = true;
+    r.dnnl_pd = h;
+    return r;
+}
+
+// oneDNN needs a oneDNN forward hint; when ours has none, make one from the hint's problem.
+dnnl::convolution_forward::primitive_desc dnnl_hint(const fwd_hint &h) {
+    if (!h.has_dnnl_pd) throw dnnl::error(dnnl_unimplemented, "the forward hint has no oneDNN primitive_desc");
+    return h.dnnl_pd;
+}
+
+} // namespace
+
+// ---- forward ----
+convolution_forward::primitive_desc::primitive_desc(const dnnl::convolution_forward::desc &d, const dnnl::engine &e)
+    : primitive_desc(d, dnnl::primitive_attr(), e, dispatch_options()) {}
+
+convolution_forward::primitive_desc::primitive_desc(
+        const dnnl::convolution_forward::desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e)
+    : primitive_desc(d, attr, e, dispatch_options()) {}
+
+convolution_forward::primitive_desc::primitive_desc(const dnnl::convolution_forward::desc &d,
+        const dnnl::primitive_attr &attr, const dnnl::engine &e, const dispatch_options &dispatch) {
+    impl_ = detail::make_conv_pd(direction::fwd, d.data, attr, e, fwd_hint(), dispatch,
+            [&](conv_pd_impl &pd, const fwd_hint &) {
+                pd.dnnl_fwd = dnnl::convolution_forward::primitive_desc(d, attr, e);
+            });
+}
+
+dnnl::memory::desc convolution_forward::primitive_desc::src_desc() const { return checked().md.src; }
+dnnl::memory::desc convolution_forward::primitive_desc::weights_desc() const { return checked().md.weights; }
+dnnl::memory::desc convolution_forward::primitive_desc::bias_desc() const {
+    return checked().with_bias ? checked().md.bias : dnnl::memory::desc();
+}
+dnnl::memory::desc convolution_forward::primitive_desc::dst_desc() const { return checked().md.dst; }
+const dnnl::convolution_forward::primitive_desc &convolution_forward::primitive_desc::dnnl_pd() const {
+    if (!checked().has_dnnl) throw error("primitive_desc: oneDNN has no dense implementation of this problem");
+    return checked().dnnl_fwd;
+}
+
+// ---- backward data ----
+namespace {
+template <typename Hint>
+std::shared_ptr<const conv_pd_impl> make_bwd_d(const dnnl::convolution_backward_data::desc &d,
+        const dnnl::primitive_attr &attr, const dnnl::engine &e, const Hint &hint, const dispatch_options &dispatch) {
+    return detail::make_conv_pd(direction::bwd_d, d.data, attr, e, hint_from(hint), dispatch,
+            [&](conv_pd_impl &pd, const fwd_hint &h) {
+                pd.dnnl_bwd_d = dnnl::convolution_backward_data::primitive_desc(d, attr, e, dnnl_hint(h));
+            });
+}
+template <typename Hint>
+std::shared_ptr<const conv_pd_impl> make_bwd_w(const dnnl::convolution_backward_weights::desc &d,
+        const dnnl::primitive_attr &attr, const dnnl::engine &e, const Hint &hint, const dispatch_options &dispatch) {
+    return detail::make_conv_pd(direction::bwd_w, d.data, attr, e, hint_from(hint), dispatch,
+            [&](conv_pd_impl &pd, const fwd_hint &h) {
+                pd.dnnl_bwd_w = dnnl::convolution_backward_weights::primitive_desc(d, attr, e, dnnl_hint(h));
+            });
+}
+} // namespace
+
+convolution_backward_data::primitive_desc::primitive_desc(const dnnl::convolution_backward_data::desc &d,
+        const dnnl::engine &e, const convolution_forward::primitive_desc &hint)
+    : conv_primitive_desc_base(make_bwd_d(d, dnnl::primitive_attr(), e, hint, dispatch_options())) {}
+convolution_backward_data::primitive_desc::primitive_desc(const dnnl::convolution_backward_data::desc &d,
+        const dnnl::primitive_attr &attr, const dnnl::engine &e, const convolution_forward::primitive_desc &hint,
+        const dispatch_options &dispatch)
+    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch)) {}
+convolution_backward_data::primitive_desc::primitive_desc(const dnnl::convolution_backward_data::desc &d,
+        const dnnl::engine &e, const dnnl::convolution_forward::primitive_desc &hint)
+    : conv_primitive_desc_base(make_bwd_d(d, dnnl::primitive_attr(), e, hint, dispatch_options())) {}
+convolution_backward_data::primitive_desc::primitive_desc(const dnnl::convolution_backward_data::desc &d,
+        const dnnl::primitive_attr &attr, const dnnl::engine &e,
+        const dnnl::convolution_forward::primitive_desc &hint, const dispatch_options &dispatch)
+    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch)) {}
+
+dnnl::memory::desc convolution_backward_data::primitive_desc::diff_src_desc() const { return checked().md.src; }
+dnnl::memory::desc convolution_backward_data::primitive_desc::weights_desc() const { return checked().md.weights; }
+dnnl::memory::desc convolution_backward_data::primitive_desc::diff_dst_desc() const { return checked().md.dst; }
+
+// ---- backward weights ----
+convolution_backward_weights::primitive_desc::primitive_desc(const dnnl::convolution_backward_weights::desc &d,
+        const dnnl::engine &e, const convolution_forward::primitive_desc &hint)
+    : conv_primitive_desc_base(make_bwd_w(d, dnnl::primitive_attr(), e, hint, dispatch_options())) {}
+convolution_backward_weights::primitive_desc::primitive_desc(const dnnl::convolution_backward_weights::desc &d,
+        const dnnl::primitive_attr &attr, const dnnl::engine &e, const convolution_forward::primitive_desc &hint,
+        const dispatch_options &dispatch)
+    : conv_primitive_desc_base(make_bwd_w(d, attr, e, hint, dispatch)) {}
+convolution_backward_weights::primitive_desc::primitive_desc(const dnnl::convolution_backward_weights::desc &d,
+        const dnnl::engine &e, const dnnl::convolution_forward::primitive_desc &hint)
+    : conv_primitive_desc_base(make_bwd_w(d, dnnl::primitive_attr(), e, hint, dispatch_options())) {}
+convolution_backward_weights::primitive_desc::primitive_desc(const dnnl::convolution_backward_weights::desc &d,
+        const dnnl::primitive_attr &attr, const dnnl::engine &e,
+        const dnnl::convolution_forward::primitive_desc &hint, const dispatch_options &dispatch)
+    : conv_primitive_desc_base(make_bwd_w(d, attr, e, hint, dispatch)) {}
+
+dnnl::memory::desc convolution_backward_weights::primitive_desc::src_desc() const { return checked().md.src; }
+dnnl::memory::desc convolution_backward_weights::primitive_desc::diff_weights_desc() const {
+    return checked().md.weights;
+}
+dnnl::memory::desc convolution_backward_weights::primitive_desc::diff_bias_desc() const {
+    return checked().with_bias ? checked().md.bias : dnnl::memory::desc();
+}
+dnnl::memory::desc convolution_backward_weights::primitive_desc::diff_dst_desc() const { return checked().md.dst; }
+
+version_t version() { return {0, 1, 0}; }
+
+} // namespace sparsetrain
