@@ -61,6 +61,8 @@ protected:
 class conv_primitive_base {
 public:
     void execute(const dnnl::stream &stream, const std::unordered_map<int, dnnl::memory> &args) const;
+    // Which paths the executes so far took (automatic dispatch may switch per call).
+    dispatch_stats stats() const;
     explicit operator bool() const { return (bool)impl_; }
 
 protected:

@@ -14,4 +14,10 @@ struct dispatch_options {
     dispatch_mode mode = dispatch_mode::from_env;
 };
 
+// What a primitive has run so far (for logs and benchmarks).
+struct dispatch_stats {
+    unsigned long long sparse_runs = 0, dense_runs = 0, reference_runs = 0;
+    double last_zero_fraction = -1; // sampled sparsity of the exploited operand, -1 if not measured
+};
+
 } // namespace sparsetrain

@@ -1,5 +1,6 @@
 #include "api/conv_prim_impl.hpp"
 
+#include <cstdlib>
 #include <sstream>
 
 #include "api/md_utils.hpp"
@@ -10,8 +11,14 @@
 namespace sparsetrain {
 namespace detail {
 
-conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p) : pd(std::move(p)) {
-    if (!pd) throw error("primitive_desc: empty; create it from a convolution desc and an engine first");
+namespace {
+const conv_pd_impl &non_null(const std::shared_ptr<const conv_pd_impl> &p) {
+    if (!p) throw error("primitive_desc: empty; create it from a convolution desc and an engine first");
+    return *p;
+}
+} // namespace
+
+conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p) : pd(std::move(p)), choose(non_null(pd)) {
     // The dense primitive exists before the first execute whenever dense may run, so that
     // switching to it never stalls a training step on primitive creation.
     if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic)) {
@@ -93,33 +100,20 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     const conv_memories m = checked_args(args);
 
     const double t0 = verbose_level() ? now_ms() : 0.0;
-    exec_choice choice = choose_exec(*pd, m);
-    switch (choice.path) {
-    case exec_path::sparse: {
-        conv_tensors t;
-        auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
-        switch (pd->dir) {
-        case direction::fwd:
-            t.src = f(m.src); t.weights = f(m.weights); t.dst = f(m.dst);
-            t.bias = pd->with_bias ? f(m.bias) : nullptr;
-            break;
-        case direction::bwd_d:
-            t.diff_src = f(m.src); t.weights = f(m.weights); t.diff_dst = f(m.dst);
-            break;
-        case direction::bwd_w:
-            t.src = f(m.src); t.diff_weights = f(m.weights); t.diff_dst = f(m.dst);
-            t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;
-            break;
-        }
-        pd->sparse->execute(t);
-        break;
-    }
-    case exec_path::dense:
+    exec_paths paths;
+    paths.sparse = [&](bool zero_operand) { run_sparse(m, zero_operand); };
+    paths.dense = [&] {
         dense.execute(s, args);
         s.wait();
-        break;
-    case exec_path::reference: reference_execute(*pd, s, m); break;
+    };
+    paths.reference = [&] { reference_execute(*pd, s, m); };
+    const exec_choice choice = choose.run(*pd, m, paths);
+    switch (choice.path) {
+    case exec_path::sparse: ++n_sparse_; break;
+    case exec_path::dense: ++n_dense_; break;
+    case exec_path::reference: ++n_reference_; break;
     }
+    if (choice.zero_fraction >= 0) last_zeros_ = choice.zero_fraction;
     if (verbose_level()) {
         std::ostringstream os;
         os << "exec," << to_string(pd->dir) << ","
@@ -130,6 +124,48 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
            << now_ms() - t0;
         verbose_print(os.str());
     }
+}
+
+void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand) const {
+    auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
+    // Calibration runs the kernel once on an all-zero operand: calloc'ed pages read as the
+    // shared zero page, so this costs address space, not memory traffic.
+    std::unique_ptr<float, void (*)(void *)> zeros(nullptr, std::free);
+    const dnnl::memory &op = exploited_operand(*pd, m);
+    if (zero_operand) {
+        zeros.reset(static_cast<float *>(std::calloc(op.get_desc().get_size() + 64, 1)));
+        if (!zeros) throw error("calibration: cannot allocate a zero operand");
+    }
+    conv_tensors t;
+    switch (pd->dir) {
+    case direction::fwd:
+        t.src = zero_operand ? zeros.get() : f(m.src);
+        t.weights = f(m.weights);
+        t.dst = f(m.dst);
+        t.bias = pd->with_bias ? f(m.bias) : nullptr;
+        break;
+    case direction::bwd_d:
+        t.diff_src = f(m.src);
+        t.weights = f(m.weights);
+        t.diff_dst = zero_operand ? zeros.get() : f(m.dst);
+        break;
+    case direction::bwd_w:
+        t.src = zero_operand ? zeros.get() : f(m.src);
+        t.diff_weights = f(m.weights);
+        t.diff_dst = f(m.dst);
+        t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;
+        break;
+    }
+    pd->sparse->execute(t);
+}
+
+dispatch_stats conv_prim_impl::stats() const {
+    dispatch_stats st;
+    st.sparse_runs = n_sparse_;
+    st.dense_runs = n_dense_;
+    st.reference_runs = n_reference_;
+    st.last_zero_fraction = last_zeros_;
+    return st;
 }
 
 } // namespace detail

@@ -7,8 +7,12 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <atomic>
+
 #include "api/conv_pd_impl.hpp"
+#include "dispatch/exec_choice.hpp"
 #include "fallback/reference_exec.hpp"
+#include "sparsetrain/dispatch_mode.hpp"
 
 namespace sparsetrain {
 namespace detail {
@@ -16,12 +20,17 @@ namespace detail {
 struct conv_prim_impl {
     explicit conv_prim_impl(std::shared_ptr<const conv_pd_impl> pd);
     void execute(const dnnl::stream &s, const std::unordered_map<int, dnnl::memory> &args) const;
+    dispatch_stats stats() const;
 
     std::shared_ptr<const conv_pd_impl> pd;
     dnnl::primitive dense; // oneDNN dense primitive, created up front when it may run
+    dispatcher choose;
 
 private:
     conv_memories checked_args(const std::unordered_map<int, dnnl::memory> &args) const;
+    void run_sparse(const conv_memories &m, bool zero_operand) const;
+    mutable std::atomic<unsigned long long> n_sparse_ {0}, n_dense_ {0}, n_reference_ {0};
+    mutable std::atomic<double> last_zeros_ {-1.0};
 };
 
 } // namespace detail

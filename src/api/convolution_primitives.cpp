@@ -13,6 +13,11 @@ void conv_primitive_base::execute(const dnnl::stream &stream, const std::unorder
     impl_->execute(stream, args);
 }
 
+dispatch_stats conv_primitive_base::stats() const {
+    if (!impl_) throw error("primitive: empty (default-constructed)");
+    return impl_->stats();
+}
+
 convolution_forward::convolution_forward(const primitive_desc &pd) : conv_primitive_base(pd) {}
 convolution_backward_data::convolution_backward_data(const primitive_desc &pd) : conv_primitive_base(pd) {}
 convolution_backward_weights::convolution_backward_weights(const primitive_desc &pd) : conv_primitive_base(pd) {}
