@@ -153,3 +153,10 @@ TEST_CASE("SPARSETRAIN_DISPATCH must be auto, sparse or dense", "[bad_input]") {
     unsetenv("SPARSETRAIN_DISPATCH");
     CHECK_NOTHROW(st::convolution_forward::primitive_desc(fd, eng));
 }
+
+TEST_CASE("problems too large for this machine fail at creation with a clear error", "[bad_input]") {
+    auto &eng = st::test::cpu_engine();
+    st::convolution_forward::desc fd(fwd, direct, md({1 << 16, 1024, 256, 256}), md({1024, 1024, 3, 3}),
+            md({1 << 16, 1024, 256, 256}), {1, 1}, {1, 1}, {1, 1});
+    CHECK_ERROR(st::convolution_forward::primitive_desc(fd, eng), "more than this machine's");
+}

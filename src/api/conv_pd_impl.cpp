@@ -1,5 +1,8 @@
 #include "api/conv_pd_impl.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <sstream>
 
 #include "api/md_utils.hpp"
@@ -93,6 +96,28 @@ void take_dnnl_mds(conv_pd_impl &pd) {
     }
 }
 
+// A problem whose tensors cannot fit in this machine's memory is refused at creation with a
+// clear error, instead of failing (or swapping) on the first execute.
+void check_size_limits(const problem_t &p, direction dir) {
+    const double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    const auto names = md_names(dir);
+    const std::pair<const char *, double> tensors[] = {
+            {names.src, 4.0 * p.mb * p.ic * p.id * p.ih * p.iw},
+            {names.weights, 4.0 * p.oc * (p.ic / p.g) * p.kd * p.kh * p.kw},
+            {names.dst, 4.0 * p.mb * p.oc * p.od * p.oh * p.ow}};
+    double total = 0;
+    for (const auto &t : tensors) {
+        total += t.second;
+        if (t.second > 9.0e18) throw error(std::string(t.first) + ": size overflows 64-bit byte counts");
+    }
+    if (phys > 0 && total > phys) {
+        char b[256];
+        std::snprintf(b, sizeof(b), "problem %s needs %.1f GiB for %s, %s and %s, more than this machine's %.1f GiB",
+                p.to_string().c_str(), total / (1 << 30), names.src, names.weights, names.dst, phys / (1 << 30));
+        throw error(b);
+    }
+}
+
 void log_creation(const conv_pd_impl &pd) {
     if (verbose_level() < 1) return;
     std::ostringstream os;
@@ -117,6 +142,7 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
     pd->alg = (dnnl::algorithm)desc.alg_kind;
     pd->prob = problem_from_desc(dir, desc);
     const conv_mds given = mds_of(dir, desc);
+    check_size_limits(pd->prob, dir);
     pd->with_bias = !is_zero_md(given.bias);
     pd->mode = resolve_mode(dispatch);
 
