@@ -63,26 +63,29 @@ std::string heading(const net_result &r) {
 void print_net_table(std::ostream &os, const net_result &r) {
     os << "\n" << heading(r) << "\n";
     char b[768];
-    std::snprintf(b, sizeof(b), "%-24s %-5s %6s %6s %10s %10s %8s  %-26s %-24s %-12s %-5s %s", "layer", "dir", "target",
+    std::snprintf(b, sizeof(b), "%-24s %-5s %6s %6s %10s %10s %8s  %-30s %-28s %-12s %-5s %s", "layer", "dir", "target",
             "zeros", "dense ms", "sparse ms", "speedup", "oneDNN impl", "sparsetrain impl", "ran", "check",
             "sparsity source");
     os << b << "\n";
     for (size_t i = 0; i < r.plan.tasks.size(); ++i) {
         const auto &t = r.plan.tasks[i];
         const auto &m = r.results[i];
-        std::snprintf(b, sizeof(b), "%-24s %-5s %6.3f %6.3f %10.3f %10.3f %7.2fx  %-26s %-24s %-12s %-5s %s",
+        std::snprintf(b, sizeof(b), "%-24s %-5s %6.3f %6.3f %10.3f %10.3f %7.2fx  %-30s %-28s %-12s %-5s %s",
                 fit(task_label(t), 24).c_str(), to_string(t.dir), t.sparsity, m.sparsity_actual, m.dense_ms,
-                m.sparse_ms, m.speedup(), fit(m.dense_impl, 26).c_str(), fit(m.sparse_impl, 24).c_str(),
+                m.sparse_ms, m.speedup(), fit(m.dense_impl, 30).c_str(), fit(m.sparse_impl, 28).c_str(),
                 ran_str(m).c_str(), check_str(m).c_str(), join(t.sources, "; ").c_str());
         os << b << "\n";
     }
 }
 
 void print_net_totals(std::ostream &os, const net_result &r) {
+    // Occurrences with at least one timed direction (all of them unless --layers).
     int non_initial = 0, all = 0;
     for (const auto &c : r.plan.occurrences) {
-        all += 1;
-        non_initial += !c.initial;
+        bool timed = false;
+        for (int d = 0; d < n_dirs; ++d) timed = timed || task_of(r.plan, c, (direction)d) >= 0;
+        all += timed;
+        non_initial += timed && !c.initial;
     }
     os << "\n" << r.plan.net.title << " totals, ms per training step (each shape weighted by its occurrences):\n";
     char b[256];
@@ -103,7 +106,7 @@ void print_net_totals(std::ostream &os, const net_result &r) {
         os << b << "\n";
     }
     for (const auto &c : r.plan.occurrences)
-        if (c.initial && !c.runs[(int)direction::bwd_d])
+        if (c.initial && !c.runs[(int)direction::bwd_d] && task_of(r.plan, c, direction::fwd) >= 0)
             os << "(" << c.layer << ", the first layer, runs fwd and bwd_w through sparsetrain (its dense fallback); "
                << "its bwd_d is not run: the input image needs no gradient)\n";
     bool mismatch = false;
@@ -151,7 +154,7 @@ void write_net_json(const std::string &path, const std::vector<net_result> &rs) 
     std::ofstream out(path);
     if (!out) throw error(path + ": cannot write");
     auto str = [](const std::string &s) { return "\"" + json_escape(s) + "\""; };
-    auto num = [](double v) { return json_number(v, 4); };
+    auto num = [](double v) { return json_number(v, 6); };
     out << "{\"networks\": [";
     for (size_t n = 0; n < rs.size(); ++n) {
         const auto &r = rs[n];

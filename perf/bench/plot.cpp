@@ -44,13 +44,25 @@ std::string quoted(const std::string &s) { // a gnuplot double-quoted string
     return r + "\"";
 }
 
+// The occurrences with at least one timed direction, network order.
+std::vector<conv_occurrence> plotted(const net_result &r) {
+    std::vector<conv_occurrence> out;
+    for (const auto &c : r.plan.occurrences)
+        for (int d = 0; d < n_dirs; ++d)
+            if (task_of(r.plan, c, (direction)d) >= 0) {
+                out.push_back(c);
+                break;
+            }
+    return out;
+}
+
 } // namespace
 
 std::string network_plot_data(const net_result &r) {
     std::ostringstream os;
     os << "# index layer speedup_fwd speedup_bwd_d speedup_bwd_w (\"-\": not run)\n";
     int i = 0;
-    for (const auto &c : r.plan.occurrences) {
+    for (const auto &c : plotted(r)) {
         os << i++ << " " << quoted(c.layer);
         for (int d = 0; d < n_dirs; ++d) {
             const int k = task_of(r.plan, c, (direction)d);
@@ -62,7 +74,7 @@ std::string network_plot_data(const net_result &r) {
 }
 
 std::string network_plot_script(const std::string &base, const net_result &r) {
-    const int n = (int)r.plan.occurrences.size();
+    const int n = (int)plotted(r).size();
     const int width = std::max(900, 120 + 24 * n);
     std::ostringstream title;
     title << r.plan.net.title << ", N=" << r.plan.mb << ", " << to_string(r.plan.profile)

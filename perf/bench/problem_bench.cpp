@@ -103,8 +103,11 @@ problem_bench::problem_bench(const problem_t &p, direction dir, const std::vecto
         // Winograd where oneDNN picks it for convolution_auto (otherwise auto = direct, skipped),
         // and the nhwc (brgemm) path; either may be unavailable for a problem.
         try {
-            side w = make_onednn_side(p, dir, algorithm::convolution_auto, tag::any, "wino:");
-            if (w.label.find("wino") != std::string::npos) I.dense.push_back(std::move(w));
+            side w = make_onednn_side(p, dir, algorithm::convolution_auto, tag::any);
+            if (w.label.find("wino") != std::string::npos) {
+                w.label = "wino:" + w.label;
+                I.dense.push_back(std::move(w));
+            }
         } catch (const dnnl::error &) {}
         try {
             I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, tag::nhwc, "nhwc:"));

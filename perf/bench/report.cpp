@@ -58,8 +58,8 @@ void write_json(const std::string &path, const std::vector<measurement> &ms) {
         out << "  {\"problem\": \"" << json_escape(m.prob.shape_string()) << "\", \"name\": \""
             << json_escape(m.prob.name) << "\", \"dir\": \"" << to_string(m.dir) << "\", \"sparsity\": "
             << json_number(m.sparsity_actual) << ", \"dense_impl\": \"" << json_escape(m.dense_impl)
-            << "\", \"sparse_impl\": \"" << json_escape(m.sparse_impl) << "\", \"dense_ms\": " << json_number(m.dense_ms)
-            << ", \"sparse_ms\": " << json_number(m.sparse_ms) << ", \"speedup\": " << json_number(m.speedup())
+            << "\", \"sparse_impl\": \"" << json_escape(m.sparse_impl) << "\", \"dense_ms\": " << json_number(m.dense_ms, 6)
+            << ", \"sparse_ms\": " << json_number(m.sparse_ms, 6) << ", \"speedup\": " << json_number(m.speedup())
             << ", \"check\": \"" << (!m.checked ? "skipped" : m.check_ok ? "ok" : "mismatch") << "\"}"
             << (i + 1 < ms.size() ? ",\n" : "\n");
     }

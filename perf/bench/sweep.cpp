@@ -94,8 +94,8 @@ void write_sweep_json(const std::string &path, const std::vector<sweep_result> &
             const auto &m = pt.m;
             out << (i ? ",\n" : "\n") << "   {\"sparsity_target\": " << json_number(m.sparsity)
                 << ", \"sparsity\": " << json_number(m.sparsity_actual) << ", \"bound\": " << json_number(pt.bound())
-                << ", \"dense_ms\": " << json_number(m.dense_ms) << ", \"sparse_ms\": " << json_number(pt.sparse_ms())
-                << ", \"auto_ms\": " << json_number(pt.auto_ms()) << ", \"sparse_speedup\": "
+                << ", \"dense_ms\": " << json_number(m.dense_ms, 6) << ", \"sparse_ms\": " << json_number(pt.sparse_ms(), 6)
+                << ", \"auto_ms\": " << json_number(pt.auto_ms(), 6) << ", \"sparse_speedup\": "
                 << json_number(m.dense_ms / pt.sparse_ms()) << ", \"auto_speedup\": "
                 << json_number(m.dense_ms / pt.auto_ms()) << ", \"auto_vs_best\": " << json_number(pt.auto_vs_best())
                 << ", \"dense_impl\": " << str(m.dense_impl) << ", \"auto_ran\": " << str(m.ours[1].ran)
