@@ -1,5 +1,6 @@
 #include "bench/net_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -109,6 +110,19 @@ void print_net_totals(std::ostream &os, const net_result &r) {
         if (c.initial && !c.runs[(int)direction::bwd_d] && task_of(r.plan, c, direction::fwd) >= 0)
             os << "(" << c.layer << ", the first layer, runs fwd and bwd_w through sparsetrain (its dense fallback); "
                << "its bwd_d is not run: the input image needs no gradient)\n";
+    if (r.timing.base == baseline::fastest) {
+        // Which oneDNN variant was the baseline, counted per timed problem.
+        std::vector<std::pair<std::string, int>> wins;
+        for (const auto &m : r.results) {
+            const std::string v = m.dense_impl.substr(0, m.dense_impl.find(':'));
+            auto w = std::find_if(wins.begin(), wins.end(), [&](const auto &x) { return x.first == v; });
+            if (w == wins.end()) wins.push_back({v, 1});
+            else ++w->second;
+        }
+        os << "fastest oneDNN variant per timed problem:";
+        for (const auto &w : wins) os << " " << w.first << " " << w.second;
+        os << "\n";
+    }
     bool mismatch = false;
     for (const auto &m : r.results) mismatch = mismatch || !m.check_ok;
     if (mismatch) os << "WARNING: some sparsetrain outputs differ from oneDNN's (check column)\n";
