@@ -219,7 +219,7 @@ TEST_CASE("bench options: modes, their defaults, errors", "[bench]") {
     CHECK(net.mode() == run_mode::network);
     CHECK(net.nets == std::vector<std::string> {"vgg16"});
     CHECK(net.mb == 16);
-    CHECK(net.reps == 3);
+    CHECK(net.reps == 5);
     CHECK(net.warmup == 1);
     CHECK(net.profile == profile_kind::final_epoch);
     CHECK(net.base == baseline::direct);
@@ -362,7 +362,7 @@ TEST_CASE("network run: every task timed and checked, totals, CSV / JSON / plot 
     while (std::getline(in, line))
         if (line[0] != '#') ++lines;
     CHECK(lines == 4);
-    CHECK(data.find("\"first\" ") != std::string::npos);
+    CHECK(data.find("\"first (first)\" ") != std::string::npos);
     CHECK(data.find(" - ") != std::string::npos); // the first layer's bwd_d is not run
     CHECK(network_plot_script("toy", r).find("toy.png") != std::string::npos);
 

@@ -32,7 +32,7 @@ const char *usage() {
            "      real training (--profile, default final epoch), each distinct (shape, direction,\n"
            "      sparsity) timed once and weighted by its occurrences; totals per direction and per\n"
            "      training step. The first layer runs fwd and bwd_w through sparsetrain (its dense\n"
-           "      fallback); its bwd_d is not needed in training and not run. N = 16, R = 3, W = 1.\n"
+           "      fallback); its bwd_d is not needed in training and not run. N = 16, R = 5, W = 1.\n"
            "      --layers=NAME,... keeps only those entries of the layer file (e.g. conv5_1).\n"
            "  --sweep     speedup against sparsity 0, 0.05, ..., 0.95 for the given problem(s) (default\n"
            "      VGG16 conv4_2) and --dir, beside the 1/(1-s) bound: oneDNN, sparsetrain forced sparse\n"
@@ -184,7 +184,7 @@ options parse_options(int argc, char **argv) {
     if (!o.layers.empty() && o.nets.size() != 1) throw error("--layers needs exactly one --net");
     if (out_given && no_out) throw error("--out and --no-out contradict each other");
     const run_mode m = o.mode();
-    if (!reps_given) o.reps = m == run_mode::network ? 3 : m == run_mode::sweep ? 5 : 10;
+    if (!reps_given) o.reps = m == run_mode::problems ? 10 : 5;
     if (!warmup_given) o.warmup = m == run_mode::problems ? 2 : 1;
     if (!out_given && !no_out && m != run_mode::problems) o.out_dir = "sparsetrain-bench-out";
     if (no_out) o.out_dir.clear();

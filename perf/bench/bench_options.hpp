@@ -43,7 +43,7 @@ struct options {
 };
 
 // Throws sparsetrain::error with the offending argument on bad input. Defaults that depend on
-// the mode: --net: reps 3, warmup 1, --out=sparsetrain-bench-out; --sweep: reps 5, warmup 1,
+// the mode: --net: reps 5, warmup 1, --out=sparsetrain-bench-out; --sweep: reps 5, warmup 1,
 // the same --out; problems: reps 10, warmup 2, no --out.
 options parse_options(int argc, char **argv);
 const char *usage();

@@ -1,5 +1,7 @@
 #include "bench/plain_data.hpp"
 
+#include <algorithm>
+
 namespace sparsetrain {
 namespace bench {
 
@@ -24,18 +26,27 @@ struct rng {
 } // namespace
 
 void fill_plain(std::vector<float> &v, uint64_t seed, double sparsity) {
-    rng r(seed);
-    for (auto &x : v) {
-        if (sparsity > 0 && r.uniform() < sparsity) { x = 0.f; continue; }
-        const double mag = 0.125 + 0.875 * r.uniform();
-        x = (float)((r.next() & 1) ? mag : -mag);
+    // Fixed-size chunks with their own streams: the data depend on the seed only, not on the
+    // number of threads.
+    const int64_t chunk = 1 << 16, n = (int64_t)v.size(), chunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < chunks; ++c) {
+        rng r(seed * 0x100000001B3ULL + (uint64_t)c);
+        const int64_t end = std::min(n, (c + 1) * chunk);
+        for (int64_t i = c * chunk; i < end; ++i) {
+            if (sparsity > 0 && r.uniform() < sparsity) { v[i] = 0.f; continue; }
+            const double mag = 0.125 + 0.875 * r.uniform();
+            v[i] = (float)((r.next() & 1) ? mag : -mag);
+        }
     }
 }
 
 double zero_fraction(const std::vector<float> &v) {
-    size_t z = 0;
-    for (float x : v) z += (x == 0.f);
-    return v.empty() ? 0 : (double)z / v.size();
+    const int64_t n = (int64_t)v.size();
+    int64_t z = 0;
+#pragma omp parallel for reduction(+ : z) schedule(static)
+    for (int64_t i = 0; i < n; ++i) z += (v[i] == 0.f);
+    return n == 0 ? 0 : (double)z / n;
 }
 
 void load(memory &m, const std::vector<float> &plain, memory::format_tag plain_tag) {

@@ -63,7 +63,7 @@ std::string network_plot_data(const net_result &r) {
     os << "# index layer speedup_fwd speedup_bwd_d speedup_bwd_w (\"-\": not run)\n";
     int i = 0;
     for (const auto &c : plotted(r)) {
-        os << i++ << " " << quoted(c.layer);
+        os << i++ << " " << quoted(c.initial ? c.layer + " (first)" : c.layer);
         for (int d = 0; d < n_dirs; ++d) {
             const int k = task_of(r.plan, c, (direction)d);
             os << " " << (k < 0 ? std::string("-") : format("%.4f", r.results[k].speedup()));
