@@ -43,6 +43,15 @@ struct measurement {
     double max_err = 0;
 };
 
+// How each problem is timed.
+struct timing_options {
+    int warmup = 2, reps = 10;
+    bool check = true;
+    baseline base = baseline::direct;
+    dispatch_mode dispatch = dispatch_mode::from_env;
+    uint64_t seed = 1234;
+};
+
 class problem_bench {
 public:
     problem_bench(const problem_t &p, direction dir, dispatch_mode mode, baseline base = baseline::direct);
@@ -62,21 +71,6 @@ public:
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
-};
-
-} // namespace bench
-} // namespace sparsetrain
-
-namespace sparsetrain {
-namespace bench {
-
-// How each problem is timed.
-struct timing_options {
-    int warmup = 2, reps = 10;
-    bool check = true;
-    baseline base = baseline::direct;
-    dispatch_mode dispatch = dispatch_mode::from_env;
-    uint64_t seed = 1234;
 };
 
 } // namespace bench
