@@ -3,22 +3,49 @@
 #include <fstream>
 #include <sstream>
 
+#include "bench/net_catalog.hpp"
+#include "bench/text_util.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 namespace bench {
 
 const char *usage() {
-    return "usage: sparsetrain-bench [--dir=fwd|bwd_d|bwd_w|all] [--sparsity=S] [--mb=N] [--threads=T]\n"
-           "                         [--reps=R] [--warmup=W] [--batch=FILE] [--csv=FILE] [--json=FILE]\n"
-           "                         [--dispatch=auto|sparse|dense] [--no-check] [PROBLEM ...]\n"
+    return "usage: sparsetrain-bench [--net=vgg16|resnet34|resnet50|fixup_resnet50[,...]]\n"
+           "                         [--profile=final|epoch1|epoch10|mean] [--layers=NAME,...]\n"
+           "                         [--sweep] [--dir=fwd|bwd_d|bwd_w|all] [--sparsity=S] [--mb=N]\n"
+           "                         [--baseline=direct|fastest] [--dispatch=auto|sparse|dense]\n"
+           "                         [--threads=T] [--reps=R] [--warmup=W] [--out=DIR] [--no-out]\n"
+           "                         [--csv=FILE] [--json=FILE] [--batch=FILE] [--data=DIR]\n"
+           "                         [--no-check] [--no-progress] [PROBLEM ...]\n"
            "\n"
-           "Times oneDNN dense (convolution_direct, its own layouts) against sparsetrain in the same\n"
-           "process, interleaved, median of R runs after W warm-up runs; weight reorders are outside the\n"
-           "timing. The operand each direction exploits (fwd: src, bwd_d: diff_dst, bwd_w: src) gets\n"
-           "i.i.d. zeros at rate S, the others are dense. PROBLEM is a benchdnn string such as\n"
-           "mb16ic256ih28oc256oh28kh3ph1n\"vgg16:conv4_2\"; FILE holds one per line (# comments).\n"
-           "Defaults: all directions, S = 0.7, N = 16, all cores, R = 10, W = 2, the issue's layer set.\n";
+           "Times oneDNN dense against sparsetrain in the same process on the same data, interleaved,\n"
+           "median of R runs after W warm-up runs; weight reorders are outside the timing. The operand\n"
+           "each direction exploits (fwd: src, bwd_d: diff_dst, bwd_w: src) gets i.i.d. zeros at the\n"
+           "sparsity of the run; the others are dense. Outputs are checked against oneDNN's.\n"
+           "\n"
+           "Modes:\n"
+           "  PROBLEM ... | --batch=FILE   the given problems at sparsity S (default 0.7). PROBLEM is a\n"
+           "      benchdnn string such as mb16ic256ih28oc256oh28kh3ph1n\"vgg16:conv4_2\"; FILE holds one\n"
+           "      per line (# comments). No problem: four representative layers. R = 10, W = 2.\n"
+           "  --net=NET   every conv layer of the network, each direction at the sparsity measured in\n"
+           "      real training (--profile, default final epoch), each distinct (shape, direction,\n"
+           "      sparsity) timed once and weighted by its occurrences; totals per direction and per\n"
+           "      training step. The first layer runs fwd and bwd_w through sparsetrain (its dense\n"
+           "      fallback); its bwd_d is not needed in training and not run. N = 16, R = 5, W = 1.\n"
+           "      --layers=NAME,... keeps only those entries of the layer file (e.g. conv5_1).\n"
+           "  --sweep     speedup against sparsity 0, 0.05, ..., 0.95 for the given problem(s) (default\n"
+           "      VGG16 conv4_2) and --dir, beside the 1/(1-s) bound: oneDNN, sparsetrain forced sparse\n"
+           "      and sparsetrain automatic dispatch. R = 5, W = 1.\n"
+           "\n"
+           "  --baseline=direct   oneDNN's convolution_direct with its own layouts (default);\n"
+           "  --baseline=fastest  also Winograd (convolution_auto) and nhwc; the fastest per problem wins.\n"
+           "  --dispatch   sparsetrain's policy in the problem and --net modes (default: SPARSETRAIN_DISPATCH,\n"
+           "               else auto).\n"
+           "  --out=DIR    writes CSV, JSON and PNG plots there (--net and --sweep default to\n"
+           "               sparsetrain-bench-out; --no-out writes nothing). --csv / --json: also these files.\n"
+           "  --data=DIR   reads the layer sets and sparsity data from DIR (default: the copies of perf/data\n"
+           "               built into the binary).\n";
 }
 
 namespace {
@@ -47,10 +74,27 @@ long to_long(const std::string &flag, const std::string &v) {
     return (long)x;
 }
 
+std::vector<std::string> split_list(const std::string &flag, const std::string &v) {
+    std::vector<std::string> out;
+    std::stringstream ss(v);
+    std::string one;
+    while (std::getline(ss, one, ','))
+        if (!one.empty()) out.push_back(one);
+    if (out.empty()) throw error(flag + "=" + v + ": empty list");
+    return out;
+}
+
 } // namespace
+
+run_mode options::mode() const {
+    if (sweep) return run_mode::sweep;
+    if (!nets.empty()) return run_mode::network;
+    return run_mode::problems;
+}
 
 options parse_options(int argc, char **argv) {
     options o;
+    bool reps_given = false, warmup_given = false, out_given = false, no_out = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         std::string v;
@@ -60,9 +104,7 @@ options parse_options(int argc, char **argv) {
             if (v == "all") o.dirs = {direction::fwd, direction::bwd_d, direction::bwd_w};
             else {
                 o.dirs.clear();
-                std::stringstream ss(v);
-                std::string one;
-                while (std::getline(ss, one, ',')) o.dirs.push_back(direction_from_string(one));
+                for (const auto &one : split_list("--dir", v)) o.dirs.push_back(direction_from_string(one));
             }
         } else if (take(a, "--sparsity", v)) {
             o.sparsity = to_double("--sparsity", v);
@@ -77,9 +119,11 @@ options parse_options(int argc, char **argv) {
         } else if (take(a, "--reps", v)) {
             o.reps = (int)to_long("--reps", v);
             if (o.reps <= 0) throw error("--reps=" + v + ": must be positive");
+            reps_given = true;
         } else if (take(a, "--warmup", v)) {
             o.warmup = (int)to_long("--warmup", v);
             if (o.warmup < 0) throw error("--warmup=" + v + ": must not be negative");
+            warmup_given = true;
         } else if (take(a, "--batch", v)) {
             o.batch_files.push_back(v);
         } else if (take(a, "--csv", v)) {
@@ -91,14 +135,59 @@ options parse_options(int argc, char **argv) {
             else if (v == "sparse") o.dispatch = dispatch_mode::sparse;
             else if (v == "dense") o.dispatch = dispatch_mode::dense;
             else throw error("--dispatch=" + v + ": expected auto, sparse or dense");
+        } else if (take(a, "--baseline", v)) {
+            try {
+                o.base = baseline_from_string(v);
+            } catch (const error &) {
+                throw error("--baseline=" + v + ": expected direct or fastest");
+            }
+        } else if (take(a, "--net", v)) {
+            for (const auto &n : split_list("--net", v)) {
+                try {
+                    find_network(n);
+                } catch (const error &e) {
+                    throw error(std::string("--net: ") + e.what());
+                }
+                o.nets.push_back(n);
+            }
+        } else if (take(a, "--profile", v)) {
+            try {
+                o.profile = profile_from_string(v);
+            } catch (const error &) {
+                throw error("--profile=" + v + ": expected final, epoch1, epoch10 or mean");
+            }
+        } else if (take(a, "--layers", v)) {
+            o.layers = split_list("--layers", v);
+        } else if (a == "--sweep") {
+            o.sweep = true;
+        } else if (take(a, "--out", v)) {
+            if (v.empty()) throw error("--out=: expected a folder (--no-out writes no files)");
+            o.out_dir = v;
+            out_given = true;
+        } else if (a == "--no-out") {
+            no_out = true;
+        } else if (take(a, "--data", v)) {
+            o.data_dir = v;
         } else if (a == "--no-check") {
             o.check = false;
+        } else if (a == "--no-progress") {
+            o.progress = false;
         } else if (a.rfind("--", 0) == 0) {
-            throw error("unknown option " + a + "\n" + usage());
+            throw error("unknown option " + a + " (--help lists the options)");
         } else {
             o.problems.push_back(a);
         }
     }
+    if (o.sweep && !o.nets.empty()) throw error("--sweep takes problems (or none for the default), not --net");
+    if (!o.nets.empty() && (!o.problems.empty() || !o.batch_files.empty()))
+        throw error("--net runs the network's own layers; drop the problems / --batch");
+    if (!o.layers.empty() && o.nets.size() != 1) throw error("--layers needs exactly one --net");
+    if (out_given && no_out) throw error("--out and --no-out contradict each other");
+    const run_mode m = o.mode();
+    if (!reps_given) o.reps = m == run_mode::problems ? 10 : 5;
+    if (!warmup_given) o.warmup = m == run_mode::problems ? 2 : 1;
+    if (!out_given && !no_out && m != run_mode::problems) o.out_dir = "sparsetrain-bench-out";
+    if (no_out) o.out_dir.clear();
     return o;
 }
 
@@ -107,19 +196,17 @@ std::vector<problem_t> collect_problems(const options &o) {
     for (const auto &f : o.batch_files) {
         std::ifstream in(f);
         if (!in) throw error("--batch=" + f + ": cannot open");
-        std::string line;
-        while (std::getline(in, line)) {
-            const auto hash = line.find('#');
-            if (hash != std::string::npos) line = line.substr(0, hash);
-            const auto b = line.find_first_not_of(" \t\r");
-            if (b == std::string::npos) continue;
-            line = line.substr(b, line.find_last_not_of(" \t\r") - b + 1);
-            strings.push_back(line);
-        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        for (const auto &line : content_lines(text.str())) strings.push_back(line.text);
     }
-    if (strings.empty())
-        strings = {"mb16ic256ih28oc256oh28kh3ph1n\"3x3:256x28\"", "mb16ic128ih56oc128oh56kh3ph1n\"3x3:128x56\"",
-                "mb16ic256ih56oc64oh56kh1ph0n\"1x1:256to64x56\"", "mb16ic1024ih14oc256oh14kh1ph0n\"1x1:1024to256x14\""};
+    if (strings.empty()) {
+        if (o.sweep) strings = {"mb16ic512ih28oc512oh28kh3ph1n\"vgg_16:conv4_2\""};
+        else
+            strings = {"mb16ic256ih28oc256oh28kh3ph1n\"3x3:256x28\"", "mb16ic128ih56oc128oh56kh3ph1n\"3x3:128x56\"",
+                    "mb16ic256ih56oc64oh56kh1ph0n\"1x1:256to64x56\"",
+                    "mb16ic1024ih14oc256oh14kh1ph0n\"1x1:1024to256x14\""};
+    }
     std::vector<problem_t> out;
     for (const auto &s : strings) {
         problem_t p = problem_t::parse(s, o.mb);
@@ -127,6 +214,16 @@ std::vector<problem_t> collect_problems(const options &o) {
         out.push_back(p);
     }
     return out;
+}
+
+timing_options timing_of(const options &o) {
+    timing_options t;
+    t.warmup = o.warmup;
+    t.reps = o.reps;
+    t.check = o.check;
+    t.base = o.base;
+    t.dispatch = o.dispatch;
+    return t;
 }
 
 } // namespace bench

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <functional>
 
+#include "bench/bench_side.hpp"
+#include "bench/plain_data.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -13,59 +14,25 @@ namespace bench {
 using namespace dnnl;
 using tag = memory::format_tag;
 
+const char *to_string(baseline b) { return b == baseline::direct ? "direct" : "fastest"; }
+
+baseline baseline_from_string(const std::string &s) {
+    if (s == "direct") return baseline::direct;
+    if (s == "fastest") return baseline::fastest;
+    throw error("baseline '" + s + "': expected direct or fastest");
+}
+
+const char *mode_name(dispatch_mode m) {
+    switch (m) {
+    case dispatch_mode::from_env: return "env";
+    case dispatch_mode::automatic: return "auto";
+    case dispatch_mode::sparse: return "sparse";
+    case dispatch_mode::dense: return "dense";
+    }
+    return "?";
+}
+
 namespace {
-
-engine &cpu() {
-    static engine e(engine::kind::cpu, 0);
-    return e;
-}
-
-// xorshift64*: fast enough to fill hundreds of MB of benchmark data.
-struct rng {
-    uint64_t s;
-    explicit rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ULL + 1) {}
-    uint64_t next() {
-        s ^= s >> 12; s ^= s << 25; s ^= s >> 27;
-        return s * 0x2545F4914F6CDD1DULL;
-    }
-    double uniform() { return (next() >> 11) * (1.0 / 9007199254740992.0); }
-};
-
-// Non-zero values in [-1, -1/8] U [1/8, 1]; zeros with probability `sparsity`.
-void fill_plain(std::vector<float> &v, uint64_t seed, double sparsity) {
-    rng r(seed);
-    for (auto &x : v) {
-        if (sparsity > 0 && r.uniform() < sparsity) { x = 0.f; continue; }
-        const double u = r.uniform();
-        const double mag = 0.125 + 0.875 * u;
-        x = (float)((r.next() & 1) ? mag : -mag);
-    }
-}
-
-double zero_fraction(const std::vector<float> &v) {
-    size_t z = 0;
-    for (float x : v) z += (x == 0.f);
-    return v.empty() ? 0 : (double)z / v.size();
-}
-
-memory::desc any_md(const memory::dims &d) { return memory::desc(d, memory::data_type::f32, tag::any); }
-
-void load(memory &m, const std::vector<float> &plain, tag plain_tag) {
-    memory src(memory::desc(m.get_desc().dims(), memory::data_type::f32, plain_tag), cpu(),
-            const_cast<float *>(plain.data()));
-    stream s(cpu());
-    reorder(src, m).execute(s, src, m);
-    s.wait();
-}
-
-std::vector<float> store(const memory &m, tag plain_tag) {
-    std::vector<float> out(m.get_desc().get_size() / sizeof(float));
-    memory dst(memory::desc(m.get_desc().dims(), memory::data_type::f32, plain_tag), cpu(), out.data());
-    stream s(cpu());
-    reorder(const_cast<memory &>(m), dst).execute(s, const_cast<memory &>(m), dst);
-    s.wait();
-    return out;
-}
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -73,206 +40,99 @@ double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// One runnable side (a oneDNN dense variant, or sparsetrain) with its own memories.
-struct side {
-    std::string impl;
-    std::function<void(stream &)> run;
-    memory src, weights, bias, dst; // forward naming, in this side's layouts
-};
+std::string paths_taken(const dispatch_stats &before, const dispatch_stats &after) {
+    std::string r;
+    auto add = [&](unsigned long long b, unsigned long long a, const char *name) {
+        if (a > b) r += (r.empty() ? "" : "+") + std::string(name);
+    };
+    add(before.sparse_runs, after.sparse_runs, "sparse");
+    add(before.dense_runs, after.dense_runs, "dense");
+    add(before.reference_runs, after.reference_runs, "reference");
+    return r;
+}
 
 } // namespace
 
 struct problem_bench::impl {
     problem_t p;
-    direction dir;
+    direction dir = direction::fwd;
+    double sparsity = 0;
     std::vector<float> src, weights, bias, dst; // plain data (dst = diff_dst for backward)
-    std::vector<side> dense;                    // baseline candidates
-    side ours;
+    std::vector<side> dense;                    // baseline candidates; [0] = oneDNN direct
+    std::vector<side> ours;                     // one per dispatch mode
+    std::vector<dispatch_mode> modes;
 
-    memory::dims strides() const { return {p.sh, p.sw}; }
-    memory::dims pad_l() const { return {p.ph, p.pw}; }
-    memory::dims pad_r() const { return {p.ph_r, p.pw_r}; }
-    memory::dims src_dims() const { return {p.mb, p.ic, p.ih, p.iw}; }
-    memory::dims wei_dims() const { return {p.oc, p.ic, p.kh, p.kw}; }
-    memory::dims dst_dims() const { return {p.mb, p.oc, p.oh, p.ow}; }
-    memory::desc bias_md() const { return memory::desc({p.oc}, memory::data_type::f32, tag::x); }
-
-    convolution_forward::desc fwd_desc(algorithm alg, const memory::desc &s, const memory::desc &w,
-            const memory::desc &d) const {
-        return convolution_forward::desc(prop_kind::forward_training, alg, s, w, bias_md(), d, strides(), pad_l(), pad_r());
+    void load_side(side &sd) const {
+        switch (dir) {
+        case direction::fwd:
+            load(sd.src, src, tag::nchw);
+            load(sd.weights, weights, tag::oihw);
+            load(sd.bias, bias, tag::x);
+            break;
+        case direction::bwd_d:
+            load(sd.weights, weights, tag::oihw);
+            load(sd.dst, dst, tag::nchw);
+            break;
+        case direction::bwd_w:
+            load(sd.src, src, tag::nchw);
+            load(sd.dst, dst, tag::nchw);
+            break;
+        }
     }
-
-    // Builds a side from primitive descs of the direction (works for ours and oneDNN's).
-    template <typename FwdPd, typename Prim, typename Pd>
-    void wire(side &sd, const Pd &pd, Prim prim);
-
-    void add_dense(algorithm alg, const memory::desc &act, const memory::desc &wei);
-    void make_ours(dispatch_mode mode);
 };
 
-void problem_bench::impl::add_dense(algorithm alg, const memory::desc &act_md, const memory::desc &wei_md) {
-    const auto src_md = memory::desc(src_dims(), memory::data_type::f32, act_md.data.format_kind == dnnl_format_kind_any ? tag::any : tag::nhwc);
-    const auto dst_md = memory::desc(dst_dims(), memory::data_type::f32, act_md.data.format_kind == dnnl_format_kind_any ? tag::any : tag::nhwc);
-    const auto w_md = memory::desc(wei_dims(), memory::data_type::f32, tag::any);
-    (void)wei_md;
-    auto fd = fwd_desc(alg, src_md, w_md, dst_md);
-    convolution_forward::primitive_desc fpd(fd, cpu());
-    side sd;
-    switch (dir) {
-    case direction::fwd: {
-        sd.impl = fpd.impl_info_str();
-        sd.src = memory(fpd.src_desc(), cpu());
-        sd.weights = memory(fpd.weights_desc(), cpu());
-        sd.bias = memory(fpd.bias_desc(), cpu());
-        sd.dst = memory(fpd.dst_desc(), cpu());
-        convolution_forward prim(fpd);
-        sd.run = [prim, m = sd](stream &s) mutable {
-            prim.execute(s, {{DNNL_ARG_SRC, m.src}, {DNNL_ARG_WEIGHTS, m.weights}, {DNNL_ARG_BIAS, m.bias},
-                    {DNNL_ARG_DST, m.dst}});
-        };
-        break;
-    }
-    case direction::bwd_d: {
-        convolution_backward_data::desc bd(alg, src_md, w_md, dst_md, strides(), pad_l(), pad_r());
-        convolution_backward_data::primitive_desc bpd(bd, cpu(), fpd);
-        sd.impl = bpd.impl_info_str();
-        sd.src = memory(bpd.diff_src_desc(), cpu());
-        sd.weights = memory(bpd.weights_desc(), cpu());
-        sd.dst = memory(bpd.diff_dst_desc(), cpu());
-        convolution_backward_data prim(bpd);
-        sd.run = [prim, m = sd](stream &s) mutable {
-            prim.execute(s, {{DNNL_ARG_DIFF_SRC, m.src}, {DNNL_ARG_WEIGHTS, m.weights}, {DNNL_ARG_DIFF_DST, m.dst}});
-        };
-        break;
-    }
-    case direction::bwd_w: {
-        convolution_backward_weights::desc wd(alg, src_md, w_md, bias_md(), dst_md, strides(), pad_l(), pad_r());
-        convolution_backward_weights::primitive_desc wpd(wd, cpu(), fpd);
-        sd.impl = wpd.impl_info_str();
-        sd.src = memory(wpd.src_desc(), cpu());
-        sd.weights = memory(wpd.diff_weights_desc(), cpu());
-        sd.bias = memory(wpd.diff_bias_desc(), cpu());
-        sd.dst = memory(wpd.diff_dst_desc(), cpu());
-        convolution_backward_weights prim(wpd);
-        sd.run = [prim, m = sd](stream &s) mutable {
-            prim.execute(s, {{DNNL_ARG_SRC, m.src}, {DNNL_ARG_DIFF_WEIGHTS, m.weights},
-                    {DNNL_ARG_DIFF_BIAS, m.bias}, {DNNL_ARG_DIFF_DST, m.dst}});
-        };
-        break;
-    }
-    }
-    dense.push_back(sd);
-}
-
-void problem_bench::impl::make_ours(dispatch_mode mode) {
-    dispatch_options dopt;
-    dopt.mode = mode;
-    const auto fd = fwd_desc(algorithm::convolution_direct, any_md(src_dims()), any_md(wei_dims()), any_md(dst_dims()));
-    sparsetrain::convolution_forward::primitive_desc fpd(fd, primitive_attr(), cpu(), dopt);
-    side &sd = ours;
-    switch (dir) {
-    case direction::fwd: {
-        sd.impl = fpd.impl_info_str();
-        sd.src = memory(fpd.src_desc(), cpu());
-        sd.weights = memory(fpd.weights_desc(), cpu());
-        sd.bias = memory(fpd.bias_desc(), cpu());
-        sd.dst = memory(fpd.dst_desc(), cpu());
-        sparsetrain::convolution_forward prim(fpd);
-        sd.run = [prim, m = sd](stream &s) {
-            prim.execute(s, {{DNNL_ARG_SRC, m.src}, {DNNL_ARG_WEIGHTS, m.weights}, {DNNL_ARG_BIAS, m.bias},
-                    {DNNL_ARG_DST, m.dst}});
-        };
-        break;
-    }
-    case direction::bwd_d: {
-        convolution_backward_data::desc bd(algorithm::convolution_direct, any_md(src_dims()), any_md(wei_dims()),
-                any_md(dst_dims()), strides(), pad_l(), pad_r());
-        sparsetrain::convolution_backward_data::primitive_desc bpd(bd, primitive_attr(), cpu(), fpd, dopt);
-        sd.impl = bpd.impl_info_str();
-        sd.src = memory(bpd.diff_src_desc(), cpu());
-        sd.weights = memory(bpd.weights_desc(), cpu());
-        sd.dst = memory(bpd.diff_dst_desc(), cpu());
-        sparsetrain::convolution_backward_data prim(bpd);
-        sd.run = [prim, m = sd](stream &s) {
-            prim.execute(s, {{DNNL_ARG_DIFF_SRC, m.src}, {DNNL_ARG_WEIGHTS, m.weights}, {DNNL_ARG_DIFF_DST, m.dst}});
-        };
-        break;
-    }
-    case direction::bwd_w: {
-        convolution_backward_weights::desc wd(algorithm::convolution_direct, any_md(src_dims()), any_md(wei_dims()),
-                bias_md(), any_md(dst_dims()), strides(), pad_l(), pad_r());
-        sparsetrain::convolution_backward_weights::primitive_desc wpd(wd, primitive_attr(), cpu(), fpd, dopt);
-        sd.impl = wpd.impl_info_str();
-        sd.src = memory(wpd.src_desc(), cpu());
-        sd.weights = memory(wpd.diff_weights_desc(), cpu());
-        sd.bias = memory(wpd.diff_bias_desc(), cpu());
-        sd.dst = memory(wpd.diff_dst_desc(), cpu());
-        sparsetrain::convolution_backward_weights prim(wpd);
-        sd.run = [prim, m = sd](stream &s) {
-            prim.execute(s, {{DNNL_ARG_SRC, m.src}, {DNNL_ARG_DIFF_WEIGHTS, m.weights},
-                    {DNNL_ARG_DIFF_BIAS, m.bias}, {DNNL_ARG_DIFF_DST, m.dst}});
-        };
-        break;
-    }
-    }
-}
-
 problem_bench::problem_bench(const problem_t &p, direction dir, dispatch_mode mode, baseline base)
+    : problem_bench(p, dir, std::vector<dispatch_mode> {mode}, base) {}
+
+problem_bench::problem_bench(const problem_t &p, direction dir, const std::vector<dispatch_mode> &modes, baseline base)
     : impl_(new impl) {
-    impl_->p = p;
-    impl_->dir = dir;
+    auto &I = *impl_;
+    I.p = p;
+    I.dir = dir;
+    I.modes = modes;
     if (p.ndims != 4 || p.g != 1) throw error("sparsetrain-bench: only 2D ungrouped problems (" + p.to_string() + ")");
-    impl_->src.resize(p.mb * p.ic * p.ih * p.iw);
-    impl_->weights.resize(p.oc * p.ic * p.kh * p.kw);
-    impl_->bias.resize(p.oc);
-    impl_->dst.resize(p.mb * p.oc * p.oh * p.ow);
-    impl_->add_dense(algorithm::convolution_direct, any_md(impl_->src_dims()), any_md(impl_->wei_dims()));
-    if (base == baseline::fastest) {
-        // Winograd where oneDNN has it, and the nhwc (brgemm) path; each may be unavailable.
+    if (modes.empty()) throw error("sparsetrain-bench: no dispatch mode to time");
+    I.src.resize(p.mb * p.ic * p.ih * p.iw);
+    I.weights.resize(p.oc * p.ic * p.kh * p.kw);
+    I.bias.resize(p.oc);
+    I.dst.resize(p.mb * p.oc * p.oh * p.ow);
+
+    const bool fastest = base == baseline::fastest;
+    I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, tag::any, fastest ? "direct:" : ""));
+    if (fastest) {
+        // Winograd where oneDNN picks it for convolution_auto (otherwise auto = direct, skipped),
+        // and the nhwc (brgemm) path; either may be unavailable for a problem.
         try {
-            impl_->add_dense(algorithm::convolution_auto, any_md(impl_->src_dims()), any_md(impl_->wei_dims()));
+            side w = make_onednn_side(p, dir, algorithm::convolution_auto, tag::any);
+            if (w.label.find("wino") != std::string::npos) {
+                w.label = "wino:" + w.label;
+                I.dense.push_back(std::move(w));
+            }
         } catch (const dnnl::error &) {}
         try {
-            impl_->add_dense(algorithm::convolution_direct, memory::desc(impl_->src_dims(), memory::data_type::f32, tag::nhwc),
-                    any_md(impl_->wei_dims()));
+            I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, tag::nhwc, "nhwc:"));
         } catch (const dnnl::error &) {}
     }
-    impl_->make_ours(mode);
+    for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_side(p, dir, m));
 }
 
 problem_bench::~problem_bench() = default;
 
 void problem_bench::fill(double sparsity, uint64_t seed) {
     auto &I = *impl_;
+    I.sparsity = sparsity;
     const bool src_sparse = I.dir != direction::bwd_d;
     fill_plain(I.src, seed, src_sparse ? sparsity : 0.0);
     fill_plain(I.weights, seed + 1, 0.0);
     fill_plain(I.bias, seed + 2, 0.0);
     fill_plain(I.dst, seed + 3, src_sparse ? 0.0 : sparsity);
-    auto load_side = [&](side &sd) {
-        switch (I.dir) {
-        case direction::fwd:
-            load(sd.src, I.src, tag::nchw);
-            load(sd.weights, I.weights, tag::oihw);
-            load(sd.bias, I.bias, tag::x);
-            break;
-        case direction::bwd_d:
-            load(sd.weights, I.weights, tag::oihw);
-            load(sd.dst, I.dst, tag::nchw);
-            break;
-        case direction::bwd_w:
-            load(sd.src, I.src, tag::nchw);
-            load(sd.dst, I.dst, tag::nchw);
-            break;
-        }
-    };
-    for (auto &d : I.dense) load_side(d);
-    load_side(I.ours);
+    for (auto &d : I.dense) I.load_side(d);
+    for (auto &o : I.ours) I.load_side(o);
 }
 
 measurement problem_bench::run(int warmup, int reps, bool check) {
     auto &I = *impl_;
-    stream s(cpu());
+    stream s(cpu_engine());
     using clk = std::chrono::steady_clock;
     auto time_once = [&](side &sd) {
         const auto t0 = clk::now();
@@ -283,31 +143,41 @@ measurement problem_bench::run(int warmup, int reps, bool check) {
     measurement m;
     m.prob = I.p;
     m.dir = I.dir;
+    m.sparsity = I.sparsity;
     m.sparsity_actual = zero_fraction(I.dir == direction::bwd_d ? I.dst : I.src);
-    m.sparse_impl = I.ours.impl;
 
-    // Each dense candidate is interleaved with ours; the baseline is the fastest candidate.
-    std::vector<std::vector<double>> t_dense(I.dense.size());
-    std::vector<double> t_ours;
-    for (int i = 0; i < warmup; ++i) {
-        for (auto &d : I.dense) time_once(d);
-        time_once(I.ours);
-    }
+    // All sides run in one sequence per repetition, in alternating order, so that drifting
+    // machine load hits every side alike; each side's time is its median.
+    std::vector<side *> all;
+    for (auto &d : I.dense) all.push_back(&d);
+    for (auto &o : I.ours) all.push_back(&o);
+    std::vector<std::vector<double>> t(all.size());
+    for (int i = 0; i < warmup; ++i)
+        for (side *sd : all) time_once(*sd);
+    std::vector<dispatch_stats> before(I.ours.size());
+    for (size_t k = 0; k < I.ours.size(); ++k)
+        if (I.ours[k].stats) before[k] = I.ours[k].stats();
     for (int r = 0; r < reps; ++r) {
-        if (r % 2 == 0) {
-            for (size_t k = 0; k < I.dense.size(); ++k) t_dense[k].push_back(time_once(I.dense[k]));
-            t_ours.push_back(time_once(I.ours));
-        } else {
-            t_ours.push_back(time_once(I.ours));
-            for (size_t k = I.dense.size(); k-- > 0;) t_dense[k].push_back(time_once(I.dense[k]));
-        }
+        if (r % 2 == 0)
+            for (size_t k = 0; k < all.size(); ++k) t[k].push_back(time_once(*all[k]));
+        else
+            for (size_t k = all.size(); k-- > 0;) t[k].push_back(time_once(*all[k]));
     }
     size_t best = 0;
     for (size_t k = 0; k < I.dense.size(); ++k)
-        if (median(t_dense[k]) < median(t_dense[best])) best = k;
-    m.dense_ms = median(t_dense[best]);
-    m.dense_impl = I.dense[best].impl;
-    m.sparse_ms = median(t_ours);
+        if (median(t[k]) < median(t[best])) best = k;
+    m.dense_ms = median(t[best]);
+    m.dense_impl = I.dense[best].label;
+    for (size_t k = 0; k < I.ours.size(); ++k) {
+        mode_result r;
+        r.mode = I.modes[k];
+        r.impl = I.ours[k].label;
+        r.ms = median(t[I.dense.size() + k]);
+        if (I.ours[k].stats) r.ran = paths_taken(before[k], I.ours[k].stats());
+        m.ours.push_back(r);
+    }
+    m.sparse_impl = m.ours[0].impl;
+    m.sparse_ms = m.ours[0].ms;
 
     if (check) {
         m.checked = true;
@@ -318,8 +188,8 @@ measurement problem_bench::run(int warmup, int reps, bool check) {
                 : I.dir == direction::bwd_d           ? (double)I.p.oc * I.p.kh * I.p.kw
                                                       : (double)I.p.mb * I.p.oh * I.p.ow;
         const double tol = std::max(1e-6, 5e-7 * std::sqrt(k_len));
-        auto cmp = [&](const memory &a, const memory &b, tag t) {
-            const auto x = store(a, t), y = store(b, t);
+        auto cmp = [&](const memory &a, const memory &b, tag tg) {
+            const auto x = store(a, tg), y = store(b, tg);
             double max_ref = 0;
             for (float v : y) max_ref = std::max(max_ref, (double)std::fabs(v));
             const double scale = std::max(1.0, max_ref);
@@ -329,13 +199,15 @@ measurement problem_bench::run(int warmup, int reps, bool check) {
                 if (e == e) m.max_err = std::max(m.max_err, e);
             }
         };
-        switch (I.dir) {
-        case direction::fwd: cmp(I.ours.dst, d.dst, tag::nchw); break;
-        case direction::bwd_d: cmp(I.ours.src, d.src, tag::nchw); break;
-        case direction::bwd_w:
-            cmp(I.ours.weights, d.weights, tag::oihw);
-            cmp(I.ours.bias, d.bias, tag::x);
-            break;
+        for (const side &o : I.ours) {
+            switch (I.dir) {
+            case direction::fwd: cmp(o.dst, d.dst, tag::nchw); break;
+            case direction::bwd_d: cmp(o.src, d.src, tag::nchw); break;
+            case direction::bwd_w:
+                cmp(o.weights, d.weights, tag::oihw);
+                cmp(o.bias, d.bias, tag::x);
+                break;
+            }
         }
     }
     return m;

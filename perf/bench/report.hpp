@@ -1,4 +1,4 @@
-// Printing benchmark results: a readable table on stdout, CSV and JSON files.
+// Printing per-problem benchmark results: a readable table on stdout, CSV and JSON files.
 #pragma once
 
 #include <ostream>
@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bench/problem_bench.hpp"
+#include "bench/text_util.hpp"
 
 namespace sparsetrain {
 namespace bench {
@@ -19,8 +20,6 @@ void print_table_row(std::ostream &os, const measurement &m);
 
 void write_csv(const std::string &path, const std::vector<measurement> &ms);
 void write_json(const std::string &path, const std::vector<measurement> &ms);
-
-std::string json_escape(const std::string &s);
 
 } // namespace bench
 } // namespace sparsetrain
