@@ -43,6 +43,7 @@ public:
     const std::string &config() const { return config_; }
     const std::string &problem() const { return problem_; }
     const std::vector<code_mark> &marks() const { return marks_; }
+    bool created() const { return created_; }
 
 protected:
     virtual void generate() = 0;

@@ -3,6 +3,7 @@
 
 #include "api/conv_pd_impl.hpp"
 #include "sparsetrain/convolution.hpp"
+#include "util/env_guard.hpp"
 #include "util/test_data.hpp"
 
 using namespace dnnl;
@@ -66,8 +67,24 @@ TEST_CASE("bad descriptors: channels, output sizes, dims, geometry, data types",
     CHECK_ERROR(st::convolution_backward_weights::desc(direct, md({2, 16, 8, 8}), md({16, 8, 3, 3}),
                         md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
             "diff_weights_desc: input channels");
-    // Negative dims are refused by oneDNN's memory::desc itself.
-    CHECK_THROWS_AS(md({2, -16, 8, 8}, tag::nchw), dnnl::error);
+    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
+                        md({2, 16, 8, 8}), {1, 1}, {1, 1}, {-1, 1}),
+            "padding_r[0] = -1 must be greater than -strides[0]");
+    CHECK_ERROR(st::convolution_forward::desc(prop_kind::backward_data, direct, md({2, 16, 8, 8}),
+                        md({16, 16, 3, 3}), md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
+            "prop_kind");
+    CHECK_ERROR(st::convolution_forward::desc(fwd, algorithm::eltwise_relu, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
+                        md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
+            "algorithm: not a convolution algorithm");
+    CHECK_ERROR(st::convolution_backward_weights::desc(algorithm::eltwise_relu, md({2, 16, 8, 8}),
+                        md({16, 16, 3, 3}), md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
+            "algorithm: not a convolution algorithm");
+    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
+                        md({16}, tag::x, memory::data_type::s32), md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
+            "bias_desc: data type s32 does not combine");
+    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
+                        md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}, {1, 1}),
+            "dst_desc: oh = 8 does not follow"); // dilation 1 makes the kernel extent 5: output 6
 
     // Unsupported data type mix: no implementation, the error names the field.
     auto s8 = memory::data_type::s8;
@@ -110,6 +127,25 @@ TEST_CASE("bad engines, hints and primitive_descs", "[bad_input]") {
     CHECK_ERROR(st::convolution_forward().execute(s, {}), "primitive: empty");
 }
 
+TEST_CASE("attributes no implementation supports are refused, not ignored", "[bad_input]") {
+    auto &eng = st::test::cpu_engine();
+    st::convolution_forward::desc fd(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}), md({2, 16, 8, 8}),
+            {1, 1}, {1, 1}, {1, 1});
+    primitive_attr scales;
+    scales.set_output_scales(0, {2.f});
+    CHECK_ERROR(st::convolution_forward::primitive_desc(fd, scales, eng), "attr: output scales");
+    primitive_attr zp;
+    zp.set_zero_points(DNNL_ARG_SRC, 0, {1});
+    CHECK_ERROR(st::convolution_forward::primitive_desc(fd, zp, eng), "attr: zero points");
+    // allow_empty: "no implementation" leaves the primitive_desc empty instead of throwing.
+    st::convolution_forward::primitive_desc empty(fd, scales, eng, true);
+    CHECK_FALSE(empty);
+    // Grouped Winograd: neither oneDNN nor the reference runs it.
+    st::convolution_forward::desc gw(fwd, algorithm::convolution_winograd, md({2, 32, 8, 8}),
+            md({2, 16, 16, 3, 3}), md({2, 32, 8, 8}), {1, 1}, {1, 1}, {1, 1});
+    CHECK_ERROR(st::convolution_forward::primitive_desc(gw, eng), "no implementation");
+}
+
 TEST_CASE("bad execute arguments", "[bad_input]") {
     auto &eng = st::test::cpu_engine();
     st::convolution_forward::desc fd(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}), md({16}),
@@ -141,16 +177,44 @@ TEST_CASE("bad execute arguments", "[bad_input]") {
     a[DNNL_ARG_WEIGHTS] = memory(md({16, 16, 3, 3}, tag::oihw), eng);
     CHECK_ERROR(conv.execute(s, a), "differs from the primitive's");
     CHECK_ERROR(conv.execute(stream(), good), "stream: empty");
+    engine other(engine::kind::cpu, 0);
+    stream s_other(other);
+    CHECK_ERROR(conv.execute(s_other, good), "stream: belongs to another engine");
     CHECK_NOTHROW(conv.execute(s, good));
+}
+
+TEST_CASE("a user-mode scratchpad must be passed", "[bad_input]") {
+    auto &eng = st::test::cpu_engine();
+    st::convolution_backward_weights::desc wd(direct, md({16, 64, 28, 28}), md({64, 64, 3, 3}), md({64}),
+            md({16, 64, 28, 28}), {1, 1}, {1, 1}, {1, 1});
+    st::convolution_forward::desc fd(fwd, direct, md({16, 64, 28, 28}), md({64, 64, 3, 3}), md({64}),
+            md({16, 64, 28, 28}), {1, 1}, {1, 1}, {1, 1});
+    st::convolution_forward::primitive_desc fpd(fd, eng);
+    primitive_attr attr;
+    attr.set_scratchpad_mode(scratchpad_mode::user);
+    st::dispatch_options dense;
+    dense.mode = st::dispatch_mode::dense;
+    st::convolution_backward_weights::primitive_desc pd(wd, attr, eng, fpd, dense);
+    REQUIRE(pd.scratchpad_desc().get_size() > 0); // oneDNN's bwd_w needs one here
+    st::convolution_backward_weights conv(pd);
+    memory src(pd.src_desc(), eng), ddst(pd.diff_dst_desc(), eng), dw(pd.diff_weights_desc(), eng),
+            db(pd.diff_bias_desc(), eng), sp(pd.scratchpad_desc(), eng);
+    stream s(eng);
+    std::unordered_map<int, memory> args {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst},
+            {DNNL_ARG_DIFF_WEIGHTS, dw}, {DNNL_ARG_DIFF_BIAS, db}};
+    CHECK_ERROR(conv.execute(s, args), "DNNL_ARG_SCRATCHPAD: missing");
+    args[DNNL_ARG_SCRATCHPAD] = sp;
+    CHECK_NOTHROW(conv.execute(s, args));
 }
 
 TEST_CASE("SPARSETRAIN_DISPATCH must be auto, sparse or dense", "[bad_input]") {
     auto &eng = st::test::cpu_engine();
     st::convolution_forward::desc fd(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}), md({2, 16, 8, 8}),
             {1, 1}, {1, 1}, {1, 1});
-    setenv("SPARSETRAIN_DISPATCH", "fastest", 1);
-    CHECK_ERROR(st::convolution_forward::primitive_desc(fd, eng), "SPARSETRAIN_DISPATCH=fastest");
-    unsetenv("SPARSETRAIN_DISPATCH");
+    {
+        st::test::env_guard g("SPARSETRAIN_DISPATCH", "fastest");
+        CHECK_ERROR(st::convolution_forward::primitive_desc(fd, eng), "SPARSETRAIN_DISPATCH=fastest");
+    }
     CHECK_NOTHROW(st::convolution_forward::primitive_desc(fd, eng));
 }
 

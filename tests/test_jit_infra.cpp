@@ -15,6 +15,7 @@
 #include "jit/kernel_cache.hpp"
 #include "jit/kernel_publish.hpp"
 #include "jit/zero_skip.hpp"
+#include "util/env_guard.hpp"
 #include "util/test_data.hpp"
 #include "util/test_kernel.hpp"
 
@@ -109,10 +110,11 @@ TEST_CASE("kernel cache: one generation per key, LRU bound", "[jit]") {
 TEST_CASE("SPARSETRAIN_JIT_DUMP writes named code and description files", "[jit]") {
     char tmpl[] = "/tmp/sparsetrain-dump-XXXXXX";
     const std::string dir = mkdtemp(tmpl);
-    setenv("SPARSETRAIN_JIT_DUMP", dir.c_str(), 1);
     test::test_kernel k;
-    k.create();
-    unsetenv("SPARSETRAIN_JIT_DUMP");
+    {
+        test::env_guard g("SPARSETRAIN_JIT_DUMP", dir.c_str());
+        k.create();
+    }
     const std::string base = dir + "/" + dump_basename(k);
     CHECK(base.find("sparsetrain_test_zero_skip.unit-test.") != std::string::npos);
     std::ifstream bin(base + ".bin", std::ios::binary | std::ios::ate);
@@ -129,10 +131,11 @@ TEST_CASE("SPARSETRAIN_JIT_DUMP writes named code and description files", "[jit]
 }
 
 TEST_CASE("SPARSETRAIN_JIT_PROFILE writes perf map symbols", "[jit]") {
-    setenv("SPARSETRAIN_JIT_PROFILE", "1", 1);
     test::test_kernel k;
-    k.create();
-    unsetenv("SPARSETRAIN_JIT_PROFILE");
+    {
+        test::env_guard g("SPARSETRAIN_JIT_PROFILE", "1");
+        k.create();
+    }
     std::ifstream map("/tmp/perf-" + std::to_string(getpid()) + ".map");
     REQUIRE(map.good());
     std::string line, last;

@@ -11,7 +11,10 @@
 // names the pick and declined() says why each earlier candidate declined. format_tag::any
 // resolves to oneDNN's own standard layouts (nChw16c activations, OIhw16i16o / OIhw16o16i /
 // IOhw16o16i weights), so dnnl::reorder can always produce them.
-// Every error is a sparsetrain::error whose message names the offending field.
+// Every error is a sparsetrain::error (a dnnl::error) whose message names the offending field.
+// Difference from oneDNN: the primitives are not dnnl::primitive objects, so they cannot be
+// stored in a std::vector<dnnl::primitive>; keep them in their own containers (or behind a
+// std::function) and call execute() on them.
 #pragma once
 
 #include <memory>
@@ -43,7 +46,12 @@ public:
     // The problem in oneDNN benchdnn notation, e.g. "mb16ic256ih28oc256oh28kh3ph1".
     std::string problem_str() const;
     dnnl::engine get_engine() const;
-    dnnl::memory::desc scratchpad_desc() const;
+    dnnl::memory::desc scratchpad_desc() const; // oneDNN dense's (sparse needs none from the user)
+    dnnl::memory::desc workspace_desc() const;  // always zero: no workspace
+    dnnl::primitive_attr get_primitive_attr() const;
+    // oneDNN-style memory desc query (src_md, diff_src_md, weights_md, diff_weights_md, dst_md,
+    // diff_dst_md, workspace_md, scratchpad_md); zero desc for anything else.
+    dnnl::memory::desc query_md(dnnl::query what, int idx = 0) const;
     bool is_sparse() const;
     explicit operator bool() const { return (bool)impl_; }
 
@@ -88,12 +96,15 @@ public:
     };
     struct primitive_desc : public conv_primitive_desc_base {
         primitive_desc() = default;
-        primitive_desc(const dnnl::convolution_forward::desc &desc, const dnnl::engine &engine);
+        // allow_empty as in oneDNN: when no implementation exists, leave the pd empty
+        // (operator bool false) instead of throwing; bad input still throws.
+        primitive_desc(const dnnl::convolution_forward::desc &desc, const dnnl::engine &engine,
+                bool allow_empty = false);
         primitive_desc(const dnnl::convolution_forward::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine);
+                const dnnl::engine &engine, bool allow_empty = false);
         // Same, with a per-primitive sparse/dense policy (overrides SPARSETRAIN_DISPATCH).
         primitive_desc(const dnnl::convolution_forward::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine, const dispatch_options &dispatch);
+                const dnnl::engine &engine, const dispatch_options &dispatch, bool allow_empty = false);
 
         dnnl::memory::desc src_desc() const;
         dnnl::memory::desc weights_desc() const;
@@ -103,7 +114,7 @@ public:
         const dnnl::convolution_forward::primitive_desc &dnnl_pd() const;
     };
     convolution_forward() = default;
-    explicit convolution_forward(const primitive_desc &pd);
+    convolution_forward(const primitive_desc &pd);
 };
 
 class convolution_backward_data : public conv_primitive_base {
@@ -117,23 +128,29 @@ public:
     struct primitive_desc : public conv_primitive_desc_base {
         primitive_desc() = default;
         primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::engine &engine,
-                const convolution_forward::primitive_desc &hint_fwd_pd);
+                const convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
         primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
                 const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
-                const dispatch_options &dispatch = {});
+                bool allow_empty = false);
+        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
+                const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
+                const dispatch_options &dispatch, bool allow_empty = false);
         // A oneDNN forward primitive_desc is accepted as the hint too.
         primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::engine &engine,
-                const dnnl::convolution_forward::primitive_desc &hint_fwd_pd);
+                const dnnl::convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
         primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
                 const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
-                const dispatch_options &dispatch = {});
+                bool allow_empty = false);
+        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
+                const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
+                const dispatch_options &dispatch, bool allow_empty = false);
 
         dnnl::memory::desc diff_src_desc() const;
         dnnl::memory::desc weights_desc() const;
         dnnl::memory::desc diff_dst_desc() const;
     };
     convolution_backward_data() = default;
-    explicit convolution_backward_data(const primitive_desc &pd);
+    convolution_backward_data(const primitive_desc &pd);
 };
 
 class convolution_backward_weights : public conv_primitive_base {
@@ -151,15 +168,21 @@ public:
     struct primitive_desc : public conv_primitive_desc_base {
         primitive_desc() = default;
         primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::engine &engine,
-                const convolution_forward::primitive_desc &hint_fwd_pd);
+                const convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
         primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::primitive_attr &attr,
                 const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
-                const dispatch_options &dispatch = {});
+                bool allow_empty = false);
+        primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::primitive_attr &attr,
+                const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
+                const dispatch_options &dispatch, bool allow_empty = false);
         primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::engine &engine,
-                const dnnl::convolution_forward::primitive_desc &hint_fwd_pd);
+                const dnnl::convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
         primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::primitive_attr &attr,
                 const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
-                const dispatch_options &dispatch = {});
+                bool allow_empty = false);
+        primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::primitive_attr &attr,
+                const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
+                const dispatch_options &dispatch, bool allow_empty = false);
 
         dnnl::memory::desc src_desc() const;
         dnnl::memory::desc diff_weights_desc() const;
@@ -167,7 +190,7 @@ public:
         dnnl::memory::desc diff_dst_desc() const;
     };
     convolution_backward_weights() = default;
-    explicit convolution_backward_weights(const primitive_desc &pd);
+    convolution_backward_weights(const primitive_desc &pd);
 };
 
 } // namespace sparsetrain

@@ -137,7 +137,13 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
     auto pd = std::make_shared<conv_pd_impl>();
     pd->dir = dir;
     pd->engine = engine;
-    pd->attr = attr;
+    // A private copy: dnnl::primitive_attr copies share one object, and the caller may change
+    // theirs after creating this primitive_desc.
+    dnnl_primitive_attr_t attr_copy = nullptr;
+    if (dnnl_primitive_attr_clone(&attr_copy, attr.get()) != dnnl_success)
+        throw error("attr: cannot copy the primitive_attr");
+    pd->attr = dnnl::primitive_attr(attr_copy);
+    pd->user_scratchpad = attr.get_scratchpad_mode() == dnnl::scratchpad_mode::user;
     pd->prop = (dnnl::prop_kind)desc.prop_kind;
     pd->alg = (dnnl::algorithm)desc.alg_kind;
     pd->prob = problem_from_desc(dir, desc);
@@ -158,7 +164,7 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
 
     // oneDNN dense: also fixes the memory descs of the primitive (its picks for `any`).
     try {
-        make_dnnl(*pd, hint);
+        make_dnnl(*pd, hint, pd->attr);
         pd->has_dnnl = true;
         take_dnnl_mds(*pd);
     } catch (const dnnl::error &e) {
@@ -179,10 +185,20 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
         if (pd->has_dnnl) {
             pd->chosen = impl_kind::onednn;
         } else {
+            // The reference computes exactly: 2D, ungrouped, f32 (bias too), direct, and no
+            // attribute but a plain ReLU. Anything else has no implementation at all.
             const auto f32 = dnnl::memory::data_type::f32;
-            const bool ref_ok = pd->prob.ndims == 4 && pd->md.src.data_type() == f32
+            std::string attr_why;
+            bool relu_ok = false;
+            const bool attr_ok = sparse_supports_attr(dir, pd->attr, relu_ok, attr_why);
+            const bool ref_ok = pd->prob.ndims == 4 && pd->prob.g == 1 && pd->md.src.data_type() == f32
                     && pd->md.weights.data_type() == f32 && pd->md.dst.data_type() == f32
-                    && pd->attr.get_post_ops().len() <= (pd->with_relu ? 1 : 0);
+                    && (!pd->with_bias || pd->md.bias.data_type() == f32) && attr_ok
+                    && (pd->alg == dnnl::algorithm::convolution_direct || pd->alg == dnnl::algorithm::convolution_auto);
+            if (!ref_ok && !attr_ok)
+                throw error("attr: " + attr_why + ", and oneDNN has no implementation either ("
+                                + pd->declined.back().second + ")",
+                        dnnl_unimplemented);
             if (!ref_ok) {
                 const auto names = md_names(dir);
                 const std::pair<const char *, const dnnl::memory::desc *> t[] = {{names.src, &pd->md.src},
@@ -190,11 +206,12 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
                 for (const auto &x : t)
                     if (!is_zero_md(*x.second) && x.second->data_type() != f32)
                         throw error(std::string(x.first) + ": data type " + dt_str(x.second->data_type())
-                                + " is not supported here (sparse: f32 only; oneDNN: "
-                                + pd->declined.back().second + ")");
+                                        + " is not supported here (sparse: f32 only; oneDNN: "
+                                        + pd->declined.back().second + ")",
+                                dnnl_unimplemented);
                 std::string msg = "no implementation for " + pd->prob.to_string() + " (" + to_string(dir) + "):";
                 for (const auto &d : pd->declined) msg += " " + d.first + ": " + d.second + ";";
-                throw error(msg);
+                throw error(msg, dnnl_unimplemented);
             }
             pd->chosen = impl_kind::reference;
         }

@@ -28,6 +28,7 @@ struct conv_pd_impl {
     dnnl::primitive_attr attr;
     bool with_bias = false; // fwd: bias; bwd_w: diff_bias
     bool with_relu = false; // fwd: a single ReLU post-op
+    bool user_scratchpad = false; // attr scratchpad_mode::user: DNNL_ARG_SCRATCHPAD required for dense
     dnnl::prop_kind prop = dnnl::prop_kind::forward_training;
     dnnl::algorithm alg = dnnl::algorithm::convolution_direct;
 
@@ -61,7 +62,7 @@ struct fwd_hint {
 };
 
 // Creates the oneDNN dense pd of the direction into `pd` (throws dnnl::error if oneDNN has none).
-using dnnl_pd_maker = std::function<void(conv_pd_impl &pd, const fwd_hint &hint)>;
+using dnnl_pd_maker = std::function<void(conv_pd_impl &pd, const fwd_hint &hint, const dnnl::primitive_attr &attr)>;
 
 std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convolution_desc_t &desc,
         const dnnl::primitive_attr &attr, const dnnl::engine &engine, const fwd_hint &hint,

@@ -1,5 +1,7 @@
 #include "api/conv_prim_impl.hpp"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <sstream>
 
@@ -22,10 +24,14 @@ conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p) : pd(std::
     // The dense primitive exists before the first execute whenever dense may run, so that
     // switching to it never stalls a training step on primitive creation.
     if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic)) {
-        switch (pd->dir) {
-        case direction::fwd: dense = dnnl::convolution_forward(pd->dnnl_fwd); break;
-        case direction::bwd_d: dense = dnnl::convolution_backward_data(pd->dnnl_bwd_d); break;
-        case direction::bwd_w: dense = dnnl::convolution_backward_weights(pd->dnnl_bwd_w); break;
+        try {
+            switch (pd->dir) {
+            case direction::fwd: dense = dnnl::convolution_forward(pd->dnnl_fwd); break;
+            case direction::bwd_d: dense = dnnl::convolution_backward_data(pd->dnnl_bwd_d); break;
+            case direction::bwd_w: dense = dnnl::convolution_backward_weights(pd->dnnl_bwd_w); break;
+            }
+        } catch (const dnnl::error &e) {
+            throw error(std::string("primitive: oneDNN could not create its dense primitive: ") + e.what());
         }
     }
 }
@@ -90,6 +96,14 @@ conv_memories conv_prim_impl::checked_args(const std::unordered_map<int, dnnl::m
         break;
     }
     for (int i = 0; i < n; ++i) *spec[i].slot = fetch(args, spec[i]);
+    // oneDNN dereferences a user-mode scratchpad without checking that it was given.
+    if (dense && pd->user_scratchpad) {
+        const dnnl::memory::desc sp = pd->dnnl_pd().scratchpad_desc();
+        if (sp.get_size() > 0) {
+            dnnl::memory scratch;
+            (void)fetch(args, {DNNL_ARG_SCRATCHPAD, "DNNL_ARG_SCRATCHPAD", &sp, &scratch});
+        }
+    }
     return m;
 }
 
@@ -97,6 +111,8 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     if (!s_in.get(true)) throw error("stream: empty (null) dnnl::stream");
     dnnl::stream s = s_in;
     check_engine(s.get_engine(), "stream");
+    if (s.get_engine() != pd->engine)
+        throw error("stream: belongs to another engine than the primitive_desc's");
     const conv_memories m = checked_args(args);
 
     const double t0 = verbose_level() ? now_ms() : 0.0;
@@ -128,18 +144,11 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
 
 void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand) const {
     auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
-    // Calibration runs the kernel once on an all-zero operand: calloc'ed pages read as the
-    // shared zero page, so this costs address space, not memory traffic.
-    std::unique_ptr<float, void (*)(void *)> zeros(nullptr, std::free);
-    const dnnl::memory &op = exploited_operand(*pd, m);
-    if (zero_operand) {
-        zeros.reset(static_cast<float *>(std::calloc(op.get_desc().get_size() + 64, 1)));
-        if (!zeros) throw error("calibration: cannot allocate a zero operand");
-    }
+    const float *zeros = zero_operand ? this->zero_operand() : nullptr;
     conv_tensors t;
     switch (pd->dir) {
     case direction::fwd:
-        t.src = zero_operand ? zeros.get() : f(m.src);
+        t.src = zero_operand ? zeros : f(m.src);
         t.weights = f(m.weights);
         t.dst = f(m.dst);
         t.bias = pd->with_bias ? f(m.bias) : nullptr;
@@ -147,16 +156,33 @@ void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand) const
     case direction::bwd_d:
         t.diff_src = f(m.src);
         t.weights = f(m.weights);
-        t.diff_dst = zero_operand ? zeros.get() : f(m.dst);
+        t.diff_dst = zero_operand ? zeros : f(m.dst);
         break;
     case direction::bwd_w:
-        t.src = zero_operand ? zeros.get() : f(m.src);
+        t.src = zero_operand ? zeros : f(m.src);
         t.diff_weights = f(m.weights);
         t.diff_dst = f(m.dst);
         t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;
         break;
     }
     pd->sparse->execute(t);
+}
+
+const float *conv_prim_impl::zero_operand() const {
+    std::call_once(zeros_once_, [&] {
+        const auto &md = pd->dir == direction::bwd_d ? pd->md.dst : pd->md.src;
+        zeros_size_ = (md.get_size() + 4095) & ~size_t(4095);
+        void *p = mmap(nullptr, zeros_size_, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw error("calibration: cannot map a zero operand");
+        volatile const char *c = static_cast<const char *>(p);
+        for (size_t i = 0; i < zeros_size_; i += 4096) (void)c[i];
+        zeros_ = p;
+    });
+    return static_cast<const float *>(zeros_);
+}
+
+conv_prim_impl::~conv_prim_impl() {
+    if (zeros_) munmap(zeros_, zeros_size_);
 }
 
 dispatch_stats conv_prim_impl::stats() const {

@@ -82,8 +82,17 @@ void check_dtype_combination(direction dir, const conv_mds &m, const conv_md_nam
     if (dir == direction::bwd_d) { a = &m.dst; na = names.dst; }
     if (dir == direction::bwd_w) { b = &m.dst; nb = names.dst; }
     const dt_t ta = a->data_type(), tb = b->data_type();
-    if (ta == tb && (ta == dt_t::f32 || ta == dt_t::bf16 || ta == dt_t::f16)) return;
-    if (dir == direction::fwd && (ta == dt_t::u8 || ta == dt_t::s8) && tb == dt_t::s8) return;
+    // Bias: f32 for f32 convolutions; f32 or the data type itself for bf16 / f16; int8 any.
+    auto check_bias = [&] {
+        if (is_zero_md(m.bias)) return;
+        const dt_t tbias = m.bias.data_type();
+        const bool int8 = ta == dt_t::u8 || ta == dt_t::s8;
+        if (int8 || tbias == dt_t::f32 || (tbias == ta && ta != dt_t::f32)) return;
+        fail(std::string(names.bias) + ": data type " + dt_str(tbias) + " does not combine with " + na
+                + " data type " + dt_str(ta) + " (an f32 convolution needs an f32 bias)");
+    };
+    if (ta == tb && (ta == dt_t::f32 || ta == dt_t::bf16 || ta == dt_t::f16)) return check_bias();
+    if (dir == direction::fwd && (ta == dt_t::u8 || ta == dt_t::s8) && tb == dt_t::s8) return check_bias();
     fail(std::string(nb) + ": data type " + dt_str(tb) + " does not combine with " + na + " data type "
             + dt_str(ta) + " (supported: f32, bf16 or f16 throughout; u8/s8 src with s8 weights forward)");
 }
@@ -179,7 +188,20 @@ problem_t problem_from_parts(direction dir, const conv_mds &m, const conv_geomet
             fail("dilates[" + std::to_string(i) + "] = " + std::to_string(dil[i]) + " must not be negative");
         if (geo.padding_l[i] < 0)
             fail("padding_l[" + std::to_string(i) + "] = " + std::to_string(geo.padding_l[i]) + " must not be negative");
+        // oneDNN's own rule: the right padding may be negative, but by less than one stride.
+        if (geo.padding_r[i] + geo.strides[i] <= 0)
+            fail("padding_r[" + std::to_string(i) + "] = " + std::to_string(geo.padding_r[i])
+                    + " must be greater than -strides[" + std::to_string(i) + "]");
+        // Bounds that keep every size computation far from 64-bit overflow.
+        constexpr int64_t big = int64_t(1) << 24;
+        if (geo.strides[i] > big || dil[i] > big || geo.padding_l[i] > big || geo.padding_r[i] > big)
+            fail("strides/dilates/padding[" + std::to_string(i) + "]: values above 2^24 are not supported");
     }
+    for (const auto *t : {&m.src, &m.weights, &m.dst})
+        for (auto v : t->dims())
+            if (v > (int64_t(1) << 31))
+                fail(std::string(t == &m.src ? names.src : t == &m.dst ? names.dst : names.weights)
+                        + ": a dimension above 2^31 is not supported");
     auto sp_at = [&](const dnnl::memory::dims &v, int i) { return v[v.size() - sp + i]; };
     int64_t *in[3] = {&p.id, &p.ih, &p.iw}, *out[3] = {&p.od, &p.oh, &p.ow}, *k[3] = {&p.kd, &p.kh, &p.kw};
     int64_t *st[3] = {&p.sd, &p.sh, &p.sw}, *pl[3] = {&p.pd, &p.ph, &p.pw}, *pr[3] = {&p.pd_r, &p.ph_r, &p.pw_r};

@@ -16,8 +16,36 @@ bool crossover_model::calibrated() const {
     return calibrated_;
 }
 
+bool crossover_model::try_begin_calibration() {
+    std::lock_guard<std::mutex> lk(m_);
+    if (calibrated_ || calibrating_) return false;
+    calibrating_ = true;
+    return true;
+}
+
+void crossover_model::abort_calibration() {
+    std::lock_guard<std::mutex> lk(m_);
+    calibrating_ = false;
+}
+
+bool crossover_model::decide(double density) {
+    std::lock_guard<std::mutex> lk(m_);
+    if (!calibrated_) return true;
+    const double ts = t0_ + k_ * density;
+    if (ts < t_dense_) {
+        dense_streak_ = 0;
+        return true;
+    }
+    if (++dense_streak_ >= 32 && ts < 1.25 * t_dense_) {
+        dense_streak_ = 0;
+        return true; // exploration
+    }
+    return false;
+}
+
 void crossover_model::calibrate(double t_zero, double density, double t_sparse, double t_dense) {
     std::lock_guard<std::mutex> lk(m_);
+    calibrating_ = false;
     t0_ = std::max(0.0, std::min(t_zero, t_sparse));
     // With (almost) no non-zeros the slope cannot be measured: assume the kernel runs at
     // the dense rate for its non-zeros, i.e. t_sparse(1) ~ t_dense.

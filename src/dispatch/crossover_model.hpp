@@ -18,6 +18,10 @@ namespace detail {
 class crossover_model {
 public:
     bool calibrated() const;
+    // True for exactly one caller while the model is uncalibrated: that caller calibrates
+    // (then calls calibrate() or abort_calibration()); concurrent first executes do not.
+    bool try_begin_calibration();
+    void abort_calibration();
     // First-use calibration: t_zero = sparse time on an all-zero operand; (density, t_sparse)
     // measured on the real operand; t_dense measured with oneDNN.
     void calibrate(double t_zero, double density, double t_sparse, double t_dense);
@@ -27,6 +31,10 @@ public:
 
     // True when the sparse kernel is predicted faster at this density.
     bool prefer_sparse(double density) const;
+    // The decision for one execute: prefer_sparse, except that every 32nd consecutive dense
+    // choice runs sparse anyway when it is predicted within 25 % of dense, so that a noisy
+    // calibration cannot switch a layer off for good (costs < 1 % where it triggers).
+    bool decide(double density);
     double predict_sparse(double density) const;
     double predict_dense() const;
     // The density below which sparse wins (0 when never, 1 when always).
@@ -35,8 +43,9 @@ public:
 
 private:
     mutable std::mutex m_;
-    bool calibrated_ = false;
+    bool calibrated_ = false, calibrating_ = false;
     double t0_ = 0, k_ = 0, t_dense_ = 0;
+    int dense_streak_ = 0;
 };
 
 // Process-wide models keyed by (direction, problem, threads), so that primitives re-created

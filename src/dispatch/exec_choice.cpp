@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/verbose.hpp"
@@ -68,17 +69,32 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
     c.zero_fraction = est.zero_fraction;
     const double density = 1.0 - est.zero_fraction;
 
-    if (!model_->calibrated()) {
-        const double t_zero = timed([&] { paths.sparse(true); });
-        const double t_dense = timed([&] { paths.dense(); });
-        const double t_sparse = timed([&] { paths.sparse(false); });
-        model_->calibrate(t_zero, density, t_sparse, t_dense);
+    if (model_->try_begin_calibration()) {
+        // Warm run first (page faults, cold caches), then the minimum of two timed runs of the
+        // sparse kernel on an all-zero operand and of oneDNN; the last run, sparse on the real
+        // operand, is timed too and its result is the one kept.
+        try {
+            paths.sparse(false);
+            const double t_zero = std::min(timed([&] { paths.sparse(true); }), timed([&] { paths.sparse(true); }));
+            const double t_dense = std::min(timed([&] { paths.dense(); }), timed([&] { paths.dense(); }));
+            const double t_sparse = timed([&] { paths.sparse(false); });
+            model_->calibrate(t_zero, density, t_sparse, t_dense);
+        } catch (...) {
+            model_->abort_calibration();
+            throw;
+        }
         c.path = exec_path::sparse;
         c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrated:" + model_->str();
         return c;
     }
+    if (!model_->calibrated()) { // another thread is calibrating this problem right now
+        c.path = exec_path::sparse;
+        paths.sparse(false);
+        c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrating elsewhere->sparse";
+        return c;
+    }
     const double pred_s = model_->predict_sparse(density), pred_d = model_->predict_dense();
-    if (model_->prefer_sparse(density)) {
+    if (model_->decide(density)) {
         c.path = exec_path::sparse;
         const double t = timed([&] { paths.sparse(false); });
         model_->observe_sparse(density, t);

@@ -43,7 +43,9 @@ private:
     std::shared_ptr<crossover_model> model_; // null unless mode is automatic
 };
 
-// The key of the per-problem model: direction, problem and thread count.
+// The key of the per-problem model: direction, problem and thread count (OpenMP max threads
+// of the thread creating the primitive; executing it from a team of another size makes the
+// model compare unlike timings until its refinement catches up).
 std::string crossover_key(const conv_pd_impl &pd, int threads);
 
 // The exploited operand of the direction: fwd / bwd_w src, bwd_d diff_dst.

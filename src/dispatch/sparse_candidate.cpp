@@ -15,6 +15,15 @@ bool sparse_supports_attr(direction dir, const dnnl::primitive_attr &attr, bool 
         why_not = "output scales are not supported by the sparse kernels";
         return false;
     }
+    for (int arg : {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}) {
+        std::vector<int32_t> zp;
+        attr.get_zero_points(arg, mask, zp);
+        for (int32_t z : zp)
+            if (z != 0) {
+                why_not = "zero points are not supported by the sparse kernels";
+                return false;
+            }
+    }
     const dnnl::post_ops po = attr.get_post_ops();
     if (po.len() == 0) return true;
     if (dir != direction::fwd) {

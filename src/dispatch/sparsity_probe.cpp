@@ -14,8 +14,8 @@ sparsity_estimate probe_zeros(const float *data, size_t n, size_t lines) {
         for (size_t i = 0; i < n; ++i) zeros += (data[i] == 0.f);
         e.sampled = n;
     } else {
-        // Evenly spaced lines with a fixed odd offset so that the samples do not always hit
-        // the same channel block or image row start.
+        // Evenly spaced lines, each shifted by a varying offset inside its stride so that the
+        // samples do not always hit the same channel block or image row start.
         const size_t step = total_lines / lines;
         for (size_t l = 0; l < lines; ++l) {
             const float *p = data + ((l * step + (l * 7) % step) * 16);

@@ -1,7 +1,8 @@
 // Cheap estimate of the fraction of zeros in the operand a sparse kernel exploits, taken
 // before each execute to choose sparse or dense. It reads `lines` evenly spaced 64-byte lines
-// (16 floats each) instead of the whole tensor: 1024 lines cost a few microseconds and give a
-// standard error below 0.5 % for i.i.d. zeros.
+// (16 floats each) instead of the whole tensor: 1024 lines cost a few microseconds from cache
+// and tens from DRAM, against milliseconds of convolution, and give a standard error below
+// 0.5 % for i.i.d. zeros.
 #pragma once
 
 #include <cstddef>

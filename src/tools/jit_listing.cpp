@@ -14,9 +14,18 @@ namespace jit {
 disassembly disassemble(const uint8_t *code, size_t size) {
     csh h;
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) throw error("capstone: cannot open an x86-64 handle");
+    struct closer {
+        csh &h;
+        cs_insn *insn = nullptr;
+        ~closer() {
+            if (insn) cs_free(insn, 1);
+            cs_close(&h);
+        }
+    } guard {h};
     cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_INTEL);
     disassembly d;
-    cs_insn *insn = cs_malloc(h);
+    cs_insn *insn = guard.insn = cs_malloc(h);
+    if (!insn) throw error("capstone: out of memory");
     const uint8_t *p = code;
     size_t left = size;
     uint64_t addr = 0;
@@ -34,8 +43,6 @@ disassembly disassemble(const uint8_t *code, size_t size) {
             ++addr;
         }
     }
-    cs_free(insn, 1);
-    cs_close(&h);
     return d;
 }
 
@@ -85,6 +92,7 @@ std::string annotated_listing(const jit_generator &g) {
         if (!i.operands.empty()) os << " " << i.operands;
         os << "\n";
     }
+    for (; next_mark < marks.size(); ++next_mark) os << "        ; ---- " << marks[next_mark].what << "\n";
     return os.str();
 }
 
