@@ -7,10 +7,11 @@ namespace jit {
 
 // AutoGrow keeps the buffer read+write while code is emitted; readyRE() then resolves the
 // labels and switches it to read+exec, so no page is ever writable and executable at once.
-jit_generator::jit_generator(std::string kind, std::string config)
+jit_generator::jit_generator(std::string kind, std::string config, std::string problem)
     : Xbyak::CodeGenerator(64 * 1024, Xbyak::AutoGrow)
     , kind_(std::move(kind))
-    , config_(std::move(config)) {}
+    , config_(std::move(config))
+    , problem_(std::move(problem)) {}
 
 void jit_generator::create() {
     if (created_) throw error("jit: kernel " + kind_ + " created twice");

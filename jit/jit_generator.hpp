@@ -24,8 +24,9 @@ struct code_mark {
 class jit_generator : public Xbyak::CodeGenerator {
 public:
     // `kind` names the implementation and direction ("sparse_fwd_row"), `config` the
-    // configuration string of this instance (problem + blocking); both appear in dumps.
-    jit_generator(std::string kind, std::string config);
+    // configuration string of this instance (blocking, unrolling, ...), `problem` the benchdnn
+    // string of the layer it was generated for; all three appear in dumps and listings.
+    jit_generator(std::string kind, std::string config, std::string problem = "");
     ~jit_generator() override = default;
     jit_generator(const jit_generator &) = delete;
     jit_generator &operator=(const jit_generator &) = delete;
@@ -40,7 +41,9 @@ public:
 
     const std::string &kind() const { return kind_; }
     const std::string &config() const { return config_; }
+    const std::string &problem() const { return problem_; }
     const std::vector<code_mark> &marks() const { return marks_; }
+    bool created() const { return created_; }
 
 protected:
     virtual void generate() = 0;
@@ -58,7 +61,7 @@ protected:
     const Xbyak::Reg64 abi_param4 {Xbyak::Operand::RCX};
 
 private:
-    std::string kind_, config_;
+    std::string kind_, config_, problem_;
     std::vector<code_mark> marks_;
     bool created_ = false;
 };

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "common/env.hpp"
+#include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 namespace jit {
@@ -59,6 +60,7 @@ std::shared_ptr<const jit_generator> kernel_cache::get_or_create(const std::stri
     std::shared_ptr<const jit_generator> k;
     try {
         k = make();
+        if (!k || !k->created()) throw error("jit: kernel_cache: the generator for '" + key + "' returned no created kernel");
     } catch (...) {
         lk.lock();
         impl_->in_progress.erase(key);

@@ -23,7 +23,7 @@ void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector
     g.jge(done, g.T_NEAR);
     g.L(loop);
     g.vbroadcastss(r.bcast, g.ptr[r.vals + r.idx * 4]);
-    g.movsxd(r.off, g.ptr[r.offs + r.idx * 4]);
+    g.movsxd(r.off, g.dword[r.offs + r.idx * 4]);
     for (const auto &t : targets)
         g.vfmadd231ps(t.acc, r.bcast, g.ptr[r.dense + r.off + t.disp]);
     g.inc(r.idx);

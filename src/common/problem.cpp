@@ -99,7 +99,8 @@ problem_t problem_t::parse(const std::string &s, int64_t default_mb) {
         size_t end = vpos;
         while (end < s.size() && std::isdigit((unsigned char)s[end])) ++end;
         if (end == vpos) parse_fail(s, vpos, std::string("missing value for '") + key + "'");
-        if (end - vpos > 12) parse_fail(s, vpos, std::string("value too large for '") + key + "'");
+        // At most 9 digits: every size computed from the fields stays far from int64 overflow.
+        if (end - vpos > 9) parse_fail(s, vpos, std::string("value too large for '") + key + "'");
         int64_t &slot = f.at(key);
         if (slot != unset) parse_fail(s, pos, std::string("field '") + key + "' given twice");
         slot = std::stoll(s.substr(vpos, end - vpos));

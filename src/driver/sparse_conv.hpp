@@ -13,8 +13,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/problem.hpp"
+#include "jit/jit_generator.hpp"
 
 namespace sparsetrain {
 
@@ -49,6 +51,9 @@ public:
     virtual std::string name() const = 0;
     // The planned configuration (blocking, loop order), for verbose lines and dumps.
     virtual std::string config_str() const = 0;
+    // Every JIT kernel this implementation runs (for listings and dumps). Generating them
+    // needs no AVX-512: only running them does.
+    virtual std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const { return {}; }
 };
 
 // Factories: return nullptr and set `why_not` when the problem or layouts are not covered.

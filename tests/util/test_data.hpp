@@ -13,8 +13,9 @@
 namespace sparsetrain {
 namespace test {
 
-// Small integers in [lo, hi] (never 0 unless lo <= 0 <= hi): products and sums of them are
-// exact in fp32 in any order as long as the reduction stays below 2^24.
+// Small non-zero integers in [lo, hi] (a drawn 0 becomes +-1; all zeros only when
+// lo == hi == 0): products and sums of them are exact in fp32 in any order as long as the
+// reduction stays below 2^24.
 void fill_int(std::vector<float> &v, uint64_t seed, int lo, int hi);
 // Sets each element to 0 with probability `sparsity` (independently, seeded); the rest of
 // the elements keep their (non-zero) values. sparsity 1.0 zeroes everything.
@@ -45,7 +46,7 @@ struct compare_result {
 // exact). NaN matches NaN, +-Inf must match exactly.
 compare_result compare(const std::vector<float> &got, const std::vector<float> &expected, double tol);
 // Tolerance for fp32 sums of `reduction_len` products of magnitude-bounded data, scaled
-// like benchdnn's (a few ulps per log2 of the length); 0 when the data is exact.
+// like benchdnn's (a few ulps per log2 of the length). Exact data needs no tolerance: pass 0.
 double sum_tolerance(int64_t reduction_len);
 
 dnnl::engine &cpu_engine();

@@ -1,0 +1,23 @@
+// How a primitive chooses between its sparse kernel and oneDNN dense at each execute.
+#pragma once
+
+namespace sparsetrain {
+
+enum class dispatch_mode {
+    from_env, // SPARSETRAIN_DISPATCH=auto|sparse|dense (default auto)
+    automatic, // measure the sparse operand's zeros, pick the faster path per call
+    sparse,    // always the sparse kernel when one accepted the problem
+    dense,     // always oneDNN dense
+};
+
+struct dispatch_options {
+    dispatch_mode mode = dispatch_mode::from_env;
+};
+
+// What a primitive has run so far (for logs and benchmarks).
+struct dispatch_stats {
+    unsigned long long sparse_runs = 0, dense_runs = 0, reference_runs = 0;
+    double last_zero_fraction = -1; // sampled sparsity of the exploited operand, -1 if not measured
+};
+
+} // namespace sparsetrain

@@ -1,0 +1,7 @@
+// Umbrella header of sparsetrain.
+#pragma once
+
+#include "sparsetrain/convolution.hpp"
+#include "sparsetrain/dispatch_mode.hpp"
+#include "sparsetrain/error.hpp"
+#include "sparsetrain/version.hpp"

@@ -1,0 +1,230 @@
+#include "bench/bench_options.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "bench/net_catalog.hpp"
+#include "bench/text_util.hpp"
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+namespace bench {
+
+const char *usage() {
+    return "usage: sparsetrain-bench [--net=vgg16|resnet34|resnet50|fixup_resnet50[,...]]\n"
+           "                         [--profile=final|epoch1|epoch10|mean] [--layers=NAME,...]\n"
+           "                         [--sweep] [--dir=fwd|bwd_d|bwd_w|all] [--sparsity=S] [--mb=N]\n"
+           "                         [--baseline=direct|fastest] [--dispatch=auto|sparse|dense]\n"
+           "                         [--threads=T] [--reps=R] [--warmup=W] [--out=DIR] [--no-out]\n"
+           "                         [--csv=FILE] [--json=FILE] [--batch=FILE] [--data=DIR]\n"
+           "                         [--no-check] [--no-progress] [PROBLEM ...]\n"
+           "\n"
+           "Times oneDNN dense against sparsetrain in the same process on the same data, interleaved,\n"
+           "median of R runs after W warm-up runs; weight reorders are outside the timing. The operand\n"
+           "each direction exploits (fwd: src, bwd_d: diff_dst, bwd_w: src) gets i.i.d. zeros at the\n"
+           "sparsity of the run; the others are dense. Outputs are checked against oneDNN's.\n"
+           "\n"
+           "Modes:\n"
+           "  PROBLEM ... | --batch=FILE   the given problems at sparsity S (default 0.7). PROBLEM is a\n"
+           "      benchdnn string such as mb16ic256ih28oc256oh28kh3ph1n\"vgg16:conv4_2\"; FILE holds one\n"
+           "      per line (# comments). No problem: four representative layers. R = 10, W = 2.\n"
+           "  --net=NET   every conv layer of the network, each direction at the sparsity measured in\n"
+           "      real training (--profile, default final epoch), each distinct (shape, direction,\n"
+           "      sparsity) timed once and weighted by its occurrences; totals per direction and per\n"
+           "      training step. The first layer runs fwd and bwd_w through sparsetrain (its dense\n"
+           "      fallback); its bwd_d is not needed in training and not run. N = 16, R = 5, W = 1.\n"
+           "      --layers=NAME,... keeps only those entries of the layer file (e.g. conv5_1).\n"
+           "  --sweep     speedup against sparsity 0, 0.05, ..., 0.95 for the given problem(s) (default\n"
+           "      VGG16 conv4_2) and --dir, beside the 1/(1-s) bound: oneDNN, sparsetrain forced sparse\n"
+           "      and sparsetrain automatic dispatch. R = 5, W = 1.\n"
+           "\n"
+           "  --baseline=direct   oneDNN's convolution_direct with its own layouts (default);\n"
+           "  --baseline=fastest  also Winograd (convolution_auto) and nhwc; the fastest per problem wins.\n"
+           "  --dispatch   sparsetrain's policy in the problem and --net modes (default: SPARSETRAIN_DISPATCH,\n"
+           "               else auto).\n"
+           "  --out=DIR    writes CSV, JSON and PNG plots there (--net and --sweep default to\n"
+           "               sparsetrain-bench-out; --no-out writes nothing). --csv / --json: also these files.\n"
+           "  --data=DIR   reads the layer sets and sparsity data from DIR (default: the copies of perf/data\n"
+           "               built into the binary).\n";
+}
+
+namespace {
+
+bool take(const std::string &arg, const char *key, std::string &value) {
+    const std::string k = std::string(key) + "=";
+    if (arg.compare(0, k.size(), k) != 0) return false;
+    value = arg.substr(k.size());
+    return true;
+}
+
+double to_double(const std::string &flag, const std::string &v) {
+    try {
+        size_t pos = 0;
+        const double x = std::stod(v, &pos);
+        if (pos != v.size()) throw std::invalid_argument(v);
+        return x;
+    } catch (const std::exception &) {
+        throw error(flag + "=" + v + ": not a number");
+    }
+}
+
+long to_long(const std::string &flag, const std::string &v) {
+    const double x = to_double(flag, v);
+    if (x != (double)(long)x) throw error(flag + "=" + v + ": not an integer");
+    return (long)x;
+}
+
+std::vector<std::string> split_list(const std::string &flag, const std::string &v) {
+    std::vector<std::string> out;
+    std::stringstream ss(v);
+    std::string one;
+    while (std::getline(ss, one, ','))
+        if (!one.empty()) out.push_back(one);
+    if (out.empty()) throw error(flag + "=" + v + ": empty list");
+    return out;
+}
+
+} // namespace
+
+run_mode options::mode() const {
+    if (sweep) return run_mode::sweep;
+    if (!nets.empty()) return run_mode::network;
+    return run_mode::problems;
+}
+
+options parse_options(int argc, char **argv) {
+    options o;
+    bool reps_given = false, warmup_given = false, out_given = false, no_out = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        std::string v;
+        if (a == "-h" || a == "--help") {
+            o.help = true;
+        } else if (take(a, "--dir", v)) {
+            if (v == "all") o.dirs = {direction::fwd, direction::bwd_d, direction::bwd_w};
+            else {
+                o.dirs.clear();
+                for (const auto &one : split_list("--dir", v)) o.dirs.push_back(direction_from_string(one));
+            }
+        } else if (take(a, "--sparsity", v)) {
+            o.sparsity = to_double("--sparsity", v);
+            if (o.sparsity < 0 || o.sparsity > 1) throw error("--sparsity=" + v + ": must be in [0, 1]");
+        } else if (take(a, "--mb", v)) {
+            o.mb = to_long("--mb", v);
+            if (o.mb <= 0) throw error("--mb=" + v + ": must be positive");
+            o.mb_given = true;
+        } else if (take(a, "--threads", v)) {
+            o.threads = (int)to_long("--threads", v);
+            if (o.threads <= 0) throw error("--threads=" + v + ": must be positive");
+        } else if (take(a, "--reps", v)) {
+            o.reps = (int)to_long("--reps", v);
+            if (o.reps <= 0) throw error("--reps=" + v + ": must be positive");
+            reps_given = true;
+        } else if (take(a, "--warmup", v)) {
+            o.warmup = (int)to_long("--warmup", v);
+            if (o.warmup < 0) throw error("--warmup=" + v + ": must not be negative");
+            warmup_given = true;
+        } else if (take(a, "--batch", v)) {
+            o.batch_files.push_back(v);
+        } else if (take(a, "--csv", v)) {
+            o.csv_path = v;
+        } else if (take(a, "--json", v)) {
+            o.json_path = v;
+        } else if (take(a, "--dispatch", v)) {
+            if (v == "auto") o.dispatch = dispatch_mode::automatic;
+            else if (v == "sparse") o.dispatch = dispatch_mode::sparse;
+            else if (v == "dense") o.dispatch = dispatch_mode::dense;
+            else throw error("--dispatch=" + v + ": expected auto, sparse or dense");
+        } else if (take(a, "--baseline", v)) {
+            try {
+                o.base = baseline_from_string(v);
+            } catch (const error &) {
+                throw error("--baseline=" + v + ": expected direct or fastest");
+            }
+        } else if (take(a, "--net", v)) {
+            for (const auto &n : split_list("--net", v)) {
+                try {
+                    find_network(n);
+                } catch (const error &e) {
+                    throw error(std::string("--net: ") + e.what());
+                }
+                o.nets.push_back(n);
+            }
+        } else if (take(a, "--profile", v)) {
+            try {
+                o.profile = profile_from_string(v);
+            } catch (const error &) {
+                throw error("--profile=" + v + ": expected final, epoch1, epoch10 or mean");
+            }
+        } else if (take(a, "--layers", v)) {
+            o.layers = split_list("--layers", v);
+        } else if (a == "--sweep") {
+            o.sweep = true;
+        } else if (take(a, "--out", v)) {
+            if (v.empty()) throw error("--out=: expected a folder (--no-out writes no files)");
+            o.out_dir = v;
+            out_given = true;
+        } else if (a == "--no-out") {
+            no_out = true;
+        } else if (take(a, "--data", v)) {
+            o.data_dir = v;
+        } else if (a == "--no-check") {
+            o.check = false;
+        } else if (a == "--no-progress") {
+            o.progress = false;
+        } else if (a.rfind("--", 0) == 0) {
+            throw error("unknown option " + a + " (--help lists the options)");
+        } else {
+            o.problems.push_back(a);
+        }
+    }
+    if (o.sweep && !o.nets.empty()) throw error("--sweep takes problems (or none for the default), not --net");
+    if (!o.nets.empty() && (!o.problems.empty() || !o.batch_files.empty()))
+        throw error("--net runs the network's own layers; drop the problems / --batch");
+    if (!o.layers.empty() && o.nets.size() != 1) throw error("--layers needs exactly one --net");
+    if (out_given && no_out) throw error("--out and --no-out contradict each other");
+    const run_mode m = o.mode();
+    if (!reps_given) o.reps = m == run_mode::problems ? 10 : 5;
+    if (!warmup_given) o.warmup = m == run_mode::problems ? 2 : 1;
+    if (!out_given && !no_out && m != run_mode::problems) o.out_dir = "sparsetrain-bench-out";
+    if (no_out) o.out_dir.clear();
+    return o;
+}
+
+std::vector<problem_t> collect_problems(const options &o) {
+    std::vector<std::string> strings = o.problems;
+    for (const auto &f : o.batch_files) {
+        std::ifstream in(f);
+        if (!in) throw error("--batch=" + f + ": cannot open");
+        std::ostringstream text;
+        text << in.rdbuf();
+        for (const auto &line : content_lines(text.str())) strings.push_back(line.text);
+    }
+    if (strings.empty()) {
+        if (o.sweep) strings = {"mb16ic512ih28oc512oh28kh3ph1n\"vgg_16:conv4_2\""};
+        else
+            strings = {"mb16ic256ih28oc256oh28kh3ph1n\"3x3:256x28\"", "mb16ic128ih56oc128oh56kh3ph1n\"3x3:128x56\"",
+                    "mb16ic256ih56oc64oh56kh1ph0n\"1x1:256to64x56\"",
+                    "mb16ic1024ih14oc256oh14kh1ph0n\"1x1:1024to256x14\""};
+    }
+    std::vector<problem_t> out;
+    for (const auto &s : strings) {
+        problem_t p = problem_t::parse(s, o.mb);
+        if (o.mb_given) p.mb = o.mb;
+        out.push_back(p);
+    }
+    return out;
+}
+
+timing_options timing_of(const options &o) {
+    timing_options t;
+    t.warmup = o.warmup;
+    t.reps = o.reps;
+    t.check = o.check;
+    t.base = o.base;
+    t.dispatch = o.dispatch;
+    return t;
+}
+
+} // namespace bench
+} // namespace sparsetrain

@@ -1,0 +1,57 @@
+// Command line of sparsetrain-bench.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench/problem_bench.hpp"
+#include "bench/sparsity_profile.hpp"
+#include "common/problem.hpp"
+#include "sparsetrain/dispatch_mode.hpp"
+
+namespace sparsetrain {
+namespace bench {
+
+// problems: the given (or default) problems at one sparsity; network: --net; sweep: --sweep.
+enum class run_mode { problems, network, sweep };
+
+struct options {
+    std::vector<direction> dirs {direction::fwd, direction::bwd_d, direction::bwd_w};
+    double sparsity = 0.7;
+    bool mb_given = false;
+    int64_t mb = 16;
+    int threads = 0; // 0: all cores (OpenMP default)
+    int reps = 10;   // defaults per mode, see parse_options
+    int warmup = 2;
+    std::string csv_path, json_path;
+    std::vector<std::string> batch_files;
+    std::vector<std::string> problems; // benchdnn strings from the command line
+    dispatch_mode dispatch = dispatch_mode::from_env;
+    baseline base = baseline::direct;
+    bool check = true;
+    bool help = false;
+
+    std::vector<std::string> nets; // --net=a,b
+    profile_kind profile = profile_kind::final_epoch;
+    std::vector<std::string> layers; // --layers=a,b: only these layer-file entries of the network
+    bool sweep = false;
+    std::string out_dir;  // where CSV / JSON / plots go ("" = nowhere)
+    std::string data_dir; // --data: read perf/data files from here instead of the embedded copies
+    bool progress = true;
+
+    run_mode mode() const;
+};
+
+// Throws sparsetrain::error with the offending argument on bad input. Defaults that depend on
+// the mode: --net: reps 5, warmup 1, --out=sparsetrain-bench-out; --sweep: reps 5, warmup 1,
+// the same --out; problems: reps 10, warmup 2, no --out.
+options parse_options(int argc, char **argv);
+const char *usage();
+
+// Problems from the command line and batch files, with --mb applied.
+std::vector<problem_t> collect_problems(const options &o);
+
+timing_options timing_of(const options &o);
+
+} // namespace bench
+} // namespace sparsetrain

@@ -1,0 +1,217 @@
+#include "bench/problem_bench.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "bench/bench_side.hpp"
+#include "bench/plain_data.hpp"
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+namespace bench {
+
+using namespace dnnl;
+using tag = memory::format_tag;
+
+const char *to_string(baseline b) { return b == baseline::direct ? "direct" : "fastest"; }
+
+baseline baseline_from_string(const std::string &s) {
+    if (s == "direct") return baseline::direct;
+    if (s == "fastest") return baseline::fastest;
+    throw error("baseline '" + s + "': expected direct or fastest");
+}
+
+const char *mode_name(dispatch_mode m) {
+    switch (m) {
+    case dispatch_mode::from_env: return "env";
+    case dispatch_mode::automatic: return "auto";
+    case dispatch_mode::sparse: return "sparse";
+    case dispatch_mode::dense: return "dense";
+    }
+    return "?";
+}
+
+namespace {
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string paths_taken(const dispatch_stats &before, const dispatch_stats &after) {
+    std::string r;
+    auto add = [&](unsigned long long b, unsigned long long a, const char *name) {
+        if (a > b) r += (r.empty() ? "" : "+") + std::string(name);
+    };
+    add(before.sparse_runs, after.sparse_runs, "sparse");
+    add(before.dense_runs, after.dense_runs, "dense");
+    add(before.reference_runs, after.reference_runs, "reference");
+    return r;
+}
+
+} // namespace
+
+struct problem_bench::impl {
+    problem_t p;
+    direction dir = direction::fwd;
+    double sparsity = 0;
+    std::vector<float> src, weights, bias, dst; // plain data (dst = diff_dst for backward)
+    std::vector<side> dense;                    // baseline candidates; [0] = oneDNN direct
+    std::vector<side> ours;                     // one per dispatch mode
+    std::vector<dispatch_mode> modes;
+
+    void load_side(side &sd) const {
+        switch (dir) {
+        case direction::fwd:
+            load(sd.src, src, tag::nchw);
+            load(sd.weights, weights, tag::oihw);
+            load(sd.bias, bias, tag::x);
+            break;
+        case direction::bwd_d:
+            load(sd.weights, weights, tag::oihw);
+            load(sd.dst, dst, tag::nchw);
+            break;
+        case direction::bwd_w:
+            load(sd.src, src, tag::nchw);
+            load(sd.dst, dst, tag::nchw);
+            break;
+        }
+    }
+};
+
+problem_bench::problem_bench(const problem_t &p, direction dir, dispatch_mode mode, baseline base)
+    : problem_bench(p, dir, std::vector<dispatch_mode> {mode}, base) {}
+
+problem_bench::problem_bench(const problem_t &p, direction dir, const std::vector<dispatch_mode> &modes, baseline base)
+    : impl_(new impl) {
+    auto &I = *impl_;
+    I.p = p;
+    I.dir = dir;
+    I.modes = modes;
+    if (p.ndims != 4 || p.g != 1) throw error("sparsetrain-bench: only 2D ungrouped problems (" + p.to_string() + ")");
+    if (modes.empty()) throw error("sparsetrain-bench: no dispatch mode to time");
+    I.src.resize(p.mb * p.ic * p.ih * p.iw);
+    I.weights.resize(p.oc * p.ic * p.kh * p.kw);
+    I.bias.resize(p.oc);
+    I.dst.resize(p.mb * p.oc * p.oh * p.ow);
+
+    const bool fastest = base == baseline::fastest;
+    I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, tag::any, fastest ? "direct:" : ""));
+    if (fastest) {
+        // Winograd where oneDNN picks it for convolution_auto (otherwise auto = direct, skipped),
+        // and the nhwc (brgemm) path; either may be unavailable for a problem.
+        try {
+            side w = make_onednn_side(p, dir, algorithm::convolution_auto, tag::any);
+            if (w.label.find("wino") != std::string::npos) {
+                w.label = "wino:" + w.label;
+                I.dense.push_back(std::move(w));
+            }
+        } catch (const dnnl::error &) {}
+        try {
+            I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, tag::nhwc, "nhwc:"));
+        } catch (const dnnl::error &) {}
+    }
+    for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_side(p, dir, m));
+}
+
+problem_bench::~problem_bench() = default;
+
+void problem_bench::fill(double sparsity, uint64_t seed) {
+    auto &I = *impl_;
+    I.sparsity = sparsity;
+    const bool src_sparse = I.dir != direction::bwd_d;
+    fill_plain(I.src, seed, src_sparse ? sparsity : 0.0);
+    fill_plain(I.weights, seed + 1, 0.0);
+    fill_plain(I.bias, seed + 2, 0.0);
+    fill_plain(I.dst, seed + 3, src_sparse ? 0.0 : sparsity);
+    for (auto &d : I.dense) I.load_side(d);
+    for (auto &o : I.ours) I.load_side(o);
+}
+
+measurement problem_bench::run(int warmup, int reps, bool check) {
+    auto &I = *impl_;
+    stream s(cpu_engine());
+    using clk = std::chrono::steady_clock;
+    auto time_once = [&](side &sd) {
+        const auto t0 = clk::now();
+        sd.run(s);
+        s.wait();
+        return std::chrono::duration<double, std::milli>(clk::now() - t0).count();
+    };
+    measurement m;
+    m.prob = I.p;
+    m.dir = I.dir;
+    m.sparsity = I.sparsity;
+    m.sparsity_actual = zero_fraction(I.dir == direction::bwd_d ? I.dst : I.src);
+
+    // All sides run in one sequence per repetition, in alternating order, so that drifting
+    // machine load hits every side alike; each side's time is its median.
+    std::vector<side *> all;
+    for (auto &d : I.dense) all.push_back(&d);
+    for (auto &o : I.ours) all.push_back(&o);
+    std::vector<std::vector<double>> t(all.size());
+    for (int i = 0; i < warmup; ++i)
+        for (side *sd : all) time_once(*sd);
+    std::vector<dispatch_stats> before(I.ours.size());
+    for (size_t k = 0; k < I.ours.size(); ++k)
+        if (I.ours[k].stats) before[k] = I.ours[k].stats();
+    for (int r = 0; r < reps; ++r) {
+        if (r % 2 == 0)
+            for (size_t k = 0; k < all.size(); ++k) t[k].push_back(time_once(*all[k]));
+        else
+            for (size_t k = all.size(); k-- > 0;) t[k].push_back(time_once(*all[k]));
+    }
+    size_t best = 0;
+    for (size_t k = 0; k < I.dense.size(); ++k)
+        if (median(t[k]) < median(t[best])) best = k;
+    m.dense_ms = median(t[best]);
+    m.dense_impl = I.dense[best].label;
+    for (size_t k = 0; k < I.ours.size(); ++k) {
+        mode_result r;
+        r.mode = I.modes[k];
+        r.impl = I.ours[k].label;
+        r.ms = median(t[I.dense.size() + k]);
+        if (I.ours[k].stats) r.ran = paths_taken(before[k], I.ours[k].stats());
+        m.ours.push_back(r);
+    }
+    m.sparse_impl = m.ours[0].impl;
+    m.sparse_ms = m.ours[0].ms;
+
+    if (check) {
+        m.checked = true;
+        const side &d = I.dense[0];
+        // Different summation orders: allow a few ulps times sqrt(reduction length), relative
+        // to the largest output magnitude.
+        const double k_len = I.dir == direction::fwd ? (double)I.p.ic * I.p.kh * I.p.kw
+                : I.dir == direction::bwd_d           ? (double)I.p.oc * I.p.kh * I.p.kw
+                                                      : (double)I.p.mb * I.p.oh * I.p.ow;
+        const double tol = std::max(1e-6, 5e-7 * std::sqrt(k_len));
+        auto cmp = [&](const memory &a, const memory &b, tag tg) {
+            const auto x = store(a, tg), y = store(b, tg);
+            double max_ref = 0;
+            for (float v : y) max_ref = std::max(max_ref, (double)std::fabs(v));
+            const double scale = std::max(1.0, max_ref);
+            for (size_t i = 0; i < x.size(); ++i) {
+                const double e = std::fabs((double)x[i] - y[i]) / scale;
+                if (!(e <= tol) || std::isnan(x[i]) != std::isnan(y[i])) m.check_ok = false;
+                if (e == e) m.max_err = std::max(m.max_err, e);
+            }
+        };
+        for (const side &o : I.ours) {
+            switch (I.dir) {
+            case direction::fwd: cmp(o.dst, d.dst, tag::nchw); break;
+            case direction::bwd_d: cmp(o.src, d.src, tag::nchw); break;
+            case direction::bwd_w:
+                cmp(o.weights, d.weights, tag::oihw);
+                cmp(o.bias, d.bias, tag::x);
+                break;
+            }
+        }
+    }
+    return m;
+}
+
+} // namespace bench
+} // namespace sparsetrain

@@ -1,0 +1,77 @@
+// One problem in one direction, set up once: oneDNN dense primitive(s) and one sparsetrain
+// primitive per dispatch mode, each with its own buffers in its own layouts, filled from the
+// same plain data. Fill again with another sparsity and time again without re-creating anything.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/problem.hpp"
+#include "sparsetrain/dispatch_mode.hpp"
+
+namespace sparsetrain {
+namespace bench {
+
+// direct: oneDNN's convolution_direct with format_tag::any (its own pick).
+// fastest: also oneDNN's Winograd (convolution_auto, where it picks Winograd) and the nhwc
+// (brgemm) path; the baseline is the fastest of them per problem.
+enum class baseline { direct, fastest };
+const char *to_string(baseline b);
+baseline baseline_from_string(const std::string &s); // throws sparsetrain::error
+
+// "auto", "sparse", "dense" or "env" (SPARSETRAIN_DISPATCH decides).
+const char *mode_name(dispatch_mode m);
+
+struct mode_result {
+    dispatch_mode mode = dispatch_mode::from_env;
+    std::string impl; // sparsetrain's pick, e.g. "sparse_jit:avx512_core" or "onednn:jit:avx512_core"
+    double ms = 0;
+    std::string ran; // paths the timed runs took: "sparse", "dense", "sparse+dense", ...
+};
+
+struct measurement {
+    problem_t prob;
+    direction dir = direction::fwd;
+    double sparsity = 0;        // requested
+    double sparsity_actual = 0; // measured zero fraction of the exploited operand
+    std::string dense_impl, sparse_impl;
+    double dense_ms = 0, sparse_ms = 0;
+    double speedup() const { return sparse_ms > 0 ? dense_ms / sparse_ms : 0; }
+    std::vector<mode_result> ours; // one per dispatch mode; sparse_impl / sparse_ms = ours[0]
+    bool checked = false, check_ok = true;
+    double max_err = 0;
+};
+
+// How each problem is timed.
+struct timing_options {
+    int warmup = 2, reps = 10;
+    bool check = true;
+    baseline base = baseline::direct;
+    dispatch_mode dispatch = dispatch_mode::from_env;
+    uint64_t seed = 1234;
+};
+
+class problem_bench {
+public:
+    problem_bench(const problem_t &p, direction dir, dispatch_mode mode, baseline base = baseline::direct);
+    problem_bench(const problem_t &p, direction dir, const std::vector<dispatch_mode> &modes,
+            baseline base = baseline::direct);
+    ~problem_bench();
+    problem_bench(const problem_bench &) = delete;
+    problem_bench &operator=(const problem_bench &) = delete;
+
+    // Random non-zero values everywhere; the exploited operand (fwd / bwd_w: src, bwd_d:
+    // diff_dst) gets i.i.d. zeros at `sparsity`.
+    void fill(double sparsity, uint64_t seed);
+    // Interleaved timing, median of `reps` after `warmup` runs of each side; optionally
+    // compares every sparsetrain side's output with oneDNN direct's.
+    measurement run(int warmup, int reps, bool check);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace bench
+} // namespace sparsetrain

@@ -1,0 +1,25 @@
+// Printing per-problem benchmark results: a readable table on stdout, CSV and JSON files.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "bench/problem_bench.hpp"
+#include "bench/text_util.hpp"
+
+namespace sparsetrain {
+namespace bench {
+
+// The CSV header every per-problem CSV starts with.
+const char *csv_header();
+std::string csv_row(const measurement &m);
+
+void print_table_header(std::ostream &os);
+void print_table_row(std::ostream &os, const measurement &m);
+
+void write_csv(const std::string &path, const std::vector<measurement> &ms);
+void write_json(const std::string &path, const std::vector<measurement> &ms);
+
+} // namespace bench
+} // namespace sparsetrain

@@ -1,0 +1,198 @@
+#include "api/conv_prim_impl.hpp"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "api/md_utils.hpp"
+#include "common/verbose.hpp"
+#include "dispatch/exec_choice.hpp"
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+namespace detail {
+
+namespace {
+const conv_pd_impl &non_null(const std::shared_ptr<const conv_pd_impl> &p) {
+    if (!p) throw error("primitive_desc: empty; create it from a convolution desc and an engine first");
+    return *p;
+}
+} // namespace
+
+conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p) : pd(std::move(p)), choose(non_null(pd)) {
+    // The dense primitive exists before the first execute whenever dense may run, so that
+    // switching to it never stalls a training step on primitive creation.
+    if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic)) {
+        try {
+            switch (pd->dir) {
+            case direction::fwd: dense = dnnl::convolution_forward(pd->dnnl_fwd); break;
+            case direction::bwd_d: dense = dnnl::convolution_backward_data(pd->dnnl_bwd_d); break;
+            case direction::bwd_w: dense = dnnl::convolution_backward_weights(pd->dnnl_bwd_w); break;
+            }
+        } catch (const dnnl::error &e) {
+            throw error(std::string("primitive: oneDNN could not create its dense primitive: ") + e.what());
+        }
+    }
+}
+
+namespace {
+
+struct arg_spec {
+    int key;
+    const char *name;
+    const dnnl::memory::desc *md;
+    dnnl::memory *slot;
+};
+
+const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, const arg_spec &a) {
+    auto it = args.find(a.key);
+    if (it == args.end()) throw error(std::string(a.name) + ": missing from the execute argument map");
+    const dnnl::memory &m = it->second;
+    if (!m.get(true)) throw error(std::string(a.name) + ": null (empty) dnnl::memory");
+    if (m.get_engine().get_kind() != dnnl::engine::kind::cpu)
+        throw error(std::string(a.name) + ": memory lives on a non-cpu engine");
+    if (m.get_desc() != *a.md)
+        throw error(std::string(a.name) + ": memory desc " + md_str(m.get_desc()) + " "
+                + [&] {
+                      std::ostringstream os;
+                      for (auto d : m.get_desc().dims()) os << d << "x";
+                      std::string s = os.str();
+                      if (!s.empty()) s.pop_back();
+                      return s;
+                  }()
+                + " differs from the primitive's " + md_str(*a.md));
+    if (!m.get_data_handle()) throw error(std::string(a.name) + ": memory has a null data handle");
+    return m;
+}
+
+} // namespace
+
+conv_memories conv_prim_impl::checked_args(const std::unordered_map<int, dnnl::memory> &args) const {
+    conv_memories m;
+    // A fixed array rather than a vector: GCC 12 warns (-Wnonnull) on vector list-assignment.
+    arg_spec spec[4];
+    int n = 0;
+    auto add = [&](int key, const char *name, const dnnl::memory::desc *md, dnnl::memory *slot) {
+        spec[n++] = {key, name, md, slot};
+    };
+    switch (pd->dir) {
+    case direction::fwd:
+        add(DNNL_ARG_SRC, "DNNL_ARG_SRC", &pd->md.src, &m.src);
+        add(DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS", &pd->md.weights, &m.weights);
+        add(DNNL_ARG_DST, "DNNL_ARG_DST", &pd->md.dst, &m.dst);
+        if (pd->with_bias) add(DNNL_ARG_BIAS, "DNNL_ARG_BIAS", &pd->md.bias, &m.bias);
+        break;
+    case direction::bwd_d:
+        add(DNNL_ARG_DIFF_SRC, "DNNL_ARG_DIFF_SRC", &pd->md.src, &m.src);
+        add(DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS", &pd->md.weights, &m.weights);
+        add(DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST", &pd->md.dst, &m.dst);
+        break;
+    case direction::bwd_w:
+        add(DNNL_ARG_SRC, "DNNL_ARG_SRC", &pd->md.src, &m.src);
+        add(DNNL_ARG_DIFF_WEIGHTS, "DNNL_ARG_DIFF_WEIGHTS", &pd->md.weights, &m.weights);
+        add(DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST", &pd->md.dst, &m.dst);
+        if (pd->with_bias) add(DNNL_ARG_DIFF_BIAS, "DNNL_ARG_DIFF_BIAS", &pd->md.bias, &m.bias);
+        break;
+    }
+    for (int i = 0; i < n; ++i) *spec[i].slot = fetch(args, spec[i]);
+    // oneDNN dereferences a user-mode scratchpad without checking that it was given.
+    if (dense && pd->user_scratchpad) {
+        const dnnl::memory::desc sp = pd->dnnl_pd().scratchpad_desc();
+        if (sp.get_size() > 0) {
+            dnnl::memory scratch;
+            (void)fetch(args, {DNNL_ARG_SCRATCHPAD, "DNNL_ARG_SCRATCHPAD", &sp, &scratch});
+        }
+    }
+    return m;
+}
+
+void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<int, dnnl::memory> &args) const {
+    if (!s_in.get(true)) throw error("stream: empty (null) dnnl::stream");
+    dnnl::stream s = s_in;
+    check_engine(s.get_engine(), "stream");
+    if (s.get_engine() != pd->engine)
+        throw error("stream: belongs to another engine than the primitive_desc's");
+    const conv_memories m = checked_args(args);
+
+    const double t0 = verbose_level() ? now_ms() : 0.0;
+    exec_paths paths;
+    paths.sparse = [&](bool zero_operand) { run_sparse(m, zero_operand); };
+    paths.dense = [&] {
+        dense.execute(s, args);
+        s.wait();
+    };
+    paths.reference = [&] { reference_execute(*pd, s, m); };
+    const exec_choice choice = choose.run(*pd, m, paths);
+    switch (choice.path) {
+    case exec_path::sparse: ++n_sparse_; break;
+    case exec_path::dense: ++n_dense_; break;
+    case exec_path::reference: ++n_reference_; break;
+    }
+    if (choice.zero_fraction >= 0) last_zeros_ = choice.zero_fraction;
+    if (verbose_level()) {
+        std::ostringstream os;
+        os << "exec," << to_string(pd->dir) << ","
+           << (choice.path == exec_path::sparse ? pd->impl_name()
+                       : choice.path == exec_path::dense ? "onednn:" + pd->dnnl_impl
+                                                         : std::string("reference"))
+           << "," << pd->prob.to_string() << "," << pd->formats_str() << "," << choice.note << ","
+           << now_ms() - t0;
+        verbose_print(os.str());
+    }
+}
+
+void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand) const {
+    auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
+    const float *zeros = zero_operand ? this->zero_operand() : nullptr;
+    conv_tensors t;
+    switch (pd->dir) {
+    case direction::fwd:
+        t.src = zero_operand ? zeros : f(m.src);
+        t.weights = f(m.weights);
+        t.dst = f(m.dst);
+        t.bias = pd->with_bias ? f(m.bias) : nullptr;
+        break;
+    case direction::bwd_d:
+        t.diff_src = f(m.src);
+        t.weights = f(m.weights);
+        t.diff_dst = zero_operand ? zeros : f(m.dst);
+        break;
+    case direction::bwd_w:
+        t.src = zero_operand ? zeros : f(m.src);
+        t.diff_weights = f(m.weights);
+        t.diff_dst = f(m.dst);
+        t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;
+        break;
+    }
+    pd->sparse->execute(t);
+}
+
+const float *conv_prim_impl::zero_operand() const {
+    std::call_once(zeros_once_, [&] {
+        const auto &md = pd->dir == direction::bwd_d ? pd->md.dst : pd->md.src;
+        zeros_size_ = (md.get_size() + 4095) & ~size_t(4095);
+        void *p = mmap(nullptr, zeros_size_, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw error("calibration: cannot map a zero operand");
+        volatile const char *c = static_cast<const char *>(p);
+        for (size_t i = 0; i < zeros_size_; i += 4096) (void)c[i];
+        zeros_ = p;
+    });
+    return static_cast<const float *>(zeros_);
+}
+
+conv_prim_impl::~conv_prim_impl() {
+    if (zeros_) munmap(zeros_, zeros_size_);
+}
+
+dispatch_stats conv_prim_impl::stats() const {
+    dispatch_stats st;
+    st.sparse_runs = n_sparse_;
+    st.dense_runs = n_dense_;
+    st.reference_runs = n_reference_;
+    st.last_zero_fraction = last_zeros_;
+    return st;
+}
+
+} // namespace detail
+} // namespace sparsetrain

@@ -1,0 +1,109 @@
+#include "dispatch/crossover_model.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_map>
+
+namespace sparsetrain {
+namespace detail {
+
+namespace {
+constexpr double keep = 0.7; // weight of the old estimate in the exponential averages
+}
+
+bool crossover_model::calibrated() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return calibrated_;
+}
+
+bool crossover_model::try_begin_calibration() {
+    std::lock_guard<std::mutex> lk(m_);
+    if (calibrated_ || calibrating_) return false;
+    calibrating_ = true;
+    return true;
+}
+
+void crossover_model::abort_calibration() {
+    std::lock_guard<std::mutex> lk(m_);
+    calibrating_ = false;
+}
+
+bool crossover_model::decide(double density) {
+    std::lock_guard<std::mutex> lk(m_);
+    if (!calibrated_) return true;
+    const double ts = t0_ + k_ * density;
+    if (ts < t_dense_) {
+        dense_streak_ = 0;
+        return true;
+    }
+    if (++dense_streak_ >= 32 && ts < 1.25 * t_dense_) {
+        dense_streak_ = 0;
+        return true; // exploration
+    }
+    return false;
+}
+
+void crossover_model::calibrate(double t_zero, double density, double t_sparse, double t_dense) {
+    std::lock_guard<std::mutex> lk(m_);
+    calibrating_ = false;
+    t0_ = std::max(0.0, std::min(t_zero, t_sparse));
+    // With (almost) no non-zeros the slope cannot be measured: assume the kernel runs at
+    // the dense rate for its non-zeros, i.e. t_sparse(1) ~ t_dense.
+    k_ = density > 0.05 ? std::max(0.0, (t_sparse - t0_) / density) : std::max(0.0, t_dense - t0_);
+    t_dense_ = t_dense;
+    calibrated_ = true;
+}
+
+void crossover_model::observe_sparse(double density, double ms) {
+    std::lock_guard<std::mutex> lk(m_);
+    if (!calibrated_ || density <= 0.05) return;
+    const double k_obs = std::max(0.0, (ms - t0_) / density);
+    k_ = keep * k_ + (1 - keep) * k_obs;
+}
+
+void crossover_model::observe_dense(double ms) {
+    std::lock_guard<std::mutex> lk(m_);
+    if (!calibrated_) return;
+    t_dense_ = keep * t_dense_ + (1 - keep) * ms;
+}
+
+double crossover_model::predict_sparse(double density) const {
+    std::lock_guard<std::mutex> lk(m_);
+    return t0_ + k_ * density;
+}
+
+double crossover_model::predict_dense() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return t_dense_;
+}
+
+bool crossover_model::prefer_sparse(double density) const {
+    std::lock_guard<std::mutex> lk(m_);
+    if (!calibrated_) return true;
+    return t0_ + k_ * density < t_dense_;
+}
+
+double crossover_model::crossover_density() const {
+    std::lock_guard<std::mutex> lk(m_);
+    if (k_ <= 0) return t0_ < t_dense_ ? 1.0 : 0.0;
+    return std::clamp((t_dense_ - t0_) / k_, 0.0, 1.0);
+}
+
+std::string crossover_model::str() const {
+    std::lock_guard<std::mutex> lk(m_);
+    char b[160];
+    std::snprintf(b, sizeof(b), "t_sparse=%.3f+%.3f*density ms, t_dense=%.3f ms", t0_, k_, t_dense_);
+    return b;
+}
+
+std::shared_ptr<crossover_model> crossover_model_for(const std::string &key) {
+    static std::mutex m;
+    static std::unordered_map<std::string, std::shared_ptr<crossover_model>> models;
+    std::lock_guard<std::mutex> lk(m);
+    auto &slot = models[key];
+    if (!slot) slot = std::make_shared<crossover_model>();
+    return slot;
+}
+
+} // namespace detail
+} // namespace sparsetrain

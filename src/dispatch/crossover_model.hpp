@@ -1,0 +1,56 @@
+// Per-problem cost model behind the automatic sparse/dense choice.
+//
+// The sparse kernels' time is close to affine in the density d = 1 - s of the exploited
+// operand:  t_sparse(d) = t0 + k * d  (t0: compaction, stores, loop overhead; k: the FMAs of
+// the non-zeros). oneDNN dense does not depend on s: t_dense. Calibration on first use gives
+// t0 (the sparse kernel on an all-zero operand), one (d, t_sparse) point and t_dense; every
+// later execute refines the estimates from its own timing (exponential averages), so the
+// crossover follows the machine and the layer. Sparse runs iff t_sparse(d) < t_dense.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace sparsetrain {
+namespace detail {
+
+class crossover_model {
+public:
+    bool calibrated() const;
+    // True for exactly one caller while the model is uncalibrated: that caller calibrates
+    // (then calls calibrate() or abort_calibration()); concurrent first executes do not.
+    bool try_begin_calibration();
+    void abort_calibration();
+    // First-use calibration: t_zero = sparse time on an all-zero operand; (density, t_sparse)
+    // measured on the real operand; t_dense measured with oneDNN.
+    void calibrate(double t_zero, double density, double t_sparse, double t_dense);
+    // Refinement from normal executes (milliseconds).
+    void observe_sparse(double density, double ms);
+    void observe_dense(double ms);
+
+    // True when the sparse kernel is predicted faster at this density.
+    bool prefer_sparse(double density) const;
+    // The decision for one execute: prefer_sparse, except that every 32nd consecutive dense
+    // choice runs sparse anyway when it is predicted within 25 % of dense, so that a noisy
+    // calibration cannot switch a layer off for good (costs < 1 % where it triggers).
+    bool decide(double density);
+    double predict_sparse(double density) const;
+    double predict_dense() const;
+    // The density below which sparse wins (0 when never, 1 when always).
+    double crossover_density() const;
+    std::string str() const;
+
+private:
+    mutable std::mutex m_;
+    bool calibrated_ = false, calibrating_ = false;
+    double t0_ = 0, k_ = 0, t_dense_ = 0;
+    int dense_streak_ = 0;
+};
+
+// Process-wide models keyed by (direction, problem, threads), so that primitives re-created
+// for the same layer (as frameworks do every step) keep the calibration.
+std::shared_ptr<crossover_model> crossover_model_for(const std::string &key);
+
+} // namespace detail
+} // namespace sparsetrain

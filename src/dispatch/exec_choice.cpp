@@ -1,0 +1,113 @@
+#include "dispatch/exec_choice.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/verbose.hpp"
+#include "dispatch/sparsity_probe.hpp"
+
+namespace sparsetrain {
+namespace detail {
+
+std::string crossover_key(const conv_pd_impl &pd, int threads) {
+    return std::string(to_string(pd.dir)) + ":" + pd.prob.shape_string() + ":t" + std::to_string(threads)
+            + (pd.with_bias ? ":b" : "") + (pd.with_relu ? ":r" : "");
+}
+
+const dnnl::memory &exploited_operand(const conv_pd_impl &pd, const conv_memories &m) {
+    return pd.dir == direction::bwd_d ? m.dst : m.src;
+}
+
+dispatcher::dispatcher(const conv_pd_impl &pd) {
+    if (pd.chosen == impl_kind::sparse_jit && pd.has_dnnl && pd.mode == dispatch_mode::automatic)
+        model_ = crossover_model_for(crossover_key(pd, omp_get_max_threads()));
+}
+
+namespace {
+
+template <typename F>
+double timed(F &&f) {
+    const double t0 = now_ms();
+    f();
+    return now_ms() - t0;
+}
+
+std::string fmt(const char *f, double a, double b = 0, double c = 0) {
+    char buf[160];
+    std::snprintf(buf, sizeof(buf), f, a, b, c);
+    return buf;
+}
+
+} // namespace
+
+exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, const exec_paths &paths) const {
+    exec_choice c;
+    if (pd.chosen == impl_kind::reference) {
+        c.path = exec_path::reference;
+        c.note = "dispatch:reference";
+        paths.reference();
+        return c;
+    }
+    if (pd.chosen == impl_kind::onednn) {
+        c.path = exec_path::dense;
+        c.note = "dispatch:dense";
+        paths.dense();
+        return c;
+    }
+    if (!model_) { // sparse chosen, mode sparse (or no dense primitive to switch to)
+        c.path = exec_path::sparse;
+        c.note = "dispatch:sparse";
+        paths.sparse(false);
+        return c;
+    }
+
+    const dnnl::memory &op = exploited_operand(pd, m);
+    const auto est = probe_zeros(static_cast<const float *>(op.get_data_handle()),
+            op.get_desc().get_size() / sizeof(float));
+    c.zero_fraction = est.zero_fraction;
+    const double density = 1.0 - est.zero_fraction;
+
+    if (model_->try_begin_calibration()) {
+        // Warm run first (page faults, cold caches), then the minimum of two timed runs of the
+        // sparse kernel on an all-zero operand and of oneDNN; the last run, sparse on the real
+        // operand, is timed too and its result is the one kept.
+        try {
+            paths.sparse(false);
+            const double t_zero = std::min(timed([&] { paths.sparse(true); }), timed([&] { paths.sparse(true); }));
+            const double t_dense = std::min(timed([&] { paths.dense(); }), timed([&] { paths.dense(); }));
+            const double t_sparse = timed([&] { paths.sparse(false); });
+            model_->calibrate(t_zero, density, t_sparse, t_dense);
+        } catch (...) {
+            model_->abort_calibration();
+            throw;
+        }
+        c.path = exec_path::sparse;
+        c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrated:" + model_->str();
+        return c;
+    }
+    if (!model_->calibrated()) { // another thread is calibrating this problem right now
+        c.path = exec_path::sparse;
+        paths.sparse(false);
+        c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrating elsewhere->sparse";
+        return c;
+    }
+    const double pred_s = model_->predict_sparse(density), pred_d = model_->predict_dense();
+    if (model_->decide(density)) {
+        c.path = exec_path::sparse;
+        const double t = timed([&] { paths.sparse(false); });
+        model_->observe_sparse(density, t);
+    } else {
+        c.path = exec_path::dense;
+        const double t = timed([&] { paths.dense(); });
+        model_->observe_dense(t);
+    }
+    c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",predicted sparse "
+            + fmt("%.3f ms dense %.3f ms", pred_s, pred_d) + "->"
+            + (c.path == exec_path::sparse ? "sparse" : "dense");
+    return c;
+}
+
+} // namespace detail
+} // namespace sparsetrain

@@ -1,0 +1,55 @@
+// Per-execute choice between the sparse kernel and oneDNN dense.
+//   mode sparse / dense: always that path (dense when no sparse implementation accepted).
+//   mode automatic: probe the exploited operand's zeros (sampled), then ask the problem's
+//   crossover_model; on the first execute of a problem, calibrate the model (sparse on an
+//   all-zero operand, dense, then sparse on the real operand, whose result is kept).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/conv_pd_impl.hpp"
+#include "dispatch/crossover_model.hpp"
+#include "fallback/reference_exec.hpp"
+
+namespace sparsetrain {
+namespace detail {
+
+enum class exec_path { sparse, dense, reference };
+
+struct exec_choice {
+    exec_path path = exec_path::dense;
+    double zero_fraction = -1; // measured (sampled) sparsity of the exploited operand, -1 if not measured
+    std::string note;          // for the verbose line
+};
+
+// How to run each path on the current arguments; `zero_operand` replaces the exploited
+// operand by zeros (for calibration). Each returns nothing; the dispatcher times them.
+struct exec_paths {
+    std::function<void(bool zero_operand)> sparse;
+    std::function<void()> dense;
+    std::function<void()> reference;
+};
+
+class dispatcher {
+public:
+    explicit dispatcher(const conv_pd_impl &pd);
+    // Chooses and runs one path (more during calibration); thread-safe.
+    exec_choice run(const conv_pd_impl &pd, const conv_memories &m, const exec_paths &paths) const;
+    const std::shared_ptr<crossover_model> &model() const { return model_; }
+
+private:
+    std::shared_ptr<crossover_model> model_; // null unless mode is automatic
+};
+
+// The key of the per-problem model: direction, problem and thread count (OpenMP max threads
+// of the thread creating the primitive; executing it from a team of another size makes the
+// model compare unlike timings until its refinement catches up).
+std::string crossover_key(const conv_pd_impl &pd, int threads);
+
+// The exploited operand of the direction: fwd / bwd_w src, bwd_d diff_dst.
+const dnnl::memory &exploited_operand(const conv_pd_impl &pd, const conv_memories &m);
+
+} // namespace detail
+} // namespace sparsetrain

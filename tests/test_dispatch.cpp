@@ -1,0 +1,199 @@
+// The automatic sparse/dense choice: cost model, per-problem cache, forced modes, probe.
+// Decision logic only: no assertion depends on how fast anything runs.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <vector>
+
+#include "api/conv_pd_impl.hpp"
+#include "dispatch/crossover_model.hpp"
+#include "dispatch/exec_choice.hpp"
+#include "dispatch/sparsity_probe.hpp"
+#include "sparsetrain/convolution.hpp"
+#include "util/env_guard.hpp"
+#include "util/test_data.hpp"
+
+using namespace sparsetrain;
+using namespace sparsetrain::detail;
+
+TEST_CASE("crossover model: affine sparse time against constant dense time", "[dispatch]") {
+    crossover_model m;
+    CHECK_FALSE(m.calibrated());
+    CHECK(m.prefer_sparse(1.0)); // uncalibrated: the sparse path runs (and calibrates)
+    // t_sparse(d) = 1 + 10 d, t_dense = 6  ->  crossover at density 0.5
+    m.calibrate(1.0, 0.3, 4.0, 6.0);
+    CHECK(m.calibrated());
+    CHECK(m.predict_sparse(0.3) == Approx(4.0));
+    CHECK(m.crossover_density() == Approx(0.5));
+    CHECK(m.prefer_sparse(0.3));
+    CHECK(m.prefer_sparse(0.49));
+    CHECK_FALSE(m.prefer_sparse(0.51));
+    CHECK_FALSE(m.prefer_sparse(1.0));
+
+    // Refinement moves the estimates toward what executes measure.
+    m.observe_dense(3.0); // dense got faster: 0.7 * 6 + 0.3 * 3 = 5.1
+    CHECK(m.predict_dense() == Approx(5.1));
+    CHECK_FALSE(m.prefer_sparse(0.45)); // 1 + 4.5 > 5.1
+    m.observe_sparse(0.5, 1.0 + 0.5 * 4.0); // slope observed 4: 0.7 * 10 + 0.3 * 4 = 8.2
+    CHECK(m.predict_sparse(0.5) == Approx(1.0 + 0.5 * 8.2));
+    // Observations at (almost) zero density carry no slope information.
+    m.observe_sparse(0.01, 100.0);
+    CHECK(m.predict_sparse(0.5) == Approx(1.0 + 0.5 * 8.2));
+}
+
+TEST_CASE("crossover model: calibration at full sparsity and degenerate cases", "[dispatch]") {
+    crossover_model m;
+    m.calibrate(0.5, 0.0, 0.5, 4.0); // all zeros: slope assumed from dense time
+    CHECK(m.prefer_sparse(0.0));
+    CHECK_FALSE(m.prefer_sparse(1.0));
+    crossover_model never;
+    never.calibrate(5.0, 0.5, 7.0, 4.0); // even the zero-input run is slower than dense
+    CHECK(never.crossover_density() == 0.0);
+    CHECK_FALSE(never.prefer_sparse(0.0));
+}
+
+TEST_CASE("crossover model: one calibrating caller, exploration against a stuck decision", "[dispatch]") {
+    crossover_model m;
+    CHECK(m.try_begin_calibration());
+    CHECK_FALSE(m.try_begin_calibration()); // a concurrent first execute does not calibrate too
+    m.abort_calibration();
+    CHECK(m.try_begin_calibration());
+    m.calibrate(1.0, 0.5, 4.0, 3.0); // t_sparse(d) = 1 + 6 d; dense 3: sparse wins below d = 1/3
+    CHECK_FALSE(m.try_begin_calibration());
+
+    // Density 0.4: sparse predicted 3.4 ms, within 25 % of dense: every 32nd call explores.
+    int sparse_runs = 0;
+    for (int i = 0; i < 64; ++i) sparse_runs += m.decide(0.4);
+    CHECK(sparse_runs == 2);
+    // Density 1: sparse predicted 7 ms, far slower: never explored.
+    sparse_runs = 0;
+    for (int i = 0; i < 64; ++i) sparse_runs += m.decide(1.0);
+    CHECK(sparse_runs == 0);
+    // Below the crossover: always sparse.
+    for (int i = 0; i < 8; ++i) CHECK(m.decide(0.2));
+}
+
+TEST_CASE("crossover models are cached per problem", "[dispatch]") {
+    auto a = crossover_model_for("fwd:mb16ic256ih28oc256oh28kh3ph1:t2");
+    auto b = crossover_model_for("fwd:mb16ic256ih28oc256oh28kh3ph1:t2");
+    auto c = crossover_model_for("bwd_d:mb16ic256ih28oc256oh28kh3ph1:t2");
+    auto d = crossover_model_for("fwd:mb16ic256ih28oc256oh28kh3ph1:t1");
+    CHECK(a == b);
+    CHECK(a != c);
+    CHECK(a != d);
+}
+
+TEST_CASE("sparsity probe: exact for small tensors, close for large ones", "[dispatch]") {
+    std::vector<float> small(1000, 1.f);
+    for (int i = 0; i < 250; ++i) small[i * 4] = 0.f;
+    CHECK(probe_zeros(small.data(), small.size()).zero_fraction == Approx(0.25));
+    CHECK(probe_zeros(small.data(), small.size()).sampled == small.size());
+
+    std::vector<float> big(1 << 22);
+    test::fill_int(big, 3, 1, 5);
+    test::sparsify(big, 4, 0.7);
+    const auto e = probe_zeros(big.data(), big.size());
+    CHECK(e.sampled < big.size() / 100);
+    CHECK(e.zero_fraction == Approx(0.7).margin(0.02));
+    CHECK(probe_zeros(nullptr, 0).sampled == 0);
+}
+
+namespace {
+
+// A stand-in sparse implementation: the dispatcher test only needs a non-null one.
+struct fake_sparse : sparse_conv {
+    void execute(const conv_tensors &) const override {}
+    std::string name() const override { return "fake"; }
+    std::string config_str() const override { return ""; }
+};
+
+struct recorder {
+    std::vector<std::string> calls;
+    exec_paths paths() {
+        exec_paths p;
+        p.sparse = [this](bool zero) { calls.push_back(zero ? "sparse(zeros)" : "sparse"); };
+        p.dense = [this] { calls.push_back("dense"); };
+        p.reference = [this] { calls.push_back("reference"); };
+        return p;
+    }
+};
+
+} // namespace
+
+TEST_CASE("dispatcher: forced modes, calibration order, decisions from the model", "[dispatch]") {
+    conv_pd_impl pd;
+    pd.dir = direction::fwd;
+    pd.prob = problem_t::parse("mb2ic16ih8oc16oh8kh3ph1n\"dispatch-test\"");
+    pd.has_dnnl = true;
+    pd.sparse = std::make_shared<fake_sparse>();
+    pd.chosen = impl_kind::sparse_jit;
+
+    std::vector<float> data(2 * 16 * 8 * 8, 1.f);
+    const auto md = dnnl::memory::desc({2, 16, 8, 8}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c);
+    conv_memories m;
+    m.src = dnnl::memory(md, test::cpu_engine(), data.data());
+
+    SECTION("mode sparse: always sparse, no probe") {
+        pd.mode = dispatch_mode::sparse;
+        dispatcher d(pd);
+        recorder r;
+        const auto c = d.run(pd, m, r.paths());
+        CHECK(c.path == exec_path::sparse);
+        CHECK(c.zero_fraction < 0);
+        CHECK(r.calls == std::vector<std::string> {"sparse"});
+    }
+    SECTION("oneDNN chosen (mode dense, or sparse declined): always dense") {
+        pd.chosen = impl_kind::onednn;
+        pd.mode = dispatch_mode::dense;
+        dispatcher d(pd);
+        recorder r;
+        CHECK(d.run(pd, m, r.paths()).path == exec_path::dense);
+        CHECK(r.calls == std::vector<std::string> {"dense"});
+    }
+    SECTION("automatic: calibrate on first use, then follow the model") {
+        pd.mode = dispatch_mode::automatic;
+        // A shape no other test uses, so that the process-wide model starts uncalibrated.
+        pd.prob = problem_t::parse("mb3ic16ih5iw7oc16oh5ow7kh3ph1");
+        dispatcher d(pd);
+        REQUIRE(d.model());
+        recorder r;
+        auto c = d.run(pd, m, r.paths());
+        CHECK(r.calls
+                == std::vector<std::string> {"sparse", "sparse(zeros)", "sparse(zeros)", "dense", "dense", "sparse"});
+        CHECK(c.path == exec_path::sparse);
+        CHECK(c.zero_fraction == Approx(0.0));
+        CHECK(d.model()->calibrated());
+
+        // Dense operand (density 1): a model where sparse loses at density > 0.5.
+        d.model()->calibrate(1.0, 0.3, 4.0, 6.0);
+        r.calls.clear();
+        c = d.run(pd, m, r.paths());
+        CHECK(r.calls == std::vector<std::string> {"dense"});
+        CHECK(c.note.find("->dense") != std::string::npos);
+
+        // 90 % zeros: sparse.
+        for (size_t i = 0; i < data.size(); ++i)
+            if (i % 10) data[i] = 0.f;
+        d.model()->calibrate(1.0, 0.3, 4.0, 6.0);
+        r.calls.clear();
+        c = d.run(pd, m, r.paths());
+        CHECK(r.calls == std::vector<std::string> {"sparse"});
+        CHECK(c.zero_fraction == Approx(0.9).margin(0.001));
+    }
+}
+
+TEST_CASE("SPARSETRAIN_DISPATCH=dense declines the sparse implementation", "[dispatch]") {
+    using namespace dnnl;
+    auto any = [](memory::dims d) { return memory::desc(d, memory::data_type::f32, memory::format_tag::any); };
+    dnnl::convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct,
+            any({2, 16, 8, 8}), any({16, 16, 3, 3}), any({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1});
+    test::env_guard g("SPARSETRAIN_DISPATCH", "dense");
+    sparsetrain::convolution_forward::primitive_desc pd(fd, test::cpu_engine());
+    CHECK(pd.impl_info_str().rfind("onednn:", 0) == 0);
+    CHECK(pd.declined()[0].second.find("dispatch mode is dense") != std::string::npos);
+    // The per-primitive option overrides the environment.
+    dispatch_options o;
+    o.mode = dispatch_mode::sparse;
+    sparsetrain::convolution_forward::primitive_desc pd2(fd, primitive_attr(), test::cpu_engine(), o);
+    CHECK((pd2.declined().empty() || pd2.declined()[0].second.find("dispatch mode is dense") == std::string::npos));
+}

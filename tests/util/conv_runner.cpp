@@ -1,0 +1,152 @@
+#include "util/conv_runner.hpp"
+
+#include "util/test_data.hpp"
+
+namespace sparsetrain {
+namespace test {
+
+using namespace dnnl;
+using tag = memory::format_tag;
+
+conv_data make_conv_data(const problem_t &p, uint64_t seed, double sparsity) {
+    conv_data d;
+    d.src.resize(p.mb * p.ic * p.ih * p.iw);
+    d.weights.resize(p.oc * p.ic * p.kh * p.kw);
+    d.bias.resize(p.oc);
+    d.diff_dst.resize(p.mb * p.oc * p.oh * p.ow);
+    fill_int(d.src, seed, -3, 3);
+    fill_int(d.weights, seed + 1, -2, 2);
+    fill_int(d.bias, seed + 2, -5, 5);
+    fill_int(d.diff_dst, seed + 3, -2, 2);
+    sparsify(d.src, seed + 4, sparsity);
+    sparsify(d.diff_dst, seed + 5, sparsity);
+    return d;
+}
+
+namespace {
+
+memory::desc any_md(const memory::dims &dims) { return memory::desc(dims, memory::data_type::f32, tag::any); }
+
+// A buffer in layout `md`, filled from plain data (or zero when `plain` is empty).
+memory make_mem(const memory::desc &md, const std::vector<float> &plain, tag plain_tag) {
+    auto &eng = cpu_engine();
+    memory m(md, eng);
+    if (plain.empty()) {
+        std::fill_n(static_cast<float *>(m.get_data_handle()), md.get_size() / sizeof(float), 0.f);
+        return m;
+    }
+    memory src(memory::desc(md.dims(), memory::data_type::f32, plain_tag), eng, const_cast<float *>(plain.data()));
+    stream s(eng);
+    reorder(src, m).execute(s, src, m);
+    s.wait();
+    return m;
+}
+
+std::vector<float> read_plain(const memory &m, tag plain_tag) {
+    auto &eng = cpu_engine();
+    const auto md = m.get_desc();
+    std::vector<float> out(md.get_size() / sizeof(float));
+    memory dst(memory::desc(md.dims(), memory::data_type::f32, plain_tag), eng, out.data());
+    stream s(eng);
+    reorder(const_cast<memory &>(m), dst).execute(s, const_cast<memory &>(m), dst);
+    s.wait();
+    return out;
+}
+
+} // namespace
+
+conv_results run_both(const problem_t &p, direction dir, const conv_data &d, bool with_bias,
+        const dispatch_options &dispatch) {
+    auto &eng = cpu_engine();
+    stream s(eng);
+    const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
+    const auto src_md = any_md(src_dims(p)), wei_md = any_md(wei_dims(p)), dst_md = any_md(dst_dims(p));
+    const auto bias_md = with_bias ? memory::desc({p.oc}, memory::data_type::f32, tag::x) : memory::desc();
+
+    convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, src_md, wei_md,
+            bias_md, dst_md, strides, pl, pr);
+    sparsetrain::convolution_forward::primitive_desc our_fpd(fd, primitive_attr(), eng, dispatch);
+    convolution_forward::primitive_desc dnnl_fpd(fd, eng);
+    conv_results r;
+
+    switch (dir) {
+    case direction::fwd: {
+        auto src = make_mem(our_fpd.src_desc(), d.src, tag::nchw);
+        auto wei = make_mem(our_fpd.weights_desc(), d.weights, tag::oihw);
+        auto bias = make_mem(bias_md.data.ndims ? bias_md : memory::desc({1}, memory::data_type::f32, tag::x),
+                d.bias, tag::x);
+        auto dst_ours = make_mem(our_fpd.dst_desc(), {}, tag::nchw);
+        auto dst_dnnl = make_mem(dnnl_fpd.dst_desc(), {}, tag::nchw);
+        std::unordered_map<int, memory> args {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst_ours}};
+        if (with_bias) args[DNNL_ARG_BIAS] = bias;
+        sparsetrain::convolution_forward(our_fpd).execute(s, args);
+        // oneDNN on its own layouts (reordered from the same plain data).
+        auto src2 = make_mem(dnnl_fpd.src_desc(), d.src, tag::nchw);
+        auto wei2 = make_mem(dnnl_fpd.weights_desc(), d.weights, tag::oihw);
+        std::unordered_map<int, memory> args2 {{DNNL_ARG_SRC, src2}, {DNNL_ARG_WEIGHTS, wei2}, {DNNL_ARG_DST, dst_dnnl}};
+        if (with_bias) args2[DNNL_ARG_BIAS] = bias;
+        convolution_forward(dnnl_fpd).execute(s, args2);
+        s.wait();
+        r.ours = read_plain(dst_ours, tag::nchw);
+        r.onednn = read_plain(dst_dnnl, tag::nchw);
+        r.ours_impl = our_fpd.impl_info_str();
+        r.onednn_impl = dnnl_fpd.impl_info_str();
+        break;
+    }
+    case direction::bwd_d: {
+        convolution_backward_data::desc bd(algorithm::convolution_direct, src_md, wei_md, dst_md, strides, pl, pr);
+        sparsetrain::convolution_backward_data::primitive_desc ours(bd, primitive_attr(), eng, our_fpd, dispatch);
+        convolution_backward_data::primitive_desc theirs(bd, eng, dnnl_fpd);
+        auto wei = make_mem(ours.weights_desc(), d.weights, tag::oihw);
+        auto ddst = make_mem(ours.diff_dst_desc(), d.diff_dst, tag::nchw);
+        auto dsrc = make_mem(ours.diff_src_desc(), {}, tag::nchw);
+        sparsetrain::convolution_backward_data(ours).execute(s,
+                {{DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_SRC, dsrc}});
+        auto wei2 = make_mem(theirs.weights_desc(), d.weights, tag::oihw);
+        auto ddst2 = make_mem(theirs.diff_dst_desc(), d.diff_dst, tag::nchw);
+        auto dsrc2 = make_mem(theirs.diff_src_desc(), {}, tag::nchw);
+        convolution_backward_data(theirs).execute(s,
+                {{DNNL_ARG_WEIGHTS, wei2}, {DNNL_ARG_DIFF_DST, ddst2}, {DNNL_ARG_DIFF_SRC, dsrc2}});
+        s.wait();
+        r.ours = read_plain(dsrc, tag::nchw);
+        r.onednn = read_plain(dsrc2, tag::nchw);
+        r.ours_impl = ours.impl_info_str();
+        r.onednn_impl = theirs.impl_info_str();
+        break;
+    }
+    case direction::bwd_w: {
+        convolution_backward_weights::desc wd(algorithm::convolution_direct, src_md, wei_md, bias_md, dst_md,
+                strides, pl, pr);
+        sparsetrain::convolution_backward_weights::primitive_desc ours(wd, primitive_attr(), eng, our_fpd, dispatch);
+        convolution_backward_weights::primitive_desc theirs(wd, eng, dnnl_fpd);
+        auto src = make_mem(ours.src_desc(), d.src, tag::nchw);
+        auto ddst = make_mem(ours.diff_dst_desc(), d.diff_dst, tag::nchw);
+        auto dw = make_mem(ours.diff_weights_desc(), {}, tag::oihw);
+        auto db = make_mem(memory::desc({p.oc}, memory::data_type::f32, tag::x), {}, tag::x);
+        std::unordered_map<int, memory> args {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, dw}};
+        if (with_bias) args[DNNL_ARG_DIFF_BIAS] = db;
+        sparsetrain::convolution_backward_weights(ours).execute(s, args);
+        auto src2 = make_mem(theirs.src_desc(), d.src, tag::nchw);
+        auto ddst2 = make_mem(theirs.diff_dst_desc(), d.diff_dst, tag::nchw);
+        auto dw2 = make_mem(theirs.diff_weights_desc(), {}, tag::oihw);
+        auto db2 = make_mem(memory::desc({p.oc}, memory::data_type::f32, tag::x), {}, tag::x);
+        std::unordered_map<int, memory> args2 {{DNNL_ARG_SRC, src2}, {DNNL_ARG_DIFF_DST, ddst2}, {DNNL_ARG_DIFF_WEIGHTS, dw2}};
+        if (with_bias) args2[DNNL_ARG_DIFF_BIAS] = db2;
+        convolution_backward_weights(theirs).execute(s, args2);
+        s.wait();
+        r.ours = read_plain(dw, tag::oihw);
+        r.onednn = read_plain(dw2, tag::oihw);
+        if (with_bias) {
+            r.ours_bias = read_plain(db, tag::x);
+            r.onednn_bias = read_plain(db2, tag::x);
+        }
+        r.ours_impl = ours.impl_info_str();
+        r.onednn_impl = theirs.impl_info_str();
+        break;
+    }
+    }
+    return r;
+}
+
+} // namespace test
+} // namespace sparsetrain

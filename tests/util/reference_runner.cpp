@@ -1,0 +1,103 @@
+#include "util/reference_runner.hpp"
+
+#include "reference/ref_conv.hpp"
+#include "util/test_data.hpp"
+
+namespace sparsetrain {
+namespace test {
+
+using namespace dnnl;
+using tag = memory::format_tag;
+
+namespace {
+
+memory to_mem(const memory::desc &md, const std::vector<float> &plain, tag plain_tag) {
+    memory m(md, cpu_engine());
+    float *p = static_cast<float *>(m.get_data_handle());
+    if (plain.empty()) {
+        std::fill_n(p, md.get_size() / sizeof(float), 0.f);
+        return m;
+    }
+    memory src(memory::desc(md.dims(), memory::data_type::f32, plain_tag), cpu_engine(), const_cast<float *>(plain.data()));
+    stream s(cpu_engine());
+    reorder(src, m).execute(s, src, m);
+    s.wait();
+    return m;
+}
+
+std::vector<float> from_mem(const memory &m, tag plain_tag) {
+    std::vector<float> out(m.get_desc().get_size() / sizeof(float));
+    memory dst(memory::desc(m.get_desc().dims(), memory::data_type::f32, plain_tag), cpu_engine(), out.data());
+    stream s(cpu_engine());
+    reorder(const_cast<memory &>(m), dst).execute(s, const_cast<memory &>(m), dst);
+    s.wait();
+    return out;
+}
+
+memory::desc any(const memory::dims &d) { return memory::desc(d, memory::data_type::f32, tag::any); }
+
+} // namespace
+
+ref_results run_against_reference(const problem_t &p, direction dir, const conv_data &d, bool with_bias,
+        const dispatch_options &dispatch) {
+    auto &eng = cpu_engine();
+    stream s(eng);
+    const memory::dims st {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
+    const auto bias_md = with_bias ? memory::desc({p.oc}, memory::data_type::f32, tag::x) : memory::desc();
+    sparsetrain::convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct,
+            any(src_dims(p)), any(wei_dims(p)), bias_md, any(dst_dims(p)), st, pl, pr);
+    sparsetrain::convolution_forward::primitive_desc fpd(fd, primitive_attr(), eng, dispatch);
+    ref_results r;
+    switch (dir) {
+    case direction::fwd: {
+        auto src = to_mem(fpd.src_desc(), d.src, tag::nchw), wei = to_mem(fpd.weights_desc(), d.weights, tag::oihw);
+        auto dst = to_mem(fpd.dst_desc(), {}, tag::nchw);
+        std::unordered_map<int, memory> args {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
+        if (with_bias) args[DNNL_ARG_BIAS] = to_mem(fpd.bias_desc(), d.bias, tag::x);
+        sparsetrain::convolution_forward(fpd).execute(s, args);
+        r.ours = from_mem(dst, tag::nchw);
+        r.ref.resize(r.ours.size());
+        reference::conv_fwd(p, d.src.data(), d.weights.data(), with_bias ? d.bias.data() : nullptr, r.ref.data());
+        r.impl = fpd.impl_info_str();
+        break;
+    }
+    case direction::bwd_d: {
+        sparsetrain::convolution_backward_data::desc bd(algorithm::convolution_direct, any(src_dims(p)),
+                any(wei_dims(p)), any(dst_dims(p)), st, pl, pr);
+        sparsetrain::convolution_backward_data::primitive_desc bpd(bd, primitive_attr(), eng, fpd, dispatch);
+        auto wei = to_mem(bpd.weights_desc(), d.weights, tag::oihw);
+        auto ddst = to_mem(bpd.diff_dst_desc(), d.diff_dst, tag::nchw);
+        auto dsrc = to_mem(bpd.diff_src_desc(), {}, tag::nchw);
+        sparsetrain::convolution_backward_data(bpd).execute(s,
+                {{DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_SRC, dsrc}});
+        r.ours = from_mem(dsrc, tag::nchw);
+        r.ref.resize(r.ours.size());
+        reference::conv_bwd_d(p, r.ref.data(), d.weights.data(), d.diff_dst.data());
+        r.impl = bpd.impl_info_str();
+        break;
+    }
+    case direction::bwd_w: {
+        sparsetrain::convolution_backward_weights::desc wd(algorithm::convolution_direct, any(src_dims(p)),
+                any(wei_dims(p)), bias_md, any(dst_dims(p)), st, pl, pr);
+        sparsetrain::convolution_backward_weights::primitive_desc wpd(wd, primitive_attr(), eng, fpd, dispatch);
+        auto src = to_mem(wpd.src_desc(), d.src, tag::nchw);
+        auto ddst = to_mem(wpd.diff_dst_desc(), d.diff_dst, tag::nchw);
+        auto dw = to_mem(wpd.diff_weights_desc(), {}, tag::oihw);
+        std::unordered_map<int, memory> args {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, dw}};
+        memory db;
+        if (with_bias) args[DNNL_ARG_DIFF_BIAS] = db = to_mem(wpd.diff_bias_desc(), {}, tag::x);
+        sparsetrain::convolution_backward_weights(wpd).execute(s, args);
+        r.ours = from_mem(dw, tag::oihw);
+        r.ref.resize(r.ours.size());
+        r.ref_bias.resize(p.oc);
+        reference::conv_bwd_w(p, d.src.data(), r.ref.data(), with_bias ? r.ref_bias.data() : nullptr, d.diff_dst.data());
+        if (with_bias) r.ours_bias = from_mem(db, tag::x);
+        r.impl = wpd.impl_info_str();
+        break;
+    }
+    }
+    return r;
+}
+
+} // namespace test
+} // namespace sparsetrain
