@@ -31,7 +31,7 @@ std::string row_compact_desc::key() const {
 }
 
 row_compact_kernel::row_compact_kernel(const row_compact_desc &d)
-    : jit_generator("sparse_row_compact", d.key()), d_(d) {
+    : jit_generator("sparse_row_compact", d.key(), d.problem), d_(d) {
     if (d_.n_vec < 1 || d_.cols < 1) throw error("row_compact_kernel: empty chunk or row");
 }
 

@@ -31,6 +31,8 @@ struct row_compact_desc {
     int64_t row_stride = 0; // bytes between compacted rows in the source
     int64_t offs_disp = 0;  // bytes from values[i] to offsets[i]
 
+    std::string problem;             // benchdnn string of the layer, for dumps (not in key())
+
     std::string key() const;
 };
 

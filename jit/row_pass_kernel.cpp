@@ -55,7 +55,7 @@ struct row_pass_kernel::iteration {
 };
 
 row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
-    : jit_generator("sparse_row_pass_" + d.direction, d.key()), d_(d) {
+    : jit_generator("sparse_row_pass_" + d.direction, d.key(), d.problem), d_(d) {
     if (d_.acc_sets != 1 && d_.acc_sets != 2) throw error("row_pass_kernel: acc_sets must be 1 or 2");
     if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * d_.acc_sets > max_acc)
         throw error("row_pass_kernel: ring x blocks x sets exceeds the accumulator registers");

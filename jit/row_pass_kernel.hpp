@@ -50,6 +50,8 @@ struct row_pass_desc {
     acc_init init = acc_init::load;
     bool relu = false;               // max(x, 0) before the store (NaN stays NaN)
 
+    std::string problem;             // benchdnn string of the layer, for dumps (not in key())
+
     std::string key() const;
 };
 

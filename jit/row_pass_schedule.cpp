@@ -40,11 +40,7 @@ void finalize(row_schedule &s, int x_unit, int y_unit) {
 
 std::string row_schedule::key() const {
     std::ostringstream os;
-    os << "X" << X << "Y" << Y << "t" << taps << "r" << ring << "p" << px << "/" << py << ":";
-    for (int x = 0; x < X; ++x) {
-        for (const auto &t : targets[x]) os << t.y << "." << t.tap << ",";
-        os << ";";
-    }
+    os << origin << ":ring" << ring << ":period" << px << "/" << py;
     return os.str();
 }
 
@@ -54,6 +50,8 @@ row_schedule fwd_row_schedule(int iw, int ow, int kw, int sw, int pw) {
     s.X = iw;
     s.Y = ow;
     s.taps = kw;
+    s.origin = "fwd_iw" + std::to_string(iw) + "_ow" + std::to_string(ow) + "_kw" + std::to_string(kw) + "_sw"
+            + std::to_string(sw) + "_pw" + std::to_string(pw);
     s.targets.resize(iw);
     for (int x = 0; x < iw; ++x)
         for (int k = 0; k < kw; ++k) {
@@ -72,6 +70,8 @@ row_schedule bwd_d_row_schedule(int ow, int iw, int kw, int sw, int pw) {
     s.X = ow;
     s.Y = iw;
     s.taps = kw;
+    s.origin = "bwd_d_ow" + std::to_string(ow) + "_iw" + std::to_string(iw) + "_kw" + std::to_string(kw) + "_sw"
+            + std::to_string(sw) + "_pw" + std::to_string(pw);
     s.targets.resize(ow);
     for (int x = 0; x < ow; ++x)
         for (int k = 0; k < kw; ++k) {

@@ -27,6 +27,7 @@ struct row_schedule {
     std::vector<int> first, last;                 // [y]; first[y] = -1 when nothing feeds y
     int ring = 1;
     int px = 1, py = 1;
+    std::string origin; // the factory and its arguments: the targets are a function of them
 
     // Every field that the generated code depends on, for kernel cache keys.
     std::string key() const;

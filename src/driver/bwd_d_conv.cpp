@@ -26,6 +26,7 @@ public:
     void execute(const conv_tensors &t) const override;
     std::string name() const override { return "sparse_jit:avx512_core"; }
     std::string config_str() const override { return c_.str(); }
+    std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
 private:
     void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1) const;
@@ -52,6 +53,7 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
         for (int o = 0; o < 16; ++o) offs_table_.get()[b * 16 + o] = (int32_t)((b * c_.w_sparse_blk + o * 16) * 4);
 
     jit::row_compact_desc cd;
+    cd.problem = p.to_string();
     cd.n_vec = (int)c_.cb;
     cd.cols = (int)p.ow;
     cd.vec_stride = ddst_cblk_ * 4;
@@ -61,6 +63,7 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
     compact_ = jit::row_compact_kernel::get(cd);
 
     jit::row_pass_desc pd;
+    pd.problem = p.to_string();
     pd.direction = "bwd_d";
     pd.sched = jit::bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
     pd.n_blk = (int)c_.n_icb;
@@ -75,6 +78,10 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
         pd.init = first ? jit::acc_init::zero : jit::acc_init::load;
         pass_[first] = jit::row_pass_kernel::get(pd);
     }
+}
+
+std::vector<std::shared_ptr<const jit::jit_generator>> sparse_bwd_d::kernels() const {
+    return {compact_, pass_[0], pass_[1]};
 }
 
 void sparse_bwd_d::execute(const conv_tensors &t) const {

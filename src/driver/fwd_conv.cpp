@@ -25,6 +25,7 @@ public:
     void execute(const conv_tensors &t) const override;
     std::string name() const override { return "sparse_jit:avx512_core"; }
     std::string config_str() const override { return c_.str(); }
+    std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
 private:
     void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1) const;
@@ -60,6 +61,7 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
 
     {
         jit::row_compact_desc cd;
+    cd.problem = p.to_string();
         cd.n_vec = (int)c_.cb;
         cd.cols = (int)c_.lcols;
         cd.vec_stride = src_cblk_ * 4;
@@ -70,6 +72,7 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
     }
 
     jit::row_pass_desc pd;
+    pd.problem = p.to_string();
     pd.direction = "fwd";
     pd.sched = sched_;
     pd.n_blk = (int)c_.n_ocb;
@@ -86,6 +89,14 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
             pd.relu = last && c_.with_relu;
             pass_[first][last] = jit::row_pass_kernel::get(pd);
         }
+}
+
+std::vector<std::shared_ptr<const jit::jit_generator>> sparse_fwd::kernels() const {
+    std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact_};
+    for (const auto &row : pass_)
+        for (const auto &k : row)
+            if (std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k); // without ReLU, [x][0] == [x][1]
+    return ks;
 }
 
 void sparse_fwd::execute(const conv_tensors &t) const {
