@@ -36,9 +36,11 @@ struct compact_regs {
 };
 
 // Appends the non-zero lanes of `v` and the matching lanes of `offsets` (int32) to the
-// list at index `count`, then advances `count`. Writes a full 64 bytes at vals/offs+count.
+// list at index `count`, then advances `count`. Writes a full 64 bytes at vals/offs+count
+// (lanes past the new count are written as 0). `disp` is a byte displacement added to both
+// list bases (several lists addressed from one pair of base registers).
 void emit_compact_vector(jit_generator &g, const compact_regs &r, const Xbyak::Zmm &v,
-        const Xbyak::Zmm &offsets);
+        const Xbyak::Zmm &offsets, int32_t disp = 0);
 
 struct fma_target {
     Xbyak::Zmm acc;
@@ -55,6 +57,14 @@ struct list_loop_regs {
 
 // For every entry i in [idx, end): for every target t, t.acc += vals[i] * dense[offs[i] + t.disp].
 void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector<fma_target> &targets);
+
+// The same, unrolled by sets.size(): of every sets.size() consecutive entries, the s-th one
+// updates sets[s], so that a short target group (few FMAs per entry) does not wait on the
+// latency of its own accumulators; entries left over at the end update sets[0]. All sets
+// must have the same displacements; the caller sums the sets' accumulators afterwards.
+// `left` is a scratch GPR.
+void emit_list_loop(jit_generator &g, const list_loop_regs &r,
+        const std::vector<std::vector<fma_target>> &sets, const Xbyak::Reg64 &left);
 
 } // namespace jit
 } // namespace sparsetrain

@@ -1,5 +1,6 @@
 // Until a direction's sparse kernels land, its factory declines every problem, so the
-// dispatch layer runs oneDNN dense. Each kernel issue replaces its factory here.
+// dispatch layer runs oneDNN dense. Each kernel issue replaces its factory here
+// (bwd_w: src/driver/bwd_w_conv.cpp).
 #include "driver/sparse_conv.hpp"
 
 namespace sparsetrain {
@@ -19,10 +20,6 @@ std::unique_ptr<sparse_conv> make_sparse_fwd(const problem_t &, const sparse_con
 }
 std::unique_ptr<sparse_conv> make_sparse_bwd_d(const problem_t &, const sparse_conv_options &, std::string &why_not) {
     why_not = "no sparse backward-data kernel in this build yet";
-    return nullptr;
-}
-std::unique_ptr<sparse_conv> make_sparse_bwd_w(const problem_t &, const sparse_conv_options &, std::string &why_not) {
-    why_not = "no sparse backward-weights kernel in this build yet";
     return nullptr;
 }
 
