@@ -173,12 +173,11 @@ TEST_CASE("sparse bwd_w: 1x1 equals reference and oneDNN", "[bwd_w]") {
         check_problem(ps);
 }
 
-TEST_CASE("sparse bwd_w: chunking, oc-block splitting and thread parts", "[bwd_w]") {
+TEST_CASE("sparse bwd_w: ocg blocks, oc-block splitting and thread parts", "[bwd_w]") {
     if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
-    // Tiny budgets: many chunks (lists rebuilt per chunk), one-row tiles and 16-wide bands,
-    // diff_w blocks of one ocg, groups split over oc blocks (few accumulators).
+    // Tiny budgets: one-row tiles, diff_w blocks of one ocg (lists rebuilt per ocg block),
+    // groups split over oc blocks (few accumulators).
     bwd_w_tuning t;
-    t.list_chunk_bytes = 1;
     t.l1_tile_bytes = 1;
     t.p_block_bytes = 1;
     t.ocb_per_group = 4;

@@ -13,8 +13,8 @@ bwd_w_tuning bwd_w_tuning::from_env() {
     bwd_w_tuning t;
     t.l1_tile_bytes = env::get_int("SPARSETRAIN_BWD_W_L1_BYTES", t.l1_tile_bytes);
     t.ocb_per_group = (int)env::get_int("SPARSETRAIN_BWD_W_OCB", t.ocb_per_group);
-    t.list_chunk_bytes = env::get_int("SPARSETRAIN_BWD_W_LIST_BYTES", t.list_chunk_bytes);
     t.p_block_bytes = env::get_int("SPARSETRAIN_BWD_W_P_BYTES", t.p_block_bytes);
+    t.dd_mode = (int)env::get_int("SPARSETRAIN_BWD_W_DD", t.dd_mode);
     t.max_acc = (int)env::get_int("SPARSETRAIN_BWD_W_MAX_ACC", t.max_acc);
     t.max_acc = std::min(std::max(t.max_acc, 1), 29);
     return t;
@@ -147,10 +147,16 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     q.n_ocg = q.ocb / q.o;
     for (auto &c : q.classes) c.groups = make_groups((int)c.taps.size(), q.o, t.max_acc);
 
-    // diff_dst in place when every tap of every class lands on the centre inside the image.
-    q.dd_copy = !(q.dy_min == 0 && q.dy_max == 0 && q.dx_min == 0 && q.dx_max == 0);
+    // diff_dst in place is possible when every tap of every class lands on the centre inside
+    // the image; by default it is used only where the oc-block planes of nChw16c do not
+    // alias in L1 (plane stride not close to a multiple of 4 KB: the o vectors of one pixel
+    // would share a cache set).
+    bool direct_ok = q.dy_min == 0 && q.dy_max == 0 && q.dx_min == 0 && q.dx_max == 0;
     for (const auto &c : q.classes)
-        if (c.h > p.oh || c.w > p.ow) q.dd_copy = true;
+        if (c.h > p.oh || c.w > p.ow) direct_ok = false;
+    const int64_t plane_mod = (p.oh * p.ow * 64) % 4096;
+    const bool aliasing = plane_mod < 512 || plane_mod > 4096 - 512;
+    q.dd_copy = !direct_ok || t.dd_mode == 1 || (t.dd_mode == 0 && aliasing);
 
     q.gh = p.oh;
     q.gw = p.ow;
@@ -199,22 +205,17 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     // Lists: 16 entries of slack past each slot (the compaction writes whole vectors).
     q.slot_cap = q.tile_h * q.band_w + 16;
     q.slot_cap = div_up(q.slot_cap, 16) * 16;
-    const int64_t tile_list_bytes = (int64_t)q.classes.size() * p.ic * (q.slot_cap * 8 + 4);
-    q.tiles_per_chunk = std::max<int64_t>(1, std::min(q.n_tiles, t.list_chunk_bytes / tile_list_bytes));
 
-    // Threads: ocg ranges first (each thread reads only its own diff_dst and all lists),
-    // channel-block ranges when there are fewer ocgs than threads.
-    if (q.n_ocg >= nthr) {
-        q.n_oc_parts = nthr;
-        q.n_c_parts = 1;
-    } else {
-        q.n_oc_parts = (int)q.n_ocg;
-        q.n_c_parts = (int)std::min<int64_t>(nthr / q.n_ocg, q.icb);
-    }
+    // Threads: channel-block ranges first (each thread reads only its own src and builds
+    // only its own lists, in L2, with no barrier; diff_dst tiles are read by every thread),
+    // ocg ranges on top when there are fewer channel blocks than threads.
+    q.n_c_parts = (int)std::min<int64_t>(nthr, q.icb);
+    q.n_oc_parts = (int)std::max<int64_t>(1, std::min<int64_t>(nthr / q.n_c_parts, q.n_ocg));
     const int64_t c_per_part = div_up(q.icb, q.n_c_parts) * 16;
     const int64_t p_per_ocg = c_per_part * p.kh * p.kw * q.o * 64;
     const int64_t ocg_per_part = div_up(q.n_ocg, q.n_oc_parts);
     q.ocg_block = std::max<int64_t>(1, std::min(ocg_per_part, t.p_block_bytes / p_per_ocg));
+    q.ocg_block = div_up(ocg_per_part, div_up(ocg_per_part, q.ocg_block)); // balanced blocks
 
     plan = q;
     return true;
@@ -233,7 +234,7 @@ std::string bwd_w_plan::str() const {
         }
     }
     os << " dd=" << (dd_copy ? "copy" : "direct") << " tile=" << tile_h << "x" << band_w
-       << " tiles=" << n_tiles << " chunk=" << tiles_per_chunk << " thr=" << n_oc_parts << "x" << n_c_parts
+       << " tiles=" << n_tiles << " thr=" << n_c_parts << "c x " << n_oc_parts << "oc"
        << " ocg_block=" << ocg_block;
     return os.str();
 }

@@ -51,10 +51,10 @@ struct bwd_w_class {
 
 struct bwd_w_tuning {
     // Defaults; each can be overridden by an environment variable for experiments
-    // (SPARSETRAIN_BWD_W_L1_BYTES, _OCB, _LIST_BYTES, _P_BYTES, _MAX_ACC).
-    int64_t l1_tile_bytes = 24 * 1024;   // diff_dst tile budget (L1 is 48 KB)
+    // (SPARSETRAIN_BWD_W_L1_BYTES, _OCB, _DD, _P_BYTES, _MAX_ACC).
+    int64_t l1_tile_bytes = 36 * 1024;   // diff_dst tile budget (L1 is 48 KB)
     int ocb_per_group = 0;               // oc blocks per ocg (0: planner's choice)
-    int64_t list_chunk_bytes = 16 << 20; // worst-case list memory per chunk
+    int dd_mode = 0;                     // 0: planner's choice, 1: always copy, 2: in place when possible
     int64_t p_block_bytes = 1 << 20;     // diff_w lines a thread keeps hot (L2 is 2 MB)
     int max_acc = 28;                    // zmm accumulators per kernel (of 32)
     static bwd_w_tuning from_env();
@@ -83,14 +83,15 @@ struct bwd_w_plan {
     // Copy buffer geometry (pixels) when dd_copy.
     int64_t buf_rows = 0, buf_pitch = 0;
 
-    // Lists: one slot of slot_cap entries per (tile in chunk, class, channel).
+    // Lists (per thread, rebuilt per tile): one slot of slot_cap entries per (class, channel).
     int64_t slot_cap = 0;
-    int64_t tiles_per_chunk = 0;
 
-    // Threads: n_oc_parts x n_c_parts (ocg ranges x channel-block ranges); idle threads
-    // (when the grid is smaller than nthr) only build lists.
+    // Threads: n_c_parts x n_oc_parts parts (channel-block ranges x ocg ranges), one per
+    // thread; a thread builds the lists of its own channels, so parts that share channels
+    // (only when there are fewer channel blocks than threads) build them twice. Threads
+    // beyond the parts idle.
     int n_oc_parts = 1, n_c_parts = 1;
-    int64_t ocg_block = 1; // ocgs per pass over a chunk (diff_w lines kept hot in L2)
+    int64_t ocg_block = 1; // ocgs per pass over the tiles (diff_w lines kept hot in L2)
 
     int64_t src_row_step() const { return p.sh * p.iw * 64; } // bytes between class rows
     int64_t src_col_step() const { return p.sw * 64; }         // bytes between class pixels

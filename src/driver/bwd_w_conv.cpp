@@ -13,8 +13,8 @@ namespace sparsetrain {
 
 namespace {
 
-// Scratch slots: lists and counts are shared by the team (the calling thread's buffers),
-// the diff_dst tile copy is per thread.
+// Scratch slots (all per thread): the thread's lists of one tile, their lengths, and the
+// diff_dst tile copy.
 constexpr int lists_slot = 0, counts_slot = 1, tile_slot = 2;
 
 struct tile_geom {
@@ -89,11 +89,7 @@ std::vector<std::shared_ptr<const jit::jit_generator>> bwd_w_conv::kernels() con
 void bwd_w_conv::execute(const conv_tensors &t) const {
     const auto &q = plan_;
     const auto &p = q.p;
-    const int64_t n_cls = (int64_t)q.classes.size(), C = p.ic, khw = p.kh * p.kw;
-    const int64_t slots = q.tiles_per_chunk * n_cls * C;
-    float *vals = thread_local_scratch(lists_slot).get_as<float>(2 * slots * q.slot_cap);
-    int32_t *offs = reinterpret_cast<int32_t *>(vals + slots * q.slot_cap);
-    int32_t *counts = thread_local_scratch(counts_slot).get_as<int32_t>(slots);
+    const int64_t n_cls = (int64_t)q.classes.size(), khw = p.kh * p.kw;
     float *diff_bias = q.with_bias ? t.diff_bias : nullptr;
     const int n_parts = q.n_oc_parts * q.n_c_parts;
     const int64_t dyr = q.dy_max - q.dy_min, dxr = q.dx_max - q.dx_min;
@@ -101,84 +97,90 @@ void bwd_w_conv::execute(const conv_tensors &t) const {
 #pragma omp parallel num_threads(q.nthr)
     {
         const int ithr = omp_get_thread_num(), nt = omp_get_num_threads();
-        float *buf = q.dd_copy ? thread_local_scratch(tile_slot).get_as<float>(q.dd_tile_floats()) : nullptr;
-
-        // Each part zeroes what it owns; only it ever writes there afterwards.
+        // Parts are dealt round-robin, so a smaller team than planned still covers them all.
         for (int part = ithr; part < n_parts; part += nt) {
+            const int pc = part % q.n_c_parts, po = part / q.n_c_parts;
             int64_t og0, og1, ib0, ib1;
-            split_range(q.n_ocg, q.n_oc_parts, part / q.n_c_parts, og0, og1);
-            split_range(q.icb, q.n_c_parts, part % q.n_c_parts, ib0, ib1);
+            split_range(q.n_ocg, q.n_oc_parts, po, og0, og1);
+            split_range(q.icb, q.n_c_parts, pc, ib0, ib1);
+            if (og0 >= og1 || ib0 >= ib1) continue;
+            const int64_t my_c = (ib1 - ib0) * 16;
+            const bool bias_owner = diff_bias && pc == 0;
+
+            // Only this part ever writes its diff_w blocks and (for pc 0) its diff_bias range.
             for (int64_t ocb = og0 * q.o; ocb < og1 * q.o; ++ocb)
                 std::memset(t.diff_weights + (ocb * q.icb + ib0) * khw * 256, 0, (ib1 - ib0) * khw * 256 * sizeof(float));
-            if (diff_bias && part % q.n_c_parts == 0)
-                std::memset(diff_bias + og0 * q.o * 16, 0, (og1 - og0) * q.o * 16 * sizeof(float));
-        }
+            if (bias_owner) std::memset(diff_bias + og0 * q.o * 16, 0, (og1 - og0) * q.o * 16 * sizeof(float));
 
-        for (int64_t g0 = 0; g0 < q.n_tiles; g0 += q.tiles_per_chunk) {
-            const int64_t nt_chunk = std::min(q.tiles_per_chunk, q.n_tiles - g0);
+            // This thread's lists of one tile: slot (class k, channel c) = k * my_c + c.
+            const int64_t slots = n_cls * my_c;
+            float *vals = thread_local_scratch(lists_slot).get_as<float>(2 * slots * q.slot_cap);
+            int32_t *offs = reinterpret_cast<int32_t *>(vals + slots * q.slot_cap);
+            int32_t *counts = thread_local_scratch(counts_slot).get_as<int32_t>(slots);
+            float *buf = q.dd_copy ? thread_local_scratch(tile_slot).get_as<float>(q.dd_tile_floats()) : nullptr;
 
-            // 1. Lists of the chunk: items (tile, channel block, class), contiguous per thread.
-            int64_t it0, it1;
-            split_range(nt_chunk * q.icb * n_cls, nt, ithr, it0, it1);
-            for (int64_t it = it0; it < it1; ++it) {
-                const int64_t tl = it / (q.icb * n_cls), icb = (it / n_cls) % q.icb, k = it % n_cls;
-                const tile_geom tg = tile_at(q, g0 + tl);
-                const auto &c = q.classes[k];
-                const int64_t slot = (tl * n_cls + k) * C + icb * 16;
-                jit::bwd_w_build_args a;
-                a.src = t.src + (((tg.n * q.icb + icb) * p.ih + c.a + p.sh * tg.r0) * p.iw + c.b + p.sw * tg.j0) * 16;
-                a.vals = vals + slot * q.slot_cap;
-                a.offs = offs + slot * q.slot_cap;
-                a.cnt = counts + slot;
-                a.rows = class_rows(c, tg);
-                a.cols = class_cols(c, tg);
-                (*builder_)(&a);
-            }
-#pragma omp barrier
-
-            // 2. Kernels over the chunk, per owned part.
-            for (int part = ithr; part < n_parts; part += nt) {
-                int64_t og0, og1, ib0, ib1;
-                split_range(q.n_ocg, q.n_oc_parts, part / q.n_c_parts, og0, og1);
-                split_range(q.icb, q.n_c_parts, part % q.n_c_parts, ib0, ib1);
-                if (og0 >= og1 || ib0 >= ib1) continue;
-                const bool bias_owner = diff_bias && part % q.n_c_parts == 0;
-                for (int64_t ob = og0; ob < og1; ob += q.ocg_block) {
-                    const int64_t oe = std::min(ob + q.ocg_block, og1);
-                    for (int64_t tl = 0; tl < nt_chunk; ++tl) {
-                        const tile_geom tg = tile_at(q, g0 + tl);
-                        for (int64_t ocg = ob; ocg < oe; ++ocg) {
-                            const bwd_w_dd_view v {t.diff_dst + tg.n * q.ocb * p.oh * p.ow * 16, p.oh, p.ow, ocg * q.o, q.o};
-                            const float *origin;
-                            if (q.dd_copy) {
-                                bwd_w_copy_dd_tile(v, tg.r0 + q.dy_min, tg.r1 - tg.r0 + dyr, tg.j0 + q.dx_min,
-                                        tg.j1 - tg.j0 + dxr, q.buf_pitch, buf);
-                                origin = buf + (-q.dy_min * q.buf_pitch - q.dx_min) * q.o * 16;
-                            } else {
-                                origin = v.plane(0) + (tg.r0 * p.ow + tg.j0) * 16;
-                            }
-                            if (bias_owner) bwd_w_sum_dd_tile(v, tg.r0, tg.r1, tg.j0, tg.j1, diff_bias + ocg * q.o * 16);
-                            for (int64_t k = 0; k < n_cls; ++k) {
-                                const auto &c = q.classes[k];
-                                if (class_rows(c, tg) == 0 || class_cols(c, tg) == 0) continue;
-                                const int64_t slot = (tl * n_cls + k) * C + ib0 * 16;
-                                for (size_t gi = 0; gi < c.groups.size(); ++gi) {
-                                    const auto &g = c.groups[gi];
-                                    jit::bwd_w_kernel_args a;
-                                    a.vals = vals + slot * q.slot_cap;
-                                    a.offs = offs + slot * q.slot_cap;
-                                    a.cnt = counts + slot;
-                                    a.dd = origin + g.ocb0 * (q.dd_copy ? 16 : p.oh * p.ow * 16);
-                                    a.dw = t.diff_weights + ((ocg * q.o + g.ocb0) * q.icb + ib0) * khw * 256;
-                                    a.n_icb = ib1 - ib0;
-                                    (*kernels_[k][gi])(&a);
-                                }
+            for (int64_t ob = og0; ob < og1; ob += q.ocg_block) {
+                const int64_t oe = std::min(ob + q.ocg_block, og1);
+                for (int64_t g = 0; g < q.n_tiles; ++g) {
+                    const tile_geom tg = tile_at(q, g);
+                    // Lists of the tile for this part's channels (rebuilt per ocg block).
+                    for (int64_t k = 0; k < n_cls; ++k) {
+                        const auto &c = q.classes[k];
+                        for (int64_t icb = ib0; icb < ib1; ++icb) {
+                            const int64_t slot = k * my_c + (icb - ib0) * 16;
+                            jit::bwd_w_build_args a;
+                            a.src = t.src + (((tg.n * q.icb + icb) * p.ih + c.a + p.sh * tg.r0) * p.iw + c.b + p.sw * tg.j0) * 16;
+                            a.vals = vals + slot * q.slot_cap;
+                            a.offs = offs + slot * q.slot_cap;
+                            a.cnt = counts + slot;
+                            a.rows = class_rows(c, tg);
+                            a.cols = class_cols(c, tg);
+                            (*builder_)(&a);
+                        }
+                    }
+                    // While this tile computes, bring the next tile's src rows (for its
+                    // lists) and diff_dst rows (for its first ocg) towards L2.
+                    if (g + 1 < q.n_tiles) {
+                        const tile_geom tn = tile_at(q, g + 1);
+                        const int64_t src_rows = std::min(p.ih, (tn.r1 - tn.r0) * p.sh);
+                        const int64_t src_r0 = std::min(p.ih - src_rows, tn.r0 * p.sh);
+                        const int64_t src_c0 = std::min(p.iw - 1, tn.j0 * p.sw);
+                        const int64_t src_cols = std::min(p.iw - src_c0, (tn.j1 - tn.j0) * p.sw);
+                        for (int64_t icb = ib0; icb < ib1; ++icb)
+                            bwd_w_prefetch_rows(t.src + (((tn.n * q.icb + icb) * p.ih + src_r0) * p.iw + src_c0) * 16,
+                                    src_rows, src_cols * 64, p.iw * 64);
+                        const bwd_w_dd_view vn {t.diff_dst + tn.n * q.ocb * p.oh * p.ow * 16, p.oh, p.ow, ob * q.o, q.o};
+                        bwd_w_prefetch_dd_tile(vn, tn.r0 + q.dy_min, tn.r1 - tn.r0 + dyr, tn.j0 + q.dx_min, tn.j1 - tn.j0 + dxr);
+                    }
+                    for (int64_t ocg = ob; ocg < oe; ++ocg) {
+                        const bwd_w_dd_view v {t.diff_dst + tg.n * q.ocb * p.oh * p.ow * 16, p.oh, p.ow, ocg * q.o, q.o};
+                        const float *origin;
+                        if (q.dd_copy) {
+                            bwd_w_copy_dd_tile(v, tg.r0 + q.dy_min, tg.r1 - tg.r0 + dyr, tg.j0 + q.dx_min,
+                                    tg.j1 - tg.j0 + dxr, q.buf_pitch, buf);
+                            origin = buf + (-q.dy_min * q.buf_pitch - q.dx_min) * q.o * 16;
+                        } else {
+                            origin = v.plane(0) + (tg.r0 * p.ow + tg.j0) * 16;
+                        }
+                        if (bias_owner) bwd_w_sum_dd_tile(v, tg.r0, tg.r1, tg.j0, tg.j1, diff_bias + ocg * q.o * 16);
+                        for (int64_t k = 0; k < n_cls; ++k) {
+                            const auto &c = q.classes[k];
+                            if (class_rows(c, tg) == 0 || class_cols(c, tg) == 0) continue;
+                            for (size_t gi = 0; gi < c.groups.size(); ++gi) {
+                                const auto &gr = c.groups[gi];
+                                jit::bwd_w_kernel_args a;
+                                a.vals = vals + k * my_c * q.slot_cap;
+                                a.offs = offs + k * my_c * q.slot_cap;
+                                a.cnt = counts + k * my_c;
+                                a.dd = origin + gr.ocb0 * (q.dd_copy ? 16 : p.oh * p.ow * 16);
+                                a.dw = t.diff_weights + ((ocg * q.o + gr.ocb0) * q.icb + ib0) * khw * 256;
+                                a.n_icb = ib1 - ib0;
+                                (*kernels_[k][gi])(&a);
                             }
                         }
                     }
                 }
             }
-#pragma omp barrier
         }
     }
 }

@@ -1,15 +1,13 @@
 // The sparse backward-weights convolution (sparse_conv implementation): plan from
 // config/bwd_w_plan, kernels from jit/bwd_w_*, threads here.
 //
-// execute(), per chunk of tiles (all threads):
-//   1. build the lists of every (tile, channel block, class) of the chunk (split evenly);
-//   barrier;
-//   2. each thread, for its (ocg range x channel-block range) part: for each block of
-//      ocg_block ocgs, for each tile, for each ocg: diff_dst tile (copy or in place) and its
-//      diff_bias share, then one kernel call per (class, group) over all the part's channels;
-//   barrier.
-// Every diff_w / diff_bias element has exactly one owning part: no reduction, no atomics,
-// and the summation order of an element does not depend on the thread count.
+// execute(): each thread owns a part = (channel-block range x ocg range). For each block of
+// ocg_block ocgs, for each tile: build the lists of the tile for the part's channels (they
+// stay in L1/L2 for the kernels right after), then for each ocg: the diff_dst tile (copy or
+// in place) and its diff_bias share, then one kernel call per (class, group) over all the
+// part's channels. No barrier, no shared lists. Every diff_w / diff_bias element has exactly
+// one owning part: no reduction, no atomics, and the order in which an element is summed
+// does not depend on the thread count.
 #pragma once
 
 #include <memory>

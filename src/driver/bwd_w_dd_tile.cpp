@@ -31,6 +31,20 @@ __attribute__((target("avx512f"))) void bwd_w_copy_dd_tile(const bwd_w_dd_view &
     }
 }
 
+void bwd_w_prefetch_rows(const float *p, int64_t rows, int64_t row_bytes, int64_t row_stride) {
+    const char *b = reinterpret_cast<const char *>(p);
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t o = 0; o < row_bytes; o += 64) _mm_prefetch(b + r * row_stride + o, _MM_HINT_T1);
+}
+
+void bwd_w_prefetch_dd_tile(const bwd_w_dd_view &v, int64_t r_begin, int64_t rows, int64_t c_begin, int64_t cols) {
+    const int64_t r0 = std::max<int64_t>(r_begin, 0), r1 = std::min(r_begin + rows, v.oh);
+    const int64_t c0 = std::max<int64_t>(c_begin, 0), c1 = std::min(c_begin + cols, v.ow);
+    if (r0 >= r1 || c0 >= c1) return;
+    for (int l = 0; l < v.o; ++l)
+        bwd_w_prefetch_rows(v.plane(l) + (r0 * v.ow + c0) * 16, r1 - r0, (c1 - c0) * 64, v.ow * 64);
+}
+
 __attribute__((target("avx512f"))) void bwd_w_sum_dd_tile(const bwd_w_dd_view &v, int64_t r0, int64_t r1,
         int64_t c0, int64_t c1, float *bias) {
     r0 = std::max<int64_t>(r0, 0);
