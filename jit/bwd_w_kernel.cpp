@@ -13,7 +13,9 @@ using namespace Xbyak;
 
 std::string bwd_w_kernel_params::key() const {
     std::ostringstream os;
-    os << "bwd_w_kernel:slot=" << slot_bytes << ",icb=" << icb_stride << ",sets=" << nsets << ",acc=";
+    os << "bwd_w_kernel:slot=" << slot_bytes << ",icb=" << icb_stride << ",sets=" << nsets;
+    if (indirect) os << ",indirect:scale=" << dd_scale << ",src_icb=" << src_icb_stride;
+    os << ",acc=";
     for (size_t i = 0; i < dd_disp.size(); ++i) os << (i ? ";" : "") << dd_disp[i] << "/" << dw_disp[i];
     return os.str();
 }
@@ -23,7 +25,10 @@ bwd_w_kernel::bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &prob
     const size_t f = p.dd_disp.size();
     if (f == 0 || f != p.dw_disp.size() || p.nsets < 1 || f * p.nsets > 31)
         throw error("bwd_w_kernel: bad accumulator set");
-    if (p.slot_bytes > INT32_MAX || p.icb_stride > INT32_MAX) throw error("bwd_w_kernel: strides out of range");
+    if (p.slot_bytes > INT32_MAX || p.icb_stride > INT32_MAX || p.src_icb_stride > INT32_MAX)
+        throw error("bwd_w_kernel: strides out of range");
+    if (p.indirect && p.dd_scale != 1 && p.dd_scale != 2 && p.dd_scale != 4 && p.dd_scale != 8)
+        throw error("bwd_w_kernel: diff_dst scale must be 1, 2, 4 or 8");
 }
 
 void bwd_w_kernel::generate() {
@@ -58,7 +63,8 @@ void bwd_w_kernel::generate() {
     for (int i = 0; i < f * s; ++i) vpxord(Zmm(i), Zmm(i), Zmm(i));
     xor_(idx, idx);
     mark("list loop");
-    emit_list_loop(*this, lr, sets, left);
+    if (p_.indirect) emit_list_loop_indirect(*this, lr, p_.dd_scale, sets, left);
+    else emit_list_loop(*this, lr, sets, left);
     mark("flush to diff_w");
     for (int st = 1; st < s; ++st)
         for (int i = 0; i < f; ++i) vaddps(acc(0, i), acc(0, i), acc(st, i));
@@ -67,13 +73,14 @@ void bwd_w_kernel::generate() {
         vmovups(ptr[dw + p_.dw_disp[i]], acc(0, i));
     }
     L(skip);
-    add(vals, (int32_t)p_.slot_bytes);
+    add(vals, p_.indirect ? 4 : (int32_t)p_.slot_bytes);
     add(offs, (int32_t)p_.slot_bytes);
     add(cnt, 4);
     add(dw, 64);
     dec(lane);
     jnz(lane_loop, T_NEAR);
     add(dw, (int32_t)(p_.icb_stride - 16 * 64));
+    if (p_.indirect) add(vals, (int32_t)(p_.src_icb_stride - 16 * 4));
     dec(n_icb);
     jnz(icb_loop, T_NEAR);
     postamble();

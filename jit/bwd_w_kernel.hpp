@@ -22,6 +22,7 @@ namespace jit {
 
 struct bwd_w_kernel_args {
     const float *vals;   // list slot of the first channel; channel c at + c * slot_bytes
+                         // (indirect mode: src at the tile's centre origin, first channel)
     const int32_t *offs; // the same layout
     const int32_t *cnt;  // list lengths, one per channel
     const float *dd;     // diff_dst tile: centre origin, first oc block of the group
@@ -35,6 +36,12 @@ struct bwd_w_kernel_params {
     std::vector<int32_t> dd_disp;    // per accumulator of one copy: diff_dst displacement
     std::vector<int32_t> dw_disp;    // per accumulator of one copy: diff_w displacement
     int nsets = 1;
+    // Indirect mode (offsets-only lists): the value of an entry is src[vals + offset] and its
+    // diff_dst vectors are at dd + offset * dd_scale + disp. Channel c's src is at
+    // vals + 4 * (c % 16) + (c / 16) * src_icb_stride.
+    bool indirect = false;
+    int dd_scale = 1;
+    int64_t src_icb_stride = 0;
     std::string key() const;
 };
 

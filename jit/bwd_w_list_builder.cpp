@@ -14,13 +14,13 @@ using namespace Xbyak;
 std::string bwd_w_build_params::key() const {
     std::ostringstream os;
     os << "bwd_w_list_builder:row=" << src_row_step << ",col=" << src_col_step << ",slot=" << slot_bytes
-       << ",off=" << off_row << "/" << off_col;
+       << ",off=" << off_row << "/" << off_col << ",pf=" << prefetch_dist << (offsets_only ? ",offsets_only" : "");
     return os.str();
 }
 
 bwd_w_list_builder::bwd_w_list_builder(const bwd_w_build_params &p, const std::string &problem)
     : jit_generator("bwd_w_list_builder", p.key() + (problem.empty() ? "" : " " + problem)), p_(p) {
-    if (p.src_col_step * 15 > INT32_MAX || p.slot_bytes * 15 > INT32_MAX || p.off_col * 16 > INT32_MAX)
+    if (p.src_col_step * 15 + p.prefetch_dist > INT32_MAX || p.slot_bytes * 15 > INT32_MAX || p.off_col * 16 > INT32_MAX)
         throw error("bwd_w_list_builder: strides out of 32-bit range");
 }
 
@@ -87,10 +87,12 @@ void bwd_w_list_builder::generate() {
     const Reg64 pix_off = rbp;
     // zmm: 0..16 pixel/channel vectors + spare, then constants.
     const Zmm zero(17), offsets(18), lane_off(19), tmp(20);
-    const Opmask k = k1;
+    const Ymm mask_words(21), shifted(22);
+    const Opmask k = k1, k_chan = k2;
 
     Label iota, done, row_loop, block_loop, tail, have;
     preamble();
+    if (p_.offsets_only) sub(rsp, 64); // 16 mask words
     mov(row_src, ptr[a_ptr + offsetof(bwd_w_build_args, src)]);
     mov(vals, ptr[a_ptr + offsetof(bwd_w_build_args, vals)]);
     mov(offs, ptr[a_ptr + offsetof(bwd_w_build_args, offs)]);
@@ -120,31 +122,57 @@ void bwd_w_list_builder::generate() {
     cmp(left, 16);
     jl(tail, T_NEAR);
     mark("load 16 pixels");
-    for (int q = 0; q < 16; ++q) vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * p_.src_col_step)]);
+    for (int q = 0; q < 16; ++q) {
+        vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * p_.src_col_step)]);
+        if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * p_.src_col_step + p_.prefetch_dist)]);
+    }
     jmp(have, T_NEAR);
     L(tail); // 1..15 pixels left: the others are zero vectors
     for (int q = 1; q < 16; ++q) vpxord(Zmm(q), Zmm(q), Zmm(q));
     vmovups(Zmm(0), ptr[pix_src]);
+    if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)p_.prefetch_dist]);
     for (int q = 1; q < 15; ++q) {
         cmp(left, q);
         jle(have, T_NEAR);
         vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * p_.src_col_step)]);
+        if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * p_.src_col_step + p_.prefetch_dist)]);
     }
     L(have);
 
-    mark("transpose 16x16");
-    int reg[16], spare = 16;
-    for (int q = 0; q < 16; ++q) reg[q] = q;
-    transpose16x16(reg, spare);
-
-    mark("compact 16 channels");
     vpbroadcastd(offsets, pix_off.cvt32());
     vpaddd(offsets, offsets, lane_off);
-    const compact_regs cr {zero, tmp, k, vals, offs, count, scratch};
-    for (int c = 0; c < 16; ++c) {
-        mov(count.cvt32(), ptr[cnt + 4 * c]);
-        emit_compact_vector(*this, cr, Zmm(reg[c]), offsets, (int32_t)(c * p_.slot_bytes));
-        mov(ptr[cnt + 4 * c], count.cvt32());
+    if (p_.offsets_only) {
+        mark("bit-transpose 16 masks");
+        for (int q = 0; q < 16; ++q) {
+            vcmpps(k, Zmm(q), zero, 4); // NEQ_UQ, as in emit_compact_vector
+            kmovw(ptr[rsp + 2 * q], k);
+        }
+        vmovdqu16(mask_words, ptr[rsp]);
+        mark("compact 16 channels (offsets)");
+        const compact_offsets_regs cr {tmp, offs, count, scratch};
+        for (int c = 0; c < 16; ++c) {
+            if (c < 15) {
+                vpsllw(shifted, mask_words, 15 - c);
+                vpmovw2m(k_chan, shifted);
+            } else {
+                vpmovw2m(k_chan, mask_words);
+            }
+            mov(count.cvt32(), ptr[cnt + 4 * c]);
+            emit_compact_offsets(*this, cr, k_chan, offsets, (int32_t)(c * p_.slot_bytes));
+            mov(ptr[cnt + 4 * c], count.cvt32());
+        }
+    } else {
+        mark("transpose 16x16");
+        int reg[16], spare = 16;
+        for (int q = 0; q < 16; ++q) reg[q] = q;
+        transpose16x16(reg, spare);
+        mark("compact 16 channels");
+        const compact_regs cr {zero, tmp, k, vals, offs, count, scratch};
+        for (int c = 0; c < 16; ++c) {
+            mov(count.cvt32(), ptr[cnt + 4 * c]);
+            emit_compact_vector(*this, cr, Zmm(reg[c]), offsets, (int32_t)(c * p_.slot_bytes));
+            mov(ptr[cnt + 4 * c], count.cvt32());
+        }
     }
     add(pix_src, (int32_t)(16 * p_.src_col_step));
     add(pix_off, (int32_t)(16 * p_.off_col));
@@ -160,6 +188,7 @@ void bwd_w_list_builder::generate() {
     jnz(row_loop, T_NEAR);
 
     L(done);
+    if (p_.offsets_only) add(rsp, 64);
     postamble();
 
     align(64);

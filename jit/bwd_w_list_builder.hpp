@@ -7,6 +7,12 @@
 // channel, then the shared emit_compact_vector per channel against the block's offset
 // vector. Count of channel c lives in cnt[c] (memory: 16 running counts do not fit the GPRs).
 // Lanes past the row end are zero vectors, which the compaction drops.
+//
+// Offsets-only mode (1x1 stride 1, where a value's src offset and its diff_dst offset differ
+// by a fixed scale, so the kernel reads the value back from src): no data transpose and no
+// value list. The 16 compare masks (one per pixel, bit c = channel c non-zero) are stored as
+// 16 words and bit-transposed: channel c's mask over the 16 pixels is vpmovw2m of the words
+// shifted left by 15 - c. Port-5 work per block drops from ~144 to ~48 uops.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +38,11 @@ struct bwd_w_build_params {
     int64_t slot_bytes = 0;   // bytes between the lists of consecutive channels
     int64_t off_row = 0;      // offset stored for centre (i, j): i * off_row + j * off_col
     int64_t off_col = 0;
+    // If non-zero: every loaded pixel vector is also prefetched (to L2) at this byte distance,
+    // i.e. where the next tile's lists will read (spreads the stream's prefetches over the
+    // build instead of a burst that stalls on full miss queues).
+    int64_t prefetch_dist = 0;
+    bool offsets_only = false; // write no values (vals may be null)
     std::string key() const;
 };
 

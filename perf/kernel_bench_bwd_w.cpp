@@ -6,6 +6,9 @@
 // Threads: OMP_NUM_THREADS (both libraries). Tuning: SPARSETRAIN_BWD_W_* (see bwd_w_plan.hpp).
 // --build-only also times phase 1 alone (list building of all tiles, all threads).
 #include <omp.h>
+#include <sys/mman.h>
+
+#include <cstdint>
 
 #include <algorithm>
 #include <chrono>
@@ -38,10 +41,18 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
+// Tensors of the benchmark; BENCH_BWD_W_HUGEPAGES=1 asks for transparent huge pages.
 struct aligned_buf {
     scratch_buffer b;
     float *p = nullptr;
-    explicit aligned_buf(size_t n) { p = b.get_as<float>(n); }
+    explicit aligned_buf(size_t n) {
+        const size_t bytes = ((n * sizeof(float) + (2u << 20) - 1) >> 21) << 21;
+        p = static_cast<float *>(b.get(bytes + (2u << 20)));
+        if (std::getenv("BENCH_BWD_W_HUGEPAGES")) {
+            p = reinterpret_cast<float *>((reinterpret_cast<uintptr_t>(p) + (2u << 20) - 1) & ~uintptr_t((2u << 20) - 1));
+            madvise(p, bytes, MADV_HUGEPAGE);
+        }
+    }
 };
 
 // List building alone: every tile's lists for each thread's channels, as the driver builds

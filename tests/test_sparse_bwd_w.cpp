@@ -173,6 +173,20 @@ TEST_CASE("sparse bwd_w: 1x1 equals reference and oneDNN", "[bwd_w]") {
         check_problem(ps);
 }
 
+TEST_CASE("sparse bwd_w: 1x1 value lists, in-place and copied diff_dst", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    // The default for 1x1 stride 1 is offsets-only lists; here also the value-list path, and
+    // both diff_dst modes under each (the copy makes the indirect offsets scaled).
+    for (bool indirect : {false, true})
+        for (int dd_mode : {1, 2}) {
+            bwd_w_tuning t;
+            t.indirect = indirect;
+            t.dd_mode = dd_mode;
+            for (const char *ps : {"mb2ic32ih17oc64oh17kh1ph0", "mb2ic48ih9iw30oc32oh9ow30kh1ph0"})
+                check_problem(ps, t, {0.0, 0.7});
+        }
+}
+
 TEST_CASE("sparse bwd_w: ocg blocks, oc-block splitting and thread parts", "[bwd_w]") {
     if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
     // Tiny budgets: one-row tiles, diff_w blocks of one ocg (lists rebuilt per ocg block),

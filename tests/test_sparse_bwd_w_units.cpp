@@ -2,6 +2,7 @@
 // the planner's coverage and declines.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -27,6 +28,10 @@ TEST_CASE("bwd_w list builder: per-channel lists of non-zeros with their offsets
     bp.slot_bytes = slot_cap * 4;
     jit::bwd_w_list_builder b(bp);
     b.create();
+    jit::bwd_w_build_params bp_off = bp;
+    bp_off.offsets_only = true;
+    jit::bwd_w_list_builder b_off(bp_off);
+    b_off.create();
 
     for (int64_t cols : {1, 15, 16, 17, 25}) {
         for (double density : {0.0, 0.3, 1.0}) {
@@ -41,6 +46,17 @@ TEST_CASE("bwd_w list builder: per-channel lists of non-zeros with their offsets
             std::vector<int32_t> offs(16 * slot_cap + 32, -7), cnt(16 + 4, -1);
             jit::bwd_w_build_args a {src.data(), vals.data(), offs.data(), cnt.data(), rows, cols};
             b(&a);
+            // The offsets-only builder writes the same offsets and counts, and no values.
+            std::vector<int32_t> offs2(offs.size(), -7), cnt2(cnt.size(), -1);
+            std::vector<float> vals2(vals.size(), sentinel);
+            jit::bwd_w_build_args a2 {src.data(), vals2.data(), offs2.data(), cnt2.data(), rows, cols};
+            b_off(&a2);
+            for (int c = 0; c < 16; ++c) {
+                REQUIRE(cnt2[c] == cnt[c]);
+                for (int e = 0; e < cnt[c]; ++e) CHECK(offs2[c * slot_cap + e] == offs[c * slot_cap + e]);
+            }
+            CHECK(cnt2[16] == -1);
+            CHECK(std::all_of(vals2.begin(), vals2.end(), [&](float x) { return x == sentinel; }));
             INFO("cols " << cols << " density " << density);
             for (int c = 0; c < 16; ++c) {
                 std::vector<float> ev;

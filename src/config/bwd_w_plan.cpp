@@ -15,6 +15,7 @@ bwd_w_tuning bwd_w_tuning::from_env() {
     t.ocb_per_group = (int)env::get_int("SPARSETRAIN_BWD_W_OCB", t.ocb_per_group);
     t.p_block_bytes = env::get_int("SPARSETRAIN_BWD_W_P_BYTES", t.p_block_bytes);
     t.dd_mode = (int)env::get_int("SPARSETRAIN_BWD_W_DD", t.dd_mode);
+    t.indirect = env::get_int("SPARSETRAIN_BWD_W_INDIRECT", t.indirect ? 1 : 0) != 0;
     t.max_acc = (int)env::get_int("SPARSETRAIN_BWD_W_MAX_ACC", t.max_acc);
     t.max_acc = std::min(std::max(t.max_acc, 1), 29);
     return t;
@@ -59,9 +60,12 @@ std::vector<bwd_w_group> make_groups(int n_taps, int o, int max_acc) {
             for (int t = t0; t < t0 + nt; ++t) g.taps.push_back(t);
             g.ocb0 = (int)b0;
             g.nocb = (int)(b1 - b0);
-            // Keep >= 8 FMAs per unrolled step in flight (4-cycle latency, 2 FMA ports).
+            // Keep >= 8 FMAs per unrolled step in flight (4-cycle latency, 2 FMA ports); a
+            // power of two (the unrolled loop's leftover is count mod nsets).
             const int f = nt * g.nocb;
-            g.nsets = std::max(1, std::min((8 + f - 1) / f, max_acc / f));
+            const int want = std::max(1, std::min((8 + f - 1) / f, max_acc / f));
+            g.nsets = 1;
+            while (g.nsets * 2 <= want) g.nsets *= 2;
             gs.push_back(g);
         }
     }
@@ -158,6 +162,12 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     const bool aliasing = plane_mod < 512 || plane_mod > 4096 - 512;
     q.dd_copy = !direct_ok || t.dd_mode == 1 || (t.dd_mode == 0 && aliasing);
 
+    // 1x1 stride 1 pad 0: a src pixel and its diff_dst pixel have the same coordinates, so one
+    // offset serves both (scaled by the diff_dst pixel size; the copy then needs full rows).
+    q.indirect = t.indirect && p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0
+            && p.oh == p.ih && p.ow == p.iw && q.classes.size() == 1 && (!q.dd_copy || q.o <= 8);
+    q.dd_scale = q.indirect && q.dd_copy ? q.o : 1;
+
     q.gh = p.oh;
     q.gw = p.ow;
     for (const auto &c : q.classes) {
@@ -172,7 +182,8 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     const int64_t pix = (int64_t)q.o * 64;
     double best = -1;
     std::vector<int64_t> widths {q.gw};
-    for (int64_t w = 16; w < q.gw; w += 16) widths.push_back(w);
+    if (!(q.indirect && q.dd_copy)) // indirect + copy: the copy's row pitch must be the image's
+        for (int64_t w = 16; w < q.gw; w += 16) widths.push_back(w);
     for (int64_t bw : widths) {
         for (int64_t th = 1; th <= q.gh; ++th) {
             const int64_t fp = (th + dyr) * (bw + dxr) * pix;
@@ -197,7 +208,11 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
         q.buf_pitch = q.band_w + dxr;
         q.off_col = pix;
         q.off_row = q.buf_pitch * pix;
-    } else {
+    }
+    if (q.indirect) {
+        q.off_col = 64;
+        q.off_row = p.iw * 64;
+    } else if (!q.dd_copy) {
         q.off_col = 64;
         q.off_row = p.ow * 64;
     }
@@ -233,7 +248,7 @@ std::string bwd_w_plan::str() const {
             os << (g ? "+" : "") << gr.taps.size() << "x" << gr.nocb << (gr.nsets > 1 ? "x" + std::to_string(gr.nsets) : "");
         }
     }
-    os << " dd=" << (dd_copy ? "copy" : "direct") << " tile=" << tile_h << "x" << band_w
+    os << " dd=" << (dd_copy ? "copy" : "direct") << (indirect ? " indirect" : "") << " tile=" << tile_h << "x" << band_w
        << " tiles=" << n_tiles << " thr=" << n_c_parts << "c x " << n_oc_parts << "oc"
        << " ocg_block=" << ocg_block;
     return os.str();

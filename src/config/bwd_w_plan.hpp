@@ -55,6 +55,7 @@ struct bwd_w_tuning {
     int64_t l1_tile_bytes = 36 * 1024;   // diff_dst tile budget (L1 is 48 KB)
     int ocb_per_group = 0;               // oc blocks per ocg (0: planner's choice)
     int dd_mode = 0;                     // 0: planner's choice, 1: always copy, 2: in place when possible
+    bool indirect = true;                // offsets-only lists for 1x1 stride 1 (SPARSETRAIN_BWD_W_INDIRECT)
     int64_t p_block_bytes = 1 << 20;     // diff_w lines a thread keeps hot (L2 is 2 MB)
     int max_acc = 28;                    // zmm accumulators per kernel (of 32)
     static bwd_w_tuning from_env();
@@ -72,6 +73,10 @@ struct bwd_w_plan {
     int o = 1;          // oc blocks per oc group (ocg); diff_dst tile pixel = o * 64 bytes
     int64_t n_ocg = 0;
     bool dd_copy = true; // padded pixel-major tile copy (else nChw16c in place)
+    // Offsets-only lists (1x1 stride 1 only): the stored offset is the src pixel's offset in
+    // the tile, the kernel reads the value from src and diff_dst at offset * dd_scale.
+    bool indirect = false;
+    int dd_scale = 1;
 
     // Tiles over the centre space of each image, ordered (n, band, row block).
     int64_t gh = 0, gw = 0;

@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include "common/env.hpp"
 #include "common/scratch.hpp"
 #include "driver/bwd_w_dd_tile.hpp"
 #include "jit/kernel_cache.hpp"
@@ -50,6 +51,8 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
     bp.slot_bytes = q.slot_cap * 4;
     bp.off_row = q.off_row;
     bp.off_col = q.off_col;
+    bp.prefetch_dist = env::get_int("SPARSETRAIN_BWD_W_PF_TILES", 1) * q.tile_h * p.sh * p.iw * 64; // the same pixels of the next row tile
+    bp.offsets_only = q.indirect;
     builder_ = cache.get<jit::bwd_w_list_builder>(bp.key(), [&] {
         auto g = std::make_shared<jit::bwd_w_list_builder>(bp, prob);
         g->create();
@@ -64,9 +67,13 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
             kp.slot_bytes = q.slot_cap * 4;
             kp.icb_stride = p.kh * p.kw * 1024;
             kp.nsets = g.nsets;
+            kp.indirect = q.indirect;
+            kp.dd_scale = q.dd_scale;
+            kp.src_icb_stride = p.ih * p.iw * 64;
             for (int ti : g.taps) {
                 const auto &tap = c.taps[ti];
                 for (int l = 0; l < g.nocb; ++l) {
+                    // (indirect: only 1x1, dy = dx = 0)
                     kp.dd_disp.push_back((int32_t)(tap.dy * q.off_row + tap.dx * q.off_col + l * ocb_disp));
                     kp.dw_disp.push_back((int32_t)((l * q.icb * p.kh * p.kw + tap.kh * p.kw + tap.kw) * 1024));
                 }
@@ -138,26 +145,19 @@ void bwd_w_conv::execute(const conv_tensors &t) const {
                             (*builder_)(&a);
                         }
                     }
-                    // While this tile computes, bring the next tile's src rows (for its
-                    // lists) and diff_dst rows (for its first ocg) towards L2.
-                    if (g + 1 < q.n_tiles) {
+                    // In-place diff_dst: bring the next tile's rows towards L2 while this one
+                    // computes (the copy and the list builder prefetch as they read).
+                    if (!q.dd_copy && g + 1 < q.n_tiles) {
                         const tile_geom tn = tile_at(q, g + 1);
-                        const int64_t src_rows = std::min(p.ih, (tn.r1 - tn.r0) * p.sh);
-                        const int64_t src_r0 = std::min(p.ih - src_rows, tn.r0 * p.sh);
-                        const int64_t src_c0 = std::min(p.iw - 1, tn.j0 * p.sw);
-                        const int64_t src_cols = std::min(p.iw - src_c0, (tn.j1 - tn.j0) * p.sw);
-                        for (int64_t icb = ib0; icb < ib1; ++icb)
-                            bwd_w_prefetch_rows(t.src + (((tn.n * q.icb + icb) * p.ih + src_r0) * p.iw + src_c0) * 16,
-                                    src_rows, src_cols * 64, p.iw * 64);
                         const bwd_w_dd_view vn {t.diff_dst + tn.n * q.ocb * p.oh * p.ow * 16, p.oh, p.ow, ob * q.o, q.o};
-                        bwd_w_prefetch_dd_tile(vn, tn.r0 + q.dy_min, tn.r1 - tn.r0 + dyr, tn.j0 + q.dx_min, tn.j1 - tn.j0 + dxr);
+                        bwd_w_prefetch_dd_tile(vn, tn.r0, tn.r1, tn.j0, tn.j1);
                     }
                     for (int64_t ocg = ob; ocg < oe; ++ocg) {
                         const bwd_w_dd_view v {t.diff_dst + tg.n * q.ocb * p.oh * p.ow * 16, p.oh, p.ow, ocg * q.o, q.o};
                         const float *origin;
                         if (q.dd_copy) {
                             bwd_w_copy_dd_tile(v, tg.r0 + q.dy_min, tg.r1 - tg.r0 + dyr, tg.j0 + q.dx_min,
-                                    tg.j1 - tg.j0 + dxr, q.buf_pitch, buf);
+                                    tg.j1 - tg.j0 + dxr, q.buf_pitch, buf, q.tile_h);
                             origin = buf + (-q.dy_min * q.buf_pitch - q.dx_min) * q.o * 16;
                         } else {
                             origin = v.plane(0) + (tg.r0 * p.ow + tg.j0) * 16;
@@ -169,7 +169,8 @@ void bwd_w_conv::execute(const conv_tensors &t) const {
                             for (size_t gi = 0; gi < c.groups.size(); ++gi) {
                                 const auto &gr = c.groups[gi];
                                 jit::bwd_w_kernel_args a;
-                                a.vals = vals + k * my_c * q.slot_cap;
+                                a.vals = q.indirect ? t.src + ((tg.n * q.icb + ib0) * p.ih * p.iw + tg.r0 * p.iw + tg.j0) * 16
+                                                    : vals + k * my_c * q.slot_cap;
                                 a.offs = offs + k * my_c * q.slot_cap;
                                 a.cnt = counts + k * my_c;
                                 a.dd = origin + gr.ocb0 * (q.dd_copy ? 16 : p.oh * p.ow * 16);

@@ -8,7 +8,7 @@ namespace sparsetrain {
 
 // Compiled for AVX-512 only here: the sparse path runs only where max_isa() allows it.
 __attribute__((target("avx512f"))) void bwd_w_copy_dd_tile(const bwd_w_dd_view &v, int64_t r_begin,
-        int64_t rows, int64_t c_begin, int64_t cols, int64_t pitch, float *buf) {
+        int64_t rows, int64_t c_begin, int64_t cols, int64_t pitch, float *buf, int64_t prefetch_rows) {
     const int o = v.o;
     const __m512 zero = _mm512_setzero_ps();
     // Columns [c_in0, c_in1) of the tile lie inside the image.
@@ -23,26 +23,26 @@ __attribute__((target("avx512f"))) void bwd_w_copy_dd_tile(const bwd_w_dd_view &
         }
         for (int64_t q = 0; q < c_in0 * o; ++q) _mm512_storeu_ps(out + q * 16, zero);
         for (int64_t q = c_in1 * o; q < cols * o; ++q) _mm512_storeu_ps(out + q * 16, zero);
+        const bool pf = prefetch_rows > 0 && r + prefetch_rows < v.oh;
         for (int l = 0; l < o; ++l) {
             const float *in = v.plane(l) + (r * v.ow + c_begin) * 16;
-            for (int64_t cc = c_in0; cc < c_in1; ++cc)
+            for (int64_t cc = c_in0; cc < c_in1; ++cc) {
                 _mm512_storeu_ps(out + (cc * o + l) * 16, _mm512_loadu_ps(in + cc * 16));
+                if (pf) _mm_prefetch(reinterpret_cast<const char *>(in + (prefetch_rows * v.ow + cc) * 16), _MM_HINT_T1);
+            }
         }
     }
 }
 
-void bwd_w_prefetch_rows(const float *p, int64_t rows, int64_t row_bytes, int64_t row_stride) {
-    const char *b = reinterpret_cast<const char *>(p);
-    for (int64_t r = 0; r < rows; ++r)
-        for (int64_t o = 0; o < row_bytes; o += 64) _mm_prefetch(b + r * row_stride + o, _MM_HINT_T1);
-}
-
-void bwd_w_prefetch_dd_tile(const bwd_w_dd_view &v, int64_t r_begin, int64_t rows, int64_t c_begin, int64_t cols) {
-    const int64_t r0 = std::max<int64_t>(r_begin, 0), r1 = std::min(r_begin + rows, v.oh);
-    const int64_t c0 = std::max<int64_t>(c_begin, 0), c1 = std::min(c_begin + cols, v.ow);
-    if (r0 >= r1 || c0 >= c1) return;
+void bwd_w_prefetch_dd_tile(const bwd_w_dd_view &v, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+    r0 = std::max<int64_t>(r0, 0);
+    r1 = std::min(r1, v.oh);
+    c0 = std::max<int64_t>(c0, 0);
+    c1 = std::min(c1, v.ow);
     for (int l = 0; l < v.o; ++l)
-        bwd_w_prefetch_rows(v.plane(l) + (r0 * v.ow + c0) * 16, r1 - r0, (c1 - c0) * 64, v.ow * 64);
+        for (int64_t r = r0; r < r1; ++r)
+            for (int64_t c = c0; c < c1; ++c)
+                _mm_prefetch(reinterpret_cast<const char *>(v.plane(l) + (r * v.ow + c) * 16), _MM_HINT_T1);
 }
 
 __attribute__((target("avx512f"))) void bwd_w_sum_dd_tile(const bwd_w_dd_view &v, int64_t r0, int64_t r1,

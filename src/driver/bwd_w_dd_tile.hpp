@@ -16,16 +16,14 @@ struct bwd_w_dd_view {
 };
 
 // buf[rr][cc][l][16] = diff_dst(row r_begin + rr, column c_begin + cc, oc block l), zero where the
-// pixel lies outside the image; rows x cols pixels, row pitch `pitch` pixels.
+// pixel lies outside the image; rows x cols pixels, row pitch `pitch` pixels. Every source
+// line read is also prefetched (to L2) `prefetch_rows` rows further down (the next tile).
 void bwd_w_copy_dd_tile(const bwd_w_dd_view &v, int64_t r_begin, int64_t rows, int64_t c_begin,
-        int64_t cols, int64_t pitch, float *buf);
+        int64_t cols, int64_t pitch, float *buf, int64_t prefetch_rows = 0);
 
-// Prefetches (to L2) rows [r_begin, r_begin + rows) x columns [c_begin, c_begin + cols) of
-// the view's o planes (clipped to the image), for a tile about to be copied or read.
-void bwd_w_prefetch_dd_tile(const bwd_w_dd_view &v, int64_t r_begin, int64_t rows, int64_t c_begin, int64_t cols);
-
-// Prefetches (to L2) `rows` rows of `row_bytes` bytes, `row_stride` bytes apart, from `p`.
-void bwd_w_prefetch_rows(const float *p, int64_t rows, int64_t row_bytes, int64_t row_stride);
+// Prefetches (to L2) rows [r0, r1) x columns [c0, c1) of the view's o planes (clipped to the
+// image): the part of the next tile that an in-place tile reads.
+void bwd_w_prefetch_dd_tile(const bwd_w_dd_view &v, int64_t r0, int64_t r1, int64_t c0, int64_t c1);
 
 // bias[l * 16 + lane] += sum over rows [r0, r1) x columns [c0, c1) (clipped to the image) of
 // diff_dst(oc block l, lane).
