@@ -13,7 +13,7 @@ using namespace Xbyak;
 
 std::string bwd_w_kernel_params::key() const {
     std::ostringstream os;
-    os << "bwd_w_kernel:slot=" << slot_bytes << ",icb=" << icb_stride << ",sets=" << nsets;
+    os << "bwd_w_kernel:slot=" << slot_bytes << ",icb=" << icb_stride << "x" << icb_step << ",sets=" << nsets;
     if (indirect) os << ",indirect:scale=" << dd_scale << ",src_icb=" << src_icb_stride;
     os << ",acc=";
     for (size_t i = 0; i < dd_disp.size(); ++i) os << (i ? ";" : "") << dd_disp[i] << "/" << dw_disp[i];
@@ -25,7 +25,8 @@ bwd_w_kernel::bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &prob
     const size_t f = p.dd_disp.size();
     if (f == 0 || f != p.dw_disp.size() || p.nsets < 1 || f * p.nsets > 31)
         throw error("bwd_w_kernel: bad accumulator set");
-    if (p.slot_bytes > INT32_MAX || p.icb_stride > INT32_MAX || p.src_icb_stride > INT32_MAX)
+    if (p.icb_step < 1 || p.slot_bytes > INT32_MAX || p.icb_stride * p.icb_step > INT32_MAX
+            || p.src_icb_stride * p.icb_step > INT32_MAX)
         throw error("bwd_w_kernel: strides out of range");
     if (p.indirect && p.dd_scale != 1 && p.dd_scale != 2 && p.dd_scale != 4 && p.dd_scale != 8)
         throw error("bwd_w_kernel: diff_dst scale must be 1, 2, 4 or 8");
@@ -79,8 +80,8 @@ void bwd_w_kernel::generate() {
     add(dw, 64);
     dec(lane);
     jnz(lane_loop, T_NEAR);
-    add(dw, (int32_t)(p_.icb_stride - 16 * 64));
-    if (p_.indirect) add(vals, (int32_t)(p_.src_icb_stride - 16 * 4));
+    add(dw, (int32_t)(p_.icb_stride * p_.icb_step - 16 * 64));
+    if (p_.indirect) add(vals, (int32_t)(p_.src_icb_stride * p_.icb_step - 16 * 4));
     dec(n_icb);
     jnz(icb_loop, T_NEAR);
     postamble();

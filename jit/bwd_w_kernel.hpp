@@ -27,18 +27,20 @@ struct bwd_w_kernel_args {
     const int32_t *cnt;  // list lengths, one per channel
     const float *dd;     // diff_dst tile: centre origin, first oc block of the group
     float *dw;           // diff_w at (first oc block of the group, first channel, tap (0, 0))
-    int64_t n_icb;       // channel blocks of 16 to run (>= 1)
+    int64_t n_icb;       // channel blocks of 16 to run (>= 1), icb_step apart in diff_w / src;
+                         // their lists are consecutive
 };
 
 struct bwd_w_kernel_params {
     int64_t slot_bytes = 0;
     int64_t icb_stride = 0;          // bytes between channel blocks in diff_w (kh*kw*1024)
+    int icb_step = 1;                // the channel blocks run are icb0, icb0 + step, ...
     std::vector<int32_t> dd_disp;    // per accumulator of one copy: diff_dst displacement
     std::vector<int32_t> dw_disp;    // per accumulator of one copy: diff_w displacement
     int nsets = 1;
     // Indirect mode (offsets-only lists): the value of an entry is src[vals + offset] and its
     // diff_dst vectors are at dd + offset * dd_scale + disp. Channel c's src is at
-    // vals + 4 * (c % 16) + (c / 16) * src_icb_stride.
+    // vals + 4 * (c % 16) + (c / 16) * src_icb_stride * icb_step.
     bool indirect = false;
     int dd_scale = 1;
     int64_t src_icb_stride = 0;

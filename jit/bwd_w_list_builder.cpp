@@ -87,10 +87,10 @@ void bwd_w_list_builder::generate() {
     const Reg64 pix_off = rbp;
     // zmm: 0..16 pixel/channel vectors + spare, then constants.
     const Zmm zero(17), offsets(18), lane_off(19), tmp(20);
-    const Ymm mask_words(21), shifted(22);
+    const Zmm chan_bits(21);
     const Opmask k = k1, k_chan = k2;
 
-    Label iota, done, row_loop, block_loop, tail, have;
+    Label iota, pixel_bits, done, row_loop, block_loop, tail, have;
     preamble();
     if (p_.offsets_only) sub(rsp, 64); // 16 mask words
     mov(row_src, ptr[a_ptr + offsetof(bwd_w_build_args, src)]);
@@ -142,21 +142,20 @@ void bwd_w_list_builder::generate() {
     vpbroadcastd(offsets, pix_off.cvt32());
     vpaddd(offsets, offsets, lane_off);
     if (p_.offsets_only) {
+        // Lane c of `chan_bits` collects bit q for every pixel q where channel c is non-zero:
+        // one masked OR per pixel, then one 64-byte store; channel c's mask is reloaded with
+        // kmovw from inside that store (a contained load, so it is forwarded).
         mark("bit-transpose 16 masks");
+        vpxord(chan_bits, chan_bits, chan_bits);
         for (int q = 0; q < 16; ++q) {
             vcmpps(k, Zmm(q), zero, 4); // NEQ_UQ, as in emit_compact_vector
-            kmovw(ptr[rsp + 2 * q], k);
+            vpord(chan_bits | k, chan_bits, ptr_b[rip + pixel_bits + 4 * q]);
         }
-        vmovdqu16(mask_words, ptr[rsp]);
+        vmovdqu32(ptr[rsp], chan_bits);
         mark("compact 16 channels (offsets)");
         const compact_offsets_regs cr {tmp, offs, count, scratch};
         for (int c = 0; c < 16; ++c) {
-            if (c < 15) {
-                vpsllw(shifted, mask_words, 15 - c);
-                vpmovw2m(k_chan, shifted);
-            } else {
-                vpmovw2m(k_chan, mask_words);
-            }
+            kmovw(k_chan, ptr[rsp + 4 * c]);
             mov(count.cvt32(), ptr[cnt + 4 * c]);
             emit_compact_offsets(*this, cr, k_chan, offsets, (int32_t)(c * p_.slot_bytes));
             mov(ptr[cnt + 4 * c], count.cvt32());
@@ -194,6 +193,8 @@ void bwd_w_list_builder::generate() {
     align(64);
     L(iota);
     for (int q = 0; q < 16; ++q) dd(q);
+    L(pixel_bits);
+    for (int q = 0; q < 16; ++q) dd(1u << q);
 }
 
 } // namespace jit

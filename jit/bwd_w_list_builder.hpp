@@ -10,9 +10,9 @@
 //
 // Offsets-only mode (1x1 stride 1, where a value's src offset and its diff_dst offset differ
 // by a fixed scale, so the kernel reads the value back from src): no data transpose and no
-// value list. The 16 compare masks (one per pixel, bit c = channel c non-zero) are stored as
-// 16 words and bit-transposed: channel c's mask over the 16 pixels is vpmovw2m of the words
-// shifted left by 15 - c. Port-5 work per block drops from ~144 to ~48 uops.
+// value list. The 16 compare masks (one per pixel, bit c = channel c non-zero) are
+// bit-transposed by 16 masked ORs of the pixel's bit into a vector of per-channel words.
+// Port-5 work per block drops from ~144 to ~48 uops.
 #pragma once
 
 #include <cstdint>

@@ -76,10 +76,10 @@ outputs run_guarded(const problem_t &p, F run) {
     return o;
 }
 
-outputs run_sparse(const problem_t &p, const bwd_w_inputs &in, int nthr, const bwd_w_tuning &t) {
+outputs run_sparse(const problem_t &p, const bwd_w_inputs &in, int nthr, const bwd_w_tuning &t, bool with_bias = true) {
     bwd_w_plan q;
     std::string why;
-    REQUIRE(plan_bwd_w(p, nthr, true, t, q, why));
+    REQUIRE(plan_bwd_w(p, nthr, with_bias, t, q, why));
     INFO("plan: " << q.str());
     bwd_w_conv conv(q);
     return run_guarded(p, [&](float *dw, float *db) {
@@ -128,7 +128,8 @@ bool nonzero(const std::vector<float> &v) {
     return std::any_of(v.begin(), v.end(), [](float x) { return x != 0.f; });
 }
 
-void check_problem(const char *ps, const bwd_w_tuning &t = {}, const std::vector<double> &sparsities = {0.0, 0.5, 0.9, 1.0}) {
+void check_problem(const char *ps, const bwd_w_tuning &t = {}, const std::vector<double> &sparsities = {0.0, 0.5, 0.9, 1.0},
+        const std::vector<int> &threads = {1, 2}) {
     const auto p = problem_t::parse(ps);
     for (double sp : sparsities) {
         const auto in = make_inputs(p, 1234 + (uint64_t)(sp * 100), sp, false);
@@ -138,7 +139,7 @@ void check_problem(const char *ps, const bwd_w_tuning &t = {}, const std::vector
         REQUIRE(test::compare(dnn.db, ref.db, 0).ok);
         if (sp < 1.0) REQUIRE(nonzero(ref.dw));
         REQUIRE(nonzero(ref.db));
-        for (int nthr : {1, 2}) {
+        for (int nthr : threads) {
             INFO(p.to_string() << " sparsity " << sp << " threads " << nthr);
             const auto ours = run_sparse(p, in, nthr, t);
             const auto cw = test::compare(ours.dw, ref.dw, 0), cb = test::compare(ours.db, ref.db, 0);
@@ -155,14 +156,16 @@ TEST_CASE("sparse bwd_w: 3x3 stride 1 equals reference and oneDNN", "[bwd_w]") {
     if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
     for (const char *ps : {"mb2ic16ih9oc32oh9kh3ph1", "mb2ic32ih7oc16oh7kh3ph1",
                  "mb2ic48ih10iw13oc64oh10ow13kh3ph1", "mb2ic16ih56oc32oh56kh3ph1",
-                 "mb2ic16ih12oc16oh10kh3ph0", "mb1ic512ih7oc256oh7kh3ph1", "mb2ic16ih8iw11oc16oh8ow11kh1kw3ph0pw1"})
+                 "mb2ic16ih12oc16oh10kh3ph0", "mb1ic512ih7oc256oh7kh3ph1", "mb2ic16ih8iw11oc16oh8ow11kh1kw3ph0pw1",
+                 "mb2ic64ih56oc64oh56kh3ph1"})
         check_problem(ps);
 }
 
 TEST_CASE("sparse bwd_w: 3x3 stride 2 equals reference and oneDNN", "[bwd_w]") {
     if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
     for (const char *ps : {"mb2ic32ih14oc48oh7kh3sh2ph1", "mb2ic16ih15oc32oh8kh3sh2ph1",
-                 "mb2ic16ih8oc16oh4kh3sh2ph1", "mb2ic64ih28iw21oc128oh14ow11kh3sh2ph1"})
+                 "mb2ic16ih8oc16oh4kh3sh2ph1", "mb2ic64ih28iw21oc128oh14ow11kh3sh2ph1",
+                 "mb2ic128ih28oc256oh14kh3sh2ph1"})
         check_problem(ps);
 }
 
@@ -198,6 +201,27 @@ TEST_CASE("sparse bwd_w: ocg blocks, oc-block splitting and thread parts", "[bwd
     t.max_acc = 10;
     for (const char *ps : {"mb3ic32ih20oc64oh20kh3ph1", "mb2ic32ih20oc64oh10kh3sh2ph1", "mb2ic32ih35oc64oh35kh1ph0"})
         check_problem(ps, t, {0.0, 0.6});
+}
+
+TEST_CASE("sparse bwd_w: thread parts over oc groups and uneven channel parts", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    // One channel block, two ocgs: the threads split oc groups, each owns its diff_bias share.
+    check_problem("mb2ic16ih10oc64oh10kh3ph1", {}, {0.0, 0.5});
+    // Three threads over four (interleaved) channel blocks, and two threads over three.
+    check_problem("mb2ic64ih9oc32oh9kh3ph1", {}, {0.5}, {3});
+    check_problem("mb2ic48ih11oc32oh11kh1ph0", {}, {0.5}, {2, 3});
+}
+
+TEST_CASE("sparse bwd_w: without diff_bias the bias buffer is not touched", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    const auto p = problem_t::parse("mb2ic32ih9oc32oh9kh3ph1");
+    const auto in = make_inputs(p, 5, 0.5, false);
+    const auto ref = run_reference(p, in);
+    for (int nthr : {1, 2}) {
+        const auto ours = run_sparse(p, in, nthr, {}, false);
+        CHECK(test::compare(ours.dw, ref.dw, 0).ok);
+        CHECK(std::all_of(ours.db.begin(), ours.db.end(), [](float x) { return x == stale_value; }));
+    }
 }
 
 TEST_CASE("sparse bwd_w: random floats within summation tolerance", "[bwd_w]") {

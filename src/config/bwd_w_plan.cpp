@@ -16,6 +16,7 @@ bwd_w_tuning bwd_w_tuning::from_env() {
     t.p_block_bytes = env::get_int("SPARSETRAIN_BWD_W_P_BYTES", t.p_block_bytes);
     t.dd_mode = (int)env::get_int("SPARSETRAIN_BWD_W_DD", t.dd_mode);
     t.indirect = env::get_int("SPARSETRAIN_BWD_W_INDIRECT", t.indirect ? 1 : 0) != 0;
+    t.prefetch_tiles = (int)std::max(0L, env::get_int("SPARSETRAIN_BWD_W_PF_TILES", t.prefetch_tiles));
     t.max_acc = (int)env::get_int("SPARSETRAIN_BWD_W_MAX_ACC", t.max_acc);
     t.max_acc = std::min(std::max(t.max_acc, 1), 29);
     return t;
@@ -226,6 +227,7 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     // ocg ranges on top when there are fewer channel blocks than threads.
     q.n_c_parts = (int)std::min<int64_t>(nthr, q.icb);
     q.n_oc_parts = (int)std::max<int64_t>(1, std::min<int64_t>(nthr / q.n_c_parts, q.n_ocg));
+    q.prefetch_tiles = t.prefetch_tiles;
     const int64_t c_per_part = div_up(q.icb, q.n_c_parts) * 16;
     const int64_t p_per_ocg = c_per_part * p.kh * p.kw * q.o * 64;
     const int64_t ocg_per_part = div_up(q.n_ocg, q.n_oc_parts);

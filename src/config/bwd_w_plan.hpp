@@ -56,6 +56,7 @@ struct bwd_w_tuning {
     int ocb_per_group = 0;               // oc blocks per ocg (0: planner's choice)
     int dd_mode = 0;                     // 0: planner's choice, 1: always copy, 2: in place when possible
     bool indirect = true;                // offsets-only lists for 1x1 stride 1 (SPARSETRAIN_BWD_W_INDIRECT)
+    int prefetch_tiles = 1;              // src prefetch distance of the list builder (_PF_TILES)
     int64_t p_block_bytes = 1 << 20;     // diff_w lines a thread keeps hot (L2 is 2 MB)
     int max_acc = 28;                    // zmm accumulators per kernel (of 32)
     static bwd_w_tuning from_env();
@@ -91,11 +92,13 @@ struct bwd_w_plan {
     // Lists (per thread, rebuilt per tile): one slot of slot_cap entries per (class, channel).
     int64_t slot_cap = 0;
 
-    // Threads: n_c_parts x n_oc_parts parts (channel-block ranges x ocg ranges), one per
-    // thread; a thread builds the lists of its own channels, so parts that share channels
-    // (only when there are fewer channel blocks than threads) build them twice. Threads
-    // beyond the parts idle.
+    // Threads: n_c_parts x n_oc_parts parts, one per thread. Channel part pc owns channel
+    // blocks pc, pc + n_c_parts, ... (interleaved, so that uneven sparsity across channel
+    // ranges evens out); oc part po owns a contiguous ocg range. A thread builds the lists of
+    // its own channels, so parts that share channels (only when there are fewer channel
+    // blocks than threads) build them twice. Threads beyond the parts idle.
     int n_oc_parts = 1, n_c_parts = 1;
+    int prefetch_tiles = 1;
     int64_t ocg_block = 1; // ocgs per pass over the tiles (diff_w lines kept hot in L2)
 
     int64_t src_row_step() const { return p.sh * p.iw * 64; } // bytes between class rows
@@ -107,6 +110,9 @@ struct bwd_w_plan {
 // Returns false and sets why_not when the problem is outside what the sparse path covers.
 bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
         bwd_w_plan &plan, std::string &why_not);
+
+// Number of channel blocks of channel part pc (blocks pc, pc + n_c_parts, ...).
+inline int64_t part_icbs(const bwd_w_plan &q, int pc) { return pc < q.icb ? (q.icb - pc + q.n_c_parts - 1) / q.n_c_parts : 0; }
 
 // Range [begin, end) of n items owned by part `i` of `parts` (balanced, contiguous).
 inline void split_range(int64_t n, int parts, int i, int64_t &begin, int64_t &end) {
