@@ -69,7 +69,9 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps) {
         {
             const int ithr = omp_get_thread_num();
             if (ithr < q.n_c_parts) {
-                const int64_t my_icb = part_icbs(q, ithr), my_c = my_icb * 16, slots = n_cls * my_c;
+                int64_t ib0, ib1;
+                split_range(q.icb, q.n_c_parts, ithr, ib0, ib1);
+                const int64_t my_icb = ib1 - ib0, my_c = my_icb * 16, slots = n_cls * my_c;
                 float *vals = thread_local_scratch(5).get_as<float>(2 * slots * q.slot_cap);
                 int32_t *counts = thread_local_scratch(6).get_as<int32_t>(slots);
                 for (int64_t g = 0; g < q.n_tiles; ++g) {
@@ -79,7 +81,7 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps) {
                     for (int64_t k = 0; k < n_cls; ++k) {
                         const auto &c = q.classes[k];
                         for (int64_t m = 0; m < my_icb; ++m) {
-                            const int64_t icb = ithr + m * q.n_c_parts, slot = k * my_c + m * 16;
+                            const int64_t icb = ib0 + m, slot = k * my_c + m * 16;
                             jit::bwd_w_build_args a;
                             a.src = src + (((n * q.icb + icb) * p.ih + c.a + p.sh * r0) * p.iw + c.b + p.sw * j0) * 16;
                             a.vals = vals + slot * q.slot_cap;

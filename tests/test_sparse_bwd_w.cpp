@@ -207,7 +207,7 @@ TEST_CASE("sparse bwd_w: thread parts over oc groups and uneven channel parts", 
     if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
     // One channel block, two ocgs: the threads split oc groups, each owns its diff_bias share.
     check_problem("mb2ic16ih10oc64oh10kh3ph1", {}, {0.0, 0.5});
-    // Three threads over four (interleaved) channel blocks, and two threads over three.
+    // Three threads over four channel blocks, and two threads over three.
     check_problem("mb2ic64ih9oc32oh9kh3ph1", {}, {0.5}, {3});
     check_problem("mb2ic48ih11oc32oh11kh1ph0", {}, {0.5}, {2, 3});
 }

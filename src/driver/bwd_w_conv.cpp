@@ -65,7 +65,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
             jit::bwd_w_kernel_params kp;
             kp.slot_bytes = q.slot_cap * 4;
             kp.icb_stride = p.kh * p.kw * 1024;
-            kp.icb_step = q.n_c_parts;
+            kp.icb_step = 1; // contiguous channel-block ranges per thread
             kp.nsets = g.nsets;
             kp.indirect = q.indirect;
             kp.dd_scale = q.dd_scale;
@@ -107,18 +107,16 @@ void bwd_w_conv::execute(const conv_tensors &t) const {
         // Parts are dealt round-robin, so a smaller team than planned still covers them all.
         for (int part = ithr; part < n_parts; part += nt) {
             const int pc = part % q.n_c_parts, po = part / q.n_c_parts;
-            int64_t og0, og1;
+            int64_t og0, og1, ib0, ib1;
             split_range(q.n_ocg, q.n_oc_parts, po, og0, og1);
-            // Channel blocks pc + m * step, m < my_icb.
-            const int64_t my_icb = part_icbs(q, pc), step = q.n_c_parts;
-            if (og0 >= og1 || my_icb == 0) continue;
-            const int64_t my_c = my_icb * 16;
+            split_range(q.icb, q.n_c_parts, pc, ib0, ib1);
+            if (og0 >= og1 || ib0 >= ib1) continue;
+            const int64_t my_icb = ib1 - ib0, my_c = my_icb * 16;
             const bool bias_owner = diff_bias && pc == 0;
 
             // Only this part ever writes its diff_w blocks and (for pc 0) its diff_bias range.
             for (int64_t ocb = og0 * q.o; ocb < og1 * q.o; ++ocb)
-                for (int64_t m = 0; m < my_icb; ++m)
-                    std::memset(t.diff_weights + (ocb * q.icb + pc + m * step) * khw * 256, 0, khw * 256 * sizeof(float));
+                std::memset(t.diff_weights + (ocb * q.icb + ib0) * khw * 256, 0, my_icb * khw * 256 * sizeof(float));
             if (bias_owner) std::memset(diff_bias + og0 * q.o * 16, 0, (og1 - og0) * q.o * 16 * sizeof(float));
 
             // This thread's lists of one tile: slot (class k, channel c) = k * my_c + c.
@@ -136,7 +134,7 @@ void bwd_w_conv::execute(const conv_tensors &t) const {
                     for (int64_t k = 0; k < n_cls; ++k) {
                         const auto &c = q.classes[k];
                         for (int64_t m = 0; m < my_icb; ++m) {
-                            const int64_t icb = pc + m * step, slot = k * my_c + m * 16;
+                            const int64_t icb = ib0 + m, slot = k * my_c + m * 16;
                             jit::bwd_w_build_args a;
                             a.src = t.src + (((tg.n * q.icb + icb) * p.ih + c.a + p.sh * tg.r0) * p.iw + c.b + p.sw * tg.j0) * 16;
                             a.vals = vals + slot * q.slot_cap;
@@ -171,12 +169,12 @@ void bwd_w_conv::execute(const conv_tensors &t) const {
                             for (size_t gi = 0; gi < c.groups.size(); ++gi) {
                                 const auto &gr = c.groups[gi];
                                 jit::bwd_w_kernel_args a;
-                                a.vals = q.indirect ? t.src + ((tg.n * q.icb + pc) * p.ih * p.iw + tg.r0 * p.iw + tg.j0) * 16
+                                a.vals = q.indirect ? t.src + ((tg.n * q.icb + ib0) * p.ih * p.iw + tg.r0 * p.iw + tg.j0) * 16
                                                     : vals + k * my_c * q.slot_cap;
                                 a.offs = offs + k * my_c * q.slot_cap;
                                 a.cnt = counts + k * my_c;
                                 a.dd = origin + gr.ocb0 * (q.dd_copy ? 16 : p.oh * p.ow * 16);
-                                a.dw = t.diff_weights + ((ocg * q.o + gr.ocb0) * q.icb + pc) * khw * 256;
+                                a.dw = t.diff_weights + ((ocg * q.o + gr.ocb0) * q.icb + ib0) * khw * 256;
                                 a.n_icb = my_icb;
                                 (*kernels_[k][gi])(&a);
                             }
