@@ -93,95 +93,139 @@ std::vector<std::shared_ptr<const jit::jit_generator>> bwd_w_conv::kernels() con
     return r;
 }
 
-void bwd_w_conv::execute(const conv_tensors &t) const {
-    const auto &q = plan_;
-    const auto &p = q.p;
-    const int64_t n_cls = (int64_t)q.classes.size(), khw = p.kh * p.kw;
-    float *diff_bias = q.with_bias ? t.diff_bias : nullptr;
-    const int n_parts = q.n_oc_parts * q.n_c_parts;
-    const int64_t dyr = q.dy_max - q.dy_min, dxr = q.dx_max - q.dx_min;
+namespace {
 
-#pragma omp parallel num_threads(q.nthr)
-    {
-        const int ithr = omp_get_thread_num(), nt = omp_get_num_threads();
-        // Parts are dealt round-robin, so a smaller team than planned still covers them all.
-        for (int part = ithr; part < n_parts; part += nt) {
-            const int pc = part % q.n_c_parts, po = part / q.n_c_parts;
-            int64_t og0, og1, ib0, ib1;
-            split_range(q.n_ocg, q.n_oc_parts, po, og0, og1);
-            split_range(q.icb, q.n_c_parts, pc, ib0, ib1);
-            if (og0 >= og1 || ib0 >= ib1) continue;
-            const int64_t my_icb = ib1 - ib0, my_c = my_icb * 16;
-            const bool bias_owner = diff_bias && pc == 0;
+// One thread's part of an execute: channel blocks [ib0, ib1) x ocgs [og0, og1), with the
+// thread's scratch (lists of one tile for its channels, the diff_dst tile copy).
+class part_runner {
+public:
+    part_runner(const bwd_w_plan &q, const jit::bwd_w_list_builder &builder,
+            const std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>> &kernels,
+            const conv_tensors &t, int pc, int po)
+        : q_(q), p_(q.p), builder_(builder), kernels_(kernels), t_(t) {
+        split_range(q.n_ocg, q.n_oc_parts, po, og0_, og1_);
+        split_range(q.icb, q.n_c_parts, pc, ib0_, ib1_);
+        my_c_ = (ib1_ - ib0_) * 16;
+        diff_bias_ = q.with_bias && pc == 0 ? t.diff_bias : nullptr;
+        n_cls_ = (int64_t)q.classes.size();
+    }
+    bool empty() const { return og0_ >= og1_ || ib0_ >= ib1_; }
 
-            // Only this part ever writes its diff_w blocks and (for pc 0) its diff_bias range.
-            for (int64_t ocb = og0 * q.o; ocb < og1 * q.o; ++ocb)
-                std::memset(t.diff_weights + (ocb * q.icb + ib0) * khw * 256, 0, my_icb * khw * 256 * sizeof(float));
-            if (bias_owner) std::memset(diff_bias + og0 * q.o * 16, 0, (og1 - og0) * q.o * 16 * sizeof(float));
+    void run() {
+        zero_owned_outputs();
+        // Slot (class k, channel c) = k * my_c + c.
+        const int64_t slots = n_cls_ * my_c_;
+        vals_ = thread_local_scratch(lists_slot).get_as<float>(2 * slots * q_.slot_cap);
+        offs_ = reinterpret_cast<int32_t *>(vals_ + slots * q_.slot_cap);
+        counts_ = thread_local_scratch(counts_slot).get_as<int32_t>(slots);
+        buf_ = q_.dd_copy ? thread_local_scratch(tile_slot).get_as<float>(q_.dd_tile_floats()) : nullptr;
 
-            // This thread's lists of one tile: slot (class k, channel c) = k * my_c + c.
-            const int64_t slots = n_cls * my_c;
-            float *vals = thread_local_scratch(lists_slot).get_as<float>(2 * slots * q.slot_cap);
-            int32_t *offs = reinterpret_cast<int32_t *>(vals + slots * q.slot_cap);
-            int32_t *counts = thread_local_scratch(counts_slot).get_as<int32_t>(slots);
-            float *buf = q.dd_copy ? thread_local_scratch(tile_slot).get_as<float>(q.dd_tile_floats()) : nullptr;
-
-            for (int64_t ob = og0; ob < og1; ob += q.ocg_block) {
-                const int64_t oe = std::min(ob + q.ocg_block, og1);
-                for (int64_t g = 0; g < q.n_tiles; ++g) {
-                    const tile_geom tg = tile_at(q, g);
-                    // Lists of the tile for this part's channels (rebuilt per ocg block).
-                    for (int64_t k = 0; k < n_cls; ++k) {
-                        const auto &c = q.classes[k];
-                        for (int64_t m = 0; m < my_icb; ++m) {
-                            const int64_t icb = ib0 + m, slot = k * my_c + m * 16;
-                            jit::bwd_w_build_args a;
-                            a.src = t.src + (((tg.n * q.icb + icb) * p.ih + c.a + p.sh * tg.r0) * p.iw + c.b + p.sw * tg.j0) * 16;
-                            a.vals = vals + slot * q.slot_cap;
-                            a.offs = offs + slot * q.slot_cap;
-                            a.cnt = counts + slot;
-                            a.rows = class_rows(c, tg);
-                            a.cols = class_cols(c, tg);
-                            (*builder_)(&a);
-                        }
-                    }
-                    // In-place diff_dst: bring the next tile's rows towards L2 while this one
-                    // computes (the copy and the list builder prefetch as they read).
-                    if (!q.dd_copy && g + 1 < q.n_tiles) {
-                        const tile_geom tn = tile_at(q, g + 1);
-                        const bwd_w_dd_view vn {t.diff_dst + tn.n * q.ocb * p.oh * p.ow * 16, p.oh, p.ow, ob * q.o, q.o};
-                        bwd_w_prefetch_dd_tile(vn, tn.r0, tn.r1, tn.j0, tn.j1);
-                    }
-                    for (int64_t ocg = ob; ocg < oe; ++ocg) {
-                        const bwd_w_dd_view v {t.diff_dst + tg.n * q.ocb * p.oh * p.ow * 16, p.oh, p.ow, ocg * q.o, q.o};
-                        const float *origin;
-                        if (q.dd_copy) {
-                            bwd_w_copy_dd_tile(v, tg.r0 + q.dy_min, tg.r1 - tg.r0 + dyr, tg.j0 + q.dx_min,
-                                    tg.j1 - tg.j0 + dxr, q.buf_pitch, buf, q.tile_h);
-                            origin = buf + (-q.dy_min * q.buf_pitch - q.dx_min) * q.o * 16;
-                        } else {
-                            origin = v.plane(0) + (tg.r0 * p.ow + tg.j0) * 16;
-                        }
-                        if (bias_owner) bwd_w_sum_dd_tile(v, tg.r0, tg.r1, tg.j0, tg.j1, diff_bias + ocg * q.o * 16);
-                        for (int64_t k = 0; k < n_cls; ++k) {
-                            const auto &c = q.classes[k];
-                            if (class_rows(c, tg) == 0 || class_cols(c, tg) == 0) continue;
-                            for (size_t gi = 0; gi < c.groups.size(); ++gi) {
-                                const auto &gr = c.groups[gi];
-                                jit::bwd_w_kernel_args a;
-                                a.vals = q.indirect ? t.src + ((tg.n * q.icb + ib0) * p.ih * p.iw + tg.r0 * p.iw + tg.j0) * 16
-                                                    : vals + k * my_c * q.slot_cap;
-                                a.offs = offs + k * my_c * q.slot_cap;
-                                a.cnt = counts + k * my_c;
-                                a.dd = origin + gr.ocb0 * (q.dd_copy ? 16 : p.oh * p.ow * 16);
-                                a.dw = t.diff_weights + ((ocg * q.o + gr.ocb0) * q.icb + ib0) * khw * 256;
-                                a.n_icb = my_icb;
-                                (*kernels_[k][gi])(&a);
-                            }
-                        }
-                    }
-                }
+        for (int64_t ob = og0_; ob < og1_; ob += q_.ocg_block) {
+            const int64_t oe = std::min(ob + q_.ocg_block, og1_);
+            for (int64_t g = 0; g < q_.n_tiles; ++g) {
+                const tile_geom tg = tile_at(q_, g);
+                build_lists(tg); // rebuilt per ocg block: keeps the block's diff_w lines in L2
+                if (!q_.dd_copy && g + 1 < q_.n_tiles) prefetch_in_place_tile(tile_at(q_, g + 1), ob);
+                for (int64_t ocg = ob; ocg < oe; ++ocg) run_kernels(tg, ocg, prepare_dd_tile(tg, ocg));
             }
+        }
+    }
+
+private:
+    // Only this part ever writes its diff_w blocks and (channel part 0) its diff_bias range.
+    void zero_owned_outputs() {
+        const int64_t khw = p_.kh * p_.kw;
+        for (int64_t ocb = og0_ * q_.o; ocb < og1_ * q_.o; ++ocb)
+            std::memset(t_.diff_weights + (ocb * q_.icb + ib0_) * khw * 256, 0, (ib1_ - ib0_) * khw * 256 * sizeof(float));
+        if (diff_bias_) std::memset(diff_bias_ + og0_ * q_.o * 16, 0, (og1_ - og0_) * q_.o * 16 * sizeof(float));
+    }
+
+    void build_lists(const tile_geom &tg) {
+        for (int64_t k = 0; k < n_cls_; ++k) {
+            const auto &c = q_.classes[k];
+            for (int64_t icb = ib0_; icb < ib1_; ++icb) {
+                const int64_t slot = k * my_c_ + (icb - ib0_) * 16;
+                jit::bwd_w_build_args a;
+                a.src = t_.src + (((tg.n * q_.icb + icb) * p_.ih + c.a + p_.sh * tg.r0) * p_.iw + c.b + p_.sw * tg.j0) * 16;
+                a.vals = vals_ + slot * q_.slot_cap;
+                a.offs = offs_ + slot * q_.slot_cap;
+                a.cnt = counts_ + slot;
+                a.rows = class_rows(c, tg);
+                a.cols = class_cols(c, tg);
+                builder_(&a);
+            }
+        }
+    }
+
+    bwd_w_dd_view dd_view(const tile_geom &tg, int64_t ocg) const {
+        return {t_.diff_dst + tg.n * q_.ocb * p_.oh * p_.ow * 16, p_.oh, p_.ow, ocg * q_.o, q_.o};
+    }
+
+    // In-place diff_dst: bring the next tile's rows towards L2 while this one computes (the
+    // tile copy and the list builder prefetch one tile ahead as they read).
+    void prefetch_in_place_tile(const tile_geom &tn, int64_t ocg) const {
+        bwd_w_prefetch_dd_tile(dd_view(tn, ocg), tn.r0, tn.r1, tn.j0, tn.j1);
+    }
+
+    // The tile's diff_dst for one ocg (copied with its halo, or in place), plus its share of
+    // diff_bias; returns the centre origin the lists' offsets are relative to.
+    const float *prepare_dd_tile(const tile_geom &tg, int64_t ocg) {
+        const bwd_w_dd_view v = dd_view(tg, ocg);
+        const float *origin;
+        if (q_.dd_copy) {
+            const int64_t dyr = q_.dy_max - q_.dy_min, dxr = q_.dx_max - q_.dx_min;
+            bwd_w_copy_dd_tile(v, tg.r0 + q_.dy_min, tg.r1 - tg.r0 + dyr, tg.j0 + q_.dx_min, tg.j1 - tg.j0 + dxr,
+                    q_.buf_pitch, buf_, q_.tile_h);
+            origin = buf_ + (-q_.dy_min * q_.buf_pitch - q_.dx_min) * q_.o * 16;
+        } else {
+            origin = v.plane(0) + (tg.r0 * p_.ow + tg.j0) * 16;
+        }
+        if (diff_bias_) bwd_w_sum_dd_tile(v, tg.r0, tg.r1, tg.j0, tg.j1, diff_bias_ + ocg * q_.o * 16);
+        return origin;
+    }
+
+    // One call per (class, group) runs every channel of the part.
+    void run_kernels(const tile_geom &tg, int64_t ocg, const float *origin) const {
+        const int64_t khw = p_.kh * p_.kw;
+        for (int64_t k = 0; k < n_cls_; ++k) {
+            const auto &c = q_.classes[k];
+            if (class_rows(c, tg) == 0 || class_cols(c, tg) == 0) continue;
+            for (size_t gi = 0; gi < c.groups.size(); ++gi) {
+                const auto &gr = c.groups[gi];
+                jit::bwd_w_kernel_args a;
+                a.vals = q_.indirect ? t_.src + ((tg.n * q_.icb + ib0_) * p_.ih * p_.iw + tg.r0 * p_.iw + tg.j0) * 16
+                                     : vals_ + k * my_c_ * q_.slot_cap;
+                a.offs = offs_ + k * my_c_ * q_.slot_cap;
+                a.cnt = counts_ + k * my_c_;
+                a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : p_.oh * p_.ow * 16);
+                a.dw = t_.diff_weights + ((ocg * q_.o + gr.ocb0) * q_.icb + ib0_) * khw * 256;
+                a.n_icb = ib1_ - ib0_;
+                (*kernels_[k][gi])(&a);
+            }
+        }
+    }
+
+    const bwd_w_plan &q_;
+    const problem_t &p_;
+    const jit::bwd_w_list_builder &builder_;
+    const std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>> &kernels_;
+    const conv_tensors &t_;
+    int64_t og0_ = 0, og1_ = 0, ib0_ = 0, ib1_ = 0, my_c_ = 0, n_cls_ = 0;
+    float *diff_bias_ = nullptr;
+    float *vals_ = nullptr, *buf_ = nullptr;
+    int32_t *offs_ = nullptr, *counts_ = nullptr;
+};
+
+} // namespace
+
+void bwd_w_conv::execute(const conv_tensors &t) const {
+    const int n_parts = plan_.n_oc_parts * plan_.n_c_parts;
+#pragma omp parallel num_threads(plan_.nthr)
+    {
+        // Parts are dealt round-robin, so a smaller team than planned still covers them all.
+        for (int part = omp_get_thread_num(); part < n_parts; part += omp_get_num_threads()) {
+            part_runner r(plan_, *builder_, kernels_, t, part % plan_.n_c_parts, part / plan_.n_c_parts);
+            if (!r.empty()) r.run();
         }
     }
 }
