@@ -4,7 +4,10 @@
 //
 //   kernel-bench-bwd-w [--reps N] [--sparsity 0,0.5,0.7,0.9] [--build-only] [problem ...]
 // Threads: OMP_NUM_THREADS (both libraries). Tuning: SPARSETRAIN_BWD_W_* (see bwd_w_plan.hpp).
-// --build-only also times phase 1 alone (list building of all tiles, all threads).
+// --build-only also times the list building alone (every tile, each thread its channels).
+// BENCH_BWD_W_HUGEPAGES=1 backs the tensors with transparent huge pages; BENCH_BWD_W_CODE_RANGES=1
+// prints each JIT kernel's address range (to attribute `perf record -e cpu-clock` samples).
+// GF/s use the padding-inclusive FLOP count (problem_t::flops()); "eq" = dense-equivalent.
 #include <omp.h>
 #include <sys/mman.h>
 

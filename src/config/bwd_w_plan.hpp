@@ -10,7 +10,8 @@
 //   class. (i, j) is the pixel's "centre" in diff_dst coordinates.
 // * Lists. Per (tile, class, channel c): the non-zero src values of that class in the tile,
 //   each with the byte offset of its centre pixel in the diff_dst tile (built by
-//   jit/bwd_w_list_builder from a 16x16 in-register transpose of nChw16c).
+//   jit/bwd_w_list_builder from a 16x16 in-register transpose of nChw16c; for 1x1 stride 1,
+//   offsets only, the kernel reading each value back from src).
 // * Tiles. The centre space [0, gh) x [0, gw) of each image is cut into tiles of tile_h rows x
 //   band_w columns, so that the diff_dst of a tile (with its halo, o oc blocks) stays in L1
 //   while every channel's list of that tile runs against it.
@@ -50,13 +51,14 @@ struct bwd_w_class {
 };
 
 struct bwd_w_tuning {
-    // Defaults; each can be overridden by an environment variable for experiments
-    // (SPARSETRAIN_BWD_W_L1_BYTES, _OCB, _DD, _P_BYTES, _MAX_ACC).
+    // Defaults (measured on the 2-core AVX-512 development machine); each can be overridden
+    // by an environment variable for experiments: SPARSETRAIN_BWD_W_L1_BYTES, _OCB, _DD,
+    // _INDIRECT, _PF_TILES, _P_BYTES, _MAX_ACC.
     int64_t l1_tile_bytes = 36 * 1024;   // diff_dst tile budget (L1 is 48 KB)
     int ocb_per_group = 0;               // oc blocks per ocg (0: planner's choice)
     int dd_mode = 0;                     // 0: planner's choice, 1: always copy, 2: in place when possible
-    bool indirect = true;                // offsets-only lists for 1x1 stride 1 (SPARSETRAIN_BWD_W_INDIRECT)
-    int prefetch_tiles = 1;              // src prefetch distance of the list builder (_PF_TILES)
+    bool indirect = true;                // offsets-only lists for 1x1 stride 1
+    int prefetch_tiles = 1;              // src prefetch distance of the list builder, in tiles
     int64_t p_block_bytes = 1 << 20;     // diff_w lines a thread keeps hot (L2 is 2 MB)
     int max_acc = 28;                    // zmm accumulators per kernel (of 32)
     static bwd_w_tuning from_env();
