@@ -1,18 +1,30 @@
 #include "jit/zero_skip.hpp"
 
+#include <algorithm>
+
 namespace sparsetrain {
 namespace jit {
 
 using namespace Xbyak;
 
-void emit_compact_vector(jit_generator &g, const compact_regs &r, const Zmm &v, const Zmm &offsets) {
+void emit_compact_vector(jit_generator &g, const compact_regs &r, const Zmm &v, const Zmm &offsets,
+        int32_t disp) {
     // _CMP_NEQ_UQ: true for non-zero and for NaN, false for +0.0 and -0.0.
     g.vcmpps(r.k, v, r.zero, 4);
     g.vcompressps(r.tmp | r.k | g.T_z, v);
-    g.vmovups(g.ptr[r.vals + r.count * 4], r.tmp);
+    g.vmovups(g.ptr[r.vals + r.count * 4 + disp], r.tmp);
     g.vpcompressd(r.tmp | r.k | g.T_z, offsets);
-    g.vmovdqu32(g.ptr[r.offs + r.count * 4], r.tmp);
+    g.vmovdqu32(g.ptr[r.offs + r.count * 4 + disp], r.tmp);
     g.kmovw(r.scratch.cvt32(), r.k);
+    g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
+    g.add(r.count, r.scratch);
+}
+
+void emit_compact_offsets(jit_generator &g, const compact_offsets_regs &r, const Opmask &mask,
+        const Zmm &offsets, int32_t disp) {
+    g.vpcompressd(r.tmp | mask | g.T_z, offsets);
+    g.vmovdqu32(g.ptr[r.offs + r.count * 4 + disp], r.tmp);
+    g.kmovw(r.scratch.cvt32(), mask);
     g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
     g.add(r.count, r.scratch);
 }
@@ -30,6 +42,84 @@ void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector
     g.cmp(r.idx, r.end);
     g.jl(loop, g.T_NEAR);
     g.L(done);
+}
+
+namespace {
+
+// Shared body of the unrolled loops: `entry(i, set, mask)` emits the FMAs of entry idx + i into
+// `sets[set]`, merge-masked by `mask` unless it is k0 (masked-off memory operands do not
+// fault). Leftovers are handled without a branch: the first (count mod u) entries go through
+// u - 1 masked steps (step s: mask all-ones iff s < count mod u), so the main loop always runs
+// a multiple of u entries and its exit is the list's only data-dependent branch.
+template <typename Entry>
+void emit_unrolled(jit_generator &g, const list_loop_regs &r, int u, const Reg64 &left, const Opmask &mask,
+        Entry entry) {
+    const Reg64 tmp = r.off; // scratch until an entry loads its offset
+    auto leftover = [&] {
+        g.mov(tmp, left);
+        g.and_(tmp, u - 1);
+    };
+    Label main_loop, done;
+    g.mov(left, r.end);
+    g.sub(left, r.idx);
+    for (int s = 0; s < u - 1; ++s) {
+        leftover();
+        g.cmp(tmp, s);
+        g.setg(tmp.cvt8());
+        g.movzx(tmp.cvt32(), tmp.cvt8());
+        g.neg(tmp.cvt32()); // 0 or 0xffffffff
+        g.kmovw(mask, tmp.cvt32());
+        entry(s, s, mask);
+    }
+    if (u > 1) {
+        leftover();
+        g.add(r.idx, tmp);
+        g.sub(left, tmp);
+    }
+    g.test(left, left);
+    g.jz(done, g.T_NEAR);
+    g.L(main_loop);
+    for (int s = 0; s < u; ++s) entry(s, s, Opmask(0));
+    g.add(r.idx, u);
+    g.sub(left, u);
+    g.jnz(main_loop, g.T_NEAR);
+    g.L(done);
+}
+
+void fma(jit_generator &g, const Zmm &acc, const Opmask &m, const Zmm &b, const Address &a) {
+    if (m.getIdx() == 0) g.vfmadd231ps(acc, b, a);
+    else g.vfmadd231ps(acc | m, b, a);
+}
+
+} // namespace
+
+void emit_list_loop(jit_generator &g, const list_loop_regs &r,
+        const std::vector<std::vector<fma_target>> &sets, const Reg64 &left) {
+    const int u = (int)sets.size();
+    if (u <= 1) {
+        emit_list_loop(g, r, sets.empty() ? std::vector<fma_target> {} : sets[0]);
+        return;
+    }
+    if (u & (u - 1)) throw Xbyak::Error(Xbyak::ERR_BAD_PARAMETER);
+    emit_unrolled(g, r, u, left, Opmask(7), [&](int i, int set, const Opmask &m) {
+        // Entries past the count are still inside the list's 16-entry slack: unmasked loads.
+        g.vbroadcastss(r.bcast, g.ptr[r.vals + r.idx * 4 + 4 * i]);
+        g.movsxd(r.off, g.dword[r.offs + r.idx * 4 + 4 * i]);
+        for (const auto &t : sets[set]) fma(g, t.acc, m, r.bcast, g.ptr[r.dense + r.off + t.disp]);
+    });
+}
+
+void emit_list_loop_indirect(jit_generator &g, const list_loop_regs &r, int dense_scale,
+        const std::vector<std::vector<fma_target>> &sets, const Reg64 &left) {
+    const int u = std::max<int>(1, (int)sets.size());
+    if (u & (u - 1)) throw Xbyak::Error(Xbyak::ERR_BAD_PARAMETER);
+    emit_unrolled(g, r, u, left, Opmask(7), [&](int i, int set, const Opmask &m) {
+        g.movsxd(r.off, g.dword[r.offs + r.idx * 4 + 4 * i]);
+        // An offset past the count is stale: its value load must be masked as well.
+        if (m.getIdx() == 0) g.vbroadcastss(r.bcast, g.ptr[r.vals + r.off]);
+        else g.vbroadcastss(r.bcast | m | g.T_z, g.ptr[r.vals + r.off]);
+        for (const auto &t : sets[set]) fma(g, t.acc, m, r.bcast, g.ptr[r.dense + r.off * dense_scale + t.disp]);
+    });
 }
 
 } // namespace jit

@@ -36,9 +36,23 @@ struct compact_regs {
 };
 
 // Appends the non-zero lanes of `v` and the matching lanes of `offsets` (int32) to the
-// list at index `count`, then advances `count`. Writes a full 64 bytes at vals/offs+count.
+// list at index `count`, then advances `count`. Writes a full 64 bytes at vals/offs+count
+// (lanes past the new count are written as 0). `disp` is a byte displacement added to both
+// list bases (several lists addressed from one pair of base registers).
 void emit_compact_vector(jit_generator &g, const compact_regs &r, const Xbyak::Zmm &v,
-        const Xbyak::Zmm &offsets);
+        const Xbyak::Zmm &offsets, int32_t disp = 0);
+
+// Offsets-only compaction, for when the values can be read back from the sparse operand
+// itself (their offsets there are a fixed multiple of the dense offsets): appends the lanes
+// of `offsets` selected by `mask` at index `count` and advances `count`. Writes 64 bytes.
+struct compact_offsets_regs {
+    Xbyak::Zmm tmp;        // scratch
+    Xbyak::Reg64 offs;     // list of byte offsets (int32)
+    Xbyak::Reg64 count;    // entries so far
+    Xbyak::Reg64 scratch;  // scratch GPR
+};
+void emit_compact_offsets(jit_generator &g, const compact_offsets_regs &r, const Xbyak::Opmask &mask,
+        const Xbyak::Zmm &offsets, int32_t disp = 0);
 
 struct fma_target {
     Xbyak::Zmm acc;
@@ -55,6 +69,23 @@ struct list_loop_regs {
 
 // For every entry i in [idx, end): for every target t, t.acc += vals[i] * dense[offs[i] + t.disp].
 void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector<fma_target> &targets);
+
+// The same, unrolled by sets.size() (a power of two): of every sets.size() consecutive
+// entries, the s-th one updates sets[s], so that a short target group (few FMAs per entry)
+// does not wait on the latency of its own accumulators. The count mod sets.size() leftover
+// entries are run first through merge-masked steps (no branch), so the loop exit is the only
+// data-dependent branch. All sets must have the same displacements; the caller sums the
+// sets' accumulators afterwards. `left` is a scratch GPR; k7 is clobbered. Entries up to
+// sets.size() - 1 past the end are read (the lists' slack).
+void emit_list_loop(jit_generator &g, const list_loop_regs &r,
+        const std::vector<std::vector<fma_target>> &sets, const Xbyak::Reg64 &left);
+
+// The list loop over an offsets-only list: entry i broadcasts values[offs[i]] (the value read
+// from the sparse operand itself) and runs t.acc += value * dense[offs[i] * dense_scale + t.disp]
+// (dense_scale 1, 2, 4 or 8). Unrolled over `sets` like the loop above (k7 clobbered).
+// `r.vals` is the base of the sparse operand.
+void emit_list_loop_indirect(jit_generator &g, const list_loop_regs &r, int dense_scale,
+        const std::vector<std::vector<fma_target>> &sets, const Xbyak::Reg64 &left);
 
 } // namespace jit
 } // namespace sparsetrain

@@ -1,0 +1,61 @@
+// bwd_w compute kernel: for each channel of a range of channel blocks, runs that channel's
+// list of one tile and one pixel class against the diff_dst tile and adds the result to
+// diff_w (OIhw16i16o) in place.
+//
+// Register allocation: accumulators zmm0 .. zmm(F*S-1) = diff_w[c][tap][oc block] for the
+// group's taps x oc blocks (F of them) in S copies (S > 1 only for small F: consecutive
+// entries alternate copies so that FMA latency is hidden); zmm31 = broadcast value. Per
+// entry: one broadcast, one offset load, F FMAs with 64-byte memory operands
+// dd[offset + disp(tap, oc block)]. After the list: copies summed, then F read-add-writes of
+// diff_w. One call per (tile, class, group, oc group) covers all the thread's channels, so the
+// call cost is paid once per ~hundreds of lists.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "jit/jit_generator.hpp"
+
+namespace sparsetrain {
+namespace jit {
+
+struct bwd_w_kernel_args {
+    const float *vals;   // list slot of the first channel; channel c at + c * slot_bytes
+                         // (indirect mode: src at the tile's centre origin, first channel)
+    const int32_t *offs; // the same layout
+    const int32_t *cnt;  // list lengths, one per channel
+    const float *dd;     // diff_dst tile: centre origin, first oc block of the group
+    float *dw;           // diff_w at (first oc block of the group, first channel, tap (0, 0))
+    int64_t n_icb;       // channel blocks of 16 to run (>= 1), icb_step apart in diff_w / src;
+                         // their lists are consecutive
+};
+
+struct bwd_w_kernel_params {
+    int64_t slot_bytes = 0;
+    int64_t icb_stride = 0;          // bytes between channel blocks in diff_w (kh*kw*1024)
+    int icb_step = 1;                // the channel blocks run are icb0, icb0 + step, ...
+    std::vector<int32_t> dd_disp;    // per accumulator of one copy: diff_dst displacement
+    std::vector<int32_t> dw_disp;    // per accumulator of one copy: diff_w displacement
+    int nsets = 1;
+    // Indirect mode (offsets-only lists): the value of an entry is src[vals + offset] and its
+    // diff_dst vectors are at dd + offset * dd_scale + disp. Channel c's src is at
+    // vals + 4 * (c % 16) + (c / 16) * src_icb_stride * icb_step.
+    bool indirect = false;
+    int dd_scale = 1;
+    int64_t src_icb_stride = 0;
+    std::string key() const;
+};
+
+class bwd_w_kernel : public jit_generator {
+public:
+    explicit bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &problem = "");
+    void operator()(const bwd_w_kernel_args *a) const { entry<void (*)(const bwd_w_kernel_args *)>()(a); }
+
+private:
+    void generate() override;
+    bwd_w_kernel_params p_;
+};
+
+} // namespace jit
+} // namespace sparsetrain

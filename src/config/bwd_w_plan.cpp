@@ -1,0 +1,259 @@
+#include "config/bwd_w_plan.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "common/cpu.hpp"
+#include "common/env.hpp"
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+
+bwd_w_tuning bwd_w_tuning::from_env() {
+    bwd_w_tuning t;
+    t.l1_tile_bytes = env::get_int("SPARSETRAIN_BWD_W_L1_BYTES", t.l1_tile_bytes);
+    t.ocb_per_group = (int)env::get_int("SPARSETRAIN_BWD_W_OCB", t.ocb_per_group);
+    t.p_block_bytes = env::get_int("SPARSETRAIN_BWD_W_P_BYTES", t.p_block_bytes);
+    t.dd_mode = (int)env::get_int("SPARSETRAIN_BWD_W_DD", t.dd_mode);
+    t.indirect = env::get_int("SPARSETRAIN_BWD_W_INDIRECT", t.indirect ? 1 : 0) != 0;
+    t.prefetch_tiles = (int)std::max(0L, env::get_int("SPARSETRAIN_BWD_W_PF_TILES", t.prefetch_tiles));
+    t.max_acc = (int)env::get_int("SPARSETRAIN_BWD_W_MAX_ACC", t.max_acc);
+    t.max_acc = std::min(std::max(t.max_acc, 1), 29);
+    return t;
+}
+
+namespace {
+
+int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Floor division and modulo for possibly negative numerators.
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Taps along one axis that a src index of parity `a` meets: k with (a + pad - k) % s == 0.
+std::vector<std::pair<int, int>> axis_taps(int a, int64_t pad, int64_t k, int64_t s) {
+    std::vector<std::pair<int, int>> r; // (k, d)
+    for (int kk = 0; kk < k; ++kk) {
+        const int64_t num = a + pad - kk;
+        if (num - floor_div(num, s) * s != 0) continue;
+        r.push_back({kk, (int)floor_div(num, s)});
+    }
+    return r;
+}
+
+bool decline(std::string &why_not, const std::string &reason) {
+    why_not = reason;
+    return false;
+}
+
+// The groups of one class: all taps x all o oc blocks when they fit max_acc accumulators,
+// else oc blocks split evenly (and taps split if even one oc block does not fit).
+std::vector<bwd_w_group> make_groups(int n_taps, int o, int max_acc) {
+    std::vector<bwd_w_group> gs;
+    const int taps_per = std::min(n_taps, max_acc);
+    for (int t0 = 0; t0 < n_taps; t0 += taps_per) {
+        const int nt = std::min(taps_per, n_taps - t0);
+        const int ocb_fit = std::max(1, max_acc / nt);
+        const int n_split = (int)div_up(o, ocb_fit);
+        for (int s = 0; s < n_split; ++s) {
+            int64_t b0, b1;
+            split_range(o, n_split, s, b0, b1);
+            bwd_w_group g;
+            for (int t = t0; t < t0 + nt; ++t) g.taps.push_back(t);
+            g.ocb0 = (int)b0;
+            g.nocb = (int)(b1 - b0);
+            // Keep >= 8 FMAs per unrolled step in flight (4-cycle latency, 2 FMA ports); a
+            // power of two (the unrolled loop's leftover is count mod nsets).
+            const int f = nt * g.nocb;
+            const int want = std::max(1, std::min((8 + f - 1) / f, max_acc / f));
+            g.nsets = 1;
+            while (g.nsets * 2 <= want) g.nsets *= 2;
+            gs.push_back(g);
+        }
+    }
+    return gs;
+}
+
+} // namespace
+
+bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
+        bwd_w_plan &plan, std::string &why_not) {
+    const std::string isa = isa_limit_reason();
+    if (!isa.empty()) return decline(why_not, isa);
+    try {
+        p.validate();
+    } catch (const error &e) {
+        return decline(why_not, std::string("invalid problem: ") + e.what());
+    }
+    if (p.ndims != 4) return decline(why_not, "3D convolution");
+    if (p.g != 1) return decline(why_not, "grouped convolution");
+    if (p.dh != 0 || p.dw != 0) return decline(why_not, "dilated convolution");
+    if (p.ic % 16) return decline(why_not, "ic = " + std::to_string(p.ic) + " is not a multiple of 16");
+    if (p.oc % 16) return decline(why_not, "oc = " + std::to_string(p.oc) + " is not a multiple of 16");
+    if (p.kh > 3 || p.kw > 3)
+        return decline(why_not, "kernel " + std::to_string(p.kh) + "x" + std::to_string(p.kw)
+                        + " (the sparse bwd_w path covers 1x1 .. 3x3)");
+    if (p.sh > 2 || p.sw > 2) return decline(why_not, "stride > 2");
+    // Negative right/bottom padding (input rows no output uses, e.g. 1x1 stride 2 on an even
+    // size) is fine: those pixels meet only zero padding of the diff_dst copy.
+    if (p.ph < 0 || p.pw < 0 || p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
+        return decline(why_not, "padding outside [0, kernel - 1]");
+    if (nthr < 1) nthr = 1;
+
+    bwd_w_plan q;
+    q.p = p;
+    q.nthr = nthr;
+    q.icb = p.ic / 16;
+    q.ocb = p.oc / 16;
+    q.with_bias = with_bias;
+
+    // Pixel classes and their taps.
+    bool first = true;
+    int max_taps = 0;
+    for (int a = 0; a < p.sh; ++a) {
+        const auto rt = axis_taps(a, p.ph, p.kh, p.sh);
+        const int64_t h = p.ih > a ? div_up(p.ih - a, p.sh) : 0;
+        for (int b = 0; b < p.sw; ++b) {
+            const auto ct = axis_taps(b, p.pw, p.kw, p.sw);
+            const int64_t w = p.iw > b ? div_up(p.iw - b, p.sw) : 0;
+            if (rt.empty() || ct.empty() || h == 0 || w == 0) continue;
+            bwd_w_class c;
+            c.a = a;
+            c.b = b;
+            c.h = h;
+            c.w = w;
+            for (const auto &r : rt)
+                for (const auto &s : ct) {
+                    c.taps.push_back({r.first, s.first, r.second, s.second});
+                    if (first) {
+                        q.dy_min = q.dy_max = r.second;
+                        q.dx_min = q.dx_max = s.second;
+                        first = false;
+                    }
+                    q.dy_min = std::min(q.dy_min, r.second);
+                    q.dy_max = std::max(q.dy_max, r.second);
+                    q.dx_min = std::min(q.dx_min, s.second);
+                    q.dx_max = std::max(q.dx_max, s.second);
+                }
+            max_taps = std::max(max_taps, (int)c.taps.size());
+            q.classes.push_back(c);
+        }
+    }
+    if (q.classes.empty()) return decline(why_not, "no src pixel meets a kernel tap");
+
+    // oc blocks per group: a power of two dividing ocb, as many as the accumulators allow (<= 4).
+    if (t.ocb_per_group > 0) {
+        if (q.ocb % t.ocb_per_group)
+            return decline(why_not, "SPARSETRAIN_BWD_W_OCB does not divide oc / 16");
+        q.o = t.ocb_per_group;
+    } else {
+        q.o = 1;
+        while (q.o * 2 <= 4 && q.ocb % (q.o * 2) == 0 && q.o * 2 * max_taps <= t.max_acc) q.o *= 2;
+    }
+    q.n_ocg = q.ocb / q.o;
+    for (auto &c : q.classes) c.groups = make_groups((int)c.taps.size(), q.o, t.max_acc);
+
+    // diff_dst in place is possible when every tap of every class lands on the centre inside
+    // the image; by default it is used only where the oc-block planes of nChw16c do not
+    // alias in L1 (plane stride not close to a multiple of 4 KB: the o vectors of one pixel
+    // would share a cache set).
+    bool direct_ok = q.dy_min == 0 && q.dy_max == 0 && q.dx_min == 0 && q.dx_max == 0;
+    for (const auto &c : q.classes)
+        if (c.h > p.oh || c.w > p.ow) direct_ok = false;
+    const int64_t plane_mod = (p.oh * p.ow * 64) % 4096;
+    const bool aliasing = plane_mod < 512 || plane_mod > 4096 - 512;
+    q.dd_copy = !direct_ok || t.dd_mode == 1 || (t.dd_mode == 0 && aliasing);
+
+    // 1x1 stride 1 pad 0: a src pixel and its diff_dst pixel have the same coordinates, so one
+    // offset serves both (scaled by the diff_dst pixel size; the copy then needs full rows).
+    q.indirect = t.indirect && p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0
+            && p.oh == p.ih && p.ow == p.iw && q.classes.size() == 1 && (!q.dd_copy || q.o <= 8);
+    q.dd_scale = q.indirect && q.dd_copy ? q.o : 1;
+
+    q.gh = p.oh;
+    q.gw = p.ow;
+    for (const auto &c : q.classes) {
+        q.gh = std::max(q.gh, c.h);
+        q.gw = std::max(q.gw, c.w);
+    }
+
+    // Tile shape: the largest average tile area times the share of copied pixels that are
+    // not halo, subject to the diff_dst tile (with halo, o blocks) fitting the L1 budget.
+    const int64_t dyr = q.dd_copy ? q.dy_max - q.dy_min : 0;
+    const int64_t dxr = q.dd_copy ? q.dx_max - q.dx_min : 0;
+    const int64_t pix = (int64_t)q.o * 64;
+    double best = -1;
+    std::vector<int64_t> widths {q.gw};
+    if (!(q.indirect && q.dd_copy)) // indirect + copy: the copy's row pitch must be the image's
+        for (int64_t w = 16; w < q.gw; w += 16) widths.push_back(w);
+    for (int64_t bw : widths) {
+        for (int64_t th = 1; th <= q.gh; ++th) {
+            const int64_t fp = (th + dyr) * (bw + dxr) * pix;
+            if (fp > t.l1_tile_bytes && th > 1) break;
+            const int64_t nb = div_up(q.gw, bw), nr = div_up(q.gh, th);
+            const double area = (double)(q.gh * q.gw) / (double)(nb * nr);
+            const double copied = (double)(q.gh + nr * dyr) * (double)(q.gw + nb * dxr);
+            const double score = area * (double)(q.gh * q.gw) / copied;
+            if (score > best) {
+                best = score;
+                q.tile_h = th;
+                q.band_w = bw;
+            }
+        }
+    }
+    q.n_row_tiles = div_up(q.gh, q.tile_h);
+    q.n_bands = div_up(q.gw, q.band_w);
+    q.tiles_per_image = q.n_row_tiles * q.n_bands;
+    q.n_tiles = p.mb * q.tiles_per_image;
+    if (q.dd_copy) {
+        q.buf_rows = q.tile_h + dyr;
+        q.buf_pitch = q.band_w + dxr;
+        q.off_col = pix;
+        q.off_row = q.buf_pitch * pix;
+    }
+    if (q.indirect) {
+        q.off_col = 64;
+        q.off_row = p.iw * 64;
+    } else if (!q.dd_copy) {
+        q.off_col = 64;
+        q.off_row = p.ow * 64;
+    }
+
+    // Lists: 16 entries of slack past each slot (the compaction writes whole vectors).
+    q.slot_cap = q.tile_h * q.band_w + 16;
+    q.slot_cap = div_up(q.slot_cap, 16) * 16;
+
+    // Threads: channel-block ranges first (each thread reads only its own src and builds
+    // only its own lists, in L2, with no barrier; diff_dst tiles are read by every thread),
+    // ocg ranges on top when there are fewer channel blocks than threads.
+    q.n_c_parts = (int)std::min<int64_t>(nthr, q.icb);
+    q.n_oc_parts = (int)std::max<int64_t>(1, std::min<int64_t>(nthr / q.n_c_parts, q.n_ocg));
+    q.prefetch_tiles = t.prefetch_tiles;
+    const int64_t c_per_part = div_up(q.icb, q.n_c_parts) * 16;
+    const int64_t p_per_ocg = c_per_part * p.kh * p.kw * q.o * 64;
+    const int64_t ocg_per_part = div_up(q.n_ocg, q.n_oc_parts);
+    q.ocg_block = std::max<int64_t>(1, std::min(ocg_per_part, t.p_block_bytes / p_per_ocg));
+    q.ocg_block = div_up(ocg_per_part, div_up(ocg_per_part, q.ocg_block)); // balanced blocks
+
+    plan = q;
+    return true;
+}
+
+std::string bwd_w_plan::str() const {
+    std::ostringstream os;
+    os << "classes=" << classes.size() << " taps=";
+    for (size_t k = 0; k < classes.size(); ++k) os << (k ? "/" : "") << classes[k].taps.size();
+    os << " o=" << o << " groups=";
+    for (size_t k = 0; k < classes.size(); ++k) {
+        os << (k ? "/" : "");
+        for (size_t g = 0; g < classes[k].groups.size(); ++g) {
+            const auto &gr = classes[k].groups[g];
+            os << (g ? "+" : "") << gr.taps.size() << "x" << gr.nocb << (gr.nsets > 1 ? "x" + std::to_string(gr.nsets) : "");
+        }
+    }
+    os << " dd=" << (dd_copy ? "copy" : "direct") << (indirect ? " indirect" : "") << " tile=" << tile_h << "x" << band_w
+       << " tiles=" << n_tiles << " thr=" << n_c_parts << "c x " << n_oc_parts << "oc"
+       << " ocg_block=" << ocg_block;
+    return os.str();
+}
+
+} // namespace sparsetrain

@@ -1,0 +1,124 @@
+// Planner of the sparse backward-weights convolution: problem + thread count -> plan (or a
+// reason to decline). Pure function; the driver and the JIT generators read only the plan.
+//
+// The scheme (see jit/bwd_w_kernel.hpp for the inner loop):
+//   diff_w[oc][c][kh][kw] += src[n][c][ih][iw] * diff_dst[n][oc][oh][ow]  for every non-zero src.
+// * Pixel classes. With stride s, the src pixels (ih, iw) = (a + s_h*i, b + s_w*j) of one
+//   parity class (a, b) feed the output pixel (i + dy, j + dx) through the tap (kh, kw) with
+//   dy = (a + ph - kh) / s_h (taps where the division is inexact never meet that class). So a
+//   strided convolution is a few stride-1 ones on decimated src grids; a stride-1 one is one
+//   class. (i, j) is the pixel's "centre" in diff_dst coordinates.
+// * Lists. Per (tile, class, channel c): the non-zero src values of that class in the tile,
+//   each with the byte offset of its centre pixel in the diff_dst tile (built by
+//   jit/bwd_w_list_builder from a 16x16 in-register transpose of nChw16c; for 1x1 stride 1,
+//   offsets only, the kernel reading each value back from src).
+// * Tiles. The centre space [0, gh) x [0, gw) of each image is cut into tiles of tile_h rows x
+//   band_w columns, so that the diff_dst of a tile (with its halo, o oc blocks) stays in L1
+//   while every channel's list of that tile runs against it.
+// * Accumulators: per (channel, class), a group of (tap, oc block) vectors of 16 oc, held in
+//   zmm registers for a whole list and then added to diff_w (OIhw16i16o) in place.
+// * diff_dst: either a zero-padded, pixel-major copy of each tile ([row][col][o][16], every tap
+//   valid) or, when no tap ever leaves the image (1x1, pad 0), nChw16c in place.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/problem.hpp"
+
+namespace sparsetrain {
+
+struct bwd_w_tap {
+    int kh, kw; // kernel position (its diff_w slot)
+    int dy, dx; // diff_dst pixel = centre + (dy, dx)
+};
+
+// One kernel's worth of accumulators: `taps` (indices into the class's taps) x oc blocks
+// [ocb0, ocb0 + nocb) of the ocg, in `nsets` copies (unrolled entries, latency hiding).
+struct bwd_w_group {
+    std::vector<int> taps;
+    int ocb0 = 0, nocb = 0;
+    int nsets = 1;
+    int n_acc() const { return (int)taps.size() * nocb * nsets; }
+};
+
+struct bwd_w_class {
+    int a = 0, b = 0;     // src row / column parity (offset within the stride)
+    int64_t h = 0, w = 0; // decimated grid: rows i in [0, h), columns j in [0, w)
+    std::vector<bwd_w_tap> taps;
+    std::vector<bwd_w_group> groups;
+};
+
+struct bwd_w_tuning {
+    // Defaults (measured on the 2-core AVX-512 development machine); each can be overridden
+    // by an environment variable for experiments: SPARSETRAIN_BWD_W_L1_BYTES, _OCB, _DD,
+    // _INDIRECT, _PF_TILES, _P_BYTES, _MAX_ACC.
+    int64_t l1_tile_bytes = 36 * 1024;   // diff_dst tile budget (L1 is 48 KB)
+    int ocb_per_group = 0;               // oc blocks per ocg (0: planner's choice)
+    int dd_mode = 0;                     // 0: planner's choice, 1: always copy, 2: in place when possible
+    bool indirect = true;                // offsets-only lists for 1x1 stride 1
+    int prefetch_tiles = 1;              // src prefetch distance of the list builder, in tiles
+    int64_t p_block_bytes = 1 << 20;     // diff_w lines a thread keeps hot (L2 is 2 MB)
+    int max_acc = 28;                    // zmm accumulators per kernel (of 32)
+    static bwd_w_tuning from_env();
+};
+
+struct bwd_w_plan {
+    problem_t p;
+    int nthr = 1;
+    int64_t icb = 0, ocb = 0; // channel blocks of 16
+    bool with_bias = false;
+
+    std::vector<bwd_w_class> classes;
+    int dy_min = 0, dy_max = 0, dx_min = 0, dx_max = 0;
+
+    int o = 1;          // oc blocks per oc group (ocg); diff_dst tile pixel = o * 64 bytes
+    int64_t n_ocg = 0;
+    bool dd_copy = true; // padded pixel-major tile copy (else nChw16c in place)
+    // Offsets-only lists (1x1 stride 1 only): the stored offset is the src pixel's offset in
+    // the tile, the kernel reads the value from src and diff_dst at offset * dd_scale.
+    bool indirect = false;
+    int dd_scale = 1;
+
+    // Tiles over the centre space of each image, ordered (n, band, row block).
+    int64_t gh = 0, gw = 0;
+    int64_t tile_h = 0, band_w = 0;
+    int64_t n_row_tiles = 0, n_bands = 0, tiles_per_image = 0, n_tiles = 0;
+    // Offsets stored in the lists: centre (i, j) of a tile at (r0, j0) ->
+    // (i - r0) * off_row + (j - j0) * off_col bytes from the tile's centre origin.
+    int64_t off_row = 0, off_col = 0;
+    // Copy buffer geometry (pixels) when dd_copy.
+    int64_t buf_rows = 0, buf_pitch = 0;
+
+    // Lists (per thread, rebuilt per tile): one slot of slot_cap entries per (class, channel).
+    int64_t slot_cap = 0;
+
+    // Threads: n_c_parts x n_oc_parts parts, one per thread: a contiguous channel-block range
+    // x a contiguous ocg range. (Contiguous channel blocks make a thread's src one sequential
+    // stream per image, which the hardware prefetchers need: interleaving the blocks between
+    // threads cost up to 40 % on 1x1 layers.) A thread builds the lists of its own channels,
+    // so parts that share channels (only when there are fewer channel blocks than threads)
+    // build them twice. Threads beyond the parts idle.
+    int n_oc_parts = 1, n_c_parts = 1;
+    int prefetch_tiles = 1;
+    int64_t ocg_block = 1; // ocgs per pass over the tiles (diff_w lines kept hot in L2)
+
+    int64_t src_row_step() const { return p.sh * p.iw * 64; } // bytes between class rows
+    int64_t src_col_step() const { return p.sw * 64; }         // bytes between class pixels
+    int64_t dd_tile_floats() const { return buf_rows * buf_pitch * o * 16; }
+    std::string str() const;
+};
+
+// Returns false and sets why_not when the problem is outside what the sparse path covers.
+bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
+        bwd_w_plan &plan, std::string &why_not);
+
+// Range [begin, end) of n items owned by part `i` of `parts` (balanced, contiguous).
+inline void split_range(int64_t n, int parts, int i, int64_t &begin, int64_t &end) {
+    const int64_t q = n / parts, r = n % parts;
+    begin = i * q + (i < r ? i : r);
+    end = begin + q + (i < r ? 1 : 0);
+}
+
+} // namespace sparsetrain

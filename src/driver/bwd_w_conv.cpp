@@ -1,0 +1,243 @@
+#include "driver/bwd_w_conv.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <omp.h>
+
+#include "common/scratch.hpp"
+#include "driver/bwd_w_dd_tile.hpp"
+#include "jit/kernel_cache.hpp"
+
+namespace sparsetrain {
+
+namespace {
+
+// Scratch slots (all per thread): the thread's lists of one tile, their lengths, and the
+// diff_dst tile copy.
+constexpr int lists_slot = 0, counts_slot = 1, tile_slot = 2;
+
+struct tile_geom {
+    int64_t n, r0, r1, j0, j1; // image, centre rows [r0, r1), centre columns [j0, j1)
+};
+
+tile_geom tile_at(const bwd_w_plan &q, int64_t g) {
+    tile_geom t;
+    t.n = g / q.tiles_per_image;
+    const int64_t r = g % q.tiles_per_image;
+    const int64_t band = r / q.n_row_tiles, rb = r % q.n_row_tiles;
+    t.r0 = rb * q.tile_h;
+    t.r1 = std::min(t.r0 + q.tile_h, q.gh);
+    t.j0 = band * q.band_w;
+    t.j1 = std::min(t.j0 + q.band_w, q.gw);
+    return t;
+}
+
+int64_t class_rows(const bwd_w_class &c, const tile_geom &t) { return std::max<int64_t>(0, std::min(t.r1, c.h) - t.r0); }
+int64_t class_cols(const bwd_w_class &c, const tile_geom &t) { return std::max<int64_t>(0, std::min(t.j1, c.w) - t.j0); }
+
+} // namespace
+
+bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
+    const auto &q = plan_;
+    const auto &p = q.p;
+    const std::string prob = p.shape_string();
+    auto &cache = jit::kernel_cache::instance();
+
+    jit::bwd_w_build_params bp;
+    bp.src_row_step = q.src_row_step();
+    bp.src_col_step = q.src_col_step();
+    bp.slot_bytes = q.slot_cap * 4;
+    bp.off_row = q.off_row;
+    bp.off_col = q.off_col;
+    bp.prefetch_dist = q.prefetch_tiles * q.tile_h * p.sh * p.iw * 64; // same pixels, next row tile
+    bp.offsets_only = q.indirect;
+    builder_ = cache.get<jit::bwd_w_list_builder>(bp.key(), [&] {
+        auto g = std::make_shared<jit::bwd_w_list_builder>(bp, prob);
+        g->create();
+        return g;
+    });
+
+    const int64_t ocb_disp = q.dd_copy ? 64 : p.oh * p.ow * 64;
+    for (const auto &c : q.classes) {
+        kernels_.emplace_back();
+        for (const auto &g : c.groups) {
+            jit::bwd_w_kernel_params kp;
+            kp.slot_bytes = q.slot_cap * 4;
+            kp.icb_stride = p.kh * p.kw * 1024;
+            kp.icb_step = 1; // contiguous channel-block ranges per thread
+            kp.nsets = g.nsets;
+            kp.indirect = q.indirect;
+            kp.dd_scale = q.dd_scale;
+            kp.src_icb_stride = p.ih * p.iw * 64;
+            for (int ti : g.taps) {
+                const auto &tap = c.taps[ti];
+                for (int l = 0; l < g.nocb; ++l) {
+                    // (indirect: only 1x1, dy = dx = 0)
+                    kp.dd_disp.push_back((int32_t)(tap.dy * q.off_row + tap.dx * q.off_col + l * ocb_disp));
+                    kp.dw_disp.push_back((int32_t)((l * q.icb * p.kh * p.kw + tap.kh * p.kw + tap.kw) * 1024));
+                }
+            }
+            kernels_.back().push_back(cache.get<jit::bwd_w_kernel>(kp.key(), [&] {
+                auto k = std::make_shared<jit::bwd_w_kernel>(kp, prob);
+                k->create();
+                return k;
+            }));
+        }
+    }
+}
+
+std::vector<std::shared_ptr<const jit::jit_generator>> bwd_w_conv::kernels() const {
+    std::vector<std::shared_ptr<const jit::jit_generator>> r {builder_};
+    for (const auto &ks : kernels_) r.insert(r.end(), ks.begin(), ks.end());
+    return r;
+}
+
+namespace {
+
+// One thread's part of an execute: channel blocks [ib0, ib1) x ocgs [og0, og1), with the
+// thread's scratch (lists of one tile for its channels, the diff_dst tile copy).
+class part_runner {
+public:
+    part_runner(const bwd_w_plan &q, const jit::bwd_w_list_builder &builder,
+            const std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>> &kernels,
+            const conv_tensors &t, int pc, int po)
+        : q_(q), p_(q.p), builder_(builder), kernels_(kernels), t_(t) {
+        split_range(q.n_ocg, q.n_oc_parts, po, og0_, og1_);
+        split_range(q.icb, q.n_c_parts, pc, ib0_, ib1_);
+        my_c_ = (ib1_ - ib0_) * 16;
+        diff_bias_ = q.with_bias && pc == 0 ? t.diff_bias : nullptr;
+        n_cls_ = (int64_t)q.classes.size();
+    }
+    bool empty() const { return og0_ >= og1_ || ib0_ >= ib1_; }
+
+    void run() {
+        zero_owned_outputs();
+        // Slot (class k, channel c) = k * my_c + c.
+        const int64_t slots = n_cls_ * my_c_;
+        vals_ = thread_local_scratch(lists_slot).get_as<float>(2 * slots * q_.slot_cap);
+        offs_ = reinterpret_cast<int32_t *>(vals_ + slots * q_.slot_cap);
+        counts_ = thread_local_scratch(counts_slot).get_as<int32_t>(slots);
+        buf_ = q_.dd_copy ? thread_local_scratch(tile_slot).get_as<float>(q_.dd_tile_floats()) : nullptr;
+
+        for (int64_t ob = og0_; ob < og1_; ob += q_.ocg_block) {
+            const int64_t oe = std::min(ob + q_.ocg_block, og1_);
+            for (int64_t g = 0; g < q_.n_tiles; ++g) {
+                const tile_geom tg = tile_at(q_, g);
+                build_lists(tg); // rebuilt per ocg block: keeps the block's diff_w lines in L2
+                if (!q_.dd_copy && g + 1 < q_.n_tiles) prefetch_in_place_tile(tile_at(q_, g + 1), ob);
+                for (int64_t ocg = ob; ocg < oe; ++ocg) run_kernels(tg, ocg, prepare_dd_tile(tg, ocg));
+            }
+        }
+    }
+
+private:
+    // Only this part ever writes its diff_w blocks and (channel part 0) its diff_bias range.
+    void zero_owned_outputs() {
+        const int64_t khw = p_.kh * p_.kw;
+        for (int64_t ocb = og0_ * q_.o; ocb < og1_ * q_.o; ++ocb)
+            std::memset(t_.diff_weights + (ocb * q_.icb + ib0_) * khw * 256, 0, (ib1_ - ib0_) * khw * 256 * sizeof(float));
+        if (diff_bias_) std::memset(diff_bias_ + og0_ * q_.o * 16, 0, (og1_ - og0_) * q_.o * 16 * sizeof(float));
+    }
+
+    void build_lists(const tile_geom &tg) {
+        for (int64_t k = 0; k < n_cls_; ++k) {
+            const auto &c = q_.classes[k];
+            for (int64_t icb = ib0_; icb < ib1_; ++icb) {
+                const int64_t slot = k * my_c_ + (icb - ib0_) * 16;
+                jit::bwd_w_build_args a;
+                a.src = t_.src + (((tg.n * q_.icb + icb) * p_.ih + c.a + p_.sh * tg.r0) * p_.iw + c.b + p_.sw * tg.j0) * 16;
+                a.vals = vals_ + slot * q_.slot_cap;
+                a.offs = offs_ + slot * q_.slot_cap;
+                a.cnt = counts_ + slot;
+                a.rows = class_rows(c, tg);
+                a.cols = class_cols(c, tg);
+                builder_(&a);
+            }
+        }
+    }
+
+    bwd_w_dd_view dd_view(const tile_geom &tg, int64_t ocg) const {
+        return {t_.diff_dst + tg.n * q_.ocb * p_.oh * p_.ow * 16, p_.oh, p_.ow, ocg * q_.o, q_.o};
+    }
+
+    // In-place diff_dst: bring the next tile's rows towards L2 while this one computes (the
+    // tile copy and the list builder prefetch one tile ahead as they read).
+    void prefetch_in_place_tile(const tile_geom &tn, int64_t ocg) const {
+        bwd_w_prefetch_dd_tile(dd_view(tn, ocg), tn.r0, tn.r1, tn.j0, tn.j1);
+    }
+
+    // The tile's diff_dst for one ocg (copied with its halo, or in place), plus its share of
+    // diff_bias; returns the centre origin the lists' offsets are relative to.
+    const float *prepare_dd_tile(const tile_geom &tg, int64_t ocg) {
+        const bwd_w_dd_view v = dd_view(tg, ocg);
+        const float *origin;
+        if (q_.dd_copy) {
+            const int64_t dyr = q_.dy_max - q_.dy_min, dxr = q_.dx_max - q_.dx_min;
+            bwd_w_copy_dd_tile(v, tg.r0 + q_.dy_min, tg.r1 - tg.r0 + dyr, tg.j0 + q_.dx_min, tg.j1 - tg.j0 + dxr,
+                    q_.buf_pitch, buf_, q_.tile_h);
+            origin = buf_ + (-q_.dy_min * q_.buf_pitch - q_.dx_min) * q_.o * 16;
+        } else {
+            origin = v.plane(0) + (tg.r0 * p_.ow + tg.j0) * 16;
+        }
+        if (diff_bias_) bwd_w_sum_dd_tile(v, tg.r0, tg.r1, tg.j0, tg.j1, diff_bias_ + ocg * q_.o * 16);
+        return origin;
+    }
+
+    // One call per (class, group) runs every channel of the part.
+    void run_kernels(const tile_geom &tg, int64_t ocg, const float *origin) const {
+        const int64_t khw = p_.kh * p_.kw;
+        for (int64_t k = 0; k < n_cls_; ++k) {
+            const auto &c = q_.classes[k];
+            if (class_rows(c, tg) == 0 || class_cols(c, tg) == 0) continue;
+            for (size_t gi = 0; gi < c.groups.size(); ++gi) {
+                const auto &gr = c.groups[gi];
+                jit::bwd_w_kernel_args a;
+                a.vals = q_.indirect ? t_.src + ((tg.n * q_.icb + ib0_) * p_.ih * p_.iw + tg.r0 * p_.iw + tg.j0) * 16
+                                     : vals_ + k * my_c_ * q_.slot_cap;
+                a.offs = offs_ + k * my_c_ * q_.slot_cap;
+                a.cnt = counts_ + k * my_c_;
+                a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : p_.oh * p_.ow * 16);
+                a.dw = t_.diff_weights + ((ocg * q_.o + gr.ocb0) * q_.icb + ib0_) * khw * 256;
+                a.n_icb = ib1_ - ib0_;
+                (*kernels_[k][gi])(&a);
+            }
+        }
+    }
+
+    const bwd_w_plan &q_;
+    const problem_t &p_;
+    const jit::bwd_w_list_builder &builder_;
+    const std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>> &kernels_;
+    const conv_tensors &t_;
+    int64_t og0_ = 0, og1_ = 0, ib0_ = 0, ib1_ = 0, my_c_ = 0, n_cls_ = 0;
+    float *diff_bias_ = nullptr;
+    float *vals_ = nullptr, *buf_ = nullptr;
+    int32_t *offs_ = nullptr, *counts_ = nullptr;
+};
+
+} // namespace
+
+void bwd_w_conv::execute(const conv_tensors &t) const {
+    const int n_parts = plan_.n_oc_parts * plan_.n_c_parts;
+#pragma omp parallel num_threads(plan_.nthr)
+    {
+        // Parts are dealt round-robin, so a smaller team than planned still covers them all.
+        for (int part = omp_get_thread_num(); part < n_parts; part += omp_get_num_threads()) {
+            part_runner r(plan_, *builder_, kernels_, t, part % plan_.n_c_parts, part / plan_.n_c_parts);
+            if (!r.empty()) r.run();
+        }
+    }
+}
+
+std::unique_ptr<sparse_conv> make_sparse_bwd_w(const problem_t &p, const sparse_conv_options &o, std::string &why_not) {
+    if (o.wei_layout != weights_layout::OIhw16i16o) {
+        why_not = std::string("diff_weights layout ") + to_string(o.wei_layout) + " (the sparse bwd_w kernels write OIhw16i16o)";
+        return nullptr;
+    }
+    bwd_w_plan plan;
+    if (!plan_bwd_w(p, omp_get_max_threads(), o.with_bias, bwd_w_tuning::from_env(), plan, why_not)) return nullptr;
+    return std::make_unique<bwd_w_conv>(plan);
+}
+
+} // namespace sparsetrain

@@ -1,0 +1,259 @@
+// The sparse backward-weights convolution against the naive reference and oneDNN dense
+// convolution_backward_weights on the same buffers (diff_weights and diff_bias), over shapes,
+// sparsities and thread counts, with guard regions around both outputs.
+#include <catch2/catch.hpp>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <random>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "common/cpu.hpp"
+#include "driver/bwd_w_conv.hpp"
+#include "reference/ref_conv.hpp"
+#include "util/test_data.hpp"
+
+using namespace sparsetrain;
+using tag = dnnl::memory::format_tag;
+
+namespace {
+
+constexpr int64_t guard = 256;     // floats of guard before and after each output
+constexpr float guard_value = -77777.f;
+constexpr float stale_value = 31337.f; // what the output holds before execute
+
+struct bwd_w_inputs {
+    std::vector<float> src, diff_dst;         // plain nchw
+    std::vector<float> src_b, diff_dst_b;     // nChw16c
+};
+
+bwd_w_inputs make_inputs(const problem_t &p, uint64_t seed, double sparsity, bool floats) {
+    bwd_w_inputs in;
+    in.src.resize(p.mb * p.ic * p.ih * p.iw);
+    in.diff_dst.resize(p.mb * p.oc * p.oh * p.ow);
+    if (floats) {
+        // Post-ReLU-like src and one-signed diff_dst: no cancellation, so a relative
+        // summation tolerance is meaningful for every element.
+        std::mt19937_64 gen(seed);
+        std::uniform_real_distribution<float> u(0.f, 1.f), v(0.25f, 1.f);
+        for (auto &x : in.src) x = u(gen);
+        for (auto &x : in.diff_dst) x = v(gen);
+    } else {
+        // |src * diff_dst| <= 6 and at most mb * oh * ow terms per sum: exact below 2^24.
+        test::fill_int(in.src, seed, -3, 3);
+        test::fill_int(in.diff_dst, seed + 1, -2, 2);
+    }
+    test::sparsify(in.src, seed + 2, sparsity);
+    in.src_b = test::to_layout(in.src, test::src_dims(p), tag::nchw, tag::nChw16c);
+    in.diff_dst_b = test::to_layout(in.diff_dst, test::dst_dims(p), tag::nchw, tag::nChw16c);
+    return in;
+}
+
+struct outputs {
+    std::vector<float> dw, db; // plain oihw / x
+};
+
+// diff_weights (OIhw16i16o) and diff_bias with guards; checks the guards after `run`.
+template <typename F>
+outputs run_guarded(const problem_t &p, F run) {
+    const int64_t nw = p.oc * p.ic * p.kh * p.kw;
+    std::vector<float> dw(nw + 2 * guard, guard_value), db(p.oc + 2 * guard, guard_value);
+    std::fill(dw.begin() + guard, dw.end() - guard, stale_value);
+    std::fill(db.begin() + guard, db.end() - guard, stale_value);
+    run(dw.data() + guard, db.data() + guard);
+    for (int64_t i = 0; i < guard; ++i) {
+        REQUIRE(dw[i] == guard_value);
+        REQUIRE(dw[guard + nw + i] == guard_value);
+        REQUIRE(db[i] == guard_value);
+        REQUIRE(db[guard + p.oc + i] == guard_value);
+    }
+    outputs o;
+    o.dw = test::from_layout(std::vector<float>(dw.begin() + guard, dw.end() - guard), test::wei_dims(p),
+            tag::OIhw16i16o, tag::oihw);
+    o.db.assign(db.begin() + guard, db.end() - guard);
+    return o;
+}
+
+outputs run_sparse(const problem_t &p, const bwd_w_inputs &in, int nthr, const bwd_w_tuning &t, bool with_bias = true) {
+    bwd_w_plan q;
+    std::string why;
+    REQUIRE(plan_bwd_w(p, nthr, with_bias, t, q, why));
+    INFO("plan: " << q.str());
+    bwd_w_conv conv(q);
+    return run_guarded(p, [&](float *dw, float *db) {
+        conv_tensors ts;
+        ts.src = in.src_b.data();
+        ts.diff_dst = in.diff_dst_b.data();
+        ts.diff_weights = dw;
+        ts.diff_bias = db;
+        conv.execute(ts);
+    });
+}
+
+outputs run_onednn(const problem_t &p, const bwd_w_inputs &in) {
+    using namespace dnnl;
+    auto &eng = test::cpu_engine();
+    auto md = [](const memory::dims &d, tag t) { return memory::desc(d, memory::data_type::f32, t); };
+    const auto src_md = md(test::src_dims(p), tag::nChw16c), dd_md = md(test::dst_dims(p), tag::nChw16c);
+    const auto dw_md = md(test::wei_dims(p), tag::OIhw16i16o), db_md = md({p.oc}, tag::x);
+    const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
+    convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, src_md, dw_md,
+            db_md, dd_md, strides, pl, pr);
+    convolution_forward::primitive_desc fpd(fd, eng);
+    convolution_backward_weights::desc bd(algorithm::convolution_direct, src_md, dw_md, db_md, dd_md, strides, pl, pr);
+    convolution_backward_weights::primitive_desc bpd(bd, eng, fpd);
+    convolution_backward_weights prim(bpd);
+    stream s(eng);
+    return run_guarded(p, [&](float *dw, float *db) {
+        memory m_src(src_md, eng, const_cast<float *>(in.src_b.data()));
+        memory m_dd(dd_md, eng, const_cast<float *>(in.diff_dst_b.data()));
+        memory m_dw(dw_md, eng, dw), m_db(db_md, eng, db);
+        prim.execute(s, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_DIFF_DST, m_dd}, {DNNL_ARG_DIFF_WEIGHTS, m_dw},
+                {DNNL_ARG_DIFF_BIAS, m_db}});
+        s.wait();
+    });
+}
+
+outputs run_reference(const problem_t &p, const bwd_w_inputs &in) {
+    outputs o;
+    o.dw.resize(p.oc * p.ic * p.kh * p.kw);
+    o.db.resize(p.oc);
+    reference::conv_bwd_w(p, in.src.data(), o.dw.data(), o.db.data(), in.diff_dst.data());
+    return o;
+}
+
+bool nonzero(const std::vector<float> &v) {
+    return std::any_of(v.begin(), v.end(), [](float x) { return x != 0.f; });
+}
+
+void check_problem(const char *ps, const bwd_w_tuning &t = {}, const std::vector<double> &sparsities = {0.0, 0.5, 0.9, 1.0},
+        const std::vector<int> &threads = {1, 2}) {
+    const auto p = problem_t::parse(ps);
+    for (double sp : sparsities) {
+        const auto in = make_inputs(p, 1234 + (uint64_t)(sp * 100), sp, false);
+        const auto ref = run_reference(p, in);
+        const auto dnn = run_onednn(p, in);
+        REQUIRE(test::compare(dnn.dw, ref.dw, 0).ok); // the exact-data premise holds
+        REQUIRE(test::compare(dnn.db, ref.db, 0).ok);
+        if (sp < 1.0) REQUIRE(nonzero(ref.dw));
+        REQUIRE(nonzero(ref.db));
+        for (int nthr : threads) {
+            INFO(p.to_string() << " sparsity " << sp << " threads " << nthr);
+            const auto ours = run_sparse(p, in, nthr, t);
+            const auto cw = test::compare(ours.dw, ref.dw, 0), cb = test::compare(ours.db, ref.db, 0);
+            INFO("diff_weights: " << cw.summary() << "; diff_bias: " << cb.summary());
+            CHECK(cw.ok);
+            CHECK(cb.ok);
+        }
+    }
+}
+
+} // namespace
+
+TEST_CASE("sparse bwd_w: 3x3 stride 1 equals reference and oneDNN", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    for (const char *ps : {"mb2ic16ih9oc32oh9kh3ph1", "mb2ic32ih7oc16oh7kh3ph1",
+                 "mb2ic48ih10iw13oc64oh10ow13kh3ph1", "mb2ic16ih56oc32oh56kh3ph1",
+                 "mb2ic16ih12oc16oh10kh3ph0", "mb1ic512ih7oc256oh7kh3ph1", "mb2ic16ih8iw11oc16oh8ow11kh1kw3ph0pw1",
+                 "mb2ic64ih56oc64oh56kh3ph1"})
+        check_problem(ps);
+}
+
+TEST_CASE("sparse bwd_w: 3x3 stride 2 equals reference and oneDNN", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    for (const char *ps : {"mb2ic32ih14oc48oh7kh3sh2ph1", "mb2ic16ih15oc32oh8kh3sh2ph1",
+                 "mb2ic16ih8oc16oh4kh3sh2ph1", "mb2ic64ih28iw21oc128oh14ow11kh3sh2ph1",
+                 "mb2ic128ih28oc256oh14kh3sh2ph1"})
+        check_problem(ps);
+}
+
+TEST_CASE("sparse bwd_w: 1x1 equals reference and oneDNN", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    for (const char *ps : {"mb2ic32ih17oc64oh17kh1ph0", "mb2ic64ih13oc64oh7kh1sh2ph0",
+                 "mb2ic32ih28oc64oh14kh1sh2ph0", "mb2ic256ih14oc512oh14kh1ph0", "mb3ic16ih7oc16oh7kh1ph0"})
+        check_problem(ps);
+}
+
+TEST_CASE("sparse bwd_w: 1x1 value lists, in-place and copied diff_dst", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    // The default for 1x1 stride 1 is offsets-only lists; here also the value-list path, and
+    // both diff_dst modes under each (the copy makes the indirect offsets scaled).
+    for (bool indirect : {false, true})
+        for (int dd_mode : {1, 2}) {
+            bwd_w_tuning t;
+            t.indirect = indirect;
+            t.dd_mode = dd_mode;
+            for (const char *ps : {"mb2ic32ih17oc64oh17kh1ph0", "mb2ic48ih9iw30oc32oh9ow30kh1ph0"})
+                check_problem(ps, t, {0.0, 0.7});
+        }
+}
+
+TEST_CASE("sparse bwd_w: ocg blocks, oc-block splitting and thread parts", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    // Tiny budgets: one-row tiles, diff_w blocks of one ocg (lists rebuilt per ocg block),
+    // groups split over oc blocks (few accumulators).
+    bwd_w_tuning t;
+    t.l1_tile_bytes = 1;
+    t.p_block_bytes = 1;
+    t.ocb_per_group = 4;
+    t.max_acc = 10;
+    for (const char *ps : {"mb3ic32ih20oc64oh20kh3ph1", "mb2ic32ih20oc64oh10kh3sh2ph1", "mb2ic32ih35oc64oh35kh1ph0"})
+        check_problem(ps, t, {0.0, 0.6});
+}
+
+TEST_CASE("sparse bwd_w: thread parts over oc groups and uneven channel parts", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    // One channel block, two ocgs: the threads split oc groups, each owns its diff_bias share.
+    check_problem("mb2ic16ih10oc64oh10kh3ph1", {}, {0.0, 0.5});
+    // Three threads over four channel blocks, and two threads over three.
+    check_problem("mb2ic64ih9oc32oh9kh3ph1", {}, {0.5}, {3});
+    check_problem("mb2ic48ih11oc32oh11kh1ph0", {}, {0.5}, {2, 3});
+}
+
+TEST_CASE("sparse bwd_w: without diff_bias the bias buffer is not touched", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    const auto p = problem_t::parse("mb2ic32ih9oc32oh9kh3ph1");
+    const auto in = make_inputs(p, 5, 0.5, false);
+    const auto ref = run_reference(p, in);
+    for (int nthr : {1, 2}) {
+        const auto ours = run_sparse(p, in, nthr, {}, false);
+        CHECK(test::compare(ours.dw, ref.dw, 0).ok);
+        CHECK(std::all_of(ours.db.begin(), ours.db.end(), [](float x) { return x == stale_value; }));
+    }
+}
+
+TEST_CASE("sparse bwd_w: random floats within summation tolerance", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    for (const char *ps : {"mb4ic32ih28oc32oh28kh3ph1", "mb4ic64ih14oc32oh14kh1ph0"}) {
+        const auto p = problem_t::parse(ps);
+        const auto in = make_inputs(p, 99, 0.5, true);
+        const auto ref = run_reference(p, in);
+        const double tol = test::sum_tolerance(p.mb * p.oh * p.ow);
+        const auto dnn = run_onednn(p, in); // the tolerance holds for oneDNN's own summation
+        REQUIRE(test::compare(dnn.dw, ref.dw, tol).ok);
+        REQUIRE(test::compare(dnn.db, ref.db, tol).ok);
+        for (int nthr : {1, 2}) {
+            INFO(p.to_string() << " threads " << nthr);
+            const auto ours = run_sparse(p, in, nthr, {});
+            const auto cw = test::compare(ours.dw, ref.dw, tol), cb = test::compare(ours.db, ref.db, tol);
+            INFO("diff_weights: " << cw.summary() << "; diff_bias: " << cb.summary());
+            CHECK(cw.ok);
+            CHECK(cb.ok);
+        }
+    }
+}
+
+TEST_CASE("sparse bwd_w: the factory plans with the OpenMP thread count", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    std::string why;
+    auto impl = make_sparse_bwd_w(problem_t::parse("mb2ic32ih8oc32oh8kh3ph1"), sparse_conv_options {}, why);
+    omp_set_num_threads(saved);
+    REQUIRE(impl);
+    CHECK(impl->name().find("sparse_jit") == 0);
+    CHECK(!impl->config_str().empty());
+    CHECK(dynamic_cast<const bwd_w_conv &>(*impl).plan().nthr == 2);
+}
