@@ -21,7 +21,7 @@ std::string bwd_w_kernel_params::key() const {
 }
 
 bwd_w_kernel::bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &problem)
-    : jit_generator("bwd_w_kernel", p.key() + (problem.empty() ? "" : " " + problem)), p_(p) {
+    : jit_generator("bwd_w_kernel", p.key(), problem), p_(p) {
     const size_t f = p.dd_disp.size();
     if (f == 0 || f != p.dw_disp.size() || p.nsets < 1 || f * p.nsets > 31)
         throw error("bwd_w_kernel: bad accumulator set");

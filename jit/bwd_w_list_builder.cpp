@@ -19,7 +19,7 @@ std::string bwd_w_build_params::key() const {
 }
 
 bwd_w_list_builder::bwd_w_list_builder(const bwd_w_build_params &p, const std::string &problem)
-    : jit_generator("bwd_w_list_builder", p.key() + (problem.empty() ? "" : " " + problem)), p_(p) {
+    : jit_generator("bwd_w_list_builder", p.key(), problem), p_(p) {
     if (p.src_col_step * 15 + p.prefetch_dist > INT32_MAX || p.slot_bytes * 15 > INT32_MAX || p.off_col * 16 > INT32_MAX)
         throw error("bwd_w_list_builder: strides out of 32-bit range");
 }
@@ -190,6 +190,7 @@ void bwd_w_list_builder::generate() {
     if (p_.offsets_only) add(rsp, 64);
     postamble();
 
+    mark_data("constants: lane iota, pixel bits");
     align(64);
     L(iota);
     for (int q = 0; q < 16; ++q) dd(q);

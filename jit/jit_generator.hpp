@@ -19,6 +19,7 @@ namespace jit {
 struct code_mark {
     size_t offset;
     std::string what;
+    bool data = false; // constants from here on (tables after the code), not instructions
 };
 
 class jit_generator : public Xbyak::CodeGenerator {
@@ -52,7 +53,19 @@ protected:
     // the System V ABI, so nothing else needs saving.
     void preamble();
     void postamble(); // restores them, vzeroupper, ret
-    void mark(const std::string &what) { marks_.push_back({getSize(), what}); }
+    void mark(const std::string &what) { marks_.push_back({getSize(), what, false}); }
+    // Marks the start of constant data emitted into the code buffer (after all code).
+    void mark_data(const std::string &what) { marks_.push_back({getSize(), what, true}); }
+
+public:
+    // Bytes of instructions: the code size up to the first data mark.
+    size_t instruction_bytes() const {
+        for (const auto &m : marks_)
+            if (m.data) return m.offset;
+        return getSize();
+    }
+
+protected:
 
     // System V argument registers.
     const Xbyak::Reg64 abi_param1 {Xbyak::Operand::RDI};

@@ -1,4 +1,4 @@
-// Annotated listings (capstone): the whole kernel decodes, markers and mix are shown.
+// Annotated listings (Zydis): the whole kernel decodes, markers and mix are shown.
 #include <catch2/catch.hpp>
 
 #include "tools/jit_listing.hpp"
@@ -25,3 +25,31 @@ TEST_CASE("annotated listing decodes the whole kernel and shows the markers", "[
     CHECK(l.find("vcompressps") != std::string::npos);
 }
 
+
+#include "driver/sparse_conv.hpp"
+#include "util/network_layers.hpp"
+
+TEST_CASE("listings of every network layer's kernels decode completely", "[jit][generation]") {
+    size_t n = 0;
+    for (const auto &p : test::network_layers())
+        for (direction dir : {direction::fwd, direction::bwd_d, direction::bwd_w}) {
+            sparse_conv_options o;
+            o.wei_layout = dir == direction::bwd_d
+                    ? (p.kh == 1 ? weights_layout::IOhw16o16i : weights_layout::OIhw16o16i)
+                    : weights_layout::OIhw16i16o;
+            std::string why;
+            const auto impl = dir == direction::fwd ? make_sparse_fwd(p, o, why)
+                    : dir == direction::bwd_d       ? make_sparse_bwd_d(p, o, why)
+                                                    : make_sparse_bwd_w(p, o, why);
+            INFO(p.to_string() << " " << to_string(dir) << ": " << why);
+            REQUIRE(impl);
+            for (const auto &k : impl->kernels()) {
+                const auto d = disassemble(k->code(), k->instruction_bytes());
+                CHECK(d.decoded_bytes == k->instruction_bytes());
+                CHECK(k->code_size() - k->instruction_bytes() < 256); // only small constant tables
+                CHECK(instruction_mix(d).count("undecoded") == 0);
+                ++n;
+            }
+        }
+    CHECK(n > 0);
+}

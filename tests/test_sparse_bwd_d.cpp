@@ -164,17 +164,20 @@ const std::vector<double> sweep = {0.0, 0.5, 0.9, 1.0};
 } // namespace
 
 TEST_CASE("sparse bwd_d 3x3 stride 1 equals reference and oneDNN", "[bwd_d]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic32ih9oc16oh9kh3ph1", "mb2ic48ih7oc32oh7kh3ph1", "mb1ic64ih10iw13oc64oh10ow13kh3ph1",
                  "mb1ic64ih24oc128oh24kh3ph1", "mb1ic256ih14oc256oh14kh3ph1"})
         check_exact(ps, sweep);
 }
 
 TEST_CASE("sparse bwd_d 3x3 stride 2 equals reference and oneDNN", "[bwd_d]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic32ih12oc32oh6kh3sh2ph1", "mb2ic32ih13oc48oh7kh3sh2ph1", "mb1ic32ih15iw8oc64oh8ow4kh3sh2ph1"})
         check_exact(ps, sweep);
 }
 
 TEST_CASE("sparse bwd_d 1x1 equals reference and oneDNN; stride 2 leaves exact zeros", "[bwd_d]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic32ih8oc64oh8kh1ph0", "mb2ic64ih15oc32oh8kh1sh2ph0", "mb1ic128ih7oc512oh7kh1ph0",
                  "mb1ic128ih14oc64oh7kh1sh2ph0"}) {
         check_exact(ps, sweep, weights_layout::IOhw16o16i);
@@ -183,6 +186,7 @@ TEST_CASE("sparse bwd_d 1x1 equals reference and oneDNN; stride 2 leaves exact z
 }
 
 TEST_CASE("sparse bwd_d other kernels, padding and strides", "[bwd_d]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic16ih10oc16oh8kh3ph0", "mb2ic32ih11oc16oh11kh5ph2", "mb2ic16ih9iw12oc32oh9ow12kh1kw3ph0pw1",
                  "mb2ic32ih9iw7oc16oh5ow7kh3kw1sh2sw1ph1pw0", "mb1ic16ih12oc16oh6kh2sh2ph0"})
         check_exact(ps, {0.0, 0.5, 1.0});
@@ -190,6 +194,7 @@ TEST_CASE("sparse bwd_d other kernels, padding and strides", "[bwd_d]") {
 }
 
 TEST_CASE("sparse bwd_d forced blockings: one-row units, many chunks, single blocks", "[bwd_d]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *hints : {"icb=1,cb=1,rb=1", "icb=2,cb=2,rb=3", "icb=4,cb=4,rb=2", "icb=1,cb=2,sets=2",
                  "icb=2,cb=1,sets=2,ib=2", "icb=4,cb=1,sets=1,ib=3,rb=4"}) {
         check_exact("mb3ic64ih9oc64oh9kh3ph1", {0.0, 0.5, 0.9}, weights_layout::OIhw16o16i, hints);
@@ -199,6 +204,7 @@ TEST_CASE("sparse bwd_d forced blockings: one-row units, many chunks, single blo
 }
 
 TEST_CASE("sparse bwd_d random floats within tolerance", "[bwd_d]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic64ih14oc128oh14kh3ph1", "mb2ic64ih7oc256oh7kh1ph0"}) {
         auto c = make_case(ps, 0.0, 5, weights_layout::OIhw16o16i);
         // Gradient-like scales: diff_dst O(1) with zeros, He-init sized weights.
@@ -218,6 +224,7 @@ TEST_CASE("sparse bwd_d random floats within tolerance", "[bwd_d]") {
 }
 
 TEST_CASE("sparse bwd_d skips zero diff_dst: Inf/NaN weights there leave the result finite", "[bwd_d]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // Output channel 5 of diff_dst is zero everywhere; its weights are Inf and NaN. Dense
     // math gives 0 * Inf = NaN in every diff_src element; the sparse kernel never reads those
     // weights, so the result is that with output channel 5 removed.

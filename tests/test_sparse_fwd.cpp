@@ -175,29 +175,34 @@ const std::vector<double> sweep = {0.0, 0.5, 0.9, 1.0};
 } // namespace
 
 TEST_CASE("sparse fwd 3x3 stride 1 equals reference and oneDNN", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic16ih9oc32oh9kh3ph1", "mb2ic32ih7oc48oh7kh3ph1", "mb1ic64ih10iw13oc64oh10ow13kh3ph1",
                  "mb1ic128ih24oc64oh24kh3ph1", "mb1ic256ih14oc256oh14kh3ph1"})
         check_exact(ps, sweep, false, false);
 }
 
 TEST_CASE("sparse fwd 3x3 stride 2 equals reference and oneDNN", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic32ih12oc32oh6kh3sh2ph1", "mb2ic48ih13oc32oh7kh3sh2ph1", "mb1ic64ih15iw8oc32oh8ow4kh3sh2ph1"})
         check_exact(ps, sweep, false, false);
 }
 
 TEST_CASE("sparse fwd 1x1 equals reference and oneDNN", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic64ih8oc32oh8kh1ph0", "mb2ic32ih15oc64oh8kh1sh2ph0", "mb1ic512ih7oc128oh7kh1ph0",
                  "mb1ic256ih14iw9oc64oh14ow9kh1ph0", "mb1ic64ih14oc128oh7kh1sh2ph0"})
         check_exact(ps, sweep, false, false);
 }
 
 TEST_CASE("sparse fwd other kernels, padding and strides", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic16ih10oc16oh8kh3ph0", "mb2ic16ih11oc32oh11kh5ph2", "mb2ic32ih9iw12oc16oh9ow12kh1kw3ph0pw1",
                  "mb2ic16ih9iw7oc32oh5ow7kh3kw1sh2sw1ph1pw0", "mb1ic16ih12oc16oh6kh2sh2ph0"})
         check_exact(ps, {0.0, 0.5, 1.0}, false, false);
 }
 
 TEST_CASE("sparse fwd bias and fused ReLU", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic32ih9oc32oh9kh3ph1", "mb2ic32ih9oc32oh5kh3sh2ph1", "mb2ic64ih7oc32oh7kh1ph0"}) {
         check_exact(ps, {0.0, 0.5, 1.0}, true, false);
         check_exact(ps, {0.0, 0.5, 1.0}, false, true);
@@ -206,6 +211,7 @@ TEST_CASE("sparse fwd bias and fused ReLU", "[fwd]") {
 }
 
 TEST_CASE("sparse fwd forced blockings: one-row units, many chunks, single blocks", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // Every pass sees edge rows; passes and chunks multiply; init / ReLU fix-ups run; units
     // span several images (an odd count leaves a short last unit); two accumulator sets with
     // odd and even list lengths.
@@ -219,6 +225,7 @@ TEST_CASE("sparse fwd forced blockings: one-row units, many chunks, single block
 }
 
 TEST_CASE("sparse fwd random floats within tolerance", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic128ih14oc64oh14kh3ph1", "mb2ic256ih7oc64oh7kh1ph0"}) {
         auto c = make_case(ps, 0.0, 5, true, false);
         // Realistic scales: src is a ReLU output (non-negative, O(1)); weights are He-init
@@ -240,6 +247,7 @@ TEST_CASE("sparse fwd random floats within tolerance", "[fwd]") {
 }
 
 TEST_CASE("sparse fwd skips zero src: Inf/NaN weights there leave the result finite", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // Input channel 5 is zero everywhere; its weights are Inf and NaN. Dense math gives
     // 0 * Inf = NaN in every output; the sparse kernel never reads those weights, so the
     // result is that of the convolution with channel 5 removed.
@@ -262,6 +270,7 @@ TEST_CASE("sparse fwd skips zero src: Inf/NaN weights there leave the result fin
 }
 
 TEST_CASE("sparse fwd NaN and Inf in src propagate like dense", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     auto c = make_case("mb1ic32ih6oc16oh6kh3ph1", 0.5, 8, false, false);
     c.src[3] = std::numeric_limits<float>::quiet_NaN();
     c.src[40] = std::numeric_limits<float>::infinity();
@@ -291,6 +300,7 @@ TEST_CASE("sparse fwd declines what it does not cover, with a reason", "[fwd]") 
 }
 
 TEST_CASE("sparse fwd kernels are generated once and cached", "[fwd]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     sparse_conv_options o;
     std::string why;
     const auto p = problem_t::parse("mb2ic48ih11oc80oh11kh3ph1");

@@ -73,7 +73,6 @@ std::string fwd_config::str() const {
 
 bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
         const fwd_plan_hints &h) {
-    if (max_isa() < cpu_isa::avx512_core) return fail(why_not, "needs avx512_core: " + isa_limit_reason());
     if (p.ndims != 4) return fail(why_not, "only 2D convolutions");
     if (p.g != 1) return fail(why_not, "groups are not supported");
     if (p.dh != 0 || p.dw != 0) return fail(why_not, "dilation is not supported");

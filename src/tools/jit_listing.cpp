@@ -1,46 +1,35 @@
 #include "tools/jit_listing.hpp"
 
-#include <capstone/capstone.h>
+#include <Zydis/Zydis.h>
 
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "jit/kernel_publish.hpp"
-#include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 namespace jit {
 
 disassembly disassemble(const uint8_t *code, size_t size) {
-    csh h;
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) throw error("capstone: cannot open an x86-64 handle");
-    struct closer {
-        csh &h;
-        cs_insn *insn = nullptr;
-        ~closer() {
-            if (insn) cs_free(insn, 1);
-            cs_close(&h);
-        }
-    } guard {h};
-    cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_INTEL);
     disassembly d;
-    cs_insn *insn = guard.insn = cs_malloc(h);
-    if (!insn) throw error("capstone: out of memory");
-    const uint8_t *p = code;
-    size_t left = size;
-    uint64_t addr = 0;
-    // Iterate so that one undecodable byte does not hide the rest: it is reported and skipped.
-    while (left > 0) {
-        if (cs_disasm_iter(h, &p, &left, &addr, insn)) {
-            d.insns.push_back({(size_t)insn->address, insn->size, insn->mnemonic, insn->op_str});
-            d.decoded_bytes += insn->size;
+    size_t off = 0;
+    // One instruction at a time so that an undecodable byte does not hide the rest: it is
+    // reported as "(bad)" and skipped.
+    while (off < size) {
+        ZydisDisassembledInstruction insn;
+        if (ZYAN_SUCCESS(ZydisDisassembleIntel(ZYDIS_MACHINE_MODE_LONG_64, off, code + off, size - off, &insn))) {
+            const std::string text = insn.text;
+            const size_t sp = text.find(' ');
+            d.insns.push_back({off, insn.info.length, text.substr(0, sp),
+                    sp == std::string::npos ? std::string() : text.substr(sp + 1)});
+            d.decoded_bytes += insn.info.length;
+            off += insn.info.length;
         } else {
             char b[16];
-            std::snprintf(b, sizeof(b), "0x%02x", *p);
-            d.insns.push_back({(size_t)addr, 1, "(bad)", b});
-            ++p;
-            --left;
-            ++addr;
+            std::snprintf(b, sizeof(b), "0x%02x", code[off]);
+            d.insns.push_back({off, 1, "(bad)", b});
+            ++off;
         }
     }
     return d;
@@ -68,14 +57,15 @@ std::map<std::string, size_t> instruction_mix(const disassembly &d) {
 }
 
 std::string annotated_listing(const jit_generator &g) {
-    const disassembly d = disassemble(g.code(), g.code_size());
+    const size_t code_bytes = g.instruction_bytes();
+    const disassembly d = disassemble(g.code(), code_bytes);
     std::ostringstream os;
     os << "; kernel    " << g.kind() << "\n";
     os << "; problem   " << g.problem() << "\n";
     os << "; config    " << g.config() << "\n";
     os << "; dump name " << dump_basename(g) << "\n";
-    os << "; code size " << g.code_size() << " bytes, " << d.insns.size() << " instructions, "
-       << d.decoded_bytes << " bytes decoded\n";
+    os << "; code size " << g.code_size() << " bytes (" << code_bytes << " of instructions), " << d.insns.size()
+       << " instructions, " << d.decoded_bytes << " bytes decoded\n";
     os << "; mix      ";
     for (const auto &kv : instruction_mix(d)) os << " " << kv.first << "=" << kv.second;
     os << "\n";
@@ -93,6 +83,19 @@ std::string annotated_listing(const jit_generator &g) {
         os << "\n";
     }
     for (; next_mark < marks.size(); ++next_mark) os << "        ; ---- " << marks[next_mark].what << "\n";
+    // Constant data after the code, as 32-bit words.
+    for (size_t off = code_bytes; off < g.code_size(); off += 16) {
+        char b[32];
+        std::snprintf(b, sizeof(b), "  %06zx:  .long", off);
+        os << b;
+        for (size_t k = off; k < off + 16 && k + 4 <= g.code_size(); k += 4) {
+            uint32_t v;
+            std::memcpy(&v, g.code() + k, 4);
+            std::snprintf(b, sizeof(b), " 0x%08x", v);
+            os << b;
+        }
+        os << "\n";
+    }
     return os.str();
 }
 

@@ -1,4 +1,5 @@
-// Annotated listings of generated kernels: capstone disassembly (Intel syntax) with the
+// Annotated listings of generated kernels: Zydis disassembly (Intel syntax; Zydis 4 decodes
+// all of AVX-512, which Debian's capstone 4.0 does not) with the
 // generator's own markers (zero check, list loop, FMA block, edges ...), code size and
 // instruction-mix counts. Works on any x86-64 CPU: nothing is executed.
 #pragma once

@@ -8,7 +8,18 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "common/cpu.hpp"
 #include "common/problem.hpp"
+
+// Kernel tests run JIT code directly (not through dispatch): without AVX-512 (or with it
+// capped by SPARSETRAIN_MAX_CPU_ISA) they only generate it and skip the run.
+#define SPARSETRAIN_SKIP_WITHOUT_AVX512()                                                          \
+    do {                                                                                           \
+        if (::sparsetrain::max_isa() < ::sparsetrain::cpu_isa::avx512_core) {                      \
+            WARN("skipped: " << ::sparsetrain::isa_limit_reason());                                \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
 
 namespace sparsetrain {
 namespace test {
