@@ -111,7 +111,7 @@ struct recorder {
     std::vector<std::string> calls;
     exec_paths paths() {
         exec_paths p;
-        p.sparse = [this](bool zero) { calls.push_back(zero ? "sparse(zeros)" : "sparse"); };
+        p.sparse = [this](bool zero, double) { calls.push_back(zero ? "sparse(zeros)" : "sparse"); };
         p.dense = [this] { calls.push_back("dense"); };
         p.reference = [this] { calls.push_back("reference"); };
         return p;

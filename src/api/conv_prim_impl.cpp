@@ -117,7 +117,7 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
 
     const double t0 = verbose_level() ? now_ms() : 0.0;
     exec_paths paths;
-    paths.sparse = [&](bool zero_operand) { run_sparse(m, zero_operand); };
+    paths.sparse = [&](bool zero_operand, double density) { run_sparse(m, zero_operand, density); };
     paths.dense = [&] {
         dense.execute(s, args);
         s.wait();
@@ -142,7 +142,7 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     }
 }
 
-void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand) const {
+void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand, double density) const {
     auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
     const float *zeros = zero_operand ? this->zero_operand() : nullptr;
     conv_tensors t;
@@ -165,6 +165,7 @@ void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand) const
         t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;
         break;
     }
+    t.density_hint = density;
     pd->sparse->execute(t);
 }
 

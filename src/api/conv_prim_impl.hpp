@@ -29,7 +29,7 @@ struct conv_prim_impl {
 
 private:
     conv_memories checked_args(const std::unordered_map<int, dnnl::memory> &args) const;
-    void run_sparse(const conv_memories &m, bool zero_operand) const;
+    void run_sparse(const conv_memories &m, bool zero_operand, double density) const;
     mutable std::atomic<unsigned long long> n_sparse_ {0}, n_dense_ {0}, n_reference_ {0};
     mutable std::atomic<double> last_zeros_ {-1.0};
     // All-zero stand-in for the exploited operand (calibration only): an anonymous mapping

@@ -59,7 +59,7 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
     if (!model_) { // sparse chosen, mode sparse (or no dense primitive to switch to)
         c.path = exec_path::sparse;
         c.note = "dispatch:sparse";
-        paths.sparse(false);
+        paths.sparse(false, -1);
         return c;
     }
 
@@ -74,10 +74,10 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
         // sparse kernel on an all-zero operand and of oneDNN; the last run, sparse on the real
         // operand, is timed too and its result is the one kept.
         try {
-            paths.sparse(false);
-            const double t_zero = std::min(timed([&] { paths.sparse(true); }), timed([&] { paths.sparse(true); }));
+            paths.sparse(false, density);
+            const double t_zero = std::min(timed([&] { paths.sparse(true, 0.0); }), timed([&] { paths.sparse(true, 0.0); }));
             const double t_dense = std::min(timed([&] { paths.dense(); }), timed([&] { paths.dense(); }));
-            const double t_sparse = timed([&] { paths.sparse(false); });
+            const double t_sparse = timed([&] { paths.sparse(false, density); });
             model_->calibrate(t_zero, density, t_sparse, t_dense);
         } catch (...) {
             model_->abort_calibration();
@@ -89,14 +89,14 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
     }
     if (!model_->calibrated()) { // another thread is calibrating this problem right now
         c.path = exec_path::sparse;
-        paths.sparse(false);
+        paths.sparse(false, density);
         c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrating elsewhere->sparse";
         return c;
     }
     const double pred_s = model_->predict_sparse(density), pred_d = model_->predict_dense();
     if (model_->decide(density)) {
         c.path = exec_path::sparse;
-        const double t = timed([&] { paths.sparse(false); });
+        const double t = timed([&] { paths.sparse(false, density); });
         model_->observe_sparse(density, t);
     } else {
         c.path = exec_path::dense;

@@ -27,7 +27,7 @@ struct exec_choice {
 // How to run each path on the current arguments; `zero_operand` replaces the exploited
 // operand by zeros (for calibration). Each returns nothing; the dispatcher times them.
 struct exec_paths {
-    std::function<void(bool zero_operand)> sparse;
+    std::function<void(bool zero_operand, double density)> sparse; // density -1: unknown
     std::function<void()> dense;
     std::function<void()> reference;
 };

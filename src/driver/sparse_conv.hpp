@@ -33,6 +33,9 @@ struct conv_tensors {
     const float *diff_dst = nullptr; // bwd_d, bwd_w
     float *diff_weights = nullptr;   // bwd_w
     float *diff_bias = nullptr;      // bwd_w (optional)
+    // Sampled fraction of non-zeros of the exploited operand when the dispatcher measured
+    // it (automatic mode), else -1. Implementations may use it to pick a kernel variant.
+    double density_hint = -1;
 };
 
 struct sparse_conv_options {
