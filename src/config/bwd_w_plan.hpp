@@ -17,12 +17,12 @@
 //   while every channel's list of that tile runs against it.
 // * Accumulators: per (channel, class), a group of (tap, oc block) vectors of 16 oc, held in
 //   zmm registers for a whole list and then added to diff_w (OIhw16i16o) in place.
-// * Pair lists (variant): in a class with two taps of one kernel row dx apart by 1 (3x3, the
-//   stride-2 classes with two column taps), the non-zeros of a channel at neighbouring class
-//   pixels j, j + 1 of a row form pair entries: the diff_dst vector that tap dx of pixel j + 1
-//   and tap dx + 1 of pixel j both need is loaded once for two FMAs. The rest stay singles.
-//   Chosen per execute from the density hint (pairs pay where non-zeros often have a non-zero
-//   neighbour; at high sparsity the second list per channel costs more than it saves).
+// * Pair lists (variant): in a class with three consecutive taps in one kernel row (3x3
+//   stride 1), the non-zeros of a channel at neighbouring class pixels j, j + 1 of a row form
+//   pair entries: the diff_dst vector that tap dx of pixel j + 1 and tap dx + 1 of pixel j both
+//   need is loaded once for two FMAs. The rest stay singles. Chosen per execute from the
+//   density hint (pairs pay where non-zeros often have a non-zero neighbour; at high sparsity
+//   the second list per channel and the costlier build cost more than they save).
 // * diff_dst: either a zero-padded, pixel-major copy of each tile ([row][col][o][16], every tap
 //   valid) or, when no tap ever leaves the image (1x1, pad 0), nChw16c in place.
 #pragma once
@@ -70,7 +70,7 @@ struct bwd_w_tuning {
     int64_t p_block_bytes = 1 << 20;     // diff_w lines a thread keeps hot (L2 is 2 MB)
     int max_acc = 28;                    // zmm accumulators per kernel (of 32)
     // Pair lists when the density hint is at least this (or unknown); > 1 never, 0 always.
-    double pair_min_density = 0.2;
+    double pair_min_density = 0.35;
     static bwd_w_tuning from_env();
 };
 
@@ -108,7 +108,7 @@ struct bwd_w_plan {
     int64_t slot_cap = 0;
     bool pairs = false; // some class is paired: pair variant available
     int64_t pair_cap = 0;
-    double pair_min_density = 0.2;
+    double pair_min_density = 0.35;
     int64_t slot_floats() const { return slot_cap + (pairs ? 2 * pair_cap : 0); }
     // The variant an execute with this density hint (-1: unknown) runs.
     bool use_pairs(double density_hint) const { return pairs && (density_hint < 0 || density_hint >= pair_min_density); }
