@@ -70,7 +70,7 @@ struct bwd_w_tuning {
     int64_t p_block_bytes = 1 << 20;     // diff_w lines a thread keeps hot (L2 is 2 MB)
     int max_acc = 28;                    // zmm accumulators per kernel (of 32)
     // Pair lists when the density hint is at least this (or unknown); > 1 never, 0 always.
-    double pair_min_density = 0.35;
+    double pair_min_density = 0.38;
     static bwd_w_tuning from_env();
 };
 
@@ -108,7 +108,7 @@ struct bwd_w_plan {
     int64_t slot_cap = 0;
     bool pairs = false; // some class is paired: pair variant available
     int64_t pair_cap = 0;
-    double pair_min_density = 0.35;
+    double pair_min_density = 0.38;
     int64_t slot_floats() const { return slot_cap + (pairs ? 2 * pair_cap : 0); }
     // The variant an execute with this density hint (-1: unknown) runs.
     bool use_pairs(double density_hint) const { return pairs && (density_hint < 0 || density_hint >= pair_min_density); }
