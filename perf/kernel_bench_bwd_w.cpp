@@ -77,7 +77,8 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps, bool 
                 int64_t ib0, ib1;
                 split_range(q.icb, q.n_c_parts, ithr, ib0, ib1);
                 const int64_t my_icb = ib1 - ib0, my_c = my_icb * 16, slots = n_cls * my_c;
-                float *vals = thread_local_scratch(5).get_as<float>(2 * slots * q.slot_floats());
+                const int64_t slot_floats = q.slot_floats(pairs && q.pairs);
+                float *vals = thread_local_scratch(5).get_as<float>(2 * slots * slot_floats);
                 int32_t *counts = thread_local_scratch(6).get_as<int32_t>(2 * slots);
                 for (int64_t g = 0; g < q.n_tiles; ++g) {
                     const int64_t n = g / q.tiles_per_image, rem = g % q.tiles_per_image;
@@ -89,8 +90,8 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps, bool 
                             const int64_t icb = ib0 + m, slot = k * my_c + m * 16;
                             jit::bwd_w_build_args a;
                             a.src = src + (((n * q.icb + icb) * p.ih + c.a + p.sh * r0) * p.iw + c.b + p.sw * j0) * 16;
-                            a.vals = vals + slot * q.slot_floats();
-                            a.offs = reinterpret_cast<int32_t *>(vals + slots * q.slot_floats()) + slot * q.slot_floats();
+                            a.vals = vals + slot * slot_floats;
+                            a.offs = reinterpret_cast<int32_t *>(vals + slots * slot_floats) + slot * slot_floats;
                             a.cnt = counts + slot;
                             a.pcnt = counts + slots + slot;
                             a.rows = std::max<int64_t>(0, std::min(r1, c.h) - r0);

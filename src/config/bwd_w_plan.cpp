@@ -243,6 +243,8 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
                 c.paired = !q.indirect && t.pair_min_density <= 1;
         q.pairs = q.pairs || c.paired;
     }
+    // (Column taps depend only on the column parity b, and a class with three consecutive
+    // column taps has sw = 1, so either every class is paired or none.)
     if (q.pairs) q.pair_cap = div_up(div_up(q.tile_h * q.band_w, 2) + 16, 16) * 16;
     q.pair_min_density = t.pair_min_density;
 

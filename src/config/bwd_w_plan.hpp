@@ -101,15 +101,16 @@ struct bwd_w_plan {
     // Copy buffer geometry (pixels) when dd_copy.
     int64_t buf_rows = 0, buf_pitch = 0;
 
-    // Lists (per thread, rebuilt per tile): one slot per (class, channel) of slot_floats()
+    // Lists (per thread, rebuilt per tile): one slot per (class, channel) of slot_floats(v)
     // floats in the values array (unused by offsets-only lists) and as many int32 in the
-    // offsets array: the single list (slot_cap entries), then, when `pairs` (value lists
-    // only), the pair list (pair_cap entries: two values, one offset).
+    // offsets array: the single list (slot_cap entries), then, in the pair variant, the pair
+    // list (pair_cap entries: two values, one offset). The single-list variant keeps compact
+    // slots (its lists' L2 footprint does not grow because a pair variant exists).
     int64_t slot_cap = 0;
     bool pairs = false; // some class is paired: pair variant available
     int64_t pair_cap = 0;
     double pair_min_density = 0.38;
-    int64_t slot_floats() const { return slot_cap + (pairs ? 2 * pair_cap : 0); }
+    int64_t slot_floats(bool pair_variant) const { return slot_cap + (pair_variant ? 2 * pair_cap : 0); }
     // The variant an execute with this density hint (-1: unknown) runs.
     bool use_pairs(double density_hint) const { return pairs && (density_hint < 0 || density_hint >= pair_min_density); }
 

@@ -9,6 +9,7 @@
 #include "common/scratch.hpp"
 #include "driver/bwd_w_dd_tile.hpp"
 #include "jit/kernel_cache.hpp"
+#include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 
@@ -48,7 +49,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
     jit::bwd_w_build_params bp;
     bp.src_row_step = q.src_row_step();
     bp.src_col_step = q.src_col_step();
-    bp.slot_bytes = q.slot_floats() * 4;
+    bp.slot_bytes = q.slot_floats(false) * 4;
     bp.off_row = q.off_row;
     bp.off_col = q.off_col;
     // In-line prefetch by the builder (same pixels, next row tile) unless the kernels prefetch.
@@ -62,9 +63,13 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
         });
     };
     builder_ = make_builder(bp);
+    // The pair variant's list slots are wider: every class must run pair kernels then.
+    for (const auto &c : q.classes)
+        if (c.paired != q.pairs) throw error("bwd_w: a pair plan must pair every pixel class");
     if (q.pairs) {
         bp.pairs = true;
         bp.pair_disp = q.slot_cap * 4;
+        bp.slot_bytes = q.slot_floats(true) * 4;
         pair_builder_ = make_builder(bp);
     }
 
@@ -74,7 +79,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
         pair_kernels_.emplace_back();
         for (const auto &g : c.groups) {
             jit::bwd_w_kernel_params kp;
-            kp.slot_bytes = q.slot_floats() * 4;
+            kp.slot_bytes = q.slot_floats(false) * 4;
             kp.icb_stride = p.kh * p.kw * 1024;
             kp.icb_step = 1; // contiguous channel-block ranges per thread
             kp.nsets = g.nsets;
@@ -100,6 +105,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
             if (c.paired) {
                 kp.pairs = true;
                 kp.pair_disp = q.slot_cap * 4;
+                kp.slot_bytes = q.slot_floats(true) * 4;
                 kp.pair_step = q.off_col; // neighbouring class pixels of a row
                 pair_kernels_.back().push_back(make_kernel(kp));
             }
@@ -139,8 +145,9 @@ public:
         zero_owned_outputs();
         // Slot (class k, channel c) = k * my_c + c.
         const int64_t slots = n_cls_ * my_c_;
-        vals_ = thread_local_scratch(lists_slot).get_as<float>(2 * slots * q_.slot_floats());
-        offs_ = reinterpret_cast<int32_t *>(vals_ + slots * q_.slot_floats());
+        slot_ = q_.slot_floats(pair_builder_ != nullptr);
+        vals_ = thread_local_scratch(lists_slot).get_as<float>(2 * slots * slot_);
+        offs_ = reinterpret_cast<int32_t *>(vals_ + slots * slot_);
         counts_ = thread_local_scratch(counts_slot).get_as<int32_t>(2 * slots);
         pcounts_ = counts_ + slots;
         buf_ = q_.dd_copy ? thread_local_scratch(tile_slot).get_as<float>(q_.dd_tile_floats()) : nullptr;
@@ -180,8 +187,8 @@ private:
                 const int64_t slot = k * my_c_ + (icb - ib0_) * 16;
                 jit::bwd_w_build_args a;
                 a.src = t_.src + (((tg.n * q_.icb + icb) * p_.ih + c.a + p_.sh * tg.r0) * p_.iw + c.b + p_.sw * tg.j0) * 16;
-                a.vals = vals_ + slot * q_.slot_floats();
-                a.offs = offs_ + slot * q_.slot_floats();
+                a.vals = vals_ + slot * slot_;
+                a.offs = offs_ + slot * slot_;
                 a.cnt = counts_ + slot;
                 a.rows = class_rows(c, tg);
                 a.cols = class_cols(c, tg);
@@ -264,8 +271,8 @@ private:
                 const auto &gr = c.groups[gi];
                 jit::bwd_w_kernel_args a;
                 a.vals = q_.indirect ? t_.src + ((tg.n * q_.icb + ib0_) * p_.ih * p_.iw + tg.r0 * p_.iw + tg.j0) * 16
-                                     : vals_ + k * my_c_ * q_.slot_floats();
-                a.offs = offs_ + k * my_c_ * q_.slot_floats();
+                                     : vals_ + k * my_c_ * slot_;
+                a.offs = offs_ + k * my_c_ * slot_;
                 a.cnt = counts_ + k * my_c_;
                 a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : p_.oh * p_.ow * 16);
                 a.dw = t_.diff_weights + ((ocg * q_.o + gr.ocb0) * q_.icb + ib0_) * khw * 256;
@@ -292,6 +299,7 @@ private:
     const kernel_table &kernels_, &pair_kernels_;
     const conv_tensors &t_;
     int64_t og0_ = 0, og1_ = 0, ib0_ = 0, ib1_ = 0, my_c_ = 0, n_cls_ = 0;
+    int64_t slot_ = 0; // list slot stride (floats) of the variant this execute runs
     float *diff_bias_ = nullptr;
     float *vals_ = nullptr, *buf_ = nullptr;
     int32_t *offs_ = nullptr, *counts_ = nullptr, *pcounts_ = nullptr;
