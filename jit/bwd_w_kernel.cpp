@@ -15,6 +15,7 @@ std::string bwd_w_kernel_params::key() const {
     std::ostringstream os;
     os << "bwd_w_kernel:slot=" << slot_bytes << ",icb=" << icb_stride << "x" << icb_step << ",sets=" << nsets;
     if (indirect) os << ",indirect:scale=" << dd_scale << ",src_icb=" << src_icb_stride;
+    if (pairs) os << ",pairs@" << pair_disp << ":step=" << pair_step;
     os << ",acc=";
     for (size_t i = 0; i < dd_disp.size(); ++i) os << (i ? ";" : "") << dd_disp[i] << "/" << dw_disp[i];
     return os.str();
@@ -30,23 +31,31 @@ bwd_w_kernel::bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &prob
         throw error("bwd_w_kernel: strides out of range");
     if (p.indirect && p.dd_scale != 1 && p.dd_scale != 2 && p.dd_scale != 4 && p.dd_scale != 8)
         throw error("bwd_w_kernel: diff_dst scale must be 1, 2, 4 or 8");
+    if (p.pairs && (p.indirect || f * p.nsets > 28 || p.pair_disp <= 0 || p.slot_bytes * 16 + p.pair_disp > INT32_MAX
+                || p.pair_step <= 0 || p.pair_step > INT32_MAX / 2))
+        throw error("bwd_w_kernel: bad pair mode");
 }
 
 void bwd_w_kernel::generate() {
-    const Reg64 a_ptr = abi_param1;
+    const Reg64 a_ptr = abi_param1; // kept: the prefetch arguments are read per channel
     const Reg64 vals = r8, offs = r9, cnt = r10, dd = r11, dw = r12, n_icb = r13, lane = r14;
     const Reg64 idx = rax, end = rbx, off = rcx, left = rdx;
+    const Reg64 pcnt = r15; // pair mode
+    const Reg64 pf = rbp;
     const Zmm bcast(31);
     const int f = (int)p_.dd_disp.size(), s = p_.nsets;
     auto acc = [&](int set, int i) { return Zmm(set * f + i); };
 
     preamble();
+    sub(rsp, 8); // [rsp]: prefetch table cursor
     mov(vals, ptr[a_ptr + offsetof(bwd_w_kernel_args, vals)]);
     mov(offs, ptr[a_ptr + offsetof(bwd_w_kernel_args, offs)]);
     mov(cnt, ptr[a_ptr + offsetof(bwd_w_kernel_args, cnt)]);
     mov(dd, ptr[a_ptr + offsetof(bwd_w_kernel_args, dd)]);
     mov(dw, ptr[a_ptr + offsetof(bwd_w_kernel_args, dw)]);
     mov(n_icb, ptr[a_ptr + offsetof(bwd_w_kernel_args, n_icb)]);
+    if (p_.pairs) mov(pcnt, ptr[a_ptr + offsetof(bwd_w_kernel_args, pcnt)]);
+    mov(pf, ptr[a_ptr + offsetof(bwd_w_kernel_args, pf)]);
 
     std::vector<std::vector<fma_target>> sets(s);
     for (int st = 0; st < s; ++st)
@@ -55,17 +64,48 @@ void bwd_w_kernel::generate() {
 
     Label icb_loop, lane_loop, skip;
     L(icb_loop);
+    mov(left, ptr[a_ptr + offsetof(bwd_w_kernel_args, pf_offs)]);
+    mov(ptr[rsp], left); // the prefetch table restarts for every channel block
     mov(lane, 16);
     L(lane_loop);
+    {
+        // rcx, rdx, rbx are free until the lists start.
+        mark("prefetch a share of the next tile's src");
+        Label pf_loop, pf_done;
+        mov(off, ptr[a_ptr + offsetof(bwd_w_kernel_args, pf_lines)]);
+        test(off, off);
+        jz(pf_done);
+        mov(left, ptr[rsp]);
+        L(pf_loop);
+        movsxd(end, dword[left]);
+        prefetcht1(ptr[pf + end]);
+        add(left, 4);
+        dec(off);
+        jnz(pf_loop);
+        mov(ptr[rsp], left);
+        L(pf_done);
+    }
     movsxd(end, dword[cnt]);
-    test(end, end);
-    jz(skip, T_NEAR); // empty list: nothing to add
+    if (p_.pairs) {
+        mov(left.cvt32(), dword[pcnt]);
+        or_(left.cvt32(), end.cvt32());
+    } else {
+        test(end, end);
+    }
+    jz(skip, T_NEAR); // empty lists: nothing to add
     mark("zero accumulators");
     for (int i = 0; i < f * s; ++i) vpxord(Zmm(i), Zmm(i), Zmm(i));
     xor_(idx, idx);
     mark("list loop");
     if (p_.indirect) emit_list_loop_indirect(*this, lr, p_.dd_scale, sets, left);
     else emit_list_loop(*this, lr, sets, left);
+    if (p_.pairs) {
+        mark("pair list loop");
+        xor_(idx, idx);
+        movsxd(end, dword[pcnt]);
+        const pair_loop_regs pr {vals, offs, idx, end, dd, off, bcast, Zmm(30), Zmm(29), Zmm(28)};
+        emit_pair_list_loop(*this, pr, (int32_t)p_.pair_step, sets[0], (int32_t)p_.pair_disp);
+    }
     mark("flush to diff_w");
     for (int st = 1; st < s; ++st)
         for (int i = 0; i < f; ++i) vaddps(acc(0, i), acc(0, i), acc(st, i));
@@ -77,13 +117,16 @@ void bwd_w_kernel::generate() {
     add(vals, p_.indirect ? 4 : (int32_t)p_.slot_bytes);
     add(offs, (int32_t)p_.slot_bytes);
     add(cnt, 4);
+    if (p_.pairs) add(pcnt, 4);
     add(dw, 64);
     dec(lane);
     jnz(lane_loop, T_NEAR);
     add(dw, (int32_t)(p_.icb_stride * p_.icb_step - 16 * 64));
     if (p_.indirect) add(vals, (int32_t)(p_.src_icb_stride * p_.icb_step - 16 * 4));
+    add(pf, ptr[a_ptr + offsetof(bwd_w_kernel_args, pf_icb_stride)]);
     dec(n_icb);
     jnz(icb_loop, T_NEAR);
+    add(rsp, 8);
     postamble();
 }
 

@@ -15,6 +15,7 @@ std::string bwd_w_build_params::key() const {
     std::ostringstream os;
     os << "bwd_w_list_builder:row=" << src_row_step << ",col=" << src_col_step << ",slot=" << slot_bytes
        << ",off=" << off_row << "/" << off_col << ",pf=" << prefetch_dist << (offsets_only ? ",offsets_only" : "");
+    if (pairs) os << ",pairs@" << pair_disp;
     return os.str();
 }
 
@@ -22,6 +23,8 @@ bwd_w_list_builder::bwd_w_list_builder(const bwd_w_build_params &p, const std::s
     : jit_generator("bwd_w_list_builder", p.key(), problem), p_(p) {
     if (p.src_col_step * 15 + p.prefetch_dist > INT32_MAX || p.slot_bytes * 15 > INT32_MAX || p.off_col * 16 > INT32_MAX)
         throw error("bwd_w_list_builder: strides out of 32-bit range");
+    if (p.pairs && (p.offsets_only || p.pair_disp <= 0 || p.slot_bytes * 15 + p.pair_disp > INT32_MAX))
+        throw error("bwd_w_list_builder: bad pair list layout");
 }
 
 // 16x16 transpose of 32-bit lanes in four shuffle stages, in place with one spare register
@@ -99,9 +102,12 @@ void bwd_w_list_builder::generate() {
     mov(cnt, ptr[a_ptr + offsetof(bwd_w_build_args, cnt)]);
     mov(rows, ptr[a_ptr + offsetof(bwd_w_build_args, rows)]);
     mov(cols, ptr[a_ptr + offsetof(bwd_w_build_args, cols)]);
+    const Reg64 pcnt = rdi; // replaces the argument pointer (pair mode)
+    if (p_.pairs) mov(pcnt, ptr[a_ptr + offsetof(bwd_w_build_args, pcnt)]);
 
     vpxord(zero, zero, zero);
     vmovdqu32(ptr[cnt], zero); // 16 counts = 0
+    if (p_.pairs) vmovdqu32(ptr[pcnt], zero);
     test(rows, rows);
     jle(done, T_NEAR);
     test(cols, cols);
@@ -165,12 +171,34 @@ void bwd_w_list_builder::generate() {
         int reg[16], spare = 16;
         for (int q = 0; q < 16; ++q) reg[q] = q;
         transpose16x16(reg, spare);
-        mark("compact 16 channels");
         const compact_regs cr {zero, tmp, k, vals, offs, count, scratch};
-        for (int c = 0; c < 16; ++c) {
-            mov(count.cvt32(), ptr[cnt + 4 * c]);
-            emit_compact_vector(*this, cr, Zmm(reg[c]), offsets, (int32_t)(c * p_.slot_bytes));
-            mov(ptr[cnt + 4 * c], count.cvt32());
+        if (p_.pairs) {
+            // rax (`left`, reloaded per block) and rsi are free here.
+            mark("pair and compact 16 channels");
+            const Reg32 m = left.cvt32(), first = esi, t = scratch.cvt32();
+            const Opmask k_single = k2, k_first = k3, k_both = k4;
+            for (int c = 0; c < 16; ++c) {
+                const int32_t disp = (int32_t)(c * p_.slot_bytes);
+                vcmpps(k, Zmm(reg[c]), zero, 4); // NEQ_UQ, as in emit_compact_vector
+                kmovw(m, k);
+                emit_pair_masks(*this, m, first, t); // t = both lanes of the pairs
+                kmovw(k_single, m);
+                kmovw(k_first, first);
+                kmovw(k_both, t);
+                mov(count.cvt32(), ptr[cnt + 4 * c]);
+                emit_compact_selected(*this, cr, k_single, Zmm(reg[c]), offsets, disp);
+                mov(ptr[cnt + 4 * c], count.cvt32());
+                mov(count.cvt32(), ptr[pcnt + 4 * c]);
+                emit_compact_pairs(*this, cr, k_first, k_both, Zmm(reg[c]), offsets, disp + (int32_t)p_.pair_disp);
+                mov(ptr[pcnt + 4 * c], count.cvt32());
+            }
+        } else {
+            mark("compact 16 channels");
+            for (int c = 0; c < 16; ++c) {
+                mov(count.cvt32(), ptr[cnt + 4 * c]);
+                emit_compact_vector(*this, cr, Zmm(reg[c]), offsets, (int32_t)(c * p_.slot_bytes));
+                mov(ptr[cnt + 4 * c], count.cvt32());
+            }
         }
     }
     add(pix_src, (int32_t)(16 * p_.src_col_step));

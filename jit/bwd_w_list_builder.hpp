@@ -13,6 +13,11 @@
 // value list. The 16 compare masks (one per pixel, bit c = channel c non-zero) are
 // bit-transposed by 16 masked ORs of the pixel's bit into a vector of per-channel words.
 // Port-5 work per block drops from ~144 to ~48 uops.
+//
+// Pair mode (value lists): non-zeros of one channel at neighbouring class pixels j, j + 1 of a
+// row (paired greedily within each run of non-zeros of a 16-pixel block, see emit_pair_masks)
+// go to the channel's pair list (the two values interleaved, the offset of pixel j), the rest
+// to its single list. The kernel then loads each diff_dst vector both pixels need once.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +35,7 @@ struct bwd_w_build_args {
     int32_t *cnt;     // 16 counts, written (the kernel starts them at 0)
     int64_t rows;     // class rows in the tile (>= 0)
     int64_t cols;     // class pixels per row in the tile (>= 0)
+    int32_t *pcnt = nullptr; // pair mode: 16 pair counts, written
 };
 
 struct bwd_w_build_params {
@@ -43,6 +49,10 @@ struct bwd_w_build_params {
     // build instead of a burst that stalls on full miss queues).
     int64_t prefetch_dist = 0;
     bool offsets_only = false; // write no values (vals may be null)
+    // Pair mode (not with offsets_only): channel c's pair list starts pair_disp bytes after its
+    // single list in both vals (2 floats per entry) and offs (1 offset per entry).
+    bool pairs = false;
+    int64_t pair_disp = 0;
     std::string key() const;
 };
 

@@ -1,6 +1,7 @@
 #include "jit/zero_skip.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace sparsetrain {
 namespace jit {
@@ -27,6 +28,100 @@ void emit_compact_offsets(jit_generator &g, const compact_offsets_regs &r, const
     g.kmovw(r.scratch.cvt32(), mask);
     g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
     g.add(r.count, r.scratch);
+}
+
+void emit_compact_selected(jit_generator &g, const compact_regs &r, const Opmask &mask, const Zmm &v,
+        const Zmm &offsets, int32_t disp) {
+    g.vcompressps(r.tmp | mask | g.T_z, v);
+    g.vmovups(g.ptr[r.vals + r.count * 4 + disp], r.tmp);
+    g.vpcompressd(r.tmp | mask | g.T_z, offsets);
+    g.vmovdqu32(g.ptr[r.offs + r.count * 4 + disp], r.tmp);
+    g.kmovw(r.scratch.cvt32(), mask);
+    g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
+    g.add(r.count, r.scratch);
+}
+
+void emit_pair_masks(jit_generator &g, const Reg32 &m, const Reg32 &first, const Reg32 &t) {
+    const Reg64 m64 = m.cvt64(), first64 = first.cvt64();
+    // Runs that start at an even lane pair up from their even lanes, the others from their odd
+    // lanes. Adding each even run start to m carries through (clears) exactly that run.
+    g.lea(t, g.ptr[m64 + m64]);
+    g.andn(t, t, m);      // run starts: m & ~(m << 1)
+    g.and_(t, 0x5555);    // ... at even lanes
+    g.add(t, m);
+    g.andn(t, t, m);      // lanes of runs starting at an even lane
+    g.mov(first, m);
+    g.xor_(first, t);     // lanes of runs starting at an odd lane
+    g.and_(t, 0x5555);
+    g.and_(first, 0xAAAA);
+    g.or_(first, t);      // lanes at an even distance from their run's start
+    g.mov(t, m);
+    g.shr(t, 1);
+    g.and_(first, t);     // ... whose next lane is non-zero too: pair starts
+    g.lea(t, g.ptr[first64 + first64]);
+    g.or_(t, first);      // both lanes of every pair
+    g.andn(m, t, m);      // singles
+}
+
+void emit_compact_pairs(jit_generator &g, const compact_regs &r, const Opmask &first, const Opmask &both,
+        const Zmm &v, const Zmm &offsets, int32_t disp) {
+    g.vcompressps(r.tmp | both | g.T_z, v); // (v[j], v[j + 1]) for every pair start j, in order
+    g.vmovups(g.ptr[r.vals + r.count * 8 + disp], r.tmp);
+    g.vpcompressd(r.tmp | first | g.T_z, offsets);
+    g.vmovdqu32(g.ptr[r.offs + r.count * 4 + disp], r.tmp);
+    g.kmovw(r.scratch.cvt32(), first);
+    g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
+    g.add(r.count, r.scratch);
+}
+
+namespace {
+
+// Pair-loop FMAs grouped by dense displacement: disp -> (accumulator, which value) users.
+std::map<int32_t, std::vector<std::pair<Zmm, int>>> pair_users(const std::vector<fma_target> &targets, int32_t step) {
+    std::map<int32_t, std::vector<std::pair<Zmm, int>>> users;
+    for (const auto &t : targets) {
+        users[t.disp].push_back({t.acc, 0});
+        users[t.disp + step].push_back({t.acc, 1});
+    }
+    return users;
+}
+
+} // namespace
+
+int pair_shared_loads(const std::vector<int32_t> &disps, int32_t step) {
+    std::vector<fma_target> ts;
+    for (int32_t d : disps) ts.push_back({Zmm(0), d});
+    int n = 0;
+    for (const auto &u : pair_users(ts, step)) n += u.second.size() > 1;
+    return n;
+}
+
+int emit_pair_list_loop(jit_generator &g, const pair_loop_regs &r, int32_t step, const std::vector<fma_target> &targets,
+        int32_t list_disp) {
+    const auto users = pair_users(targets, step);
+    int shared = 0;
+    Label loop, done;
+    g.cmp(r.idx, r.end);
+    g.jge(done, g.T_NEAR);
+    g.L(loop);
+    g.vbroadcastss(r.bcast0, g.ptr[r.vals + r.idx * 8 + list_disp]);
+    g.vbroadcastss(r.bcast1, g.ptr[r.vals + r.idx * 8 + list_disp + 4]);
+    g.movsxd(r.off, g.dword[r.offs + r.idx * 4 + list_disp]);
+    for (const auto &u : users) {
+        const auto addr = g.ptr[r.dense + r.off + u.first];
+        if (u.second.size() == 1) {
+            g.vfmadd231ps(u.second[0].first, u.second[0].second ? r.bcast1 : r.bcast0, addr);
+            continue;
+        }
+        const Zmm &tmp = shared++ % 2 ? r.tmp1 : r.tmp0;
+        g.vmovups(tmp, addr);
+        for (const auto &a : u.second) g.vfmadd231ps(a.first, a.second ? r.bcast1 : r.bcast0, tmp);
+    }
+    g.inc(r.idx);
+    g.cmp(r.idx, r.end);
+    g.jl(loop, g.T_NEAR);
+    g.L(done);
+    return shared;
 }
 
 void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector<fma_target> &targets) {

@@ -54,6 +54,25 @@ struct compact_offsets_regs {
 void emit_compact_offsets(jit_generator &g, const compact_offsets_regs &r, const Xbyak::Opmask &mask,
         const Xbyak::Zmm &offsets, int32_t disp = 0);
 
+// The same under a given mask (no compare): appends the lanes of `v` selected by `mask` and the
+// matching lanes of `offsets`. `r.zero` and `r.k` are not used.
+void emit_compact_selected(jit_generator &g, const compact_regs &r, const Xbyak::Opmask &mask, const Xbyak::Zmm &v,
+        const Xbyak::Zmm &offsets, int32_t disp = 0);
+
+// Pairing of neighbouring lanes (stage 1b). Two non-zeros in lanes j and j + 1 of one vector
+// are neighbouring elements of the sparse operand whose dense vectors are a fixed stride apart,
+// so one dense load can feed both (see emit_pair_list_loop). Given the 16-bit non-zero mask
+// `m` (a GPR; bits above 15 clear), computes greedily from lane 0 within each run of set bits:
+// `first` = lanes j that start a pair (j + 1 is its partner), and leaves in `m` the lanes that
+// stay single. An odd run leaves its last lane single. ~14 scalar ops, no branch; `t` scratch.
+void emit_pair_masks(jit_generator &g, const Xbyak::Reg32 &m, const Xbyak::Reg32 &first, const Xbyak::Reg32 &t);
+
+// Appends the pairs selected by `first` (their partners in `both` = first | first << 1) to a
+// pair list: values interleaved (v[j], v[j + 1]) at vals + 8 * count, the offset of lane j at
+// offs + 4 * count; count += popcnt(first). Writes 64 bytes at each. `r.zero`, `r.k` unused.
+void emit_compact_pairs(jit_generator &g, const compact_regs &r, const Xbyak::Opmask &first,
+        const Xbyak::Opmask &both, const Xbyak::Zmm &v, const Xbyak::Zmm &offsets, int32_t disp = 0);
+
 struct fma_target {
     Xbyak::Zmm acc;
     int32_t disp; // byte displacement added to the entry's offset
@@ -86,6 +105,23 @@ void emit_list_loop(jit_generator &g, const list_loop_regs &r,
 // `r.vals` is the base of the sparse operand.
 void emit_list_loop_indirect(jit_generator &g, const list_loop_regs &r, int dense_scale,
         const std::vector<std::vector<fma_target>> &sets, const Xbyak::Reg64 &left);
+
+// The list loop over a pair list (stage 2b): entry i carries two values (v0, v1) = vals[2i],
+// vals[2i + 1] of two elements whose dense vectors are `step` bytes apart. For every target t:
+//   t.acc += v0 * dense[offs[i] + t.disp] + v1 * dense[offs[i] + t.disp + step].
+// The dense vectors are grouped by displacement: one that two FMAs need (t.disp + step equal
+// to another target's disp) is loaded once into a register (`tmp0` / `tmp1`, alternating) and
+// feeds both; one that a single FMA needs stays a memory operand. `list_disp` is added to both
+// list addresses. Returns the number of shared loads per entry (0: pairing saves nothing).
+struct pair_loop_regs {
+    Xbyak::Reg64 vals, offs, idx, end, dense, off;
+    Xbyak::Zmm bcast0, bcast1, tmp0, tmp1;
+};
+int emit_pair_list_loop(jit_generator &g, const pair_loop_regs &r, int32_t step,
+        const std::vector<fma_target> &targets, int32_t list_disp = 0);
+
+// The number of dense loads per pair entry that feed two FMAs (the saving of the loop above).
+int pair_shared_loads(const std::vector<int32_t> &disps, int32_t step);
 
 } // namespace jit
 } // namespace sparsetrain

@@ -2,9 +2,11 @@
 // diff_bias) on the same nChw16c / OIhw16i16o buffers, in one process, runs interleaved,
 // medians reported. Developer tool; the user-facing benchmark is sparsetrain-bench.
 //
-//   kernel-bench-bwd-w [--reps N] [--sparsity 0,0.5,0.7,0.9] [--build-only] [problem ...]
+//   kernel-bench-bwd-w [--reps N] [--sparsity 0,0.5,0.7,0.9] [--build-only] [--variants] [problem ...]
 // Threads: OMP_NUM_THREADS (both libraries). Tuning: SPARSETRAIN_BWD_W_* (see bwd_w_plan.hpp).
 // --build-only also times the list building alone (every tile, each thread its channels).
+// The sparse side gets the true density as its density hint (the variant the dispatcher would
+// pick); --variants also times the single-list and the pair-list variant, interleaved.
 // BENCH_BWD_W_HUGEPAGES=1 backs the tensors with transparent huge pages; BENCH_BWD_W_CODE_RANGES=1
 // prints each JIT kernel's address range (to attribute `perf record -e cpu-clock` samples).
 // GF/s use the padding-inclusive FLOP count (problem_t::flops()); "eq" = dense-equivalent.
@@ -60,10 +62,10 @@ struct aligned_buf {
 
 // List building alone: every tile's lists for each thread's channels, as the driver builds
 // them (once per ocg block there; once here).
-double time_build_only(const bwd_w_conv &conv, const float *src, int reps) {
+double time_build_only(const bwd_w_conv &conv, const float *src, int reps, bool pairs) {
     const auto &q = conv.plan();
     const auto &p = q.p;
-    const auto builder = std::static_pointer_cast<const jit::bwd_w_list_builder>(conv.kernels()[0]);
+    const jit::bwd_w_list_builder *builder = conv.builder(pairs && q.pairs);
     const int64_t n_cls = (int64_t)q.classes.size();
     std::vector<double> ts;
     for (int r = 0; r < reps; ++r) {
@@ -75,8 +77,9 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps) {
                 int64_t ib0, ib1;
                 split_range(q.icb, q.n_c_parts, ithr, ib0, ib1);
                 const int64_t my_icb = ib1 - ib0, my_c = my_icb * 16, slots = n_cls * my_c;
-                float *vals = thread_local_scratch(5).get_as<float>(2 * slots * q.slot_cap);
-                int32_t *counts = thread_local_scratch(6).get_as<int32_t>(slots);
+                const int64_t slot_floats = q.slot_floats(pairs && q.pairs);
+                float *vals = thread_local_scratch(5).get_as<float>(2 * slots * slot_floats);
+                int32_t *counts = thread_local_scratch(6).get_as<int32_t>(2 * slots);
                 for (int64_t g = 0; g < q.n_tiles; ++g) {
                     const int64_t n = g / q.tiles_per_image, rem = g % q.tiles_per_image;
                     const int64_t r0 = (rem % q.n_row_tiles) * q.tile_h, j0 = (rem / q.n_row_tiles) * q.band_w;
@@ -87,9 +90,10 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps) {
                             const int64_t icb = ib0 + m, slot = k * my_c + m * 16;
                             jit::bwd_w_build_args a;
                             a.src = src + (((n * q.icb + icb) * p.ih + c.a + p.sh * r0) * p.iw + c.b + p.sw * j0) * 16;
-                            a.vals = vals + slot * q.slot_cap;
-                            a.offs = reinterpret_cast<int32_t *>(vals + slots * q.slot_cap) + slot * q.slot_cap;
+                            a.vals = vals + slot * slot_floats;
+                            a.offs = reinterpret_cast<int32_t *>(vals + slots * slot_floats) + slot * slot_floats;
                             a.cnt = counts + slot;
+                            a.pcnt = counts + slots + slot;
                             a.rows = std::max<int64_t>(0, std::min(r1, c.h) - r0);
                             a.cols = std::max<int64_t>(0, std::min(j1, c.w) - j0);
                             (*builder)(&a);
@@ -103,7 +107,7 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps) {
     return median(ts);
 }
 
-void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, bool build_only) {
+void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, bool build_only, bool variants) {
     auto &eng = *new engine(engine::kind::cpu, 0);
     stream s(eng);
     auto md = [](const memory::dims &d, tag t) { return memory::desc(d, memory::data_type::f32, t); };
@@ -146,24 +150,40 @@ void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, 
         ts.diff_dst = dd.p;
         ts.diff_weights = w2.p;
         ts.diff_bias = b2.p;
-        // warm-up both, then interleave
+        ts.density_hint = 1.0 - sp;
+        // The variants: density hints that force each (0: below any pair threshold, 1: above).
+        conv_tensors t_single = ts, t_pairs = ts;
+        t_single.density_hint = 0.0;
+        t_pairs.density_hint = 1.0;
+        auto time_ms = [](auto f) {
+            const double t0 = now_ms();
+            f();
+            return now_ms() - t0;
+        };
+        auto run_dense = [&] {
+            dense.execute(s, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_DIFF_DST, m_dd}, {DNNL_ARG_DIFF_WEIGHTS, m_dw},
+                    {DNNL_ARG_DIFF_BIAS, m_db}});
+            s.wait();
+        };
+        // warm-up, then interleave
         for (int w = 0; w < 2; ++w) {
-            dense.execute(s, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_DIFF_DST, m_dd}, {DNNL_ARG_DIFF_WEIGHTS, m_dw},
-                    {DNNL_ARG_DIFF_BIAS, m_db}});
-            s.wait();
+            run_dense();
             conv.execute(ts);
+            if (variants) {
+                conv.execute(t_single);
+                conv.execute(t_pairs);
+            }
         }
-        std::vector<double> td, tsp;
+        std::vector<double> td, tsp, t1, t2;
         for (int r = 0; r < reps; ++r) {
-            double t0 = now_ms();
-            dense.execute(s, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_DIFF_DST, m_dd}, {DNNL_ARG_DIFF_WEIGHTS, m_dw},
-                    {DNNL_ARG_DIFF_BIAS, m_db}});
-            s.wait();
-            td.push_back(now_ms() - t0);
-            t0 = now_ms();
-            conv.execute(ts);
-            tsp.push_back(now_ms() - t0);
+            td.push_back(time_ms(run_dense));
+            tsp.push_back(time_ms([&] { conv.execute(ts); }));
+            if (variants) {
+                t1.push_back(time_ms([&] { conv.execute(t_single); }));
+                t2.push_back(time_ms([&] { conv.execute(t_pairs); }));
+            }
         }
+        conv.execute(ts); // the checked result is the default variant's
         double max_rel = 0;
         for (size_t i = 0; i < n_w; ++i)
             max_rel = std::max(max_rel, (double)std::fabs(w1.p[i] - w2.p[i]) / std::max(1.0, (double)std::fabs(w1.p[i])));
@@ -172,7 +192,11 @@ void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, 
         const double md_ = median(td), ms_ = median(tsp);
         std::printf("%-34s %5.2f  dense %8.3f ms (%5.0f GF/s)  sparse %8.3f ms (%5.0f GF/s eq)  ratio %5.2fx  maxrel %.1e",
                 p.shape_string().c_str(), sp, md_, gflop / md_ * 1e3, ms_, gflop / ms_ * 1e3, md_ / ms_, max_rel);
-        if (build_only) std::printf("  build %.3f ms", time_build_only(conv, src.p, reps));
+        if (variants) std::printf("  single %8.3f ms  pairs %8.3f ms (%5.3f)", median(t1), median(t2), median(t1) / median(t2));
+        if (build_only) {
+            std::printf("  build %.3f ms", time_build_only(conv, src.p, reps, false));
+            if (q.pairs) std::printf("  pair build %.3f ms", time_build_only(conv, src.p, reps, true));
+        }
         std::printf("\n");
         std::fflush(stdout);
     }
@@ -190,7 +214,7 @@ std::vector<double> parse_list(const std::string &s) {
 
 int main(int argc, char **argv) {
     int reps = 7;
-    bool build_only = false;
+    bool build_only = false, variants = false;
     std::vector<double> sparsities {0.0, 0.5, 0.7, 0.9};
     std::vector<std::string> problems;
     for (int i = 1; i < argc; ++i) {
@@ -198,11 +222,12 @@ int main(int argc, char **argv) {
         if (a == "--reps" && i + 1 < argc) reps = std::stoi(argv[++i]);
         else if (a == "--sparsity" && i + 1 < argc) sparsities = parse_list(argv[++i]);
         else if (a == "--build-only") build_only = true;
+        else if (a == "--variants") variants = true;
         else problems.push_back(a);
     }
     if (problems.empty())
         problems = {"mb16ic256ih28oc256oh28kh3ph1", "mb16ic128ih56oc128oh56kh3ph1", "mb16ic256ih56oc64oh56kh1ph0",
                 "mb16ic1024ih14oc256oh14kh1ph0", "mb16ic128ih56oc128oh28kh3sh2ph1", "mb16ic256ih56oc512oh28kh1sh2ph0"};
-    for (const auto &ps : problems) bench(problem_t::parse(ps, 16), sparsities, reps, build_only);
+    for (const auto &ps : problems) bench(problem_t::parse(ps, 16), sparsities, reps, build_only, variants);
     return 0;
 }

@@ -76,20 +76,25 @@ outputs run_guarded(const problem_t &p, F run) {
     return o;
 }
 
+outputs run_conv(const bwd_w_conv &conv, const bwd_w_inputs &in, double density_hint = -1) {
+    return run_guarded(conv.plan().p, [&](float *dw, float *db) {
+        conv_tensors ts;
+        ts.src = in.src_b.data();
+        ts.diff_dst = in.diff_dst_b.data();
+        ts.diff_weights = dw;
+        ts.diff_bias = conv.plan().with_bias ? db : nullptr;
+        ts.density_hint = density_hint;
+        conv.execute(ts);
+    });
+}
+
 outputs run_sparse(const problem_t &p, const bwd_w_inputs &in, int nthr, const bwd_w_tuning &t, bool with_bias = true) {
     bwd_w_plan q;
     std::string why;
     REQUIRE(plan_bwd_w(p, nthr, with_bias, t, q, why));
     INFO("plan: " << q.str());
     bwd_w_conv conv(q);
-    return run_guarded(p, [&](float *dw, float *db) {
-        conv_tensors ts;
-        ts.src = in.src_b.data();
-        ts.diff_dst = in.diff_dst_b.data();
-        ts.diff_weights = dw;
-        ts.diff_bias = db;
-        conv.execute(ts);
-    });
+    return run_conv(conv, in);
 }
 
 outputs run_onednn(const problem_t &p, const bwd_w_inputs &in) {
@@ -256,4 +261,70 @@ TEST_CASE("sparse bwd_w: the factory plans with the OpenMP thread count", "[bwd_
     CHECK(impl->name().find("sparse_jit") == 0);
     CHECK(!impl->config_str().empty());
     CHECK(dynamic_cast<const bwd_w_conv &>(*impl).plan().nthr == 2);
+}
+
+TEST_CASE("sparse bwd_w: pair and single-list variants, chosen per execute, both exact", "[bwd_w][pairs]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    // 3x3 / 1x3 stride 1: odd widths, several column bands (band ends inside a 16-pixel block),
+    // no padding, non-square, many channels; runs of every parity at every sparsity.
+    for (const char *ps : {"mb2ic32ih9iw13oc32oh9ow13kh3ph1", "mb2ic16ih20iw37oc32oh20ow37kh3ph1",
+                 "mb2ic16ih8iw11oc16oh8ow11kh1kw3ph0pw1", "mb1ic48ih30oc64oh30kh3ph1", "mb2ic16ih12oc16oh10kh3ph0"}) {
+        const auto p = problem_t::parse(ps);
+        for (int nthr : {1, 2, 3}) {
+            bwd_w_plan q;
+            std::string why;
+            REQUIRE(plan_bwd_w(p, nthr, true, bwd_w_tuning {}, q, why));
+            REQUIRE(q.pairs); // the test is about both variants
+            CHECK(q.use_pairs(0.9));
+            CHECK_FALSE(q.use_pairs(0.1));
+            bwd_w_conv conv(q);
+            for (double sp : {0.0, 0.3, 0.5, 0.9, 1.0}) {
+                const auto in = make_inputs(p, 77 + (uint64_t)(sp * 10), sp, false);
+                const auto ref = run_reference(p, in);
+                for (double hint : {-1.0, 0.1, 0.9}) {
+                    INFO(ps << " threads " << nthr << " sparsity " << sp << " hint " << hint << " plan " << q.str());
+                    const auto ours = run_conv(conv, in, hint);
+                    CHECK(test::compare(ours.dw, ref.dw, 0).ok);
+                    CHECK(test::compare(ours.db, ref.db, 0).ok);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("sparse bwd_w: pair variant with one-row tiles, split tap groups and oc groups", "[bwd_w][pairs]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    // max_acc 4: the nine taps split over groups of 4 + 4 + 1 (pair kernels whose rows share
+    // no load, or only some); tiny tiles: one row, lists rebuilt per ocg.
+    for (double min_density : {0.0, 2.0}) { // pairs always / never
+        bwd_w_tuning t;
+        t.l1_tile_bytes = 1;
+        t.p_block_bytes = 1;
+        t.max_acc = 4;
+        t.pair_min_density = min_density;
+        check_problem("mb2ic32ih11iw19oc64oh11ow19kh3ph1", t, {0.0, 0.4, 0.8});
+        t.max_acc = 28;
+        t.ocb_per_group = 1;
+        check_problem("mb2ic32ih11iw19oc64oh11ow19kh3ph1", t, {0.4});
+    }
+    // Stride 2: no class has three consecutive column taps, so no pair variant.
+    bwd_w_plan q;
+    std::string why;
+    REQUIRE(plan_bwd_w(problem_t::parse("mb2ic32ih14oc48oh7kh3sh2ph1"), 1, true, bwd_w_tuning {}, q, why));
+    CHECK_FALSE(q.pairs);
+}
+
+TEST_CASE("sparse bwd_w: src prefetch by the kernels, by the builder, or none", "[bwd_w]") {
+    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    // The prefetch has no visible effect, but its table walks the next tile's footprint (all
+    // classes of a strided layer, ocg-block wrap-around): every mode must stay exact.
+    for (int mode : {0, 1, 2}) {
+        bwd_w_tuning t;
+        t.kernel_prefetch = mode == 2;
+        t.prefetch_tiles = mode == 0 ? 0 : 1;
+        t.p_block_bytes = 1; // several ocg blocks: the last tile prefetches the next pass's first
+        for (const char *ps : {"mb2ic32ih15oc48oh8kh3sh2ph1", "mb2ic32ih17oc64oh17kh1ph0", "mb2ic32ih14oc64oh7kh1sh2ph0",
+                     "mb2ic16ih13oc32oh13kh3ph1"})
+            check_problem(ps, t, {0.5}, {1, 2});
+    }
 }

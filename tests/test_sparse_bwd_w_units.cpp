@@ -44,12 +44,12 @@ TEST_CASE("bwd_w list builder: per-channel lists of non-zeros with their offsets
             const float sentinel = 4242.f;
             std::vector<float> vals(16 * slot_cap + 32, sentinel);
             std::vector<int32_t> offs(16 * slot_cap + 32, -7), cnt(16 + 4, -1);
-            jit::bwd_w_build_args a {src.data(), vals.data(), offs.data(), cnt.data(), rows, cols};
+            jit::bwd_w_build_args a {src.data(), vals.data(), offs.data(), cnt.data(), rows, cols, nullptr};
             b(&a);
             // The offsets-only builder writes the same offsets and counts, and no values.
             std::vector<int32_t> offs2(offs.size(), -7), cnt2(cnt.size(), -1);
             std::vector<float> vals2(vals.size(), sentinel);
-            jit::bwd_w_build_args a2 {src.data(), vals2.data(), offs2.data(), cnt2.data(), rows, cols};
+            jit::bwd_w_build_args a2 {src.data(), vals2.data(), offs2.data(), cnt2.data(), rows, cols, nullptr};
             b_off(&a2);
             for (int c = 0; c < 16; ++c) {
                 REQUIRE(cnt2[c] == cnt[c]);

@@ -1,6 +1,7 @@
 #include "config/bwd_w_plan.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/cpu.hpp"
@@ -17,8 +18,15 @@ bwd_w_tuning bwd_w_tuning::from_env() {
     t.dd_mode = (int)env::get_int("SPARSETRAIN_BWD_W_DD", t.dd_mode);
     t.indirect = env::get_int("SPARSETRAIN_BWD_W_INDIRECT", t.indirect ? 1 : 0) != 0;
     t.prefetch_tiles = (int)std::max(0L, env::get_int("SPARSETRAIN_BWD_W_PF_TILES", t.prefetch_tiles));
+    t.kernel_prefetch = env::get_int("SPARSETRAIN_BWD_W_PF_KERNEL", t.kernel_prefetch ? 1 : 0) != 0;
     t.max_acc = (int)env::get_int("SPARSETRAIN_BWD_W_MAX_ACC", t.max_acc);
     t.max_acc = std::min(std::max(t.max_acc, 1), 29);
+    const std::string pmd = env::get_string("SPARSETRAIN_BWD_W_PAIR_MIN_DENSITY", "");
+    if (!pmd.empty()) {
+        char *end = nullptr;
+        const double x = std::strtod(pmd.c_str(), &end);
+        if (end && *end == '\0') t.pair_min_density = x;
+    }
     return t;
 }
 
@@ -222,12 +230,31 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     q.slot_cap = q.tile_h * q.band_w + 16;
     q.slot_cap = div_up(q.slot_cap, 16) * 16;
 
+    // Pair lists (value lists only): a class gains when three of its taps in one kernel row are
+    // consecutive columns (3x3 stride 1: a pair entry loads 24 diff_dst vectors for 36 FMAs).
+    // With two (the stride-2 classes: 3 loads for 4 FMAs) the saving did not pay for the second
+    // list and the costlier build (measured).
+    auto has_tap = [](const bwd_w_class &c, int dy, int dx) {
+        return std::any_of(c.taps.begin(), c.taps.end(), [&](const bwd_w_tap &x) { return x.dy == dy && x.dx == dx; });
+    };
+    for (auto &c : q.classes) {
+        for (const auto &a : c.taps)
+            if (has_tap(c, a.dy, a.dx + 1) && has_tap(c, a.dy, a.dx + 2))
+                c.paired = !q.indirect && t.pair_min_density <= 1;
+        q.pairs = q.pairs || c.paired;
+    }
+    // (Column taps depend only on the column parity b, and a class with three consecutive
+    // column taps has sw = 1, so either every class is paired or none.)
+    if (q.pairs) q.pair_cap = div_up(div_up(q.tile_h * q.band_w, 2) + 16, 16) * 16;
+    q.pair_min_density = t.pair_min_density;
+
     // Threads: channel-block ranges first (each thread reads only its own src and builds
     // only its own lists, in L2, with no barrier; diff_dst tiles are read by every thread),
     // ocg ranges on top when there are fewer channel blocks than threads.
     q.n_c_parts = (int)std::min<int64_t>(nthr, q.icb);
     q.n_oc_parts = (int)std::max<int64_t>(1, std::min<int64_t>(nthr / q.n_c_parts, q.n_ocg));
     q.prefetch_tiles = t.prefetch_tiles;
+    q.kernel_prefetch = t.kernel_prefetch && t.prefetch_tiles > 0;
     const int64_t c_per_part = div_up(q.icb, q.n_c_parts) * 16;
     const int64_t p_per_ocg = c_per_part * p.kh * p.kw * q.o * 64;
     const int64_t ocg_per_part = div_up(q.n_ocg, q.n_oc_parts);
@@ -252,7 +279,8 @@ std::string bwd_w_plan::str() const {
     }
     os << " dd=" << (dd_copy ? "copy" : "direct") << (indirect ? " indirect" : "") << " tile=" << tile_h << "x" << band_w
        << " tiles=" << n_tiles << " thr=" << n_c_parts << "c x " << n_oc_parts << "oc"
-       << " ocg_block=" << ocg_block;
+       << " ocg_block=" << ocg_block << (kernel_prefetch ? " pf=kernel" : prefetch_tiles ? " pf=builder" : "");
+    if (pairs) os << " pairs>=" << pair_min_density;
     return os.str();
 }
 

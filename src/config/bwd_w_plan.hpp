@@ -17,6 +17,12 @@
 //   while every channel's list of that tile runs against it.
 // * Accumulators: per (channel, class), a group of (tap, oc block) vectors of 16 oc, held in
 //   zmm registers for a whole list and then added to diff_w (OIhw16i16o) in place.
+// * Pair lists (variant): in a class with three consecutive taps in one kernel row (3x3
+//   stride 1), the non-zeros of a channel at neighbouring class pixels j, j + 1 of a row form
+//   pair entries: the diff_dst vector that tap dx of pixel j + 1 and tap dx + 1 of pixel j both
+//   need is loaded once for two FMAs. The rest stay singles. Chosen per execute from the
+//   density hint (pairs pay where non-zeros often have a non-zero neighbour; at high sparsity
+//   the second list per channel and the costlier build cost more than they save).
 // * diff_dst: either a zero-padded, pixel-major copy of each tile ([row][col][o][16], every tap
 //   valid) or, when no tap ever leaves the image (1x1, pad 0), nChw16c in place.
 #pragma once
@@ -48,19 +54,23 @@ struct bwd_w_class {
     int64_t h = 0, w = 0; // decimated grid: rows i in [0, h), columns j in [0, w)
     std::vector<bwd_w_tap> taps;
     std::vector<bwd_w_group> groups;
+    bool paired = false; // pair lists would share loads (two taps (dy, dx), (dy, dx + 1))
 };
 
 struct bwd_w_tuning {
     // Defaults (measured on the 2-core AVX-512 development machine); each can be overridden
     // by an environment variable for experiments: SPARSETRAIN_BWD_W_L1_BYTES, _OCB, _DD,
-    // _INDIRECT, _PF_TILES, _P_BYTES, _MAX_ACC.
+    // _INDIRECT, _PF_TILES, _PF_KERNEL, _P_BYTES, _MAX_ACC, _PAIR_MIN_DENSITY.
     int64_t l1_tile_bytes = 36 * 1024;   // diff_dst tile budget (L1 is 48 KB)
     int ocb_per_group = 0;               // oc blocks per ocg (0: planner's choice)
     int dd_mode = 0;                     // 0: planner's choice, 1: always copy, 2: in place when possible
     bool indirect = true;                // offsets-only lists for 1x1 stride 1
     int prefetch_tiles = 1;              // src prefetch distance of the list builder, in tiles
+    bool kernel_prefetch = true;         // the kernels prefetch the next tile's src instead (_PF_KERNEL)
     int64_t p_block_bytes = 1 << 20;     // diff_w lines a thread keeps hot (L2 is 2 MB)
     int max_acc = 28;                    // zmm accumulators per kernel (of 32)
+    // Pair lists when the density hint is at least this (or unknown); > 1 never, 0 always.
+    double pair_min_density = 0.38;
     static bwd_w_tuning from_env();
 };
 
@@ -91,8 +101,18 @@ struct bwd_w_plan {
     // Copy buffer geometry (pixels) when dd_copy.
     int64_t buf_rows = 0, buf_pitch = 0;
 
-    // Lists (per thread, rebuilt per tile): one slot of slot_cap entries per (class, channel).
+    // Lists (per thread, rebuilt per tile): one slot per (class, channel) of slot_floats(v)
+    // floats in the values array (unused by offsets-only lists) and as many int32 in the
+    // offsets array: the single list (slot_cap entries), then, in the pair variant, the pair
+    // list (pair_cap entries: two values, one offset). The single-list variant keeps compact
+    // slots (its lists' L2 footprint does not grow because a pair variant exists).
     int64_t slot_cap = 0;
+    bool pairs = false; // some class is paired: pair variant available
+    int64_t pair_cap = 0;
+    double pair_min_density = 0.38;
+    int64_t slot_floats(bool pair_variant) const { return slot_cap + (pair_variant ? 2 * pair_cap : 0); }
+    // The variant an execute with this density hint (-1: unknown) runs.
+    bool use_pairs(double density_hint) const { return pairs && (density_hint < 0 || density_hint >= pair_min_density); }
 
     // Threads: n_c_parts x n_oc_parts parts, one per thread: a contiguous channel-block range
     // x a contiguous ocg range. (Contiguous channel blocks make a thread's src one sequential
@@ -102,6 +122,10 @@ struct bwd_w_plan {
     // build them twice. Threads beyond the parts idle.
     int n_oc_parts = 1, n_c_parts = 1;
     int prefetch_tiles = 1;
+    // Src prefetch for the list builder: spread over the channels in the first kernel call of
+    // each tile (the memory stream overlaps the FMAs), else in-line by the builder
+    // prefetch_tiles ahead (a burst that stalls the builder when memory is the limit).
+    bool kernel_prefetch = true;
     int64_t ocg_block = 1; // ocgs per pass over the tiles (diff_w lines kept hot in L2)
 
     int64_t src_row_step() const { return p.sh * p.iw * 64; } // bytes between class rows

@@ -1,6 +1,7 @@
 #include "driver/bwd_w_conv.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include <omp.h>
@@ -8,6 +9,7 @@
 #include "common/scratch.hpp"
 #include "driver/bwd_w_dd_tile.hpp"
 #include "jit/kernel_cache.hpp"
+#include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 
@@ -47,23 +49,37 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
     jit::bwd_w_build_params bp;
     bp.src_row_step = q.src_row_step();
     bp.src_col_step = q.src_col_step();
-    bp.slot_bytes = q.slot_cap * 4;
+    bp.slot_bytes = q.slot_floats(false) * 4;
     bp.off_row = q.off_row;
     bp.off_col = q.off_col;
-    bp.prefetch_dist = q.prefetch_tiles * q.tile_h * p.sh * p.iw * 64; // same pixels, next row tile
+    // In-line prefetch by the builder (same pixels, next row tile) unless the kernels prefetch.
+    bp.prefetch_dist = q.kernel_prefetch ? 0 : q.prefetch_tiles * q.tile_h * p.sh * p.iw * 64;
     bp.offsets_only = q.indirect;
-    builder_ = cache.get<jit::bwd_w_list_builder>(bp.key(), [&] {
-        auto g = std::make_shared<jit::bwd_w_list_builder>(bp, prob);
-        g->create();
-        return g;
-    });
+    auto make_builder = [&](const jit::bwd_w_build_params &b) {
+        return cache.get<jit::bwd_w_list_builder>(b.key(), [&] {
+            auto g = std::make_shared<jit::bwd_w_list_builder>(b, prob);
+            g->create();
+            return g;
+        });
+    };
+    builder_ = make_builder(bp);
+    // The pair variant's list slots are wider: every class must run pair kernels then.
+    for (const auto &c : q.classes)
+        if (c.paired != q.pairs) throw error("bwd_w: a pair plan must pair every pixel class");
+    if (q.pairs) {
+        bp.pairs = true;
+        bp.pair_disp = q.slot_cap * 4;
+        bp.slot_bytes = q.slot_floats(true) * 4;
+        pair_builder_ = make_builder(bp);
+    }
 
     const int64_t ocb_disp = q.dd_copy ? 64 : p.oh * p.ow * 64;
     for (const auto &c : q.classes) {
         kernels_.emplace_back();
+        pair_kernels_.emplace_back();
         for (const auto &g : c.groups) {
             jit::bwd_w_kernel_params kp;
-            kp.slot_bytes = q.slot_cap * 4;
+            kp.slot_bytes = q.slot_floats(false) * 4;
             kp.icb_stride = p.kh * p.kw * 1024;
             kp.icb_step = 1; // contiguous channel-block ranges per thread
             kp.nsets = g.nsets;
@@ -78,18 +94,30 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
                     kp.dw_disp.push_back((int32_t)((l * q.icb * p.kh * p.kw + tap.kh * p.kw + tap.kw) * 1024));
                 }
             }
-            kernels_.back().push_back(cache.get<jit::bwd_w_kernel>(kp.key(), [&] {
-                auto k = std::make_shared<jit::bwd_w_kernel>(kp, prob);
-                k->create();
-                return k;
-            }));
+            auto make_kernel = [&](const jit::bwd_w_kernel_params &k) {
+                return cache.get<jit::bwd_w_kernel>(k.key(), [&] {
+                    auto g = std::make_shared<jit::bwd_w_kernel>(k, prob);
+                    g->create();
+                    return g;
+                });
+            };
+            kernels_.back().push_back(make_kernel(kp));
+            if (c.paired) {
+                kp.pairs = true;
+                kp.pair_disp = q.slot_cap * 4;
+                kp.slot_bytes = q.slot_floats(true) * 4;
+                kp.pair_step = q.off_col; // neighbouring class pixels of a row
+                pair_kernels_.back().push_back(make_kernel(kp));
+            }
         }
     }
 }
 
 std::vector<std::shared_ptr<const jit::jit_generator>> bwd_w_conv::kernels() const {
     std::vector<std::shared_ptr<const jit::jit_generator>> r {builder_};
+    if (pair_builder_) r.push_back(pair_builder_);
     for (const auto &ks : kernels_) r.insert(r.end(), ks.begin(), ks.end());
+    for (const auto &ks : pair_kernels_) r.insert(r.end(), ks.begin(), ks.end());
     return r;
 }
 
@@ -99,10 +127,12 @@ namespace {
 // thread's scratch (lists of one tile for its channels, the diff_dst tile copy).
 class part_runner {
 public:
-    part_runner(const bwd_w_plan &q, const jit::bwd_w_list_builder &builder,
-            const std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>> &kernels,
-            const conv_tensors &t, int pc, int po)
-        : q_(q), p_(q.p), builder_(builder), kernels_(kernels), t_(t) {
+    using kernel_table = std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>>;
+    // pair_builder / pair_kernels: the pair variant (null / unused when it does not run).
+    part_runner(const bwd_w_plan &q, const jit::bwd_w_list_builder &builder, const jit::bwd_w_list_builder *pair_builder,
+            const kernel_table &kernels, const kernel_table &pair_kernels, const conv_tensors &t, int pc, int po)
+        : q_(q), p_(q.p), builder_(builder), pair_builder_(pair_builder), kernels_(kernels),
+          pair_kernels_(pair_kernels), t_(t) {
         split_range(q.n_ocg, q.n_oc_parts, po, og0_, og1_);
         split_range(q.icb, q.n_c_parts, pc, ib0_, ib1_);
         my_c_ = (ib1_ - ib0_) * 16;
@@ -115,9 +145,11 @@ public:
         zero_owned_outputs();
         // Slot (class k, channel c) = k * my_c + c.
         const int64_t slots = n_cls_ * my_c_;
-        vals_ = thread_local_scratch(lists_slot).get_as<float>(2 * slots * q_.slot_cap);
-        offs_ = reinterpret_cast<int32_t *>(vals_ + slots * q_.slot_cap);
-        counts_ = thread_local_scratch(counts_slot).get_as<int32_t>(slots);
+        slot_ = q_.slot_floats(pair_builder_ != nullptr);
+        vals_ = thread_local_scratch(lists_slot).get_as<float>(2 * slots * slot_);
+        offs_ = reinterpret_cast<int32_t *>(vals_ + slots * slot_);
+        counts_ = thread_local_scratch(counts_slot).get_as<int32_t>(2 * slots);
+        pcounts_ = counts_ + slots;
         buf_ = q_.dd_copy ? thread_local_scratch(tile_slot).get_as<float>(q_.dd_tile_floats()) : nullptr;
 
         for (int64_t ob = og0_; ob < og1_; ob += q_.ocg_block) {
@@ -125,8 +157,16 @@ public:
             for (int64_t g = 0; g < q_.n_tiles; ++g) {
                 const tile_geom tg = tile_at(q_, g);
                 build_lists(tg); // rebuilt per ocg block: keeps the block's diff_w lines in L2
-                if (!q_.dd_copy && g + 1 < q_.n_tiles) prefetch_in_place_tile(tile_at(q_, g + 1), ob);
-                for (int64_t ocg = ob; ocg < oe; ++ocg) run_kernels(tg, ocg, prepare_dd_tile(tg, ocg));
+                // The tile the builder reads next (this pass's next, or the next pass's first).
+                const bool has_next = g + 1 < q_.n_tiles || ob + q_.ocg_block < og1_;
+                const tile_geom tn = tile_at(q_, (g + 1) % q_.n_tiles);
+                if (!q_.dd_copy && g + 1 < q_.n_tiles) prefetch_in_place_tile(tn, ob);
+                if (q_.kernel_prefetch && has_next) plan_src_prefetch(tn);
+                else pf_lines_ = 0;
+                for (int64_t ocg = ob; ocg < oe; ++ocg) {
+                    run_kernels(tg, ocg, prepare_dd_tile(tg, ocg));
+                    pf_lines_ = 0; // once per tile
+                }
             }
         }
     }
@@ -147,12 +187,14 @@ private:
                 const int64_t slot = k * my_c_ + (icb - ib0_) * 16;
                 jit::bwd_w_build_args a;
                 a.src = t_.src + (((tg.n * q_.icb + icb) * p_.ih + c.a + p_.sh * tg.r0) * p_.iw + c.b + p_.sw * tg.j0) * 16;
-                a.vals = vals_ + slot * q_.slot_cap;
-                a.offs = offs_ + slot * q_.slot_cap;
+                a.vals = vals_ + slot * slot_;
+                a.offs = offs_ + slot * slot_;
                 a.cnt = counts_ + slot;
                 a.rows = class_rows(c, tg);
                 a.cols = class_cols(c, tg);
-                builder_(&a);
+                a.pcnt = pcounts_ + slot;
+                if (paired(c)) (*pair_builder_)(&a);
+                else builder_(&a);
             }
         }
     }
@@ -184,6 +226,41 @@ private:
         return origin;
     }
 
+    // The src lines that build_lists(tn) will read, for one channel block (byte offsets from
+    // pf_base_, which is 64-byte aligned), in address order; handed to the first kernel call
+    // of the current tile, which prefetches a share of them before each channel.
+    void plan_src_prefetch(const tile_geom &tn) {
+        const char *plane = reinterpret_cast<const char *>(t_.src + (tn.n * q_.icb + ib0_) * p_.ih * p_.iw * 16);
+        pf_base_ = reinterpret_cast<const char *>(reinterpret_cast<uintptr_t>(plane) & ~uintptr_t(63));
+        const int64_t skew = plane - pf_base_;
+        pf_table_.clear();
+        // Per src row of the tile's footprint: the pixel columns any class reads there.
+        const int sh = (int)p_.sh, sw = (int)p_.sw;
+        const int64_t row_lo = sh * tn.r0, row_hi = std::min<int64_t>(p_.ih, sh * tn.r1 + sh);
+        for (int64_t y = row_lo; y < row_hi; ++y) {
+            int64_t x_lo = INT64_MAX, x_hi = -1; // column range, and which column parities are read
+            bool parity[2] = {false, false};
+            for (const auto &c : q_.classes) {
+                if (y % sh != c.a || (y - c.a) / sh < tn.r0 || (y - c.a) / sh >= std::min(tn.r1, c.h)) continue;
+                const int64_t j1 = std::min(tn.j1, c.w);
+                if (j1 <= tn.j0) continue;
+                x_lo = std::min(x_lo, c.b + sw * tn.j0);
+                x_hi = std::max(x_hi, c.b + sw * (j1 - 1));
+                parity[c.b] = true;
+            }
+            int64_t last = -1;
+            for (int64_t x = x_lo; x <= x_hi; ++x) {
+                if (!parity[x % sw]) continue;
+                const int64_t b = skew + (y * p_.iw + x) * 64;
+                for (int64_t line = b >> 6; line <= (b + 63) >> 6; ++line)
+                    if (line != last) pf_table_.push_back((int32_t)((last = line) << 6));
+            }
+        }
+        // Spread over the 16 channels of a block; the table padded with its last entry.
+        pf_lines_ = ((int64_t)pf_table_.size() + 15) / 16;
+        if (pf_lines_) pf_table_.resize(16 * pf_lines_, pf_table_.back());
+    }
+
     // One call per (class, group) runs every channel of the part.
     void run_kernels(const tile_geom &tg, int64_t ocg, const float *origin) const {
         const int64_t khw = p_.kh * p_.kw;
@@ -194,37 +271,55 @@ private:
                 const auto &gr = c.groups[gi];
                 jit::bwd_w_kernel_args a;
                 a.vals = q_.indirect ? t_.src + ((tg.n * q_.icb + ib0_) * p_.ih * p_.iw + tg.r0 * p_.iw + tg.j0) * 16
-                                     : vals_ + k * my_c_ * q_.slot_cap;
-                a.offs = offs_ + k * my_c_ * q_.slot_cap;
+                                     : vals_ + k * my_c_ * slot_;
+                a.offs = offs_ + k * my_c_ * slot_;
                 a.cnt = counts_ + k * my_c_;
                 a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : p_.oh * p_.ow * 16);
                 a.dw = t_.diff_weights + ((ocg * q_.o + gr.ocb0) * q_.icb + ib0_) * khw * 256;
                 a.n_icb = ib1_ - ib0_;
-                (*kernels_[k][gi])(&a);
+                a.pcnt = pcounts_ + k * my_c_;
+                if (k == 0 && gi == 0) { // the first call of the tile carries the prefetch
+                    a.pf = pf_base_;
+                    a.pf_offs = pf_table_.data();
+                    a.pf_lines = pf_lines_;
+                    a.pf_icb_stride = p_.ih * p_.iw * 64;
+                }
+                (*(paired(c) ? pair_kernels_ : kernels_)[k][gi])(&a);
             }
         }
     }
 
+    // A class runs pair lists when it has them and this execute runs the pair variant.
+    bool paired(const bwd_w_class &c) const { return c.paired && pair_builder_; }
+
     const bwd_w_plan &q_;
     const problem_t &p_;
     const jit::bwd_w_list_builder &builder_;
-    const std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>> &kernels_;
+    const jit::bwd_w_list_builder *pair_builder_;
+    const kernel_table &kernels_, &pair_kernels_;
     const conv_tensors &t_;
     int64_t og0_ = 0, og1_ = 0, ib0_ = 0, ib1_ = 0, my_c_ = 0, n_cls_ = 0;
+    int64_t slot_ = 0; // list slot stride (floats) of the variant this execute runs
     float *diff_bias_ = nullptr;
     float *vals_ = nullptr, *buf_ = nullptr;
-    int32_t *offs_ = nullptr, *counts_ = nullptr;
+    int32_t *offs_ = nullptr, *counts_ = nullptr, *pcounts_ = nullptr;
+    // Prefetch of the next tile's src by the kernel (kernel_prefetch).
+    std::vector<int32_t> pf_table_;
+    const char *pf_base_ = nullptr;
+    int64_t pf_lines_ = 0;
 };
 
 } // namespace
 
 void bwd_w_conv::execute(const conv_tensors &t) const {
     const int n_parts = plan_.n_oc_parts * plan_.n_c_parts;
+    const jit::bwd_w_list_builder *pair_builder = plan_.use_pairs(t.density_hint) ? pair_builder_.get() : nullptr;
 #pragma omp parallel num_threads(plan_.nthr)
     {
         // Parts are dealt round-robin, so a smaller team than planned still covers them all.
         for (int part = omp_get_thread_num(); part < n_parts; part += omp_get_num_threads()) {
-            part_runner r(plan_, *builder_, kernels_, t, part % plan_.n_c_parts, part / plan_.n_c_parts);
+            part_runner r(plan_, *builder_, pair_builder, kernels_, pair_kernels_, t, part % plan_.n_c_parts,
+                    part / plan_.n_c_parts);
             if (!r.empty()) r.run();
         }
     }

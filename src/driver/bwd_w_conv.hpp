@@ -8,6 +8,10 @@
 // part's channels. No barrier, no shared lists. Every diff_w / diff_bias element has exactly
 // one owning part: no reduction, no atomics, and the order in which an element is summed
 // does not depend on the thread count.
+//
+// Variants: where the plan has paired classes, both the single-list and the pair-list builder
+// and kernels are generated here; each execute picks one from conv_tensors::density_hint
+// (bwd_w_plan::use_pairs). Both produce bit-identical results on exact data.
 #pragma once
 
 #include <memory>
@@ -30,11 +34,15 @@ public:
     // Every JIT kernel this instance runs (list builder first), for listings and dumps.
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
     const bwd_w_plan &plan() const { return plan_; }
+    // The list builder of the single-list or the pair-list variant (null: no pair variant).
+    const jit::bwd_w_list_builder *builder(bool pairs) const { return pairs ? pair_builder_.get() : builder_.get(); }
 
 private:
+    using kernel_table = std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>>; // [class][group]
     bwd_w_plan plan_;
-    std::shared_ptr<const jit::bwd_w_list_builder> builder_;
-    std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>> kernels_; // [class][group]
+    std::shared_ptr<const jit::bwd_w_list_builder> builder_, pair_builder_;
+    kernel_table kernels_;
+    kernel_table pair_kernels_; // paired classes only (the others run kernels_ in both variants)
 };
 
 } // namespace sparsetrain
