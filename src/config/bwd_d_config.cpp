@@ -60,6 +60,8 @@ bwd_d_plan_hints bwd_d_plan_hints::parse(const std::string &s) {
         else if (k == "l2") h.l2_bytes = (int64_t)x;
         else if (k == "s") h.sparsity = x;
         else if (k == "threads") h.threads = (int64_t)x;
+        else if (k == "pairs") h.pairs = (int64_t)x;
+        else if (k == "psets") h.pair_sets = (int64_t)x;
         else throw error("bwd_d plan hints: unknown key '" + k + "'");
     }
     return h;
@@ -68,8 +70,15 @@ bwd_d_plan_hints bwd_d_plan_hints::parse(const std::string &s) {
 std::string bwd_d_config::str() const {
     std::ostringstream os;
     os << "icb" << n_icb << "x" << n_icg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
-       << ":ring" << ring << "x" << acc_sets << ":" << to_string(wei);
+       << ":ring" << ring << "x" << acc_sets;
+    if (pairs.acc_sets) os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density;
+    os << ":" << to_string(wei);
     return os.str();
+}
+
+bool bwd_d_use_pairs(const bwd_d_config &c, double density_hint) {
+    const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
+    return c.pairs.acc_sets > 0 && c.ib >= 2 && d >= c.pairs.min_density;
 }
 
 bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &c, std::string &why_not,
@@ -136,6 +145,9 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     c.ring = sched.ring;
     c.acc_sets = best.acc_sets;
     c.est_cycles = best.cost;
+    c.planning_sparsity = h.sparsity;
+    c.pairs = choose_row_pass_pairs(shape, best, (int)h.pairs, (int)h.pair_sets);
+    if ((double)p.ic * p.ih * p.iw * 4 * 2 >= 2e9) c.pairs = row_pass_pairs(); // image b's dst displacement
 
     // Work units, as in the forward planner: many output pixels per unit (~2048), lists (at
     // ~50 % density) and one group's diff_src rows within the L2 budget, enough units for
@@ -154,31 +166,40 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
         return ib * (lrows(rb) * p.ow * p.oc * 4 + rb * p.iw * c.n_icb * 64);
     };
     auto units = [&](int64_t ib, int64_t rb) { return ((p.mb + ib - 1) / ib) * ((p.ih + rb - 1) / rb); };
+    // The pair variant needs two images per unit (fewer rows per unit keep them in L2).
+    const int64_t ib_min = c.pairs.acc_sets && !h.ib ? 2 : 1;
     int64_t rb = h.rb ? std::min<int64_t>(h.rb, p.ih) : p.ih;
     if (!h.rb) {
         int64_t nb = 1;
-        while (nb < p.ih && (unit_bytes(1, (p.ih + nb - 1) / nb) > h.l2_bytes || units(1, (p.ih + nb - 1) / nb) < threads))
+        while (nb < p.ih
+                && (unit_bytes(ib_min, (p.ih + nb - 1) / nb) > h.l2_bytes || units(ib_min, (p.ih + nb - 1) / nb) < threads))
             ++nb;
         rb = (p.ih + nb - 1) / nb;
     }
-    int64_t ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : 1;
+    int64_t ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : ib_min;
     if (!h.ib) {
         const int64_t target_pixels = 2048;
         while (ib < p.mb && ib * rb * p.iw < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
                 && units(ib + 1, rb) >= threads)
             ++ib;
         ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib);
+        if (ib_min == 2 && ib % 2 && ib < p.mb) ++ib; // whole pairs
     }
+    // Single lists hold all images of a unit; each pair list up to all lanes of its image pairs.
     auto cap = [&](int64_t ib, int64_t rb) { return ib * lrows(rb) * p.ow * p.oc + 16; };
-    while (ib > 1 && cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26)) --ib;
-    while (rb > 1 && cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26)) --rb;
-    if (cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26)) return fail(why_not, "rows too long for 32-bit list indices");
+    auto too_big = [&](int64_t ib, int64_t rb) {
+        return cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26) || cap(ib / 2, rb) * 4 * 7 >= (1LL << 31) - (1LL << 26);
+    };
+    while (ib > 1 && too_big(ib, rb)) --ib;
+    while (rb > 1 && too_big(ib, rb)) --rb;
+    if (too_big(ib, rb)) return fail(why_not, "rows too long for 32-bit list indices");
     c.rb = rb;
     c.ib = ib;
     c.n_hblk = (p.ih + rb - 1) / rb;
     c.lrows_max = lrows(rb);
     c.list_cap = cap(ib, rb);
     c.offs_disp = (c.list_cap * 4 + 63) / 64 * 64;
+    c.pair_cap = cap(ib / 2, rb);
 
     // Pass order: taps by the number of diff_src rows they feed (most first), chunk-major
     // within a tap, so that a tap's first pass initialises its rows.

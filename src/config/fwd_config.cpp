@@ -58,6 +58,8 @@ fwd_plan_hints fwd_plan_hints::parse(const std::string &s) {
         else if (k == "s") h.sparsity = x;
         else if (k == "threads") h.threads = (int64_t)x;
         else if (k == "sets") h.acc_sets = (int64_t)x;
+        else if (k == "pairs") h.pairs = (int64_t)x;
+        else if (k == "psets") h.pair_sets = (int64_t)x;
         else throw error("fwd plan hints: unknown key '" + k + "'");
     }
     return h;
@@ -66,9 +68,15 @@ fwd_plan_hints fwd_plan_hints::parse(const std::string &s) {
 std::string fwd_config::str() const {
     std::ostringstream os;
     os << "ocb" << n_ocb << "x" << n_ocg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
-       << ":ring" << ring << "x" << acc_sets << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "")
-       << (with_relu ? ":relu" : "");
+       << ":ring" << ring << "x" << acc_sets;
+    if (pairs.acc_sets) os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density;
+    os << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "") << (with_relu ? ":relu" : "");
     return os.str();
+}
+
+bool fwd_use_pairs(const fwd_config &c, double density_hint) {
+    const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
+    return c.pairs.acc_sets > 0 && c.ib >= 2 && d >= c.pairs.min_density;
 }
 
 bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
@@ -131,6 +139,9 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     c.n_chunks = ICB / best.cb;
     c.ring = ring;
     c.est_cycles = best.cost;
+    c.planning_sparsity = h.sparsity;
+    c.pairs = choose_row_pass_pairs(shape, best, (int)h.pairs, (int)h.pair_sets);
+    if ((double)p.oc * p.oh * p.ow * 4 * 2 >= 2e9) c.pairs = row_pass_pairs(); // image b's dst displacement
 
     // Work units (images x rows). A pass's weight slice is loaded into L1 once per unit, so
     // a unit should hold many output pixels (~2048); its lists (at ~50 % density) and one
@@ -145,31 +156,39 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
         return ib * (lrows(rb) * g.lcols * p.ic * 4 + rb * p.ow * c.n_ocb * 64);
     };
     auto units = [&](int64_t ib, int64_t rb) { return ((p.mb + ib - 1) / ib) * ((p.oh + rb - 1) / rb); };
+    // The pair variant needs two images per unit (fewer rows per unit keep them in L2).
+    const int64_t ib_min = c.pairs.acc_sets && !h.ib ? 2 : 1;
     int64_t rb = h.rb ? std::min<int64_t>(h.rb, p.oh) : p.oh;
     if (!h.rb) {
         int64_t nb = 1;
-        while (nb < p.oh && (unit_bytes(1, (p.oh + nb - 1) / nb) > h.l2_bytes || units(1, (p.oh + nb - 1) / nb) < threads))
+        while (nb < p.oh
+                && (unit_bytes(ib_min, (p.oh + nb - 1) / nb) > h.l2_bytes || units(ib_min, (p.oh + nb - 1) / nb) < threads))
             ++nb;
         rb = (p.oh + nb - 1) / nb; // rows spread evenly over the blocks
     }
-    int64_t ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : 1;
+    int64_t ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : ib_min;
     if (!h.ib) {
         const int64_t target_pixels = 2048;
         while (ib < p.mb && ib * rb * p.ow < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
                 && units(ib + 1, rb) >= threads)
             ++ib;
         ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib); // images spread evenly
+        if (ib_min == 2 && ib % 2 && ib < p.mb) ++ib; // whole pairs
     }
+    // Single lists hold all images of a unit; each pair list up to all lanes of its image pairs.
     auto cap = [&](int64_t rb) { return ib * lrows(rb) * g.lcols * p.ic + 16; };
-    while (ib > 1 && cap(rb) * 4 >= (1LL << 30)) --ib;
-    while (rb > 1 && cap(rb) * 4 >= (1LL << 30)) --rb;
-    if (cap(rb) * 4 >= (1LL << 30)) return fail(why_not, "rows too long for 32-bit list indices");
+    auto pair_cap = [&](int64_t rb) { return (ib / 2) * lrows(rb) * g.lcols * p.ic + 16; };
+    auto too_big = [&](int64_t rb) { return cap(rb) * 4 >= (1LL << 30) || pair_cap(rb) * 4 * 7 >= (1LL << 30); };
+    while (ib > 1 && too_big(rb)) --ib;
+    while (rb > 1 && too_big(rb)) --rb;
+    if (too_big(rb)) return fail(why_not, "rows too long for 32-bit list indices");
     c.rb = rb;
     c.ib = ib;
     c.n_hblk = (p.oh + rb - 1) / rb;
     c.lrows_max = lrows(rb);
     c.list_cap = cap(rb);
     c.offs_disp = (c.list_cap * 4 + 63) / 64 * 64;
+    c.pair_cap = pair_cap(rb);
 
     // Pass order: the kh tap that is valid for the most output rows opens (initialises) and,
     // where there are several chunks, also closes (ReLU) the accumulation; rows that the

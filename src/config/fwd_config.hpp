@@ -15,12 +15,13 @@
 #include <vector>
 
 #include "common/problem.hpp"
+#include "config/row_pass_blocking.hpp"
 #include "driver/sparse_conv.hpp"
 
 namespace sparsetrain {
 
 // Planning inputs beyond the problem: the thread count, and developer overrides
-// (kernel-bench-fwd --plan, SPARSETRAIN_FWD_PLAN="ocb=4,cb=2,rb=8,ib=2,l1=32768").
+// (kernel-bench-fwd --plan, SPARSETRAIN_FWD_PLAN="ocb=4,cb=2,rb=8,ib=2,l1=32768,pairs=0").
 struct fwd_plan_hints {
     int64_t n_ocb = 0, cb = 0, rb = 0, ib = 0; // 0: the planner chooses
     int64_t l1_bytes = 48 * 1024;      // weight-slice limit per pass (L1)
@@ -28,6 +29,8 @@ struct fwd_plan_hints {
     double sparsity = 0.7;             // the sparsity the cost model optimises for
     int64_t threads = 1;               // threads that will share the work units
     int64_t acc_sets = 0;              // 0: planner; 1 or 2
+    int64_t pairs = -1;                // image-pair variant: -1 cost model, 0 never, 1 always
+    int64_t pair_sets = 0;             // its accumulator sets per image (0: planner)
     static fwd_plan_hints parse(const std::string &s); // throws on malformed text
 };
 
@@ -46,9 +49,12 @@ struct fwd_config {
     int64_t ib = 1;               // images per unit
     int ring = 0;                 // accumulator sets of the row schedule
     int64_t list_cap = 0;         // list entries per unit, slack included
+    row_pass_pairs pairs;         // the image-pair variant (none when pairs.acc_sets == 0)
+    int64_t pair_cap = 0;         // entries per pair list (AB, A, B) of a unit, slack included
     int64_t offs_disp = 0;        // bytes from a list value to its offset
     std::vector<std::pair<int, int>> passes; // (kh, chunk), in execution order
     double est_cycles = 0;        // cost-model estimate at the planning sparsity
+    double planning_sparsity = 0.7;
 
     std::string str() const;
 };
@@ -56,5 +62,9 @@ struct fwd_config {
 // Returns false and sets why_not when the problem is not covered.
 bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
         const fwd_plan_hints &hints = fwd_plan_hints());
+
+// Whether a call with this density hint (conv_tensors::density_hint; -1 unknown: the
+// planning sparsity's) runs the image-pair variant.
+bool fwd_use_pairs(const fwd_config &c, double density_hint);
 
 } // namespace sparsetrain
