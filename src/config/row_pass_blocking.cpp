@@ -25,8 +25,9 @@ const int max_acc = 28;             // zmm accumulators (see jit/row_pass_kernel
 const int max_acc_pair = 24;        // pair mode: 4 registers hold dense lines
 // Pair mode: an AB entry's 2F register FMAs share F line loads (measured ~1.85 FMA/cycle);
 // a pixel pair has three lists; a pair of vectors takes 7 compress + store steps, not 4.
-const double pair_fma_per_cycle = 1.85;
-const double pair_compact = 7.0 / 4.0;
+const double pair_fma_per_cycle = 1.75;
+const double pair_compact = 1.15;       // memory-bound on large layers: barely more than single
+const double pair_list_overhead = 30.0; // a pair's three lists: the third exit is rarely hidden
 // A weight slice above 32 KB shares L1 (48 KB) with the lists and dst lines: measured ~6 %
 // slower FMAs, worth it when longer lists save list overhead and dst traffic.
 const int64_t l1_comfortable = 32 * 1024;
@@ -53,7 +54,7 @@ double estimate_row_pass(const row_pass_shape &s, const row_pass_blocking &b, do
             // 2F register FMAs, F line loads and three scalar loads), and the A or B entries.
             const double pair_entry = l1 * std::max({2.0 * F / pair_fma_per_cycle, (F + 3.0) / loads_per_cycle,
                                                  fma_latency / sets, (3.0 * F + 5.0) / uops_per_cycle});
-            per_x = 1.5 * list_overhead + lanes * (d * d * pair_entry / 2.0 + d * (1.0 - d) * entry);
+            per_x = list_overhead + 0.5 * pair_list_overhead + lanes * (d * d * pair_entry / 2.0 + d * (1.0 - d) * entry);
         }
         row += (double)s.targets_hist[t] * per_x;
     }
