@@ -28,7 +28,6 @@ std::string row_compact_desc::key() const {
     os << "row_compact:v" << n_vec << ":c" << cols << ":vs" << vec_stride << ":cs" << col_stride
        << ":rs" << row_stride << ":od" << offs_disp;
     if (pair_stride) os << ":pair" << pair_stride << "," << region_disp << "," << vb_disp;
-    if (prefetch) os << ":pf" << prefetch;
     return os.str();
 }
 
@@ -84,10 +83,6 @@ void row_compact_kernel::generate() {
     for (int l = 0; l < n_lists; ++l) mov(ptr[reg_starts + 4 * l], counts[l].cvt32());
     add(reg_starts, 4 * n_lists);
     for (int b = 0; b < d_.n_vec; ++b) {
-        if (d_.prefetch) {
-            prefetcht0(ptr[reg_pix + disp32(b * d_.vec_stride + d_.prefetch, "prefetch")]);
-            if (pair) prefetcht0(ptr[reg_pix + disp32(b * d_.vec_stride + d_.pair_stride + d_.prefetch, "prefetch")]);
-        }
         vmovups(v, ptr[reg_pix + disp32(b * d_.vec_stride, "vec_stride")]);
         if (pair) vmovups(vb, ptr[reg_pix + disp32(b * d_.vec_stride + d_.pair_stride, "pair_stride")]);
         Zmm offs = Zmm(b);

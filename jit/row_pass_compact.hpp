@@ -41,7 +41,6 @@ struct row_compact_desc {
     int64_t pair_stride = 0;// pair mode: bytes from the first source to the second (0: off)
     int64_t region_disp = 0;// pair mode: bytes between the lists AB, A and B
     int64_t vb_disp = 0;    // pair mode: bytes from AB's first values to its second ones
-    int64_t prefetch = 0;   // software prefetch distance in bytes along each vector's plane (0: none)
 
     std::string problem;             // benchdnn string of the layer, for dumps (not in key())
 
