@@ -235,7 +235,7 @@ TEST_CASE("sparse bwd_d picks the pair variant from the density hint", "[bwd_d][
     REQUIRE(cfg.pairs.acc_sets > 0);
     CHECK(cfg.pairs.min_density > 0.0);
     CHECK(cfg.pairs.min_density < 1.0);
-    CHECK(cfg.ib >= 2);
+    CHECK(cfg.pair_ib >= 2);
     CHECK(bwd_d_use_pairs(cfg, 1.0));
     CHECK(!bwd_d_use_pairs(cfg, 0.0));
     CHECK(bwd_d_use_pairs(cfg, -1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));

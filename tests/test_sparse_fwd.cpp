@@ -259,7 +259,7 @@ TEST_CASE("sparse fwd picks the pair variant from the density hint", "[fwd][pair
     REQUIRE(cfg.pairs.acc_sets > 0);
     CHECK(cfg.pairs.min_density > 0.0);
     CHECK(cfg.pairs.min_density < 1.0);
-    CHECK(cfg.ib >= 2);
+    CHECK(cfg.pair_ib >= 2);
     CHECK(fwd_use_pairs(cfg, 1.0));
     CHECK(!fwd_use_pairs(cfg, 0.0));
     CHECK(fwd_use_pairs(cfg, cfg.pairs.min_density));

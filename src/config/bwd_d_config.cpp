@@ -71,14 +71,16 @@ std::string bwd_d_config::str() const {
     std::ostringstream os;
     os << "icb" << n_icb << "x" << n_icg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
        << ":ring" << ring << "x" << acc_sets;
-    if (pairs.acc_sets) os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density;
+    if (pairs.acc_sets)
+        os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density << ":rb" << pair_rb << "x" << pair_n_hblk << ":ib"
+           << pair_ib;
     os << ":" << to_string(wei);
     return os.str();
 }
 
 bool bwd_d_use_pairs(const bwd_d_config &c, double density_hint) {
     const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
-    return c.pairs.acc_sets > 0 && c.ib >= 2 && d >= c.pairs.min_density;
+    return c.pairs.acc_sets > 0 && c.pair_ib >= 2 && d >= c.pairs.min_density;
 }
 
 bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &c, std::string &why_not,
@@ -166,40 +168,57 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
         return ib * (lrows(rb) * p.ow * p.oc * 4 + rb * p.iw * c.n_icb * 64);
     };
     auto units = [&](int64_t ib, int64_t rb) { return ((p.mb + ib - 1) / ib) * ((p.ih + rb - 1) / rb); };
-    // The pair variant needs two images per unit (fewer rows per unit keep them in L2).
-    const int64_t ib_min = c.pairs.acc_sets && !h.ib ? 2 : 1;
-    int64_t rb = h.rb ? std::min<int64_t>(h.rb, p.ih) : p.ih;
-    if (!h.rb) {
-        int64_t nb = 1;
-        while (nb < p.ih
-                && (unit_bytes(ib_min, (p.ih + nb - 1) / nb) > h.l2_bytes || units(ib_min, (p.ih + nb - 1) / nb) < threads))
-            ++nb;
-        rb = (p.ih + nb - 1) / nb;
-    }
-    int64_t ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : ib_min;
-    if (!h.ib) {
-        const int64_t target_pixels = 2048;
-        while (ib < p.mb && ib * rb * p.iw < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
-                && units(ib + 1, rb) >= threads)
-            ++ib;
-        ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib);
-        if (ib_min == 2 && ib % 2 && ib < p.mb) ++ib; // whole pairs
-    }
-    // Single lists hold all images of a unit; each pair list up to all lanes of its image pairs.
+    // Rows per unit and images per unit; the pair variant has its own units of at least two
+    // images (with fewer rows to stay in L2).
     auto cap = [&](int64_t ib, int64_t rb) { return ib * lrows(rb) * p.ow * p.oc + 16; };
-    auto too_big = [&](int64_t ib, int64_t rb) {
-        return cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26) || cap(ib / 2, rb) * 4 * 7 >= (1LL << 31) - (1LL << 26);
+    auto choose_units = [&](int64_t ib_min, int64_t &rb, int64_t &ib) {
+        rb = h.rb ? std::min<int64_t>(h.rb, p.ih) : p.ih;
+        if (!h.rb) {
+            int64_t nb = 1;
+            while (nb < p.ih
+                    && (unit_bytes(ib_min, (p.ih + nb - 1) / nb) > h.l2_bytes
+                            || units(ib_min, (p.ih + nb - 1) / nb) < threads))
+                ++nb;
+            rb = (p.ih + nb - 1) / nb;
+        }
+        ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : std::min<int64_t>(ib_min, p.mb);
+        if (!h.ib) {
+            const int64_t target_pixels = 2048;
+            while (ib < p.mb && ib * rb * p.iw < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
+                    && units(ib + 1, rb) >= threads)
+                ++ib;
+            ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib);
+            if (ib_min == 2 && ib % 2 && ib < p.mb) ++ib; // whole pairs
+        }
+        // Single lists hold all images of a unit; each pair list up to all lanes of its image
+        // pairs; 32-bit list indices and displacements.
+        auto too_big = [&] {
+            return cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26) || cap(ib / 2, rb) * 4 * 7 >= (1LL << 31) - (1LL << 26);
+        };
+        while (ib > ib_min && too_big()) --ib;
+        while (rb > 1 && too_big()) --rb;
+        return !too_big();
     };
-    while (ib > 1 && too_big(ib, rb)) --ib;
-    while (rb > 1 && too_big(ib, rb)) --rb;
-    if (too_big(ib, rb)) return fail(why_not, "rows too long for 32-bit list indices");
+    int64_t rb, ib;
+    if (!choose_units(1, rb, ib)) return fail(why_not, "rows too long for 32-bit list indices");
     c.rb = rb;
     c.ib = ib;
     c.n_hblk = (p.ih + rb - 1) / rb;
     c.lrows_max = lrows(rb);
     c.list_cap = cap(ib, rb);
+    if (c.pairs.acc_sets) {
+        if (choose_units(2, rb, ib) && ib >= 2) {
+            c.pair_rb = rb;
+            c.pair_ib = ib;
+            c.pair_n_hblk = (p.ih + rb - 1) / rb;
+            c.lrows_max = std::max(c.lrows_max, lrows(rb));
+            c.pair_cap = cap(ib / 2, rb);
+            c.list_cap = std::max(c.list_cap, cap(1, rb)); // the last image of an odd count
+        } else {
+            c.pairs = row_pass_pairs();
+        }
+    }
     c.offs_disp = (c.list_cap * 4 + 63) / 64 * 64;
-    c.pair_cap = cap(ib / 2, rb);
 
     // Pass order: taps by the number of diff_src rows they feed (most first), chunk-major
     // within a tap, so that a tap's first pass initialises its rows.

@@ -47,8 +47,9 @@ struct bwd_d_config {
     int64_t ib = 1;                // images per unit
     int ring = 0, acc_sets = 1;
     int64_t lrows_max = 0;         // diff_dst rows of one unit (at most)
-    int64_t list_cap = 0;          // list entries per unit, slack included
+    int64_t list_cap = 0;          // single-list entries per unit (either variant), slack included
     row_pass_pairs pairs;          // the image-pair variant (none when pairs.acc_sets == 0)
+    int64_t pair_rb = 0, pair_n_hblk = 0, pair_ib = 0; // its units (>= 2 images)
     int64_t pair_cap = 0;          // entries per pair list (AB, A, B) of a unit, slack included
     int64_t offs_disp = 0;         // bytes from a list value to its offset
     std::vector<std::pair<int, int>> passes; // (kh, chunk), in execution order

@@ -69,14 +69,16 @@ std::string fwd_config::str() const {
     std::ostringstream os;
     os << "ocb" << n_ocb << "x" << n_ocg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
        << ":ring" << ring << "x" << acc_sets;
-    if (pairs.acc_sets) os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density;
+    if (pairs.acc_sets)
+        os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density << ":rb" << pair_rb << "x" << pair_n_hblk << ":ib"
+           << pair_ib;
     os << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "") << (with_relu ? ":relu" : "");
     return os.str();
 }
 
 bool fwd_use_pairs(const fwd_config &c, double density_hint) {
     const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
-    return c.pairs.acc_sets > 0 && c.ib >= 2 && d >= c.pairs.min_density;
+    return c.pairs.acc_sets > 0 && c.pair_ib >= 2 && d >= c.pairs.min_density;
 }
 
 bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
@@ -156,39 +158,58 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
         return ib * (lrows(rb) * g.lcols * p.ic * 4 + rb * p.ow * c.n_ocb * 64);
     };
     auto units = [&](int64_t ib, int64_t rb) { return ((p.mb + ib - 1) / ib) * ((p.oh + rb - 1) / rb); };
-    // The pair variant needs two images per unit (fewer rows per unit keep them in L2).
-    const int64_t ib_min = c.pairs.acc_sets && !h.ib ? 2 : 1;
-    int64_t rb = h.rb ? std::min<int64_t>(h.rb, p.oh) : p.oh;
-    if (!h.rb) {
-        int64_t nb = 1;
-        while (nb < p.oh
-                && (unit_bytes(ib_min, (p.oh + nb - 1) / nb) > h.l2_bytes || units(ib_min, (p.oh + nb - 1) / nb) < threads))
-            ++nb;
-        rb = (p.oh + nb - 1) / nb; // rows spread evenly over the blocks
-    }
-    int64_t ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : ib_min;
-    if (!h.ib) {
-        const int64_t target_pixels = 2048;
-        while (ib < p.mb && ib * rb * p.ow < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
-                && units(ib + 1, rb) >= threads)
-            ++ib;
-        ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib); // images spread evenly
-        if (ib_min == 2 && ib % 2 && ib < p.mb) ++ib; // whole pairs
-    }
-    // Single lists hold all images of a unit; each pair list up to all lanes of its image pairs.
-    auto cap = [&](int64_t rb) { return ib * lrows(rb) * g.lcols * p.ic + 16; };
-    auto pair_cap = [&](int64_t rb) { return (ib / 2) * lrows(rb) * g.lcols * p.ic + 16; };
-    auto too_big = [&](int64_t rb) { return cap(rb) * 4 >= (1LL << 30) || pair_cap(rb) * 4 * 7 >= (1LL << 30); };
-    while (ib > 1 && too_big(rb)) --ib;
-    while (rb > 1 && too_big(rb)) --rb;
-    if (too_big(rb)) return fail(why_not, "rows too long for 32-bit list indices");
+    // Rows per unit (spread evenly over the row blocks) and images per unit; the pair variant
+    // has its own units of at least two images (with fewer rows to stay in L2).
+    auto choose_units = [&](int64_t ib_min, int64_t &rb, int64_t &ib) {
+        rb = h.rb ? std::min<int64_t>(h.rb, p.oh) : p.oh;
+        if (!h.rb) {
+            int64_t nb = 1;
+            while (nb < p.oh
+                    && (unit_bytes(ib_min, (p.oh + nb - 1) / nb) > h.l2_bytes
+                            || units(ib_min, (p.oh + nb - 1) / nb) < threads))
+                ++nb;
+            rb = (p.oh + nb - 1) / nb;
+        }
+        ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : std::min<int64_t>(ib_min, p.mb);
+        if (!h.ib) {
+            const int64_t target_pixels = 2048;
+            while (ib < p.mb && ib * rb * p.ow < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
+                    && units(ib + 1, rb) >= threads)
+                ++ib;
+            ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib); // images spread evenly
+            if (ib_min == 2 && ib % 2 && ib < p.mb) ++ib;                  // whole pairs
+        }
+        // Single lists hold all images of a unit; each pair list up to all lanes of its image
+        // pairs; 32-bit list indices and displacements.
+        auto too_big = [&] {
+            const int64_t lanes = lrows(rb) * g.lcols * p.ic;
+            return (ib * lanes + 16) * 4 >= (1LL << 30) || ((ib / 2) * lanes + 16) * 4 * 7 >= (1LL << 30);
+        };
+        while (ib > ib_min && too_big()) --ib;
+        while (rb > 1 && too_big()) --rb;
+        return !too_big();
+    };
+    int64_t rb, ib;
+    if (!choose_units(1, rb, ib)) return fail(why_not, "rows too long for 32-bit list indices");
     c.rb = rb;
     c.ib = ib;
     c.n_hblk = (p.oh + rb - 1) / rb;
     c.lrows_max = lrows(rb);
-    c.list_cap = cap(rb);
+    c.list_cap = ib * lrows(rb) * g.lcols * p.ic + 16;
+    if (c.pairs.acc_sets) {
+        if (choose_units(2, rb, ib) && ib >= 2) {
+            c.pair_rb = rb;
+            c.pair_ib = ib;
+            c.pair_n_hblk = (p.oh + rb - 1) / rb;
+            c.lrows_max = std::max(c.lrows_max, lrows(rb));
+            c.pair_cap = (ib / 2) * lrows(rb) * g.lcols * p.ic + 16;
+            // The last image of an odd count runs in single lists.
+            c.list_cap = std::max(c.list_cap, lrows(rb) * g.lcols * p.ic + 16);
+        } else {
+            c.pairs = row_pass_pairs();
+        }
+    }
     c.offs_disp = (c.list_cap * 4 + 63) / 64 * 64;
-    c.pair_cap = pair_cap(rb);
 
     // Pass order: the kh tap that is valid for the most output rows opens (initialises) and,
     // where there are several chunks, also closes (ReLU) the accumulation; rows that the

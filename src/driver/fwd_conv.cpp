@@ -118,13 +118,16 @@ std::vector<std::shared_ptr<const jit::jit_generator>> sparse_fwd::kernels() con
 }
 
 void sparse_fwd::execute(const conv_tensors &t) const {
+    // Each variant has its own work units (pairs: at least two images).
     const bool pairs = fwd_use_pairs(c_, t.density_hint);
-    const int64_t n_iblk = (c_.p.mb + c_.ib - 1) / c_.ib, units = n_iblk * c_.n_hblk;
+    const int64_t IB = pairs ? c_.pair_ib : c_.ib, RB = pairs ? c_.pair_rb : c_.rb;
+    const int64_t n_hblk = pairs ? c_.pair_n_hblk : c_.n_hblk;
+    const int64_t units = (c_.p.mb + IB - 1) / IB * n_hblk;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t u = 0; u < units; ++u) {
-        const int64_t ib = u / c_.n_hblk, hb = u % c_.n_hblk;
-        const int64_t n0 = ib * c_.ib, n1 = std::min(c_.p.mb, n0 + c_.ib);
-        const int64_t oh0 = hb * c_.rb, oh1 = std::min(c_.p.oh, oh0 + c_.rb);
+        const int64_t ib = u / n_hblk, hb = u % n_hblk;
+        const int64_t n0 = ib * IB, n1 = std::min(c_.p.mb, n0 + IB);
+        const int64_t oh0 = hb * RB, oh1 = std::min(c_.p.oh, oh0 + RB);
         run_unit(t, n0, n1, oh0, oh1, pairs);
     }
 }
