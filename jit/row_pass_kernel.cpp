@@ -129,20 +129,26 @@ void row_pass_kernel::emit_close(int y_rel) {
 
 // One compacted entry `disp` bytes after [reg_vals_end + reg_idx*4]: broadcast its value,
 // fetch its dense offset, FMAs with memory operands into image img's set `set`.
-void row_pass_kernel::emit_list_entry(int32_t disp, int img, int set, const std::vector<row_target> &targets) {
+void row_pass_kernel::emit_list_entry(int32_t disp, int img, int set, const std::vector<row_target> &targets,
+        const Opmask &mask) {
     const int32_t od = disp32(d_.offs_disp + disp, "offs_disp");
     const Zmm b = bcast(d_.pair ? img : set);
     vbroadcastss(b, ptr[reg_vals_end + reg_idx * 4 + disp]);
     mov(reg_addr.cvt32(), ptr[reg_vals_end + reg_idx * 4 + od]);
     add(reg_addr, reg_dense);
     for (const auto &t : targets)
-        for (int j = 0; j < d_.n_blk; ++j)
-            vfmadd231ps(acc(t.y, j, img, set), b, ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]]);
+        for (int j = 0; j < d_.n_blk; ++j) {
+            const Zmm a = acc(t.y, j, img, set);
+            const Address w = ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]];
+            if (mask.getIdx()) vfmadd231ps(a | mask, b, w);
+            else vfmadd231ps(a, b, w);
+        }
 }
 
 // One AB entry: both images' values, one offset; each dense line is loaded once (rotating
 // through the line registers) and feeds one register FMA per image.
-void row_pass_kernel::emit_pair_entry(int32_t disp, int set, const std::vector<row_target> &targets) {
+void row_pass_kernel::emit_pair_entry(int32_t disp, int set, const std::vector<row_target> &targets,
+        const Opmask &mask) {
     const Zmm ba = bcast(0), bb = bcast(1);
     vbroadcastss(ba, ptr[reg_vals_end + reg_idx * 4 + disp]);
     vbroadcastss(bb, ptr[reg_vals_end + reg_idx * 4 + disp32(d_.vb_disp + disp, "vb_disp")]);
@@ -153,8 +159,13 @@ void row_pass_kernel::emit_pair_entry(int32_t disp, int set, const std::vector<r
         for (int j = 0; j < d_.n_blk; ++j, ++n) {
             const Zmm line(line_idx + n % n_line_regs);
             vmovups(line, ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]]);
-            vfmadd231ps(acc(t.y, j, 0, set), ba, line);
-            vfmadd231ps(acc(t.y, j, 1, set), bb, line);
+            if (mask.getIdx()) {
+                vfmadd231ps(acc(t.y, j, 0, set) | mask, ba, line);
+                vfmadd231ps(acc(t.y, j, 1, set) | mask, bb, line);
+            } else {
+                vfmadd231ps(acc(t.y, j, 0, set), ba, line);
+                vfmadd231ps(acc(t.y, j, 1, set), bb, line);
+            }
         }
 }
 
@@ -166,9 +177,9 @@ void row_pass_kernel::emit_pair_entry(int32_t disp, int set, const std::vector<r
 void row_pass_kernel::emit_list(int x_rel, int list, const std::vector<row_target> &targets) {
     const int n_lists = d_.pair ? 3 : 1;
     const int32_t s0 = (x_rel * n_lists + list) * 4;
-    auto entry = [&](int32_t disp, int set) {
-        if (d_.pair && list == 0) emit_pair_entry(disp, set, targets);
-        else emit_list_entry(disp, d_.pair ? list - 1 : 0, set, targets);
+    auto entry = [&](int32_t disp, int set, const Opmask &mask = Opmask(0)) {
+        if (d_.pair && list == 0) emit_pair_entry(disp, set, targets, mask);
+        else emit_list_entry(disp, d_.pair ? list - 1 : 0, set, targets, mask);
     };
     Label loop, skip;
     mov(reg_idx.cvt32(), ptr[reg_ptr + s0]);
@@ -178,14 +189,19 @@ void row_pass_kernel::emit_list(int x_rel, int list, const std::vector<row_targe
     lea(reg_vals_end, ptr[reg_vals + reg_end * 4 + disp32(list * d_.region_disp, "region_disp")]);
     const std::string what = !d_.pair ? "list loop" : list == 0 ? "pair list loop" : list == 1 ? "list loop a" : "list loop b";
     if (d_.acc_sets == 2) {
-        // An odd count runs one entry first; then pairs, one entry per set.
-        Label pairs;
-        test(reg_idx, 1);
-        jz(pairs, T_NEAR);
-        entry(0, 0);
-        inc(reg_idx);
+        // Pairs of entries, one per set. An odd count's first entry runs alone, without a
+        // branch on the parity (it would mispredict every other list): the first entry always
+        // runs, merge-masked by k7 = all ones iff the count is odd (idx = -count has the same
+        // low bit), then the index skips it iff the count is odd.
+        mov(reg_addr, reg_idx);
+        and_(reg_addr.cvt32(), 1);
+        neg(reg_addr.cvt32());
+        kmovw(k7, reg_addr.cvt32());
+        entry(0, 0, k7);
+        mov(reg_addr, reg_idx);
+        and_(reg_addr.cvt32(), 1);
+        add(reg_idx, reg_addr);
         jz(skip, T_NEAR);
-        L(pairs);
         mark(what + " x2");
         L(loop);
         entry(0, 0);

@@ -100,8 +100,10 @@ private:
     void emit_open(int y_rel);
     void emit_close(int y_rel);
     void emit_list(int x_rel, int list, const std::vector<row_target> &targets);
-    void emit_list_entry(int32_t disp, int img, int set, const std::vector<row_target> &targets);
-    void emit_pair_entry(int32_t disp, int set, const std::vector<row_target> &targets);
+    void emit_list_entry(int32_t disp, int img, int set, const std::vector<row_target> &targets,
+            const Xbyak::Opmask &mask = Xbyak::Opmask(0));
+    void emit_pair_entry(int32_t disp, int set, const std::vector<row_target> &targets,
+            const Xbyak::Opmask &mask = Xbyak::Opmask(0));
     int images() const { return d_.pair ? 2 : 1; }
     Xbyak::Zmm acc(int y_rel, int j, int img = 0, int set = 0) const;
 
