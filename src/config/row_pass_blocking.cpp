@@ -27,7 +27,7 @@ const int max_acc_pair = 24;        // pair mode: 4 registers hold dense lines
 // a pixel pair has three lists; a pair of vectors takes 7 compress + store steps, not 4.
 const double pair_fma_per_cycle = 1.75;
 const double pair_compact = 1.15;       // memory-bound on large layers: barely more than single
-const double pair_list_overhead = 10.0; // a pair's three lists: the third exit is rarely hidden
+const double pair_list_overhead = 15.0; // per image pair and pixel: the third list, more L1 traffic
 // A weight slice above 32 KB shares L1 (48 KB) with the lists and dst lines: measured ~6 %
 // slower FMAs, worth it when longer lists save list overhead and dst traffic.
 const int64_t l1_comfortable = 32 * 1024;
