@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "jit/kernel_cache.hpp"
+#include "jit/zero_skip.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -20,7 +21,8 @@ const Reg64 reg_rows = r12, reg_iter = r13, reg_ptr_row = r14, reg_dst_row = r15
 const Reg64 reg_idx = rax, reg_end = rdx, reg_vals_end = rbx, reg_addr = rcx, reg_bias = rsi;
 const Reg64 reg_args = rdi;
 const int line_idx = 24, n_line_regs = 4, bcast1_idx = 29, zero_idx = 30, bcast0_idx = 31;
-const int max_acc = 28, max_acc_pair = line_idx;
+const int max_acc = 28, max_acc_pair = line_idx, max_acc_inline = 26;
+const int inline_v_idx = 26, inline_tmp_idx = 27, inline_table_idx = 28;
 
 int32_t disp32(int64_t v, const char *what) {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
@@ -38,6 +40,7 @@ std::string row_pass_desc::key() const {
     for (auto v : dense_disp) os << v << ",";
     os << ":ds" << dst_blk_stride << "," << dst_row_stride << ":list" << starts_row_stride << "," << offs_disp;
     if (pair) os << ":pair" << pair_dst_disp << "," << region_disp << "," << vb_disp;
+    if (inline_vecs) os << ":inline" << inline_vecs << "," << src_col_stride << "," << src_vec_stride;
     os << ":init" << (int)init << ":relu" << relu << ":" << sched.key();
     return os.str();
 }
@@ -59,8 +62,10 @@ struct row_pass_kernel::iteration {
 row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
     : jit_generator("sparse_row_pass_" + d.direction, d.key(), d.problem), d_(d) {
     if (d_.acc_sets != 1 && d_.acc_sets != 2) throw error("row_pass_kernel: acc_sets must be 1 or 2");
-    if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * d_.acc_sets * images() > (d_.pair ? max_acc_pair : max_acc))
+    const int acc_limit = d_.pair ? max_acc_pair : d_.inline_vecs ? max_acc_inline : max_acc;
+    if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * d_.acc_sets * images() > acc_limit)
         throw error("row_pass_kernel: ring x blocks x sets x images exceeds the accumulator registers");
+    if (d_.inline_vecs && d_.pair) throw error("row_pass_kernel: inline compaction needs single mode");
     if ((int)d_.dense_disp.size() != d_.n_blk * d_.sched.taps)
         throw error("row_pass_kernel: dense_disp must have n_blk x taps entries");
 }
@@ -182,9 +187,16 @@ void row_pass_kernel::emit_list(int x_rel, int list, const std::vector<row_targe
         else emit_list_entry(disp, d_.pair ? list - 1 : 0, set, targets, mask);
     };
     Label loop, skip;
-    mov(reg_idx.cvt32(), ptr[reg_ptr + s0]);
-    mov(reg_end.cvt32(), ptr[reg_ptr + s0 + 4 * n_lists]);
-    sub(reg_idx, reg_end);
+    if (d_.inline_vecs) {
+        // The list that emit_inline_compaction just wrote: entries [0, rdx).
+        emit_inline_compaction(x_rel);
+        mov(reg_idx, reg_end);
+        neg(reg_idx);
+    } else {
+        mov(reg_idx.cvt32(), ptr[reg_ptr + s0]);
+        mov(reg_end.cvt32(), ptr[reg_ptr + s0 + 4 * n_lists]);
+        sub(reg_idx, reg_end);
+    }
     jz(skip, T_NEAR);
     lea(reg_vals_end, ptr[reg_vals + reg_end * 4 + disp32(list * d_.region_disp, "region_disp")]);
     const std::string what = !d_.pair ? "list loop" : list == 0 ? "pair list loop" : list == 1 ? "list loop a" : "list loop b";
@@ -218,6 +230,20 @@ void row_pass_kernel::emit_list(int x_rel, int list, const std::vector<row_targe
     L(skip);
 }
 
+// Compacts pixel x's vectors into the list at reg_vals (offsets at rbp); rdx = the count.
+void row_pass_kernel::emit_inline_compaction(int x_rel) {
+    const Zmm v(inline_v_idx), tmp(inline_tmp_idx), table(inline_table_idx);
+    const compact_regs cr {Zmm(zero_idx), tmp, k1, reg_vals, rbp, reg_end, reg_addr};
+    mark("inline compaction");
+    xor_(reg_end.cvt32(), reg_end.cvt32());
+    for (int b = 0; b < d_.inline_vecs; ++b) {
+        vmovups(v, ptr[reg_ptr + disp32(x_rel * d_.src_col_stride + b * d_.src_vec_stride, "src stride")]);
+        mov(reg_addr, ptr[reg_args + offsetof(row_pass_args, lane_offsets)]);
+        vmovdqa32(table, ptr[reg_addr + b * 64]);
+        emit_compact_vector(*this, cr, v, table);
+    }
+}
+
 void row_pass_kernel::emit_iteration(const iteration &it) {
     for (const auto &st : it.steps) {
         for (int y : st.opens) emit_open(y);
@@ -238,8 +264,10 @@ void row_pass_kernel::generate() {
     mov(reg_rows, ptr[reg_args + offsetof(row_pass_args, n_rows)]);
     vxorps(Zmm(zero_idx), Zmm(zero_idx), Zmm(zero_idx));
 
+    if (d_.inline_vecs) lea(rbp, ptr[reg_vals + disp32(d_.offs_disp, "offs_disp")]);
+
     const auto its = iterations();
-    const int32_t ptr_step = s.px * 4 * (d_.pair ? 3 : 1);
+    const int32_t ptr_step = d_.inline_vecs ? disp32(s.px * d_.src_col_stride, "src stride") : s.px * 4 * (d_.pair ? 3 : 1);
     const int32_t dst_step = s.py * 64;
 
     Label row_loop;

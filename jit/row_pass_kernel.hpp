@@ -23,6 +23,13 @@
 // mode, but in another order when the two modes split its entries differently between the
 // accumulator sets (exact for small integers; rounding may differ for general floats).
 //
+// Inline compaction (inline_vecs > 0, single mode only): the kernel compacts each sparse
+// pixel's inline_vecs 16-channel vectors itself, from the sparse operand (`starts` is then
+// its row-0, x = 0 pointer; x steps src_col_stride bytes, vectors src_vec_stride, rows
+// starts_row_stride), into a small list in L1 (`vals`) that it runs at once. For passes that
+// visit every (pixel, chunk) once (1x1 with one output group): no list round trip through L2,
+// and the sparse operand's loads overlap the FMAs of the pixels before them.
+//
 // Register allocation:
 //   zmm[((s*images + img)*acc_sets + set)*n_blk + j]  accumulator of ring slot s, image
 //          (pairs: a or b), set, 16-lane block j; at most 28 (pairs: 24)
@@ -34,6 +41,9 @@
 //   r14 starts of the current row         r15 dst of the current row   rsi bias
 //   rax entry index (negative, counts up to 0)   rdx list end   rbx values biased to the end
 //   rcx the entry's dense address
+//   inline compaction: r8 / r14 the sparse operand at the iteration / row, rdx the count,
+//   rbp the list's offsets, rcx the lane offsets, zmm26 vector, zmm27 compressed, zmm28 lane
+//   offsets
 #pragma once
 
 #include <cstdint>
@@ -65,6 +75,8 @@ struct row_pass_desc {
     int64_t vb_disp = 0;             // pairs: bytes from AB's image-a values to its image-b ones
     acc_init init = acc_init::load;
     bool relu = false;               // max(x, 0) before the store (NaN stays NaN)
+    int inline_vecs = 0;             // inline compaction (see above): vectors per pixel, 0: off
+    int64_t src_col_stride = 0, src_vec_stride = 0; // inline compaction: bytes per x, per vector
 
     std::string problem;             // benchdnn string of the layer, for dumps (not in key())
 
@@ -78,6 +90,8 @@ struct row_pass_args {
     float *dst;            // row 0, y = 0, block 0
     const float *bias;     // block 0 (acc_init::bias)
     int64_t n_rows;        // >= 1
+    const int32_t *lane_offsets; // inline compaction: dense byte offset of each lane
+                                 // (inline_vecs x 16, 64-byte aligned)
 };
 
 class row_pass_kernel : public jit_generator {
@@ -100,6 +114,7 @@ private:
     void emit_open(int y_rel);
     void emit_close(int y_rel);
     void emit_list(int x_rel, int list, const std::vector<row_target> &targets);
+    void emit_inline_compaction(int x_rel);
     void emit_list_entry(int32_t disp, int img, int set, const std::vector<row_target> &targets,
             const Xbyak::Opmask &mask = Xbyak::Opmask(0));
     void emit_pair_entry(int32_t disp, int set, const std::vector<row_target> &targets,

@@ -277,6 +277,41 @@ TEST_CASE("sparse fwd picks the pair variant from the density hint", "[fwd][pair
         check_exact("mb4ic64ih14oc64oh14kh3ph1", {0.4}, true, true, "", true, hint);
 }
 
+TEST_CASE("sparse fwd 1x1 with inline compaction equals reference and oneDNN", "[fwd][inline]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    // inl=1: every single-image call of a 1x1 layer compacts each src pixel inside the row-pass
+    // kernel. One-row units, many chunks, one and two sets (odd / even list lengths), stride 2
+    // (strided src pixels and rows), odd image counts, bias and ReLU, sparsity 0 (full lists)
+    // and 1 (all empty).
+    for (const char *hints : {"inl=1", "inl=1,ocb=1,cb=1,rb=1", "inl=1,ocb=2,cb=2,rb=3,sets=2", "inl=1,ocb=4,cb=1,sets=1,ib=3"}) {
+        check_exact("mb3ic64ih9oc64oh9kh1ph0", {0.0, 0.5, 0.9, 1.0}, true, true, hints);
+        check_exact("mb2ic32ih15oc64oh8kh1sh2ph0", {0.5}, true, false, hints);
+        check_exact("mb1ic256ih14iw9oc64oh14ow9kh1ph0", {0.3}, false, true, hints);
+    }
+    // Beside the pair variant: the last image of an odd count runs in single lists.
+    check_exact("mb3ic64ih9oc32oh9kh1ph0", {0.5}, true, false, "inl=1,pairs=1", true);
+}
+
+TEST_CASE("sparse fwd picks inline compaction for 1x1 layers with one output group", "[fwd][inline]") {
+    sparse_conv_options o;
+    std::string why;
+    fwd_config cfg;
+    REQUIRE(plan_fwd(problem_t::parse("mb4ic256ih14oc64oh14kh1ph0"), o, cfg, why));
+    REQUIRE(cfg.inline_compact);
+    CHECK(cfg.n_ocg == 1);
+    CHECK(cfg.pairs.acc_sets == 0);
+    CHECK(fwd_choose_variant(cfg, 0.5) == fwd_variant::single_inline);
+    CHECK(fwd_choose_variant(cfg, cfg.inline_min_density / 2) == fwd_variant::single);
+    fwd_config three;
+    REQUIRE(plan_fwd(problem_t::parse("mb4ic64ih14oc64oh14kh3ph1"), o, three, why));
+    CHECK(!three.inline_compact);
+    CHECK(fwd_choose_variant(three, 1.0) == fwd_variant::pairs);
+    CHECK(fwd_choose_variant(three, 0.0) == fwd_variant::single);
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    for (double hint : {0.0, 1.0})
+        check_exact("mb4ic256ih14oc64oh14kh1ph0", {0.4}, true, true, "", false, hint);
+}
+
 TEST_CASE("sparse fwd random floats within tolerance", "[fwd]") {
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic128ih14oc64oh14kh3ph1", "mb2ic256ih7oc64oh7kh1ph0"}) {

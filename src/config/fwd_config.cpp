@@ -60,6 +60,7 @@ fwd_plan_hints fwd_plan_hints::parse(const std::string &s) {
         else if (k == "sets") h.acc_sets = (int64_t)x;
         else if (k == "pairs") h.pairs = (int64_t)x;
         else if (k == "psets") h.pair_sets = (int64_t)x;
+        else if (k == "inl") h.inline_compact = (int64_t)x;
         else throw error("fwd plan hints: unknown key '" + k + "'");
     }
     return h;
@@ -69,6 +70,7 @@ std::string fwd_config::str() const {
     std::ostringstream os;
     os << "ocb" << n_ocb << "x" << n_ocg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
        << ":ring" << ring << "x" << acc_sets;
+    if (inline_compact) os << ":inline>=" << inline_min_density;
     if (pairs.acc_sets)
         os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density << ":rb" << pair_rb << "x" << pair_n_hblk << ":ib"
            << pair_ib;
@@ -79,6 +81,12 @@ std::string fwd_config::str() const {
 bool fwd_use_pairs(const fwd_config &c, double density_hint) {
     const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
     return c.pairs.acc_sets > 0 && c.pair_ib >= 2 && d >= c.pairs.min_density;
+}
+
+fwd_variant fwd_choose_variant(const fwd_config &c, double density_hint) {
+    if (fwd_use_pairs(c, density_hint)) return fwd_variant::pairs;
+    const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
+    return c.inline_compact && d >= c.inline_min_density ? fwd_variant::single_inline : fwd_variant::single;
 }
 
 bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
@@ -143,6 +151,17 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     c.est_cycles = best.cost;
     c.planning_sparsity = h.sparsity;
     c.pairs = choose_row_pass_pairs(shape, best, (int)h.pairs, (int)h.pair_sets);
+    // Inline compaction where each list would be read once (1x1 subsampled, one output
+    // group) and the kernel has registers for it (26 accumulators).
+    const bool inline_ok = g.subsample && ring * best.n_blk * best.acc_sets <= 26;
+    c.inline_compact = inline_ok && (h.inline_compact >= 0 ? h.inline_compact == 1 : c.n_ocg == 1);
+    // Measured (kernel-bench-fwd, 1x1 256->64 and 512->128): inline single lists beat both
+    // list variants, pairs included, from ~15 % density up (10-17 % at 50 %); below, the short
+    // lists expose the compaction's latency. So no pair variant beside it, unless asked.
+    if (c.inline_compact) {
+        if (h.pairs != 1) c.pairs = row_pass_pairs();
+        if (h.inline_compact == 1) c.inline_min_density = 0.0;
+    }
     if ((double)p.oc * p.oh * p.ow * 4 * 2 >= 2e9) c.pairs = row_pass_pairs(); // image b's dst displacement
 
     // Work units (images x rows). A pass's weight slice is loaded into L1 once per unit, so

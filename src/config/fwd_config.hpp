@@ -31,6 +31,7 @@ struct fwd_plan_hints {
     int64_t acc_sets = 0;              // 0: planner; 1 or 2
     int64_t pairs = -1;                // image-pair variant: -1 cost model, 0 never, 1 always
     int64_t pair_sets = 0;             // its accumulator sets per image (0: planner)
+    int64_t inline_compact = -1;       // single variant compacts inline: -1 planner, 0 no, 1 yes
     static fwd_plan_hints parse(const std::string &s); // throws on malformed text
 };
 
@@ -49,6 +50,11 @@ struct fwd_config {
     int64_t ib = 1;               // images per unit
     int ring = 0;                 // accumulator sets of the row schedule
     int64_t list_cap = 0;         // single-list entries per unit (either variant), slack included
+    // The single variant's kernels compact each pixel themselves (jit/row_pass_kernel.hpp,
+    // inline compaction) instead of reading lists: 1x1 with one output group, where every
+    // list would be used once.
+    bool inline_compact = false;
+    double inline_min_density = 0.15; // ... for calls from this density up (shorter lists: slower)
     row_pass_pairs pairs;         // the image-pair variant (none when pairs.acc_sets == 0)
     int64_t pair_rb = 0, pair_n_hblk = 0, pair_ib = 0; // its units (>= 2 images)
     int64_t pair_cap = 0;         // entries per pair list (AB, A, B) of a unit, slack included
@@ -64,8 +70,11 @@ struct fwd_config {
 bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
         const fwd_plan_hints &hints = fwd_plan_hints());
 
-// Whether a call with this density hint (conv_tensors::density_hint; -1 unknown: the
-// planning sparsity's) runs the image-pair variant.
+// The kernel variant of one call: single lists, image-pair lists, or single with inline
+// compaction; chosen from its density hint (conv_tensors::density_hint; -1 unknown: the
+// planning sparsity's).
+enum class fwd_variant { single = 0, pairs = 1, single_inline = 2 };
+fwd_variant fwd_choose_variant(const fwd_config &c, double density_hint);
 bool fwd_use_pairs(const fwd_config &c, double density_hint);
 
 } // namespace sparsetrain

@@ -7,6 +7,7 @@
 #include <omp.h>
 
 #include "common/env.hpp"
+#include "common/scratch.hpp"
 #include "driver/row_pass_lists.hpp"
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
@@ -28,14 +29,17 @@ public:
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
 private:
-    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, bool pairs) const;
+    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) const;
+
+    // Inline compaction's list (one pixel's chunk): values, then offsets at this displacement.
+    int64_t inline_offs_disp() const { return (c_.cb * 16 + 16) * 4 / 64 * 64 + 64; }
 
     fwd_config c_;
     jit::row_schedule sched_;
     row_pass_compactors compact_;
     row_pass_list_layout layout_;
-    // [single / pair][first pass][last pass]; the pair kernels are null without a pair variant.
-    std::shared_ptr<const jit::row_pass_kernel> pass_[2][2][2];
+    // [fwd_variant][first pass][last pass]; null for a variant the plan does not have.
+    std::shared_ptr<const jit::row_pass_kernel> pass_[3][2][2];
     std::unique_ptr<int32_t, aligned_free> offs_table_;
     // Strides in floats.
     int64_t src_img_, src_cblk_, dst_img_, dst_oblk_, wei_ocb_, wei_icb_, wei_kh_;
@@ -64,7 +68,9 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
     const bool with_pairs = c_.pairs.acc_sets > 0;
     layout_ = row_pass_list_layout(c_.list_cap, with_pairs ? c_.pair_cap : 0);
     compact_.offs_table = offs_table_.get();
-    for (int pair = 0; pair < 1 + with_pairs; ++pair) {
+    for (int v = 0; v < 3; ++v) {
+        const bool pair = v == (int)fwd_variant::pairs, inl = v == (int)fwd_variant::single_inline;
+        if ((pair && !with_pairs) || (inl && !c_.inline_compact)) continue;
         jit::row_compact_desc cd;
         cd.problem = p.to_string();
         cd.n_vec = (int)c_.cb;
@@ -78,7 +84,7 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
             cd.region_disp = layout_.pair_region_disp;
             cd.vb_disp = layout_.pair_vb_disp;
         }
-        (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
+        if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
 
         jit::row_pass_desc pd;
         pd.problem = p.to_string();
@@ -98,11 +104,19 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
             pd.region_disp = layout_.pair_region_disp;
             pd.vb_disp = layout_.pair_vb_disp;
         }
+        if (inl) {
+            // The kernels compact each src pixel themselves (1x1: starts = src).
+            pd.inline_vecs = (int)c_.cb;
+            pd.src_col_stride = cd.col_stride;
+            pd.src_vec_stride = cd.vec_stride;
+            pd.starts_row_stride = cd.row_stride;
+            pd.offs_disp = inline_offs_disp();
+        }
         for (int first = 0; first < 2; ++first)
             for (int last = 0; last < 2; ++last) {
                 pd.init = !first ? jit::acc_init::load : c_.with_bias ? jit::acc_init::bias : jit::acc_init::zero;
                 pd.relu = last && c_.with_relu;
-                pass_[pair][first][last] = jit::row_pass_kernel::get(pd);
+                pass_[v][first][last] = jit::row_pass_kernel::get(pd);
             }
     }
 }
@@ -119,7 +133,8 @@ std::vector<std::shared_ptr<const jit::jit_generator>> sparse_fwd::kernels() con
 
 void sparse_fwd::execute(const conv_tensors &t) const {
     // Each variant has its own work units (pairs: at least two images).
-    const bool pairs = fwd_use_pairs(c_, t.density_hint);
+    const fwd_variant v = fwd_choose_variant(c_, t.density_hint);
+    const bool pairs = v == fwd_variant::pairs;
     const int64_t IB = pairs ? c_.pair_ib : c_.ib, RB = pairs ? c_.pair_rb : c_.rb;
     const int64_t n_hblk = pairs ? c_.pair_n_hblk : c_.n_hblk;
     const int64_t units = (c_.p.mb + IB - 1) / IB * n_hblk;
@@ -128,14 +143,15 @@ void sparse_fwd::execute(const conv_tensors &t) const {
         const int64_t ib = u / n_hblk, hb = u % n_hblk;
         const int64_t n0 = ib * IB, n1 = std::min(c_.p.mb, n0 + IB);
         const int64_t oh0 = hb * RB, oh1 = std::min(c_.p.oh, oh0 + RB);
-        run_unit(t, n0, n1, oh0, oh1, pairs);
+        run_unit(t, n0, n1, oh0, oh1, v);
     }
 }
 
 // Images [n0, n1) x output rows [oh0, oh1): compact the src rows they need, then run every
 // pass of every output-channel group over those rows of every image (pair), so that a pass's
 // weight slice is loaded into L1 once per unit.
-void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, bool pairs) const {
+void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) const {
+    const bool pairs = v == fwd_variant::pairs, inl = v == fwd_variant::single_inline;
     const auto &p = c_.p;
     int64_t lr0, nlr; // first list row (in source rows or, subsampled, output rows), count
     if (c_.subsample) {
@@ -153,8 +169,9 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
         src.base = t.src + n0 * src_img_ + src_row0 * p.iw * 16;
         src.image = src_img_;
         src.chunk = c_.cb * src_cblk_;
-        lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, c_.lcols, pairs);
+        lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, c_.lcols, pairs, !inl);
     }
+    float *inline_list = inl ? thread_local_scratch(4).get_as<float>((size_t)inline_offs_disp() / 2 + 16) : nullptr;
 
     // Valid output rows [a, b) of tap kh inside the unit, and the list row of row a.
     auto rows_of = [&](int kh, int64_t &a, int64_t &b, int64_t &lrow) {
@@ -199,11 +216,20 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
             pa.dense = wei_g + ch * c_.cb * wei_icb_ + kh * wei_kh_;
             pa.bias = bias;
             pa.n_rows = b - a;
+            pa.lane_offsets = offs_table_.get();
             for (const auto &grp : lists.groups()) {
                 pa.vals = grp.vals;
-                pa.starts = lists.starts(grp, ch, lrow);
+                if (inl) {
+                    // Subsampled 1x1: list row r is src row (lr0 + r) * sh.
+                    pa.vals = inline_list;
+                    pa.starts = reinterpret_cast<const int32_t *>(t.src + (n0 + grp.image) * src_img_
+                            + ch * c_.cb * src_cblk_ + (lr0 + lrow) * p.sh * p.iw * 16);
+                } else {
+                    pa.starts = lists.starts(grp, ch, lrow);
+                }
                 pa.dst = dst_of(n0 + grp.image) + a * p.ow * 16;
-                (*pass_[grp.pair][i == 0][i + 1 == n_pass])(&pa);
+                const int kv = grp.pair ? (int)fwd_variant::pairs : (int)(inl ? fwd_variant::single_inline : fwd_variant::single);
+                (*pass_[kv][i == 0][i + 1 == n_pass])(&pa);
             }
         }
 

@@ -22,7 +22,8 @@ row_pass_list_layout::row_pass_list_layout(int64_t cap, int64_t pair_cap) {
 }
 
 void row_pass_unit_lists::build(const row_pass_compactors &k, const row_pass_list_layout &l,
-        const row_pass_source &src, int64_t n_images, int64_t n_chunks, int64_t n_rows, int64_t lcols, bool pairs) {
+        const row_pass_source &src, int64_t n_images, int64_t n_chunks, int64_t n_rows, int64_t lcols, bool pairs,
+        bool singles) {
     groups_.clear();
     n_rows_ = n_rows;
     lcols_ = lcols;
@@ -46,7 +47,9 @@ void row_pass_unit_lists::build(const row_pass_compactors &k, const row_pass_lis
             }
         }
     }
-    if (n_single) {
+    if (n_single && !singles)
+        for (int64_t i = 0; i < n_single; ++i) groups_.push_back({2 * n_pairs + i, false, nullptr, nullptr});
+    if (n_single && singles) {
         auto *vals = static_cast<float *>(thread_local_scratch(slot_vals).get((size_t)l.bytes));
         auto *starts = thread_local_scratch(slot_starts).get_as<int32_t>((size_t)(n_single * n_chunks * chunk_ints));
         ca.vals = vals;

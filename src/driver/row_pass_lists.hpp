@@ -47,9 +47,10 @@ public:
         const int32_t *starts = nullptr; // chunk 0, list row 0
     };
 
-    // Compacts n_rows list rows of `lcols` pixels of every chunk of n_images images.
+    // Compacts n_rows list rows of `lcols` pixels of every chunk of n_images images. Without
+    // `singles`, the single images' groups have no lists (their kernels compact inline).
     void build(const row_pass_compactors &k, const row_pass_list_layout &l, const row_pass_source &src,
-            int64_t n_images, int64_t n_chunks, int64_t n_rows, int64_t lcols, bool pairs);
+            int64_t n_images, int64_t n_chunks, int64_t n_rows, int64_t lcols, bool pairs, bool singles = true);
 
     const std::vector<group> &groups() const { return groups_; }
     // The starts of list row `row` of chunk ch of group g.
