@@ -247,6 +247,34 @@ TEST_CASE("sparse bwd_d picks the pair variant from the density hint", "[bwd_d][
         check_exact("mb4ic64ih14oc64oh14kh3ph1", {0.4}, weights_layout::OIhw16o16i, "", true, hint);
 }
 
+TEST_CASE("sparse bwd_d 1x1 with inline compaction equals reference and oneDNN", "[bwd_d][inline]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    // inl=1: every single-image call of a 1x1 layer compacts each diff_dst pixel inside the
+    // row-pass kernel; one-row units, chunks, one and two sets, stride 2, odd image counts.
+    for (const char *hints : {"inl=1", "inl=1,icb=1,cb=1,rb=1", "inl=1,icb=2,cb=2,rb=3,sets=2", "inl=1,icb=4,cb=1,sets=1,ib=3"})
+        for (auto wl : {weights_layout::IOhw16o16i, weights_layout::OIhw16o16i}) {
+            check_exact("mb3ic64ih9oc64oh9kh1ph0", {0.0, 0.5, 0.9, 1.0}, wl, hints);
+            check_exact("mb2ic64ih15oc32oh8kh1sh2ph0", {0.5}, wl, hints);
+            check_exact("mb1ic64ih14iw9oc256oh14ow9kh1ph0", {0.3}, wl, hints);
+        }
+    check_exact("mb3ic32ih9oc64oh9kh1ph0", {0.5}, weights_layout::IOhw16o16i, "inl=1,pairs=1", true);
+}
+
+TEST_CASE("sparse bwd_d picks inline compaction for 1x1 layers with one diff_src group", "[bwd_d][inline]") {
+    sparse_conv_options o;
+    o.wei_layout = weights_layout::IOhw16o16i;
+    std::string why;
+    bwd_d_config cfg;
+    REQUIRE(plan_bwd_d(problem_t::parse("mb4ic64ih14oc256oh14kh1ph0"), o, cfg, why));
+    REQUIRE(cfg.inline_compact);
+    CHECK(cfg.n_icg == 1);
+    CHECK(bwd_d_choose_variant(cfg, 0.5) == row_pass_variant::single_inline);
+    CHECK(bwd_d_choose_variant(cfg, cfg.inline_min_density / 2) == row_pass_variant::single);
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    for (double hint : {0.0, 1.0})
+        check_exact("mb4ic64ih14oc256oh14kh1ph0", {0.4}, weights_layout::IOhw16o16i, "", false, hint);
+}
+
 TEST_CASE("sparse bwd_d random floats within tolerance", "[bwd_d]") {
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic64ih14oc128oh14kh3ph1", "mb2ic64ih7oc256oh7kh1ph0"}) {

@@ -62,6 +62,7 @@ bwd_d_plan_hints bwd_d_plan_hints::parse(const std::string &s) {
         else if (k == "threads") h.threads = (int64_t)x;
         else if (k == "pairs") h.pairs = (int64_t)x;
         else if (k == "psets") h.pair_sets = (int64_t)x;
+        else if (k == "inl") h.inline_compact = (int64_t)x;
         else throw error("bwd_d plan hints: unknown key '" + k + "'");
     }
     return h;
@@ -71,6 +72,7 @@ std::string bwd_d_config::str() const {
     std::ostringstream os;
     os << "icb" << n_icb << "x" << n_icg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
        << ":ring" << ring << "x" << acc_sets;
+    if (inline_compact) os << ":inline>=" << inline_min_density;
     if (pairs.acc_sets)
         os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density << ":rb" << pair_rb << "x" << pair_n_hblk << ":ib"
            << pair_ib;
@@ -81,6 +83,15 @@ std::string bwd_d_config::str() const {
 bool bwd_d_use_pairs(const bwd_d_config &c, double density_hint) {
     const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
     return c.pairs.acc_sets > 0 && c.pair_ib >= 2 && d >= c.pairs.min_density;
+}
+
+row_pass_variant bwd_d_choose_variant(const bwd_d_config &c, double density_hint) {
+    row_pass_variants v;
+    v.pairs = c.pairs;
+    v.pairs_runnable = c.pair_ib >= 2;
+    v.inline_compact = c.inline_compact;
+    v.inline_min_density = c.inline_min_density;
+    return choose_row_pass_variant(v, density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity);
 }
 
 bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &c, std::string &why_not,
@@ -149,6 +160,15 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     c.est_cycles = best.cost;
     c.planning_sparsity = h.sparsity;
     c.pairs = choose_row_pass_pairs(shape, best, (int)h.pairs, (int)h.pair_sets);
+    // Inline compaction where each list would be read once (1x1: one pass per diff_dst row and
+    // chunk; one diff_src group) and the kernel has registers for it (26 accumulators); then
+    // no pair variant beside it, as in the forward planner.
+    const bool inline_ok = p.kh == 1 && p.kw == 1 && sched.ring * best.n_blk * best.acc_sets <= 26;
+    c.inline_compact = inline_ok && (h.inline_compact >= 0 ? h.inline_compact == 1 : c.n_icg == 1);
+    if (c.inline_compact) {
+        if (h.pairs != 1) c.pairs = row_pass_pairs();
+        if (h.inline_compact == 1) c.inline_min_density = 0.0;
+    }
     if ((double)p.ic * p.ih * p.iw * 4 * 2 >= 2e9) c.pairs = row_pass_pairs(); // image b's dst displacement
 
     // Work units, as in the forward planner: many output pixels per unit (~2048), lists (at

@@ -32,6 +32,7 @@ struct bwd_d_plan_hints {
     int64_t threads = 1;            // threads that will share the work units
     int64_t pairs = -1;             // image-pair variant: -1 cost model, 0 never, 1 always
     int64_t pair_sets = 0;          // its accumulator sets per image (0: planner)
+    int64_t inline_compact = -1;    // single variant compacts inline: -1 planner, 0 no, 1 yes
     static bwd_d_plan_hints parse(const std::string &s); // throws on malformed text
 };
 
@@ -48,6 +49,11 @@ struct bwd_d_config {
     int ring = 0, acc_sets = 1;
     int64_t lrows_max = 0;         // diff_dst rows of one unit (at most)
     int64_t list_cap = 0;          // single-list entries per unit (either variant), slack included
+    // The single variant's kernels compact each pixel themselves (jit/row_pass_kernel.hpp,
+    // inline compaction) instead of reading lists: 1x1 with one diff_src group, where every
+    // list would be used once.
+    bool inline_compact = false;
+    double inline_min_density = 0.15; // ... for calls from this density up (shorter lists: slower)
     row_pass_pairs pairs;          // the image-pair variant (none when pairs.acc_sets == 0)
     int64_t pair_rb = 0, pair_n_hblk = 0, pair_ib = 0; // its units (>= 2 images)
     int64_t pair_cap = 0;          // entries per pair list (AB, A, B) of a unit, slack included
@@ -66,6 +72,8 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
 // Whether a call with this density hint (conv_tensors::density_hint; -1 unknown: the
 // planning sparsity's) runs the image-pair variant.
 bool bwd_d_use_pairs(const bwd_d_config &c, double density_hint);
+// The kernel variant of one call (single lists, pairs, inline compaction), from its density hint.
+row_pass_variant bwd_d_choose_variant(const bwd_d_config &c, double density_hint);
 
 // The diff_src rows [a, a + n*sh) of tap kh inside rows [ih0, ih1) (step sh), and the diff_dst
 // row of the first one; n = 0 when the tap feeds none of them.

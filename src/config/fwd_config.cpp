@@ -84,9 +84,12 @@ bool fwd_use_pairs(const fwd_config &c, double density_hint) {
 }
 
 fwd_variant fwd_choose_variant(const fwd_config &c, double density_hint) {
-    if (fwd_use_pairs(c, density_hint)) return fwd_variant::pairs;
-    const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
-    return c.inline_compact && d >= c.inline_min_density ? fwd_variant::single_inline : fwd_variant::single;
+    row_pass_variants v;
+    v.pairs = c.pairs;
+    v.pairs_runnable = c.pair_ib >= 2;
+    v.inline_compact = c.inline_compact;
+    v.inline_min_density = c.inline_min_density;
+    return choose_row_pass_variant(v, density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity);
 }
 
 bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,

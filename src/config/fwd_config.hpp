@@ -73,7 +73,7 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
 // The kernel variant of one call: single lists, image-pair lists, or single with inline
 // compaction; chosen from its density hint (conv_tensors::density_hint; -1 unknown: the
 // planning sparsity's).
-enum class fwd_variant { single = 0, pairs = 1, single_inline = 2 };
+using fwd_variant = row_pass_variant;
 fwd_variant fwd_choose_variant(const fwd_config &c, double density_hint);
 bool fwd_use_pairs(const fwd_config &c, double density_hint);
 

@@ -91,6 +91,12 @@ row_pass_pairs choose_row_pass_pairs(const row_pass_shape &s, const row_pass_blo
     return r;
 }
 
+row_pass_variant choose_row_pass_variant(const row_pass_variants &v, double density) {
+    if (v.pairs.acc_sets > 0 && v.pairs_runnable && density >= v.pairs.min_density) return row_pass_variant::pairs;
+    if (v.inline_compact && density >= v.inline_min_density) return row_pass_variant::single_inline;
+    return row_pass_variant::single;
+}
+
 bool choose_row_pass_blocking(const row_pass_shape &s, const row_pass_blocking_hints &h, row_pass_blocking &out) {
     std::vector<row_pass_blocking> cands;
     for (int64_t n_blk = 1; n_blk <= s.dense_blocks; ++n_blk) {

@@ -56,6 +56,18 @@ struct row_pass_pairs {
 row_pass_pairs choose_row_pass_pairs(const row_pass_shape &s, const row_pass_blocking &b, int mode = -1,
         int acc_sets = 0);
 
+// The kernel variant of one call, chosen from its density: single lists, image-pair lists,
+// or single with inline compaction (the kernel compacts each pixel itself; where every list
+// would be read once: 1x1 with one output group).
+enum class row_pass_variant { single = 0, pairs = 1, single_inline = 2 };
+struct row_pass_variants {
+    row_pass_pairs pairs;           // runnable only with units of >= 2 images
+    bool pairs_runnable = false;
+    bool inline_compact = false;
+    double inline_min_density = 0.15; // inline lists shorter than this expose its latency
+};
+row_pass_variant choose_row_pass_variant(const row_pass_variants &v, double density);
+
 // Among the blockings whose weight slice fits L1 and whose accumulators fit the registers,
 // the one whose estimate, relative to the best estimate at each of 50, 70 and 90 %
 // sparsity, sums lowest (the sparsity is not known when planning). False if none fits.

@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include "common/env.hpp"
+#include "common/scratch.hpp"
 #include "driver/row_pass_lists.hpp"
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
@@ -29,13 +30,15 @@ public:
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
 private:
-    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, bool pairs) const;
+    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) const;
+    // Inline compaction's list (one pixel's chunk): values, then offsets at this displacement.
+    int64_t inline_offs_disp() const { return (c_.cb * 16 + 16) * 4 / 64 * 64 + 64; }
 
     bwd_d_config c_;
     row_pass_compactors compact_;
     row_pass_list_layout layout_;
-    // [single / pair][first pass of its rows]; the pair kernels are null without a pair variant.
-    std::shared_ptr<const jit::row_pass_kernel> pass_[2][2];
+    // [row_pass_variant][first pass of its rows]; null for a variant the plan does not have.
+    std::shared_ptr<const jit::row_pass_kernel> pass_[3][2];
     std::unique_ptr<int32_t, aligned_free> offs_table_;
     // Strides in floats.
     int64_t ddst_img_, ddst_cblk_, dsrc_img_, dsrc_cblk_;
@@ -57,7 +60,9 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
     const bool with_pairs = c_.pairs.acc_sets > 0;
     layout_ = row_pass_list_layout(c_.list_cap, with_pairs ? c_.pair_cap : 0);
     compact_.offs_table = offs_table_.get();
-    for (int pair = 0; pair < 1 + with_pairs; ++pair) {
+    for (int v = 0; v < 3; ++v) {
+        const bool pair = v == (int)row_pass_variant::pairs, inl = v == (int)row_pass_variant::single_inline;
+        if ((pair && !with_pairs) || (inl && !c_.inline_compact)) continue;
         jit::row_compact_desc cd;
         cd.problem = p.to_string();
         cd.n_vec = (int)c_.cb;
@@ -71,7 +76,7 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
             cd.region_disp = layout_.pair_region_disp;
             cd.vb_disp = layout_.pair_vb_disp;
         }
-        (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
+        if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
 
         jit::row_pass_desc pd;
         pd.problem = p.to_string();
@@ -91,22 +96,34 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
             pd.region_disp = layout_.pair_region_disp;
             pd.vb_disp = layout_.pair_vb_disp;
         }
+        if (inl) {
+            // The kernels compact each diff_dst pixel themselves (starts = diff_dst).
+            pd.inline_vecs = (int)c_.cb;
+            pd.src_col_stride = cd.col_stride;
+            pd.src_vec_stride = cd.vec_stride;
+            pd.starts_row_stride = cd.row_stride;
+            pd.offs_disp = inline_offs_disp();
+        }
         for (int first = 0; first < 2; ++first) {
             pd.init = first ? jit::acc_init::zero : jit::acc_init::load;
-            pass_[pair][first] = jit::row_pass_kernel::get(pd);
+            pass_[v][first] = jit::row_pass_kernel::get(pd);
         }
     }
 }
 
 std::vector<std::shared_ptr<const jit::jit_generator>> sparse_bwd_d::kernels() const {
-    std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact_.single, pass_[0][0], pass_[0][1]};
-    if (compact_.pair) ks.insert(ks.end(), {compact_.pair, pass_[1][0], pass_[1][1]});
+    std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact_.single};
+    if (compact_.pair) ks.push_back(compact_.pair);
+    for (const auto &variant : pass_)
+        for (const auto &k : variant)
+            if (k) ks.push_back(k);
     return ks;
 }
 
 void sparse_bwd_d::execute(const conv_tensors &t) const {
     // Each variant has its own work units (pairs: at least two images).
-    const bool pairs = bwd_d_use_pairs(c_, t.density_hint);
+    const row_pass_variant v = bwd_d_choose_variant(c_, t.density_hint);
+    const bool pairs = v == row_pass_variant::pairs;
     const int64_t IB = pairs ? c_.pair_ib : c_.ib, RB = pairs ? c_.pair_rb : c_.rb;
     const int64_t n_hblk = pairs ? c_.pair_n_hblk : c_.n_hblk;
     const int64_t units = (c_.p.mb + IB - 1) / IB * n_hblk;
@@ -115,7 +132,7 @@ void sparse_bwd_d::execute(const conv_tensors &t) const {
         const int64_t ib = u / n_hblk, hb = u % n_hblk;
         const int64_t n0 = ib * IB, n1 = std::min(c_.p.mb, n0 + IB);
         const int64_t ih0 = hb * RB, ih1 = std::min(c_.p.ih, ih0 + RB);
-        run_unit(t, n0, n1, ih0, ih1, pairs);
+        run_unit(t, n0, n1, ih0, ih1, v);
     }
 }
 
@@ -123,7 +140,8 @@ void sparse_bwd_d::execute(const conv_tensors &t) const {
 // every pass of every diff_src channel group over those rows of every image. A pass whose
 // rows no earlier pass touched initialises them (zero); rows that end up untouched (no tap
 // feeds them) are zero-filled.
-void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, bool pairs) const {
+void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) const {
+    const bool pairs = v == row_pass_variant::pairs, inl = v == row_pass_variant::single_inline;
     const auto &p = c_.p;
     const int64_t num = ih0 + p.ph - (p.kh - 1);
     const int64_t lr0 = num <= 0 ? 0 : (num + p.sh - 1) / p.sh;
@@ -136,8 +154,9 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
         src.base = t.diff_dst + n0 * ddst_img_ + lr0 * p.ow * 16;
         src.image = ddst_img_;
         src.chunk = c_.cb * ddst_cblk_;
-        lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, p.ow, pairs);
+        lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, p.ow, pairs, !inl);
     }
+    float *inline_list = inl ? thread_local_scratch(4).get_as<float>((size_t)inline_offs_disp() / 2 + 16) : nullptr;
 
     const int64_t rows = ih1 - ih0;
     std::vector<char> touched((size_t)rows);
@@ -166,11 +185,19 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
             jit::row_pass_args pa {};
             pa.dense = t.weights + ch * c_.cb * c_.w_sparse_blk + g * c_.n_icb * c_.w_dense_blk + kh * p.kw * 256;
             pa.n_rows = nr;
+            pa.lane_offsets = offs_table_.get();
             for (const auto &grp : lists.groups()) {
                 pa.vals = grp.vals;
-                pa.starts = lists.starts(grp, ch, oh_a - lr0);
+                if (inl) {
+                    pa.vals = inline_list;
+                    pa.starts = reinterpret_cast<const int32_t *>(
+                            t.diff_dst + (n0 + grp.image) * ddst_img_ + ch * c_.cb * ddst_cblk_ + oh_a * p.ow * 16);
+                } else {
+                    pa.starts = lists.starts(grp, ch, oh_a - lr0);
+                }
                 pa.dst = dsrc_of(n0 + grp.image) + a * p.iw * 16;
-                (*pass_[grp.pair][init])(&pa);
+                const auto kv = grp.pair ? row_pass_variant::pairs : inl ? row_pass_variant::single_inline : row_pass_variant::single;
+                (*pass_[(int)kv][init])(&pa);
             }
         }
         for (int64_t r = 0; r < rows; ++r)
