@@ -16,9 +16,9 @@
 //
 // Pair mode runs the rows of two images (a, b) at once on row_compact_kernel's pair lists:
 // per sparse pixel, list AB (lanes non-zero in both images) loads each dense line once into
-// a register and feeds two register FMAs, one per image (~1.9 FMA/cycle against ~1.45 for
-// memory-operand FMAs, which the L1 load rate bounds); lists A and B feed one image each,
-// as in single mode. Image b's accumulators are a second image set; its dst is
+// a register and feeds two register FMAs, one per image (measured ~1.3x the FMA rate of
+// memory-operand FMAs, which the L1 load rate bounds); lists A and B feed one image each, as
+// in single mode. Image b's accumulators are a second image set; its dst is
 // pair_dst_disp bytes after image a's. An output element sums the same products in either
 // mode, but in another order when the two modes split its entries differently between the
 // accumulator sets (exact for small integers; rounding may differ for general floats).
@@ -28,7 +28,8 @@
 // its row-0, x = 0 pointer; x steps src_col_stride bytes, vectors src_vec_stride, rows
 // starts_row_stride), into a small list in L1 (`vals`) that it runs at once. For passes that
 // visit every (pixel, chunk) once (1x1 with one output group): no list round trip through L2,
-// and the sparse operand's loads overlap the FMAs of the pixels before them.
+// and the sparse operand's loads overlap the FMAs of the pixels before them. Same lists, same
+// summation order as reading them from memory.
 //
 // Register allocation:
 //   zmm[((s*images + img)*acc_sets + set)*n_blk + j]  accumulator of ring slot s, image

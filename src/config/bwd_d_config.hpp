@@ -9,6 +9,9 @@
 // channel blocks). With stride sh a tap feeds every sh-th diff_src row: the kernel's dst row
 // step is sh rows. Rows a tap does not feed are initialised by the first pass that reaches
 // them, or zero-filled by the driver (1x1 stride 2: odd rows and columns stay exactly 0).
+//
+// Kernel variants, chosen per call from the sampled density (bwd_d_choose_variant), as in
+// the forward planner: single lists, image pairs, inline compaction (1x1, one diff_src group).
 #pragma once
 
 #include <cstdint>

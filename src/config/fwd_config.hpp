@@ -7,6 +7,11 @@
 // blocks) in order, each pass one row-pass kernel call over the unit's rows, so that the
 // weight slice of a pass (kw taps x cb*16 channels x n_ocb lines) stays in L1 across rows
 // and images.
+//
+// Kernel variants, chosen per call from the sampled density (fwd_choose_variant): single
+// lists; image pairs (units of >= 2 images, AB / A / B lists, dense line loads shared by the
+// lanes non-zero in both images) where the cost model says they pay (dense enough src); and
+// for 1x1 layers with one output group, inline compaction in the kernels instead of lists.
 #pragma once
 
 #include <cstdint>
