@@ -8,7 +8,6 @@
 #include <omp.h>
 
 #include "common/env.hpp"
-#include "common/scratch.hpp"
 #include "driver/row_pass_lists.hpp"
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
@@ -31,8 +30,6 @@ public:
 
 private:
     void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) const;
-    // Inline compaction's list (one pixel's chunk): values, then offsets at this displacement.
-    int64_t inline_offs_disp() const { return (c_.cb * 16 + 16) * 4 / 64 * 64 + 64; }
 
     bwd_d_config c_;
     row_pass_compactors compact_;
@@ -102,7 +99,7 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
             pd.src_col_stride = cd.col_stride;
             pd.src_vec_stride = cd.vec_stride;
             pd.starts_row_stride = cd.row_stride;
-            pd.offs_disp = inline_offs_disp();
+            pd.offs_disp = row_pass_inline_offs_disp(c_.cb);
         }
         for (int first = 0; first < 2; ++first) {
             pd.init = first ? jit::acc_init::zero : jit::acc_init::load;
@@ -156,7 +153,7 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
         src.chunk = c_.cb * ddst_cblk_;
         lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, p.ow, pairs, !inl);
     }
-    float *inline_list = inl ? thread_local_scratch(4).get_as<float>((size_t)inline_offs_disp() / 2 + 16) : nullptr;
+    float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
 
     const int64_t rows = ih1 - ih0;
     std::vector<char> touched((size_t)rows);

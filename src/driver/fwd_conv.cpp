@@ -7,7 +7,6 @@
 #include <omp.h>
 
 #include "common/env.hpp"
-#include "common/scratch.hpp"
 #include "driver/row_pass_lists.hpp"
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
@@ -31,8 +30,6 @@ public:
 private:
     void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) const;
 
-    // Inline compaction's list (one pixel's chunk): values, then offsets at this displacement.
-    int64_t inline_offs_disp() const { return (c_.cb * 16 + 16) * 4 / 64 * 64 + 64; }
 
     fwd_config c_;
     jit::row_schedule sched_;
@@ -110,7 +107,7 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
             pd.src_col_stride = cd.col_stride;
             pd.src_vec_stride = cd.vec_stride;
             pd.starts_row_stride = cd.row_stride;
-            pd.offs_disp = inline_offs_disp();
+            pd.offs_disp = row_pass_inline_offs_disp(c_.cb);
         }
         for (int first = 0; first < 2; ++first)
             for (int last = 0; last < 2; ++last) {
@@ -171,7 +168,7 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
         src.chunk = c_.cb * src_cblk_;
         lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, c_.lcols, pairs, !inl);
     }
-    float *inline_list = inl ? thread_local_scratch(4).get_as<float>((size_t)inline_offs_disp() / 2 + 16) : nullptr;
+    float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
 
     // Valid output rows [a, b) of tap kh inside the unit, and the list row of row a.
     auto rows_of = [&](int kh, int64_t &a, int64_t &b, int64_t &lrow) {

@@ -5,8 +5,9 @@
 namespace sparsetrain {
 
 namespace {
-// thread_local_scratch slots: single lists, their starts, pair lists, their starts.
-enum { slot_vals = 0, slot_starts = 1, slot_pair_vals = 2, slot_pair_starts = 3 };
+// thread_local_scratch slots: single lists, their starts, pair lists, their starts, the
+// inline-compaction list.
+enum { slot_vals = 0, slot_starts = 1, slot_pair_vals = 2, slot_pair_starts = 3, slot_inline = 4 };
 
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
 } // namespace
@@ -19,6 +20,10 @@ row_pass_list_layout::row_pass_list_layout(int64_t cap, int64_t pair_cap) {
     pair_region_disp = 2 * r;
     pair_vb_disp = 6 * r;
     pair_bytes = 7 * r + 64;
+}
+
+float *row_pass_inline_list(int64_t cb) {
+    return static_cast<float *>(thread_local_scratch(slot_inline).get((size_t)(2 * row_pass_inline_offs_disp(cb) + 64)));
 }
 
 void row_pass_unit_lists::build(const row_pass_compactors &k, const row_pass_list_layout &l,

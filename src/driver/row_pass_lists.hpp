@@ -64,4 +64,9 @@ private:
     int64_t n_rows_ = 0, lcols_ = 0;
 };
 
+// Inline compaction's list (one pixel's chunk of cb 16-channel vectors): values, then the
+// offsets this many bytes further (64 bytes of slack each); and the calling thread's list.
+inline int64_t row_pass_inline_offs_disp(int64_t cb) { return (cb * 16 + 16) * 4 / 64 * 64 + 64; }
+float *row_pass_inline_list(int64_t cb);
+
 } // namespace sparsetrain
