@@ -27,6 +27,7 @@ std::string row_compact_desc::key() const {
     std::ostringstream os;
     os << "row_compact:v" << n_vec << ":c" << cols << ":vs" << vec_stride << ":cs" << col_stride
        << ":rs" << row_stride << ":od" << offs_disp;
+    if (pair_stride) os << ":pair" << pair_stride << "," << region_disp << "," << vb_disp;
     return os.str();
 }
 
@@ -46,9 +47,11 @@ std::shared_ptr<const row_compact_kernel> row_compact_kernel::get(const row_comp
 void row_compact_kernel::generate() {
     const Reg64 reg_args = rdi, reg_row = r8, reg_pix = r9, reg_vals = r10, reg_offs = r11;
     const Reg64 reg_count = r12, reg_starts = r13, reg_rows = r14, reg_cols = r15, reg_tmp = rax;
-    const Reg64 reg_table = rsi;
-    const Zmm zero(31), tmp(30), v(29), table_tmp(28);
+    const Reg64 reg_table = rsi, reg_count_a = rbx, reg_count_b = rbp;
+    const Zmm zero(31), tmp(30), v(29), vb(28), table_tmp(27);
     const bool table_in_regs = d_.n_vec <= max_table_regs;
+    const bool pair = d_.pair_stride != 0;
+    const int n_lists = pair ? 3 : 1;
 
     preamble();
     mov(reg_row, ptr[reg_args + offsetof(row_compact_args, src)]);
@@ -57,28 +60,38 @@ void row_compact_kernel::generate() {
     mov(reg_starts, ptr[reg_args + offsetof(row_compact_args, starts)]);
     mov(reg_table, ptr[reg_args + offsetof(row_compact_args, offs_table)]);
     mov(reg_rows, ptr[reg_args + offsetof(row_compact_args, n_rows)]);
-    mov(reg_count, ptr[reg_args + offsetof(row_compact_args, count)]);
+    const Reg64 counts[3] = {reg_count, reg_count_a, reg_count_b};
+    for (int l = 0; l < n_lists; ++l) mov(counts[l], ptr[reg_args + offsetof(row_compact_args, count) + 8 * l]);
     vxorps(zero, zero, zero);
     if (table_in_regs)
         for (int b = 0; b < d_.n_vec; ++b) vmovdqa32(Zmm(b), ptr[reg_table + b * 64]);
 
     const compact_regs cr {zero, tmp, k1, reg_vals, reg_offs, reg_count, reg_tmp};
+    const compact_pair_regs pr {zero, tmp, k1, k2, k3, reg_vals, {reg_count, reg_count_a, reg_count_b}, reg_tmp};
+    compact_pair_layout pl {};
+    for (int l = 0; l < 3; ++l) {
+        pl.vals[l] = disp32(l * d_.region_disp, "region_disp");
+        pl.offs[l] = disp32(l * d_.region_disp + d_.offs_disp, "region_disp");
+    }
+    pl.vals_b = disp32(d_.vb_disp, "vb_disp");
     Label row_loop, col_loop;
     L(row_loop);
     mov(reg_pix, reg_row);
     mov(reg_cols, d_.cols);
     L(col_loop);
     mark("pixel");
-    mov(ptr[reg_starts], reg_count.cvt32());
-    add(reg_starts, 4);
+    for (int l = 0; l < n_lists; ++l) mov(ptr[reg_starts + 4 * l], counts[l].cvt32());
+    add(reg_starts, 4 * n_lists);
     for (int b = 0; b < d_.n_vec; ++b) {
         vmovups(v, ptr[reg_pix + disp32(b * d_.vec_stride, "vec_stride")]);
+        if (pair) vmovups(vb, ptr[reg_pix + disp32(b * d_.vec_stride + d_.pair_stride, "pair_stride")]);
         Zmm offs = Zmm(b);
         if (!table_in_regs) {
             vmovdqa32(table_tmp, ptr[reg_table + b * 64]);
             offs = table_tmp;
         }
-        emit_compact_vector(*this, cr, v, offs);
+        if (pair) emit_compact_pair(*this, pr, pl, v, vb, offs);
+        else emit_compact_vector(*this, cr, v, offs);
     }
     add(reg_pix, disp32(d_.col_stride, "col_stride"));
     dec(reg_cols);
@@ -87,8 +100,10 @@ void row_compact_kernel::generate() {
     dec(reg_rows);
     jnz(row_loop, T_NEAR);
 
-    mov(ptr[reg_starts], reg_count.cvt32());
-    mov(ptr[reg_args + offsetof(row_compact_args, count)], reg_count);
+    for (int l = 0; l < n_lists; ++l) {
+        mov(ptr[reg_starts + 4 * l], counts[l].cvt32());
+        mov(ptr[reg_args + offsetof(row_compact_args, count) + 8 * l], counts[l]);
+    }
     postamble();
 }
 

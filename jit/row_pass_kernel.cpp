@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "jit/kernel_cache.hpp"
+#include "jit/zero_skip.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -19,7 +20,9 @@ const Reg64 reg_ptr = r8, reg_vals = r9, reg_dense = r10, reg_dst = r11;
 const Reg64 reg_rows = r12, reg_iter = r13, reg_ptr_row = r14, reg_dst_row = r15;
 const Reg64 reg_idx = rax, reg_end = rdx, reg_vals_end = rbx, reg_addr = rcx, reg_bias = rsi;
 const Reg64 reg_args = rdi;
-const int bcast1_idx = 29, zero_idx = 30, bcast0_idx = 31, max_acc = 28;
+const int line_idx = 24, n_line_regs = 4, bcast1_idx = 29, zero_idx = 30, bcast0_idx = 31;
+const int max_acc = 28, max_acc_pair = line_idx, max_acc_inline = 26;
+const int inline_v_idx = 26, inline_tmp_idx = 27, inline_table_idx = 28;
 
 int32_t disp32(int64_t v, const char *what) {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
@@ -36,6 +39,8 @@ std::string row_pass_desc::key() const {
     os << "row_pass_" << direction << ":blk" << n_blk << "x" << acc_sets << ":dd";
     for (auto v : dense_disp) os << v << ",";
     os << ":ds" << dst_blk_stride << "," << dst_row_stride << ":list" << starts_row_stride << "," << offs_disp;
+    if (pair) os << ":pair" << pair_dst_disp << "," << region_disp << "," << vb_disp;
+    if (inline_vecs) os << ":inline" << inline_vecs << "," << src_col_stride << "," << src_vec_stride;
     os << ":init" << (int)init << ":relu" << relu << ":" << sched.key();
     return os.str();
 }
@@ -57,8 +62,10 @@ struct row_pass_kernel::iteration {
 row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
     : jit_generator("sparse_row_pass_" + d.direction, d.key(), d.problem), d_(d) {
     if (d_.acc_sets != 1 && d_.acc_sets != 2) throw error("row_pass_kernel: acc_sets must be 1 or 2");
-    if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * d_.acc_sets > max_acc)
-        throw error("row_pass_kernel: ring x blocks x sets exceeds the accumulator registers");
+    const int acc_limit = d_.pair ? max_acc_pair : d_.inline_vecs ? max_acc_inline : max_acc;
+    if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * d_.acc_sets * images() > acc_limit)
+        throw error("row_pass_kernel: ring x blocks x sets x images exceeds the accumulator registers");
+    if (d_.inline_vecs && d_.pair) throw error("row_pass_kernel: inline compaction needs single mode");
     if ((int)d_.dense_disp.size() != d_.n_blk * d_.sched.taps)
         throw error("row_pass_kernel: dense_disp must have n_blk x taps entries");
 }
@@ -93,89 +100,155 @@ std::vector<row_pass_kernel::iteration> row_pass_kernel::iterations() const {
     return its;
 }
 
-Zmm row_pass_kernel::acc(int y_rel, int j, int set) const {
+Zmm row_pass_kernel::acc(int y_rel, int j, int img, int set) const {
     const int R = d_.sched.ring;
     const int slot = ((y_rel % R) + R) % R;
-    return Zmm((slot * d_.acc_sets + set) * d_.n_blk + j);
+    return Zmm(((slot * images() + img) * d_.acc_sets + set) * d_.n_blk + j);
 }
 
 void row_pass_kernel::emit_open(int y_rel) {
-    for (int j = 0; j < d_.n_blk; ++j) {
-        const Zmm a = acc(y_rel, j);
-        switch (d_.init) {
-        case acc_init::load:
-            vmovups(a, ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride, "dst")]);
-            break;
-        case acc_init::zero: vxorps(a, a, a); break;
-        case acc_init::bias: vmovups(a, ptr[reg_bias + j * 64]); break;
+    for (int img = 0; img < images(); ++img)
+        for (int j = 0; j < d_.n_blk; ++j) {
+            const Zmm a = acc(y_rel, j, img);
+            switch (d_.init) {
+            case acc_init::load:
+                vmovups(a, ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride + img * d_.pair_dst_disp, "dst")]);
+                break;
+            case acc_init::zero: vxorps(a, a, a); break;
+            case acc_init::bias: vmovups(a, ptr[reg_bias + j * 64]); break;
+            }
+            if (d_.acc_sets == 2) vxorps(acc(y_rel, j, img, 1), acc(y_rel, j, img, 1), acc(y_rel, j, img, 1));
         }
-        if (d_.acc_sets == 2) vxorps(acc(y_rel, j, 1), acc(y_rel, j, 1), acc(y_rel, j, 1));
-    }
 }
 
 void row_pass_kernel::emit_close(int y_rel) {
-    for (int j = 0; j < d_.n_blk; ++j) {
-        const Zmm a = acc(y_rel, j);
-        if (d_.acc_sets == 2) vaddps(a, a, acc(y_rel, j, 1));
-        // vmaxps returns its second source when either is NaN: NaN stays NaN.
-        if (d_.relu) vmaxps(a, Zmm(zero_idx), a);
-        vmovups(ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride, "dst")], a);
-    }
+    for (int img = 0; img < images(); ++img)
+        for (int j = 0; j < d_.n_blk; ++j) {
+            const Zmm a = acc(y_rel, j, img);
+            if (d_.acc_sets == 2) vaddps(a, a, acc(y_rel, j, img, 1));
+            // vmaxps returns its second source when either is NaN: NaN stays NaN.
+            if (d_.relu) vmaxps(a, Zmm(zero_idx), a);
+            vmovups(ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride + img * d_.pair_dst_disp, "dst")], a);
+        }
 }
 
-// One compacted entry at [base + disp]: broadcast its value, fetch its dense offset, FMAs.
-void row_pass_kernel::emit_list_entry(const Reg64 &base, int32_t disp, int set,
-        const std::vector<row_target> &targets) {
+// One compacted entry `disp` bytes after [reg_vals_end + reg_idx*4]: broadcast its value,
+// fetch its dense offset, FMAs with memory operands into image img's set `set`.
+void row_pass_kernel::emit_list_entry(int32_t disp, int img, int set, const std::vector<row_target> &targets,
+        const Opmask &mask) {
     const int32_t od = disp32(d_.offs_disp + disp, "offs_disp");
-    vbroadcastss(bcast(set), ptr[base + reg_idx * 4 + disp]);
-    mov(reg_addr.cvt32(), ptr[base + reg_idx * 4 + od]);
+    const Zmm b = bcast(d_.pair ? img : set);
+    vbroadcastss(b, ptr[reg_vals_end + reg_idx * 4 + disp]);
+    mov(reg_addr.cvt32(), ptr[reg_vals_end + reg_idx * 4 + od]);
     add(reg_addr, reg_dense);
     for (const auto &t : targets)
-        for (int j = 0; j < d_.n_blk; ++j)
-            vfmadd231ps(acc(t.y, j, set), bcast(set), ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]]);
+        for (int j = 0; j < d_.n_blk; ++j) {
+            const Zmm a = acc(t.y, j, img, set);
+            const Address w = ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]];
+            if (mask.getIdx()) vfmadd231ps(a | mask, b, w);
+            else vfmadd231ps(a, b, w);
+        }
 }
 
-// The compacted list of sparse pixel x: entries [start, end) run with a negative index that
-// counts up to zero, so that the loop branch is a fused inc/jnz; values are addressed from a
-// base biased to the list end. The loop exit is the one data-dependent branch; it resolves
-// as soon as the index is known, ahead of the FMAs it follows, so most of its mispredict is
-// hidden behind them.
-void row_pass_kernel::emit_list(int x_rel, const std::vector<row_target> &targets) {
+// One AB entry: both images' values, one offset; each dense line is loaded once (rotating
+// through the line registers) and feeds one register FMA per image.
+void row_pass_kernel::emit_pair_entry(int32_t disp, int set, const std::vector<row_target> &targets,
+        const Opmask &mask) {
+    const Zmm ba = bcast(0), bb = bcast(1);
+    vbroadcastss(ba, ptr[reg_vals_end + reg_idx * 4 + disp]);
+    vbroadcastss(bb, ptr[reg_vals_end + reg_idx * 4 + disp32(d_.vb_disp + disp, "vb_disp")]);
+    mov(reg_addr.cvt32(), ptr[reg_vals_end + reg_idx * 4 + disp32(d_.offs_disp + disp, "offs_disp")]);
+    add(reg_addr, reg_dense);
+    int n = 0;
+    for (const auto &t : targets)
+        for (int j = 0; j < d_.n_blk; ++j, ++n) {
+            const Zmm line(line_idx + n % n_line_regs);
+            vmovups(line, ptr[reg_addr + d_.dense_disp[j * d_.sched.taps + t.tap]]);
+            if (mask.getIdx()) {
+                vfmadd231ps(acc(t.y, j, 0, set) | mask, ba, line);
+                vfmadd231ps(acc(t.y, j, 1, set) | mask, bb, line);
+            } else {
+                vfmadd231ps(acc(t.y, j, 0, set), ba, line);
+                vfmadd231ps(acc(t.y, j, 1, set), bb, line);
+            }
+        }
+}
+
+// One compacted list of sparse pixel x: list 0 in single mode; in pair mode list 0 (AB),
+// 1 (A) or 2 (B). Entries [start, end) run with a negative index that counts up to zero, so
+// that the loop branch is a fused inc/jnz; values are addressed from a base biased to the
+// list end. The loop exit is the one data-dependent branch; it resolves as soon as the index
+// is known, ahead of the FMAs it follows, so most of its mispredict is hidden behind them.
+void row_pass_kernel::emit_list(int x_rel, int list, const std::vector<row_target> &targets) {
+    const int n_lists = d_.pair ? 3 : 1;
+    const int32_t s0 = (x_rel * n_lists + list) * 4;
+    auto entry = [&](int32_t disp, int set, const Opmask &mask = Opmask(0)) {
+        if (d_.pair && list == 0) emit_pair_entry(disp, set, targets, mask);
+        else emit_list_entry(disp, d_.pair ? list - 1 : 0, set, targets, mask);
+    };
     Label loop, skip;
-    mov(reg_idx.cvt32(), ptr[reg_ptr + x_rel * 4]);
-    mov(reg_end.cvt32(), ptr[reg_ptr + x_rel * 4 + 4]);
-    sub(reg_idx, reg_end);
+    if (d_.inline_vecs) {
+        // The list that emit_inline_compaction just wrote: entries [0, rdx).
+        emit_inline_compaction(x_rel);
+        mov(reg_idx, reg_end);
+        neg(reg_idx);
+    } else {
+        mov(reg_idx.cvt32(), ptr[reg_ptr + s0]);
+        mov(reg_end.cvt32(), ptr[reg_ptr + s0 + 4 * n_lists]);
+        sub(reg_idx, reg_end);
+    }
     jz(skip, T_NEAR);
-    lea(reg_vals_end, ptr[reg_vals + reg_end * 4]);
+    lea(reg_vals_end, ptr[reg_vals + reg_end * 4 + disp32(list * d_.region_disp, "region_disp")]);
+    const std::string what = !d_.pair ? "list loop" : list == 0 ? "pair list loop" : list == 1 ? "list loop a" : "list loop b";
     if (d_.acc_sets == 2) {
-        // An odd count runs one entry first; then pairs, one entry per set.
-        Label pairs;
-        test(reg_idx, 1);
-        jz(pairs, T_NEAR);
-        emit_list_entry(reg_vals_end, 0, 0, targets);
-        inc(reg_idx);
+        // Pairs of entries, one per set. An odd count's first entry runs alone, without a
+        // branch on the parity (it would mispredict every other list): the first entry always
+        // runs, merge-masked by k7 = all ones iff the count is odd (idx = -count has the same
+        // low bit), then the index skips it iff the count is odd.
+        mov(reg_addr, reg_idx);
+        and_(reg_addr.cvt32(), 1);
+        neg(reg_addr.cvt32());
+        kmovw(k7, reg_addr.cvt32());
+        entry(0, 0, k7);
+        mov(reg_addr, reg_idx);
+        and_(reg_addr.cvt32(), 1);
+        add(reg_idx, reg_addr);
         jz(skip, T_NEAR);
-        L(pairs);
-        mark("list loop x2");
+        mark(what + " x2");
         L(loop);
-        emit_list_entry(reg_vals_end, 0, 0, targets);
-        emit_list_entry(reg_vals_end, 4, 1, targets);
+        entry(0, 0);
+        entry(4, 1);
         add(reg_idx, 2);
         jnz(loop, T_NEAR);
     } else {
-        mark("list loop");
+        mark(what);
         L(loop);
-        emit_list_entry(reg_vals_end, 0, 0, targets);
+        entry(0, 0);
         inc(reg_idx);
         jnz(loop, T_NEAR);
     }
     L(skip);
 }
 
+// Compacts pixel x's vectors into the list at reg_vals (offsets at rbp); rdx = the count.
+void row_pass_kernel::emit_inline_compaction(int x_rel) {
+    const Zmm v(inline_v_idx), tmp(inline_tmp_idx), table(inline_table_idx);
+    const compact_regs cr {Zmm(zero_idx), tmp, k1, reg_vals, rbp, reg_end, reg_addr};
+    mark("inline compaction");
+    xor_(reg_end.cvt32(), reg_end.cvt32());
+    for (int b = 0; b < d_.inline_vecs; ++b) {
+        vmovups(v, ptr[reg_ptr + disp32(x_rel * d_.src_col_stride + b * d_.src_vec_stride, "src stride")]);
+        mov(reg_addr, ptr[reg_args + offsetof(row_pass_args, lane_offsets)]);
+        vmovdqa32(table, ptr[reg_addr + b * 64]);
+        emit_compact_vector(*this, cr, v, table);
+    }
+}
+
 void row_pass_kernel::emit_iteration(const iteration &it) {
     for (const auto &st : it.steps) {
         for (int y : st.opens) emit_open(y);
-        if (!st.targets.empty()) emit_list(st.x_rel, st.targets);
+        if (!st.targets.empty())
+            for (int l = 0; l < (d_.pair ? 3 : 1); ++l) emit_list(st.x_rel, l, st.targets);
         for (int y : st.closes) emit_close(y);
     }
 }
@@ -191,8 +264,10 @@ void row_pass_kernel::generate() {
     mov(reg_rows, ptr[reg_args + offsetof(row_pass_args, n_rows)]);
     vxorps(Zmm(zero_idx), Zmm(zero_idx), Zmm(zero_idx));
 
+    if (d_.inline_vecs) lea(rbp, ptr[reg_vals + disp32(d_.offs_disp, "offs_disp")]);
+
     const auto its = iterations();
-    const int32_t ptr_step = s.px * 4;
+    const int32_t ptr_step = d_.inline_vecs ? disp32(s.px * d_.src_col_stride, "src stride") : s.px * 4 * (d_.pair ? 3 : 1);
     const int32_t dst_step = s.py * 64;
 
     Label row_loop;

@@ -124,6 +124,47 @@ int emit_pair_list_loop(jit_generator &g, const pair_loop_regs &r, int32_t step,
     return shared;
 }
 
+namespace {
+
+// The lanes of `src` selected by `k`, compressed to the front, stored (64 bytes) at
+// [base + count*4 + disp].
+void append_lanes(jit_generator &g, const Zmm &tmp, const Opmask &k, const Zmm &src, const Reg64 &base,
+        const Reg64 &count, int32_t disp) {
+    g.vpcompressd(tmp | k | g.T_z, src);
+    g.vmovdqu32(g.ptr[base + count * 4 + disp], tmp);
+}
+
+void advance(jit_generator &g, const Reg64 &count, const Opmask &k, const Reg64 &scratch) {
+    g.kmovw(scratch.cvt32(), k);
+    g.popcnt(scratch.cvt32(), scratch.cvt32());
+    g.add(count, scratch);
+}
+
+} // namespace
+
+void emit_compact_pair(jit_generator &g, const compact_pair_regs &r, const compact_pair_layout &l, const Zmm &a,
+        const Zmm &b, const Zmm &offsets) {
+    // _CMP_NEQ_UQ as in emit_compact_vector: non-zero or NaN.
+    g.vcmpps(r.ka, a, r.zero, 4);
+    g.vcmpps(r.kb, b, r.zero, 4);
+    // AB = ka & kb
+    g.kandw(r.k, r.ka, r.kb);
+    append_lanes(g, r.tmp, r.k, a, r.base, r.count[0], l.vals[0]);
+    append_lanes(g, r.tmp, r.k, b, r.base, r.count[0], l.vals_b);
+    append_lanes(g, r.tmp, r.k, offsets, r.base, r.count[0], l.offs[0]);
+    advance(g, r.count[0], r.k, r.scratch);
+    // A = ka & ~kb
+    g.kandnw(r.k, r.kb, r.ka);
+    append_lanes(g, r.tmp, r.k, a, r.base, r.count[1], l.vals[1]);
+    append_lanes(g, r.tmp, r.k, offsets, r.base, r.count[1], l.offs[1]);
+    advance(g, r.count[1], r.k, r.scratch);
+    // B = kb & ~ka
+    g.kandnw(r.k, r.ka, r.kb);
+    append_lanes(g, r.tmp, r.k, b, r.base, r.count[2], l.vals[2]);
+    append_lanes(g, r.tmp, r.k, offsets, r.base, r.count[2], l.offs[2]);
+    advance(g, r.count[2], r.k, r.scratch);
+}
+
 void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector<fma_target> &targets) {
     Label loop, done;
     g.cmp(r.idx, r.end);

@@ -73,6 +73,28 @@ void emit_pair_masks(jit_generator &g, const Xbyak::Reg32 &m, const Xbyak::Reg32
 void emit_compact_pairs(jit_generator &g, const compact_regs &r, const Xbyak::Opmask &first,
         const Xbyak::Opmask &both, const Xbyak::Zmm &v, const Xbyak::Zmm &offsets, int32_t disp = 0);
 
+// Pair compaction: vectors `a` and `b` whose lanes multiply the same dense vectors (the same
+// channels of two images, say). The masks of their non-zero lanes are AND-ed, branch-free,
+// into three lists: AB (lanes non-zero in both: a's value, b's value, one offset), A (only
+// a non-zero) and B (only b). An AB entry lets a kernel load its dense vector once for two
+// FMAs. Every list is addressed from `base`: list l's values at base + vals[l] + 4*count[l],
+// its offsets at base + offs[l] + 4*count[l], AB's b-values at base + vals_b + 4*count[0].
+// Each append writes 64 bytes (64 bytes of slack needed past every list).
+struct compact_pair_regs {
+    Xbyak::Zmm zero;          // 0.0f in every lane (caller sets it once)
+    Xbyak::Zmm tmp;           // scratch
+    Xbyak::Opmask ka, kb, k;  // scratch masks (not k0)
+    Xbyak::Reg64 base;
+    Xbyak::Reg64 count[3];    // entries so far of lists AB, A, B
+    Xbyak::Reg64 scratch;     // scratch GPR
+};
+struct compact_pair_layout {
+    int32_t vals[3], offs[3]; // byte displacements from base, lists AB, A, B
+    int32_t vals_b;           // AB: the values of b
+};
+void emit_compact_pair(jit_generator &g, const compact_pair_regs &r, const compact_pair_layout &l,
+        const Xbyak::Zmm &a, const Xbyak::Zmm &b, const Xbyak::Zmm &offsets);
+
 struct fma_target {
     Xbyak::Zmm acc;
     int32_t disp; // byte displacement added to the entry's offset

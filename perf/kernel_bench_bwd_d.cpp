@@ -2,7 +2,7 @@
 // same nChw16c / OIhw16o16i (IOhw16o16i for 1x1, oneDNN's pick) buffers, in one process,
 // interleaved run by run; prints medians and the same-run ratio. Developer tool.
 //
-//   kernel-bench-bwd-d [--mb=16] [--reps=9] [--sparsity=0,0.5,0.7,0.9] [--plan=icb=4,cb=2]
+//   kernel-bench-bwd-d [--mb=16] [--reps=9] [--sparsity=0,0.5,0.7,0.9] [--plan=icb=4,cb=2] [--plan2=HINTS] [--hint=auto|none|D]
 //                      [problem ...]
 // Without problems it runs the four layers and the stride-2 layers of ResNet-50.
 // Threads: OMP_NUM_THREADS. FLOP convention: 2*N*K*C*R*S*OH*OW (padding taps counted).
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
     int64_t mb = 16;
     int reps = 9;
     std::vector<double> sparsities = {0.0, 0.5, 0.7, 0.9};
-    std::string plan;
+    std::string plan, plan2, hint = "auto";
     std::vector<std::string> problems;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -68,6 +68,8 @@ int main(int argc, char **argv) {
         else if (a.rfind("--reps=", 0) == 0) reps = std::atoi(a.c_str() + 7);
         else if (a.rfind("--sparsity=", 0) == 0) sparsities = parse_list(a.substr(11));
         else if (a.rfind("--plan=", 0) == 0) plan = a.substr(7);
+        else if (a.rfind("--plan2=", 0) == 0) plan2 = a.substr(8);
+        else if (a.rfind("--hint=", 0) == 0) hint = a.substr(7);
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -101,6 +103,17 @@ int main(int argc, char **argv) {
             continue;
         }
         const auto sparse = make_sparse_bwd_d_from_config(cfg);
+        std::unique_ptr<sparse_conv> sparse2;
+        if (!plan2.empty()) {
+            bwd_d_config cfg2;
+            bwd_d_plan_hints hints2 = bwd_d_plan_hints::parse(plan2);
+            hints2.threads = omp_get_max_threads();
+            if (!plan_bwd_d(p, o, cfg2, why, hints2)) {
+                std::printf("%-34s plan2 declined: %s\n", p.to_string().c_str(), why.c_str());
+                continue;
+            }
+            sparse2 = make_sparse_bwd_d_from_config(cfg2);
+        }
         const double create_ms = ms_since(t_plan);
 
         auto md = [](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
@@ -134,15 +147,20 @@ int main(int argc, char **argv) {
                 dense.execute(strm, {{DNNL_ARG_DIFF_DST, m_ddst}, {DNNL_ARG_WEIGHTS, m_wei}, {DNNL_ARG_DIFF_SRC, m_dsrc}});
                 strm.wait();
             };
+            t.density_hint = hint == "auto" ? 1.0 - s : hint == "none" ? -1.0 : std::atof(hint.c_str());
             run_dense();
-            sparse->execute(t);
-            // Sanity: the two results agree (relative to the output scale).
-            double max_err = 0, max_abs = 1e-30;
-            for (size_t i = 0; i < dsrc_d.n; ++i) {
-                max_err = std::max(max_err, (double)std::fabs(dsrc_d.p[i] - dsrc_s.p[i]));
-                max_abs = std::max(max_abs, (double)std::fabs(dsrc_d.p[i]));
-            }
-            std::vector<double> td, ts;
+            // Sanity: the sparse results agree with oneDNN's (relative to the output scale).
+            auto mismatch = [&](const sparse_conv &impl) {
+                impl.execute(t);
+                double max_err = 0, max_abs = 1e-30;
+                for (size_t i = 0; i < dsrc_d.n; ++i) {
+                    max_err = std::max(max_err, (double)std::fabs(dsrc_d.p[i] - dsrc_s.p[i]));
+                    max_abs = std::max(max_abs, (double)std::fabs(dsrc_d.p[i]));
+                }
+                return max_err > 1e-4 * max_abs;
+            };
+            const bool bad = mismatch(*sparse), bad2 = sparse2 && mismatch(*sparse2);
+            std::vector<double> td, ts, ts2;
             for (int r = 0; r < reps; ++r) {
                 auto t0 = clk::now();
                 run_dense();
@@ -150,11 +168,23 @@ int main(int argc, char **argv) {
                 t0 = clk::now();
                 sparse->execute(t);
                 ts.push_back(ms_since(t0));
+                if (sparse2) {
+                    t0 = clk::now();
+                    sparse2->execute(t);
+                    ts2.push_back(ms_since(t0));
+                }
             }
             const double md_ = median(td), ms_ = median(ts);
-            std::printf("%-34s %5.2f %9.3f %6.0f %9.3f %6.2fx  %s | %s %s%s\n", p.to_string().c_str(), s,
+            std::string second;
+            if (sparse2) {
+                char buf[160];
+                std::snprintf(buf, sizeof buf, "  plan2 %.3f ms %.2fx (%s)%s", median(ts2), md_ / median(ts2),
+                        sparse2->config_str().c_str(), bad2 ? "  MISMATCH" : "");
+                second = buf;
+            }
+            std::printf("%-34s %5.2f %9.3f %6.0f %9.3f %6.2fx  %s | %s %s%s%s\n", p.to_string().c_str(), s,
                     md_, p.flops() / md_ * 1e-6, ms_, md_ / ms_, dnnl_impl.c_str(), sparse->name().c_str(), sparse->config_str().c_str(),
-                    max_err > 1e-4 * max_abs ? "  MISMATCH" : "");
+                    bad ? "  MISMATCH" : "", second.c_str());
         }
         std::printf("%-34s plan+create %.2f ms (kernel generation included)\n", "", create_ms);
     }

@@ -67,7 +67,7 @@ std::vector<float> blocked_wei(const bwd_d_case &c) {
 
 // Runs `impl` on guarded diff_src pre-filled with garbage; checks the guards; returns plain.
 std::vector<float> run_sparse(const sparse_conv &impl, const bwd_d_case &c, const std::vector<float> &ddst_b,
-        const std::vector<float> &wei_b) {
+        const std::vector<float> &wei_b, double density_hint = -1) {
     const auto &p = c.p;
     const size_t n = (size_t)(p.mb * p.ic * p.ih * p.iw);
     std::vector<float> buf(n + 2 * guard, canary);
@@ -76,6 +76,7 @@ std::vector<float> run_sparse(const sparse_conv &impl, const bwd_d_case &c, cons
     t.diff_dst = ddst_b.data();
     t.weights = wei_b.data();
     t.diff_src = buf.data() + guard;
+    t.density_hint = density_hint;
     impl.execute(t);
     bool guards_ok = true;
     for (int i = 0; i < guard; ++i)
@@ -135,20 +136,26 @@ bool not_trivial(const std::vector<float> &v) {
     return false;
 }
 
-// Exact comparison against both the reference and oneDNN, for 1 and 2 threads.
+// Exact comparison against both the reference and oneDNN, for 1 and 2 threads. With
+// expect_pairs the plan must have the image-pair variant.
 void check_exact(const std::string &ps, const std::vector<double> &sparsities,
-        weights_layout wl = weights_layout::OIhw16o16i, const std::string &hints = "") {
+        weights_layout wl = weights_layout::OIhw16o16i, const std::string &hints = "", bool expect_pairs = false,
+        double density_hint = -1) {
     for (double s : sparsities) {
         const auto c = make_case(ps, s, 17 + (uint64_t)(s * 100), wl);
         const auto ddst_b = blocked_ddst(c), wei_b = blocked_wei(c);
         const auto ref = run_reference(c);
         const auto dnn = run_onednn(c, ddst_b, wei_b);
         const auto impl = make(c, hints);
+        if (expect_pairs) {
+            INFO(ps << " hints '" << hints << "' config " << impl->config_str());
+            CHECK(impl->config_str().find(":pairs") != std::string::npos);
+        }
         for (int threads : {1, 2}) {
             omp_set_num_threads(threads);
             INFO(ps << " sparsity " << s << " threads " << threads << " weights " << to_string(wl) << " hints '"
-                    << hints << "' config " << impl->config_str());
-            const auto got = run_sparse(*impl, c, ddst_b, wei_b);
+                    << hints << "' density hint " << density_hint << " config " << impl->config_str());
+            const auto got = run_sparse(*impl, c, ddst_b, wei_b, density_hint);
             const auto r1 = test::compare(got, ref, 0), r2 = test::compare(got, dnn, 0);
             INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
             CHECK(r1.ok);
@@ -201,6 +208,71 @@ TEST_CASE("sparse bwd_d forced blockings: one-row units, many chunks, single blo
         check_exact("mb2ic64ih11oc64oh6kh3sh2ph1", {0.5}, weights_layout::OIhw16o16i, hints);
         check_exact("mb2ic64ih9oc64oh5kh1sh2ph0", {0.5}, weights_layout::IOhw16o16i, hints);
     }
+}
+
+TEST_CASE("sparse bwd_d image-pair variant equals reference and oneDNN", "[bwd_d][pairs]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    // As the forward test: pair kernels on image pairs, the last image of an odd count in
+    // single kernels; edge rows, chunks, groups, one and two sets per image, strides.
+    for (const char *hints : {"pairs=1", "pairs=1,ib=3", "pairs=1,icb=1,cb=1,rb=1,psets=2", "pairs=1,icb=2,cb=2,rb=3,psets=1",
+                 "pairs=1,icb=2,cb=1,psets=2,ib=2,rb=4"}) {
+        check_exact("mb3ic64ih9oc64oh9kh3ph1", {0.0, 0.5, 0.9, 1.0}, weights_layout::OIhw16o16i, hints, true);
+        check_exact("mb2ic32ih7iw10oc64oh7ow10kh3ph1", {0.3, 0.7}, weights_layout::OIhw16o16i, hints, true);
+        check_exact("mb4ic64ih11oc64oh6kh3sh2ph1", {0.5}, weights_layout::OIhw16o16i, hints, true);
+        check_exact("mb2ic64ih9oc64oh9kh1ph0", {0.5}, weights_layout::IOhw16o16i, hints, true);
+        check_exact("mb5ic64ih15oc32oh8kh1sh2ph0", {0.5}, weights_layout::IOhw16o16i, hints, true);
+    }
+    check_exact("mb2ic32ih11oc32oh11kh5ph2", {0.5}, weights_layout::OIhw16o16i, "pairs=1", true);
+}
+
+TEST_CASE("sparse bwd_d picks the pair variant from the density hint", "[bwd_d][pairs]") {
+    const auto p = problem_t::parse("mb4ic64ih14oc64oh14kh3ph1");
+    sparse_conv_options o;
+    o.wei_layout = weights_layout::OIhw16o16i;
+    std::string why;
+    bwd_d_config cfg;
+    REQUIRE(plan_bwd_d(p, o, cfg, why));
+    REQUIRE(cfg.pairs.acc_sets > 0);
+    CHECK(cfg.pairs.min_density > 0.0);
+    CHECK(cfg.pairs.min_density < 1.0);
+    CHECK(cfg.pair_ib >= 2);
+    CHECK(bwd_d_use_pairs(cfg, 1.0));
+    CHECK(!bwd_d_use_pairs(cfg, 0.0));
+    CHECK(bwd_d_use_pairs(cfg, -1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));
+    bwd_d_config none;
+    REQUIRE(plan_bwd_d(p, o, none, why, bwd_d_plan_hints::parse("pairs=0")));
+    CHECK(!bwd_d_use_pairs(none, 1.0));
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    for (double hint : {0.0, 1.0})
+        check_exact("mb4ic64ih14oc64oh14kh3ph1", {0.4}, weights_layout::OIhw16o16i, "", true, hint);
+}
+
+TEST_CASE("sparse bwd_d 1x1 with inline compaction equals reference and oneDNN", "[bwd_d][inline]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    // inl=1: every single-image call of a 1x1 layer compacts each diff_dst pixel inside the
+    // row-pass kernel; one-row units, chunks, one and two sets, stride 2, odd image counts.
+    for (const char *hints : {"inl=1", "inl=1,icb=1,cb=1,rb=1", "inl=1,icb=2,cb=2,rb=3,sets=2", "inl=1,icb=4,cb=1,sets=1,ib=3"})
+        for (auto wl : {weights_layout::IOhw16o16i, weights_layout::OIhw16o16i}) {
+            check_exact("mb3ic64ih9oc64oh9kh1ph0", {0.0, 0.5, 0.9, 1.0}, wl, hints);
+            check_exact("mb2ic64ih15oc32oh8kh1sh2ph0", {0.5}, wl, hints);
+            check_exact("mb1ic64ih14iw9oc256oh14ow9kh1ph0", {0.3}, wl, hints);
+        }
+    check_exact("mb3ic32ih9oc64oh9kh1ph0", {0.5}, weights_layout::IOhw16o16i, "inl=1,pairs=1", true);
+}
+
+TEST_CASE("sparse bwd_d picks inline compaction for 1x1 layers with one diff_src group", "[bwd_d][inline]") {
+    sparse_conv_options o;
+    o.wei_layout = weights_layout::IOhw16o16i;
+    std::string why;
+    bwd_d_config cfg;
+    REQUIRE(plan_bwd_d(problem_t::parse("mb4ic64ih14oc256oh14kh1ph0"), o, cfg, why));
+    REQUIRE(cfg.inline_compact);
+    CHECK(cfg.n_icg == 1);
+    CHECK(bwd_d_choose_variant(cfg, 0.5) == row_pass_variant::single_inline);
+    CHECK(bwd_d_choose_variant(cfg, cfg.inline_min_density / 2) == row_pass_variant::single);
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    for (double hint : {0.0, 1.0})
+        check_exact("mb4ic64ih14oc256oh14kh1ph0", {0.4}, weights_layout::IOhw16o16i, "", false, hint);
 }
 
 TEST_CASE("sparse bwd_d random floats within tolerance", "[bwd_d]") {

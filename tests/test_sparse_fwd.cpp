@@ -70,7 +70,7 @@ std::vector<float> blocked_wei(const fwd_case &c) {
 
 // Runs `impl` on guarded dst pre-filled with garbage; checks the guards; returns plain dst.
 std::vector<float> run_sparse(const sparse_conv &impl, const fwd_case &c, const std::vector<float> &src_b,
-        const std::vector<float> &wei_b) {
+        const std::vector<float> &wei_b, double density_hint = -1) {
     const auto &p = c.p;
     const size_t n = (size_t)(p.mb * p.oc * p.oh * p.ow);
     std::vector<float> buf(n + 2 * guard, canary);
@@ -80,6 +80,7 @@ std::vector<float> run_sparse(const sparse_conv &impl, const fwd_case &c, const 
     t.weights = wei_b.data();
     t.bias = c.bias ? c.b.data() : nullptr;
     t.dst = buf.data() + guard;
+    t.density_hint = density_hint;
     impl.execute(t);
     bool guards_ok = true;
     for (int i = 0; i < guard; ++i)
@@ -146,20 +147,25 @@ bool not_trivial(const std::vector<float> &v) {
     return false;
 }
 
-// Exact comparison against both the reference and oneDNN, for 1 and 2 threads.
+// Exact comparison against both the reference and oneDNN, for 1 and 2 threads. With
+// expect_pairs the plan must have the image-pair variant.
 void check_exact(const std::string &ps, const std::vector<double> &sparsities, bool bias, bool relu,
-        const std::string &hints = "") {
+        const std::string &hints = "", bool expect_pairs = false, double density_hint = -1) {
     for (double s : sparsities) {
         const auto c = make_case(ps, s, 11 + (uint64_t)(s * 100), bias, relu);
         const auto src_b = blocked_src(c), wei_b = blocked_wei(c);
         const auto ref = run_reference(c);
         const auto dnn = run_onednn(c, src_b, wei_b);
         const auto impl = make(c, hints);
+        if (expect_pairs) {
+            INFO(ps << " hints '" << hints << "' config " << impl->config_str());
+            CHECK(impl->config_str().find(":pairs") != std::string::npos);
+        }
         for (int threads : {1, 2}) {
             omp_set_num_threads(threads);
             INFO(ps << " sparsity " << s << " threads " << threads << " bias " << bias << " relu " << relu
-                    << " hints '" << hints << "' config " << impl->config_str());
-            const auto got = run_sparse(*impl, c, src_b, wei_b);
+                    << " hints '" << hints << "' density hint " << density_hint << " config " << impl->config_str());
+            const auto got = run_sparse(*impl, c, src_b, wei_b, density_hint);
             const auto r1 = test::compare(got, ref, 0), r2 = test::compare(got, dnn, 0);
             INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
             CHECK(r1.ok);
@@ -224,6 +230,88 @@ TEST_CASE("sparse fwd forced blockings: one-row units, many chunks, single block
     check_exact("mb1ic32ih7oc32oh7kh3ph1", {0.5}, false, true, "rb=7");
 }
 
+TEST_CASE("sparse fwd image-pair variant equals reference and oneDNN", "[fwd][pairs]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    // pairs=1: every call runs the pair kernels on image pairs; an odd image count in a unit
+    // leaves its last image to the single kernels. Units of 2 and 3 images, one-row units
+    // (every pass sees edge rows), many chunks and groups, one and two accumulator sets per
+    // image, odd widths, stride 2, 1x1 (subsampled with stride 2), bias and ReLU; sparsity 0
+    // puts every lane in list AB, 1.0 leaves all lists empty, the forced all-zero / all-dense
+    // pixels make long A-only and B-only lists.
+    for (const char *hints : {"pairs=1", "pairs=1,ib=3", "pairs=1,ocb=1,cb=1,rb=1,psets=2", "pairs=1,ocb=2,cb=2,rb=3,psets=1",
+                 "pairs=1,ocb=2,cb=1,psets=2,ib=2,rb=4"}) {
+        check_exact("mb3ic64ih9oc64oh9kh3ph1", {0.0, 0.5, 0.9, 1.0}, true, true, hints, true);
+        check_exact("mb2ic64ih7iw10oc32oh7ow10kh3ph1", {0.3, 0.7}, false, false, hints, true);
+        check_exact("mb4ic64ih11oc64oh6kh3sh2ph1", {0.5}, true, false, hints, true);
+        check_exact("mb2ic64ih9oc64oh9kh1ph0", {0.5}, false, true, hints, true);
+        check_exact("mb5ic32ih15oc64oh8kh1sh2ph0", {0.5}, true, true, hints, true);
+    }
+    check_exact("mb2ic32ih9oc32oh9kh5ph2", {0.5}, false, false, "pairs=1", true);
+}
+
+TEST_CASE("sparse fwd picks the pair variant from the density hint", "[fwd][pairs]") {
+    const auto p = problem_t::parse("mb4ic64ih14oc64oh14kh3ph1");
+    sparse_conv_options o;
+    std::string why;
+    fwd_config cfg;
+    REQUIRE(plan_fwd(p, o, cfg, why));
+    // The cost model gives this 3x3 layer a pair variant for dense enough src.
+    REQUIRE(cfg.pairs.acc_sets > 0);
+    CHECK(cfg.pairs.min_density > 0.0);
+    CHECK(cfg.pairs.min_density < 1.0);
+    CHECK(cfg.pair_ib >= 2);
+    CHECK(fwd_use_pairs(cfg, 1.0));
+    CHECK(!fwd_use_pairs(cfg, 0.0));
+    CHECK(fwd_use_pairs(cfg, cfg.pairs.min_density));
+    CHECK(fwd_use_pairs(cfg, -1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));
+    fwd_config none;
+    REQUIRE(plan_fwd(p, o, none, why, fwd_plan_hints::parse("pairs=0")));
+    CHECK(none.pairs.acc_sets == 0);
+    CHECK(!fwd_use_pairs(none, 1.0));
+    // One image: no pairs.
+    REQUIRE(plan_fwd(problem_t::parse("mb1ic64ih14oc64oh14kh3ph1"), o, none, why));
+    CHECK(!fwd_use_pairs(none, 1.0));
+    // Both variants of the same plan, selected per call, give the exact result.
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    for (double hint : {0.0, 1.0})
+        check_exact("mb4ic64ih14oc64oh14kh3ph1", {0.4}, true, true, "", true, hint);
+}
+
+TEST_CASE("sparse fwd 1x1 with inline compaction equals reference and oneDNN", "[fwd][inline]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    // inl=1: every single-image call of a 1x1 layer compacts each src pixel inside the row-pass
+    // kernel. One-row units, many chunks, one and two sets (odd / even list lengths), stride 2
+    // (strided src pixels and rows), odd image counts, bias and ReLU, sparsity 0 (full lists)
+    // and 1 (all empty).
+    for (const char *hints : {"inl=1", "inl=1,ocb=1,cb=1,rb=1", "inl=1,ocb=2,cb=2,rb=3,sets=2", "inl=1,ocb=4,cb=1,sets=1,ib=3"}) {
+        check_exact("mb3ic64ih9oc64oh9kh1ph0", {0.0, 0.5, 0.9, 1.0}, true, true, hints);
+        check_exact("mb2ic32ih15oc64oh8kh1sh2ph0", {0.5}, true, false, hints);
+        check_exact("mb1ic256ih14iw9oc64oh14ow9kh1ph0", {0.3}, false, true, hints);
+    }
+    // Beside the pair variant: the last image of an odd count runs in single lists.
+    check_exact("mb3ic64ih9oc32oh9kh1ph0", {0.5}, true, false, "inl=1,pairs=1", true);
+}
+
+TEST_CASE("sparse fwd picks inline compaction for 1x1 layers with one output group", "[fwd][inline]") {
+    sparse_conv_options o;
+    std::string why;
+    fwd_config cfg;
+    REQUIRE(plan_fwd(problem_t::parse("mb4ic256ih14oc64oh14kh1ph0"), o, cfg, why));
+    REQUIRE(cfg.inline_compact);
+    CHECK(cfg.n_ocg == 1);
+    CHECK(cfg.pairs.acc_sets == 0);
+    CHECK(fwd_choose_variant(cfg, 0.5) == fwd_variant::single_inline);
+    CHECK(fwd_choose_variant(cfg, cfg.inline_min_density / 2) == fwd_variant::single);
+    fwd_config three;
+    REQUIRE(plan_fwd(problem_t::parse("mb4ic64ih14oc64oh14kh3ph1"), o, three, why));
+    CHECK(!three.inline_compact);
+    CHECK(fwd_choose_variant(three, 1.0) == fwd_variant::pairs);
+    CHECK(fwd_choose_variant(three, 0.0) == fwd_variant::single);
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    for (double hint : {0.0, 1.0})
+        check_exact("mb4ic256ih14oc64oh14kh1ph0", {0.4}, true, true, "", false, hint);
+}
+
 TEST_CASE("sparse fwd random floats within tolerance", "[fwd]") {
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic128ih14oc64oh14kh3ph1", "mb2ic256ih7oc64oh7kh1ph0"}) {
@@ -267,6 +355,25 @@ TEST_CASE("sparse fwd skips zero src: Inf/NaN weights there leave the result fin
     CHECK(test::compare(got, expected, 0).ok);
     const auto dense = run_onednn(c, src_b, wei_b);
     CHECK(std::isnan(dense[0])); // the difference this test pins
+}
+
+TEST_CASE("sparse fwd image pairs skip zero src too: Inf/NaN weights there leave the result finite", "[fwd][pairs]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    auto c = make_case("mb2ic32ih8oc32oh8kh3ph1", 0.3, 21, true, false);
+    const auto &p = c.p;
+    for (int64_t n = 0; n < p.mb; ++n)
+        for (int64_t pix = 0; pix < p.ih * p.iw; ++pix) c.src[(n * p.ic + 5) * p.ih * p.iw + pix] = 0.f;
+    auto finite = c;
+    for (int64_t oc = 0; oc < p.oc; ++oc)
+        for (int64_t k = 0; k < p.kh * p.kw; ++k) {
+            c.wei[(oc * p.ic + 5) * p.kh * p.kw + k] = (oc % 2) ? std::numeric_limits<float>::infinity()
+                                                                 : std::numeric_limits<float>::quiet_NaN();
+            finite.wei[(oc * p.ic + 5) * p.kh * p.kw + k] = 0.f;
+        }
+    const auto src_b = blocked_src(c), wei_b = blocked_wei(c);
+    const auto impl = make(c, "pairs=1");
+    REQUIRE(impl->config_str().find(":pairs") != std::string::npos);
+    CHECK(test::compare(run_sparse(*impl, c, src_b, wei_b), run_reference(finite), 0).ok);
 }
 
 TEST_CASE("sparse fwd NaN and Inf in src propagate like dense", "[fwd]") {

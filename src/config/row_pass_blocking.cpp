@@ -22,6 +22,12 @@ const double vec_compact = 8.0;     // compaction per vector (p5-bound compresse
 // cycles per 64-byte line, in addition to the FMA work (fitted: it does not overlap).
 const double dst_line = 4.0;
 const int max_acc = 28;             // zmm accumulators (see jit/row_pass_kernel.hpp)
+const int max_acc_pair = 24;        // pair mode: 4 registers hold dense lines
+// Pair mode: an AB entry's 2F register FMAs share F line loads (measured ~1.85 FMA/cycle);
+// a pixel pair has three lists; a pair of vectors takes 7 compress + store steps, not 4.
+const double pair_fma_per_cycle = 1.75;
+const double pair_compact = 1.15;       // memory-bound on large layers: barely more than single
+const double pair_list_overhead = 15.0; // per image pair and pixel: the third list, more L1 traffic
 // A weight slice above 32 KB shares L1 (48 KB) with the lists and dst lines: measured ~6 %
 // slower FMAs, worth it when longer lists save list overhead and dst traffic.
 const int64_t l1_comfortable = 32 * 1024;
@@ -29,23 +35,66 @@ const double l1_tight_penalty = 1.06;
 
 } // namespace
 
-double estimate_row_pass(const row_pass_shape &s, const row_pass_blocking &b, double sparsity) {
+double estimate_row_pass(const row_pass_shape &s, const row_pass_blocking &b, double sparsity, int pair_sets) {
     const double n_grp = (double)(s.dense_blocks / b.n_blk), n_chunks = (double)(s.sparse_blocks / b.cb);
-    const double entries = (double)b.cb * 16.0 * (1.0 - sparsity);
+    const double lanes = (double)b.cb * 16.0, d = 1.0 - sparsity;
     const double slice = (double)(s.kw * b.cb * 16 * b.n_blk * 64);
+    const double l1 = slice > (double)l1_comfortable ? l1_tight_penalty : 1.0;
+    const int sets = pair_sets ? pair_sets : b.acc_sets;
     double row = (double)s.out_cols * (double)b.n_blk * dst_line;
     for (size_t t = 1; t < s.targets_hist.size(); ++t) {
         // An entry: F FMAs plus a broadcast and an offset load, an add and the loop branch.
         // With few FMAs the loads, the latency chain or the issue width bound it.
         const double F = (double)t * (double)b.n_blk;
-        const double entry = std::max({F / fma_per_cycle, (F + 2.0) / loads_per_cycle, fma_latency / b.acc_sets,
-                                     (F + 4.0) / uops_per_cycle})
-                * (slice > (double)l1_comfortable ? l1_tight_penalty : 1.0);
-        row += (double)s.targets_hist[t] * (list_overhead + entries * entry);
+        const double entry = l1 * std::max({F / fma_per_cycle, (F + 2.0) / loads_per_cycle, fma_latency / sets,
+                                     (F + 4.0) / uops_per_cycle});
+        double per_x = list_overhead + lanes * d * entry;
+        if (pair_sets) {
+            // Per image: half of an image pair's three lists and AB entries (d^2 of the lanes;
+            // 2F register FMAs, F line loads and three scalar loads), and the A or B entries.
+            const double pair_entry = l1 * std::max({2.0 * F / pair_fma_per_cycle, (F + 3.0) / loads_per_cycle,
+                                                 fma_latency / sets, (3.0 * F + 5.0) / uops_per_cycle});
+            per_x = list_overhead + 0.5 * pair_list_overhead + lanes * (d * d * pair_entry / 2.0 + d * (1.0 - d) * entry);
+        }
+        row += (double)s.targets_hist[t] * per_x;
     }
     const double passes = (double)s.mb * (double)s.pass_rows * n_chunks * n_grp * row;
-    const double compaction = (double)s.mb * (double)s.list_rows * (double)s.list_cols * (double)s.sparse_blocks * vec_compact;
+    const double compaction = (double)s.mb * (double)s.list_rows * (double)s.list_cols * (double)s.sparse_blocks
+            * vec_compact * (pair_sets ? pair_compact : 1.0);
     return passes + compaction;
+}
+
+row_pass_pairs choose_row_pass_pairs(const row_pass_shape &s, const row_pass_blocking &b, int mode, int acc_sets) {
+    row_pass_pairs r;
+    if (mode == 0 || s.mb < 2) return r;
+    // One accumulator set per image unless asked: the two images' FMA chains already
+    // interleave, and a second set measured no faster (up to 4 % slower) even with few FMAs
+    // per entry (1x1, stride 2).
+    const int sets = acc_sets ? acc_sets : 1;
+    if (s.ring * b.n_blk * 2 * sets > max_acc_pair) return r;
+    if (mode == 1) {
+        r.acc_sets = sets;
+        r.min_density = 0.0;
+        return r;
+    }
+    // The lowest density from which the pair variant is estimated faster all the way up.
+    double from = 2.0;
+    for (int i = 100; i >= 1; --i) {
+        const double d = i / 100.0;
+        if (estimate_row_pass(s, b, 1.0 - d, sets) >= estimate_row_pass(s, b, 1.0 - d)) break;
+        from = d;
+    }
+    if (from <= 1.0) {
+        r.acc_sets = sets;
+        r.min_density = from;
+    }
+    return r;
+}
+
+row_pass_variant choose_row_pass_variant(const row_pass_variants &v, double density) {
+    if (v.pairs.acc_sets > 0 && v.pairs_runnable && density >= v.pairs.min_density) return row_pass_variant::pairs;
+    if (v.inline_compact && density >= v.inline_min_density) return row_pass_variant::single_inline;
+    return row_pass_variant::single;
 }
 
 bool choose_row_pass_blocking(const row_pass_shape &s, const row_pass_blocking_hints &h, row_pass_blocking &out) {

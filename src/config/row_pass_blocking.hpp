@@ -37,8 +37,36 @@ struct row_pass_blocking_hints {
     double sparsity = 0.7;                   // for the reported estimate
 };
 
-// Estimated cycles of all passes and the compaction for one blocking at sparsity s.
-double estimate_row_pass(const row_pass_shape &s, const row_pass_blocking &b, double sparsity);
+// Estimated cycles of all passes and the compaction for one blocking at sparsity s; with
+// pair_sets > 0, of the image-pair variant with that many accumulator sets per image.
+double estimate_row_pass(const row_pass_shape &s, const row_pass_blocking &b, double sparsity, int pair_sets = 0);
+
+// The image-pair variant of a blocking (jit/row_pass_kernel.hpp pair mode), chosen per call
+// from the sampled density: it loads each dense line once for the lanes non-zero in both
+// images, but runs three lists per pixel of an image pair instead of two and compacts
+// more, so it pays only at high density.
+struct row_pass_pairs {
+    int acc_sets = 0;         // accumulator sets per image; 0: no pair variant
+    double min_density = 2.0; // the pair variant runs from this density up
+};
+
+// mode -1: from the cost model (pairs from the density above which they are estimated
+// faster, none if they never are); 0: no pair variant; 1: pairs at every density.
+// acc_sets 0 chooses the sets. No pair variant without two images or registers for them.
+row_pass_pairs choose_row_pass_pairs(const row_pass_shape &s, const row_pass_blocking &b, int mode = -1,
+        int acc_sets = 0);
+
+// The kernel variant of one call, chosen from its density: single lists, image-pair lists,
+// or single with inline compaction (the kernel compacts each pixel itself; where every list
+// would be read once: 1x1 with one output group).
+enum class row_pass_variant { single = 0, pairs = 1, single_inline = 2 };
+struct row_pass_variants {
+    row_pass_pairs pairs;           // runnable only with units of >= 2 images
+    bool pairs_runnable = false;
+    bool inline_compact = false;
+    double inline_min_density = 0.15; // inline lists shorter than this expose its latency
+};
+row_pass_variant choose_row_pass_variant(const row_pass_variants &v, double density);
 
 // Among the blockings whose weight slice fits L1 and whose accumulators fit the registers,
 // the one whose estimate, relative to the best estimate at each of 50, 70 and 90 %

@@ -8,7 +8,7 @@
 #include <omp.h>
 
 #include "common/env.hpp"
-#include "common/scratch.hpp"
+#include "driver/row_pass_lists.hpp"
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
 
@@ -29,11 +29,13 @@ public:
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
 private:
-    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1) const;
+    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) const;
 
     bwd_d_config c_;
-    std::shared_ptr<const jit::row_compact_kernel> compact_;
-    std::shared_ptr<const jit::row_pass_kernel> pass_[2]; // [first pass of its rows]
+    row_pass_compactors compact_;
+    row_pass_list_layout layout_;
+    // [row_pass_variant][first pass of its rows]; null for a variant the plan does not have.
+    std::shared_ptr<const jit::row_pass_kernel> pass_[3][2];
     std::unique_ptr<int32_t, aligned_free> offs_table_;
     // Strides in floats.
     int64_t ddst_img_, ddst_cblk_, dsrc_img_, dsrc_cblk_;
@@ -52,46 +54,82 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
     for (int64_t b = 0; b < c_.cb; ++b)
         for (int o = 0; o < 16; ++o) offs_table_.get()[b * 16 + o] = (int32_t)((b * c_.w_sparse_blk + o * 16) * 4);
 
-    jit::row_compact_desc cd;
-    cd.problem = p.to_string();
-    cd.n_vec = (int)c_.cb;
-    cd.cols = (int)p.ow;
-    cd.vec_stride = ddst_cblk_ * 4;
-    cd.col_stride = 64;
-    cd.row_stride = p.ow * 64;
-    cd.offs_disp = c_.offs_disp;
-    compact_ = jit::row_compact_kernel::get(cd);
+    const bool with_pairs = c_.pairs.acc_sets > 0;
+    layout_ = row_pass_list_layout(c_.list_cap, with_pairs ? c_.pair_cap : 0);
+    compact_.offs_table = offs_table_.get();
+    for (int v = 0; v < 3; ++v) {
+        const bool pair = v == (int)row_pass_variant::pairs, inl = v == (int)row_pass_variant::single_inline;
+        if ((pair && !with_pairs) || (inl && !c_.inline_compact)) continue;
+        jit::row_compact_desc cd;
+        cd.problem = p.to_string();
+        cd.n_vec = (int)c_.cb;
+        cd.cols = (int)p.ow;
+        cd.vec_stride = ddst_cblk_ * 4;
+        cd.col_stride = 64;
+        cd.row_stride = p.ow * 64;
+        cd.offs_disp = pair ? layout_.pair_offs_disp : layout_.offs_disp;
+        if (pair) {
+            cd.pair_stride = ddst_img_ * 4;
+            cd.region_disp = layout_.pair_region_disp;
+            cd.vb_disp = layout_.pair_vb_disp;
+        }
+        if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
 
-    jit::row_pass_desc pd;
-    pd.problem = p.to_string();
-    pd.direction = "bwd_d";
-    pd.sched = jit::bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
-    pd.n_blk = (int)c_.n_icb;
-    pd.acc_sets = c_.acc_sets;
-    for (int64_t j = 0; j < c_.n_icb; ++j)
-        for (int t = 0; t < pd.sched.taps; ++t) pd.dense_disp.push_back((int32_t)((j * c_.w_dense_blk + t * 256) * 4));
-    pd.dst_blk_stride = dsrc_cblk_ * 4;
-    pd.dst_row_stride = p.sh * p.iw * 64; // a tap feeds every sh-th diff_src row
-    pd.starts_row_stride = p.ow * 4;
-    pd.offs_disp = c_.offs_disp;
-    for (int first = 0; first < 2; ++first) {
-        pd.init = first ? jit::acc_init::zero : jit::acc_init::load;
-        pass_[first] = jit::row_pass_kernel::get(pd);
+        jit::row_pass_desc pd;
+        pd.problem = p.to_string();
+        pd.direction = "bwd_d";
+        pd.sched = jit::bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
+        pd.n_blk = (int)c_.n_icb;
+        pd.acc_sets = pair ? c_.pairs.acc_sets : c_.acc_sets;
+        for (int64_t j = 0; j < c_.n_icb; ++j)
+            for (int t = 0; t < pd.sched.taps; ++t) pd.dense_disp.push_back((int32_t)((j * c_.w_dense_blk + t * 256) * 4));
+        pd.dst_blk_stride = dsrc_cblk_ * 4;
+        pd.dst_row_stride = p.sh * p.iw * 64; // a tap feeds every sh-th diff_src row
+        pd.starts_row_stride = p.ow * 4 * (pair ? 3 : 1);
+        pd.offs_disp = cd.offs_disp;
+        if (pair) {
+            pd.pair = true;
+            pd.pair_dst_disp = dsrc_img_ * 4;
+            pd.region_disp = layout_.pair_region_disp;
+            pd.vb_disp = layout_.pair_vb_disp;
+        }
+        if (inl) {
+            // The kernels compact each diff_dst pixel themselves (starts = diff_dst).
+            pd.inline_vecs = (int)c_.cb;
+            pd.src_col_stride = cd.col_stride;
+            pd.src_vec_stride = cd.vec_stride;
+            pd.starts_row_stride = cd.row_stride;
+            pd.offs_disp = row_pass_inline_offs_disp(c_.cb);
+        }
+        for (int first = 0; first < 2; ++first) {
+            pd.init = first ? jit::acc_init::zero : jit::acc_init::load;
+            pass_[v][first] = jit::row_pass_kernel::get(pd);
+        }
     }
 }
 
 std::vector<std::shared_ptr<const jit::jit_generator>> sparse_bwd_d::kernels() const {
-    return {compact_, pass_[0], pass_[1]};
+    std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact_.single};
+    if (compact_.pair) ks.push_back(compact_.pair);
+    for (const auto &variant : pass_)
+        for (const auto &k : variant)
+            if (k) ks.push_back(k);
+    return ks;
 }
 
 void sparse_bwd_d::execute(const conv_tensors &t) const {
-    const int64_t n_iblk = (c_.p.mb + c_.ib - 1) / c_.ib, units = n_iblk * c_.n_hblk;
+    // Each variant has its own work units (pairs: at least two images).
+    const row_pass_variant v = bwd_d_choose_variant(c_, t.density_hint);
+    const bool pairs = v == row_pass_variant::pairs;
+    const int64_t IB = pairs ? c_.pair_ib : c_.ib, RB = pairs ? c_.pair_rb : c_.rb;
+    const int64_t n_hblk = pairs ? c_.pair_n_hblk : c_.n_hblk;
+    const int64_t units = (c_.p.mb + IB - 1) / IB * n_hblk;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t u = 0; u < units; ++u) {
-        const int64_t ib = u / c_.n_hblk, hb = u % c_.n_hblk;
-        const int64_t n0 = ib * c_.ib, n1 = std::min(c_.p.mb, n0 + c_.ib);
-        const int64_t ih0 = hb * c_.rb, ih1 = std::min(c_.p.ih, ih0 + c_.rb);
-        run_unit(t, n0, n1, ih0, ih1);
+        const int64_t ib = u / n_hblk, hb = u % n_hblk;
+        const int64_t n0 = ib * IB, n1 = std::min(c_.p.mb, n0 + IB);
+        const int64_t ih0 = hb * RB, ih1 = std::min(c_.p.ih, ih0 + RB);
+        run_unit(t, n0, n1, ih0, ih1, v);
     }
 }
 
@@ -99,30 +137,23 @@ void sparse_bwd_d::execute(const conv_tensors &t) const {
 // every pass of every diff_src channel group over those rows of every image. A pass whose
 // rows no earlier pass touched initialises them (zero); rows that end up untouched (no tap
 // feeds them) are zero-filled.
-void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1) const {
+void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) const {
+    const bool pairs = v == row_pass_variant::pairs, inl = v == row_pass_variant::single_inline;
     const auto &p = c_.p;
     const int64_t num = ih0 + p.ph - (p.kh - 1);
     const int64_t lr0 = num <= 0 ? 0 : (num + p.sh - 1) / p.sh;
     const int64_t lr1 = std::min<int64_t>(p.oh - 1, (ih1 - 1 + p.ph) / p.sh) + 1; // diff_dst rows [lr0, lr1)
     const int64_t nlr = std::max<int64_t>(0, lr1 - lr0);
 
-    // starts of (image i, chunk ch) at starts + (i * n_chunks + ch) * chunk_starts.
-    const int64_t chunk_starts = nlr * p.ow + 1;
-    float *vals = static_cast<float *>(thread_local_scratch(0).get((size_t)c_.offs_disp * 2 + 64));
-    int32_t *starts = thread_local_scratch(1).get_as<int32_t>((size_t)((n1 - n0) * c_.n_chunks * chunk_starts));
+    thread_local row_pass_unit_lists lists;
     if (nlr > 0) {
-        jit::row_compact_args ca;
-        ca.vals = vals;
-        ca.offs_table = offs_table_.get();
-        ca.n_rows = nlr;
-        ca.count = 0;
-        for (int64_t n = n0; n < n1; ++n)
-            for (int64_t ch = 0; ch < c_.n_chunks; ++ch) {
-                ca.src = t.diff_dst + n * ddst_img_ + ch * c_.cb * ddst_cblk_ + lr0 * p.ow * 16;
-                ca.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts;
-                (*compact_)(&ca);
-            }
+        row_pass_source src;
+        src.base = t.diff_dst + n0 * ddst_img_ + lr0 * p.ow * 16;
+        src.image = ddst_img_;
+        src.chunk = c_.cb * ddst_cblk_;
+        lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, p.ow, pairs, !inl);
     }
+    float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
 
     const int64_t rows = ih1 - ih0;
     std::vector<char> touched((size_t)rows);
@@ -149,13 +180,21 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
             for (int64_t r = 0; r < nr; ++r) touched[a + r * p.sh - ih0] = 1;
 
             jit::row_pass_args pa {};
-            pa.vals = vals;
             pa.dense = t.weights + ch * c_.cb * c_.w_sparse_blk + g * c_.n_icb * c_.w_dense_blk + kh * p.kw * 256;
             pa.n_rows = nr;
-            for (int64_t n = n0; n < n1; ++n) {
-                pa.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts + (oh_a - lr0) * p.ow;
-                pa.dst = dsrc_of(n) + a * p.iw * 16;
-                (*pass_[init])(&pa);
+            pa.lane_offsets = offs_table_.get();
+            for (const auto &grp : lists.groups()) {
+                pa.vals = grp.vals;
+                if (inl) {
+                    pa.vals = inline_list;
+                    pa.starts = reinterpret_cast<const int32_t *>(
+                            t.diff_dst + (n0 + grp.image) * ddst_img_ + ch * c_.cb * ddst_cblk_ + oh_a * p.ow * 16);
+                } else {
+                    pa.starts = lists.starts(grp, ch, oh_a - lr0);
+                }
+                pa.dst = dsrc_of(n0 + grp.image) + a * p.iw * 16;
+                const auto kv = grp.pair ? row_pass_variant::pairs : inl ? row_pass_variant::single_inline : row_pass_variant::single;
+                (*pass_[(int)kv][init])(&pa);
             }
         }
         for (int64_t r = 0; r < rows; ++r)

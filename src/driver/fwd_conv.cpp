@@ -7,7 +7,7 @@
 #include <omp.h>
 
 #include "common/env.hpp"
-#include "common/scratch.hpp"
+#include "driver/row_pass_lists.hpp"
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
 
@@ -28,12 +28,15 @@ public:
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
 private:
-    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1) const;
+    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) const;
+
 
     fwd_config c_;
     jit::row_schedule sched_;
-    std::shared_ptr<const jit::row_compact_kernel> compact_;
-    std::shared_ptr<const jit::row_pass_kernel> pass_[2][2]; // [first pass][last pass]
+    row_pass_compactors compact_;
+    row_pass_list_layout layout_;
+    // [fwd_variant][first pass][last pass]; null for a variant the plan does not have.
+    std::shared_ptr<const jit::row_pass_kernel> pass_[3][2][2];
     std::unique_ptr<int32_t, aligned_free> offs_table_;
     // Strides in floats.
     int64_t src_img_, src_cblk_, dst_img_, dst_oblk_, wei_ocb_, wei_icb_, wei_kh_;
@@ -59,61 +62,93 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
     for (int64_t b = 0; b < c_.cb; ++b)
         for (int i = 0; i < 16; ++i) offs_table_.get()[b * 16 + i] = (int32_t)((b * wei_icb_ + i * 16) * 4);
 
-    {
+    const bool with_pairs = c_.pairs.acc_sets > 0;
+    layout_ = row_pass_list_layout(c_.list_cap, with_pairs ? c_.pair_cap : 0);
+    compact_.offs_table = offs_table_.get();
+    for (int v = 0; v < 3; ++v) {
+        const bool pair = v == (int)fwd_variant::pairs, inl = v == (int)fwd_variant::single_inline;
+        if ((pair && !with_pairs) || (inl && !c_.inline_compact)) continue;
         jit::row_compact_desc cd;
-    cd.problem = p.to_string();
+        cd.problem = p.to_string();
         cd.n_vec = (int)c_.cb;
         cd.cols = (int)c_.lcols;
         cd.vec_stride = src_cblk_ * 4;
         cd.col_stride = 64 * (c_.subsample ? p.sw : 1);
         cd.row_stride = p.iw * 64 * (c_.subsample ? p.sh : 1);
-        cd.offs_disp = c_.offs_disp;
-        compact_ = jit::row_compact_kernel::get(cd);
-    }
-
-    jit::row_pass_desc pd;
-    pd.problem = p.to_string();
-    pd.direction = "fwd";
-    pd.sched = sched_;
-    pd.n_blk = (int)c_.n_ocb;
-    pd.acc_sets = c_.acc_sets;
-    for (int64_t j = 0; j < c_.n_ocb; ++j)
-        for (int t = 0; t < sched_.taps; ++t) pd.dense_disp.push_back((int32_t)((j * wei_ocb_ + t * 256) * 4));
-    pd.dst_blk_stride = dst_oblk_ * 4;
-    pd.dst_row_stride = p.ow * 64;
-    pd.starts_row_stride = (c_.subsample ? 1 : p.sh) * c_.lcols * 4;
-    pd.offs_disp = c_.offs_disp;
-    for (int first = 0; first < 2; ++first)
-        for (int last = 0; last < 2; ++last) {
-            pd.init = !first ? jit::acc_init::load : c_.with_bias ? jit::acc_init::bias : jit::acc_init::zero;
-            pd.relu = last && c_.with_relu;
-            pass_[first][last] = jit::row_pass_kernel::get(pd);
+        cd.offs_disp = pair ? layout_.pair_offs_disp : layout_.offs_disp;
+        if (pair) {
+            cd.pair_stride = src_img_ * 4;
+            cd.region_disp = layout_.pair_region_disp;
+            cd.vb_disp = layout_.pair_vb_disp;
         }
+        if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
+
+        jit::row_pass_desc pd;
+        pd.problem = p.to_string();
+        pd.direction = "fwd";
+        pd.sched = sched_;
+        pd.n_blk = (int)c_.n_ocb;
+        pd.acc_sets = pair ? c_.pairs.acc_sets : c_.acc_sets;
+        for (int64_t j = 0; j < c_.n_ocb; ++j)
+            for (int t = 0; t < sched_.taps; ++t) pd.dense_disp.push_back((int32_t)((j * wei_ocb_ + t * 256) * 4));
+        pd.dst_blk_stride = dst_oblk_ * 4;
+        pd.dst_row_stride = p.ow * 64;
+        pd.starts_row_stride = (c_.subsample ? 1 : p.sh) * c_.lcols * 4 * (pair ? 3 : 1);
+        pd.offs_disp = cd.offs_disp;
+        if (pair) {
+            pd.pair = true;
+            pd.pair_dst_disp = dst_img_ * 4;
+            pd.region_disp = layout_.pair_region_disp;
+            pd.vb_disp = layout_.pair_vb_disp;
+        }
+        if (inl) {
+            // The kernels compact each src pixel themselves (1x1: starts = src).
+            pd.inline_vecs = (int)c_.cb;
+            pd.src_col_stride = cd.col_stride;
+            pd.src_vec_stride = cd.vec_stride;
+            pd.starts_row_stride = cd.row_stride;
+            pd.offs_disp = row_pass_inline_offs_disp(c_.cb);
+        }
+        for (int first = 0; first < 2; ++first)
+            for (int last = 0; last < 2; ++last) {
+                pd.init = !first ? jit::acc_init::load : c_.with_bias ? jit::acc_init::bias : jit::acc_init::zero;
+                pd.relu = last && c_.with_relu;
+                pass_[v][first][last] = jit::row_pass_kernel::get(pd);
+            }
+    }
 }
 
 std::vector<std::shared_ptr<const jit::jit_generator>> sparse_fwd::kernels() const {
-    std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact_};
-    for (const auto &row : pass_)
-        for (const auto &k : row)
-            if (std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k); // without ReLU, [x][0] == [x][1]
+    std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact_.single};
+    if (compact_.pair) ks.push_back(compact_.pair);
+    for (const auto &variant : pass_)
+        for (const auto &row : variant)
+            for (const auto &k : row)
+                if (k && std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k); // without ReLU, [x][0] == [x][1]
     return ks;
 }
 
 void sparse_fwd::execute(const conv_tensors &t) const {
-    const int64_t n_iblk = (c_.p.mb + c_.ib - 1) / c_.ib, units = n_iblk * c_.n_hblk;
+    // Each variant has its own work units (pairs: at least two images).
+    const fwd_variant v = fwd_choose_variant(c_, t.density_hint);
+    const bool pairs = v == fwd_variant::pairs;
+    const int64_t IB = pairs ? c_.pair_ib : c_.ib, RB = pairs ? c_.pair_rb : c_.rb;
+    const int64_t n_hblk = pairs ? c_.pair_n_hblk : c_.n_hblk;
+    const int64_t units = (c_.p.mb + IB - 1) / IB * n_hblk;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t u = 0; u < units; ++u) {
-        const int64_t ib = u / c_.n_hblk, hb = u % c_.n_hblk;
-        const int64_t n0 = ib * c_.ib, n1 = std::min(c_.p.mb, n0 + c_.ib);
-        const int64_t oh0 = hb * c_.rb, oh1 = std::min(c_.p.oh, oh0 + c_.rb);
-        run_unit(t, n0, n1, oh0, oh1);
+        const int64_t ib = u / n_hblk, hb = u % n_hblk;
+        const int64_t n0 = ib * IB, n1 = std::min(c_.p.mb, n0 + IB);
+        const int64_t oh0 = hb * RB, oh1 = std::min(c_.p.oh, oh0 + RB);
+        run_unit(t, n0, n1, oh0, oh1, v);
     }
 }
 
 // Images [n0, n1) x output rows [oh0, oh1): compact the src rows they need, then run every
-// pass of every output-channel group over those rows of every image, so that a pass's weight
-// slice is loaded into L1 once per unit.
-void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1) const {
+// pass of every output-channel group over those rows of every image (pair), so that a pass's
+// weight slice is loaded into L1 once per unit.
+void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) const {
+    const bool pairs = v == fwd_variant::pairs, inl = v == fwd_variant::single_inline;
     const auto &p = c_.p;
     int64_t lr0, nlr; // first list row (in source rows or, subsampled, output rows), count
     if (c_.subsample) {
@@ -124,26 +159,16 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
         const int64_t hi = std::min<int64_t>(p.ih - 1, (oh1 - 1) * p.sh - p.ph + p.kh - 1);
         nlr = hi - lr0 + 1;
     }
-    // starts of (image i, chunk ch) at starts + (i * n_chunks + ch) * chunk_starts.
-    const int64_t chunk_starts = nlr * c_.lcols + 1;
-    float *vals = nullptr;
-    int32_t *starts = nullptr;
+    thread_local row_pass_unit_lists lists;
     {
-        vals = static_cast<float *>(thread_local_scratch(0).get((size_t)c_.offs_disp * 2 + 64));
-        starts = thread_local_scratch(1).get_as<int32_t>((size_t)((n1 - n0) * c_.n_chunks * chunk_starts));
-        jit::row_compact_args ca;
-        ca.vals = vals;
-        ca.offs_table = offs_table_.get();
-        ca.n_rows = nlr;
-        ca.count = 0;
         const int64_t src_row0 = c_.subsample ? lr0 * p.sh : lr0;
-        for (int64_t n = n0; n < n1; ++n)
-            for (int64_t ch = 0; ch < c_.n_chunks; ++ch) {
-                ca.src = t.src + n * src_img_ + ch * c_.cb * src_cblk_ + src_row0 * p.iw * 16;
-                ca.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts;
-                (*compact_)(&ca);
-            }
+        row_pass_source src;
+        src.base = t.src + n0 * src_img_ + src_row0 * p.iw * 16;
+        src.image = src_img_;
+        src.chunk = c_.cb * src_cblk_;
+        lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, c_.lcols, pairs, !inl);
     }
+    float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
 
     // Valid output rows [a, b) of tap kh inside the unit, and the list row of row a.
     auto rows_of = [&](int kh, int64_t &a, int64_t &b, int64_t &lrow) {
@@ -185,15 +210,23 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
             rows_of(kh, a, b, lrow);
             if (a >= b) continue;
             jit::row_pass_args pa {};
-            pa.vals = vals;
             pa.dense = wei_g + ch * c_.cb * wei_icb_ + kh * wei_kh_;
             pa.bias = bias;
             pa.n_rows = b - a;
-            const auto &kernel = *pass_[i == 0][i + 1 == n_pass];
-            for (int64_t n = n0; n < n1; ++n) {
-                pa.starts = starts + ((n - n0) * c_.n_chunks + ch) * chunk_starts + lrow * c_.lcols;
-                pa.dst = dst_of(n) + a * p.ow * 16;
-                kernel(&pa);
+            pa.lane_offsets = offs_table_.get();
+            for (const auto &grp : lists.groups()) {
+                pa.vals = grp.vals;
+                if (inl) {
+                    // Subsampled 1x1: list row r is src row (lr0 + r) * sh.
+                    pa.vals = inline_list;
+                    pa.starts = reinterpret_cast<const int32_t *>(t.src + (n0 + grp.image) * src_img_
+                            + ch * c_.cb * src_cblk_ + (lr0 + lrow) * p.sh * p.iw * 16);
+                } else {
+                    pa.starts = lists.starts(grp, ch, lrow);
+                }
+                pa.dst = dst_of(n0 + grp.image) + a * p.ow * 16;
+                const int kv = grp.pair ? (int)fwd_variant::pairs : (int)(inl ? fwd_variant::single_inline : fwd_variant::single);
+                (*pass_[kv][i == 0][i + 1 == n_pass])(&pa);
             }
         }
 

@@ -1,0 +1,74 @@
+#include "driver/row_pass_lists.hpp"
+
+#include "common/scratch.hpp"
+
+namespace sparsetrain {
+
+namespace {
+// thread_local_scratch slots: single lists, their starts, pair lists, their starts, the
+// inline-compaction list.
+enum { slot_vals = 0, slot_starts = 1, slot_pair_vals = 2, slot_pair_starts = 3, slot_inline = 4 };
+
+int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
+} // namespace
+
+row_pass_list_layout::row_pass_list_layout(int64_t cap, int64_t pair_cap) {
+    offs_disp = round64(cap * 4);
+    bytes = 2 * offs_disp + 64;
+    const int64_t r = round64(pair_cap * 4);
+    pair_offs_disp = r;
+    pair_region_disp = 2 * r;
+    pair_vb_disp = 6 * r;
+    pair_bytes = 7 * r + 64;
+}
+
+float *row_pass_inline_list(int64_t cb) {
+    return static_cast<float *>(thread_local_scratch(slot_inline).get((size_t)(2 * row_pass_inline_offs_disp(cb) + 64)));
+}
+
+void row_pass_unit_lists::build(const row_pass_compactors &k, const row_pass_list_layout &l,
+        const row_pass_source &src, int64_t n_images, int64_t n_chunks, int64_t n_rows, int64_t lcols, bool pairs,
+        bool singles) {
+    groups_.clear();
+    n_rows_ = n_rows;
+    lcols_ = lcols;
+    if (!k.pair) pairs = false;
+    const int64_t n_pairs = pairs ? n_images / 2 : 0, n_single = n_images - 2 * n_pairs;
+    const int64_t chunk_ints = n_rows * lcols + 1;
+
+    jit::row_compact_args ca {};
+    ca.offs_table = k.offs_table;
+    ca.n_rows = n_rows;
+    if (n_pairs) {
+        auto *vals = static_cast<float *>(thread_local_scratch(slot_pair_vals).get((size_t)l.pair_bytes));
+        auto *starts = thread_local_scratch(slot_pair_starts).get_as<int32_t>((size_t)(n_pairs * n_chunks * 3 * chunk_ints));
+        ca.vals = vals;
+        for (int64_t i = 0; i < n_pairs; ++i) {
+            groups_.push_back({2 * i, true, vals, starts + i * n_chunks * 3 * chunk_ints});
+            for (int64_t ch = 0; ch < n_chunks; ++ch) {
+                ca.src = src.base + 2 * i * src.image + ch * src.chunk;
+                ca.starts = starts + (i * n_chunks + ch) * 3 * chunk_ints;
+                (*k.pair)(&ca);
+            }
+        }
+    }
+    if (n_single && !singles)
+        for (int64_t i = 0; i < n_single; ++i) groups_.push_back({2 * n_pairs + i, false, nullptr, nullptr});
+    if (n_single && singles) {
+        auto *vals = static_cast<float *>(thread_local_scratch(slot_vals).get((size_t)l.bytes));
+        auto *starts = thread_local_scratch(slot_starts).get_as<int32_t>((size_t)(n_single * n_chunks * chunk_ints));
+        ca.vals = vals;
+        ca.count[0] = 0;
+        for (int64_t i = 0; i < n_single; ++i) {
+            const int64_t n = 2 * n_pairs + i;
+            groups_.push_back({n, false, vals, starts + i * n_chunks * chunk_ints});
+            for (int64_t ch = 0; ch < n_chunks; ++ch) {
+                ca.src = src.base + n * src.image + ch * src.chunk;
+                ca.starts = starts + (i * n_chunks + ch) * chunk_ints;
+                (*k.single)(&ca);
+            }
+        }
+    }
+}
+
+} // namespace sparsetrain
