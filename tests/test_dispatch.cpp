@@ -30,15 +30,21 @@ TEST_CASE("crossover model: affine sparse time against constant dense time", "[d
     CHECK_FALSE(m.prefer_sparse(0.51));
     CHECK_FALSE(m.prefer_sparse(1.0));
 
-    // Refinement moves the estimates toward what executes measure.
-    m.observe_dense(3.0); // dense got faster: 0.7 * 6 + 0.3 * 3 = 5.1
-    CHECK(m.predict_dense() == Approx(5.1));
-    CHECK_FALSE(m.prefer_sparse(0.45)); // 1 + 4.5 > 5.1
-    m.observe_sparse(0.5, 1.0 + 0.5 * 4.0); // slope observed 4: 0.7 * 10 + 0.3 * 4 = 8.2
-    CHECK(m.predict_sparse(0.5) == Approx(1.0 + 0.5 * 8.2));
+    // Refinement moves the estimates toward what executes measure: averaged when close to
+    // the prediction, replaced when more than 20 % off.
+    m.observe_dense(5.4); // within 20 %: 0.7 * 6 + 0.3 * 5.4 = 5.82
+    CHECK(m.predict_dense() == Approx(5.82));
+    m.observe_dense(3.0); // 48 % off: replaced
+    CHECK(m.predict_dense() == Approx(3.0));
+    CHECK_FALSE(m.prefer_sparse(0.3)); // 1 + 3 > 3
+    m.observe_sparse(0.5, 1.0 + 0.5 * 9.0); // slope 9, prediction 6 vs 5.5 observed: averaged
+    CHECK(m.predict_sparse(0.5) == Approx(1.0 + 0.5 * (0.7 * 10 + 0.3 * 9)));
+    m.observe_sparse(0.5, 1.0 + 0.5 * 2.0); // slope 2: far off, replaced
+    CHECK(m.predict_sparse(0.5) == Approx(2.0));
+    CHECK(m.prefer_sparse(0.5)); // 1 + 2 * 0.5 < 3
     // Observations at (almost) zero density carry no slope information.
     m.observe_sparse(0.01, 100.0);
-    CHECK(m.predict_sparse(0.5) == Approx(1.0 + 0.5 * 8.2));
+    CHECK(m.predict_sparse(0.5) == Approx(2.0));
 }
 
 TEST_CASE("crossover model: calibration at full sparsity and degenerate cases", "[dispatch]") {

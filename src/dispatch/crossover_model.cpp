@@ -1,6 +1,7 @@
 #include "dispatch/crossover_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <unordered_map>
 
@@ -58,13 +59,18 @@ void crossover_model::observe_sparse(double density, double ms) {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_ || density <= 0.05) return;
     const double k_obs = std::max(0.0, (ms - t0_) / density);
-    k_ = keep * k_ + (1 - keep) * k_obs;
+    // A prediction off by more than 20 % (a noisy calibration, a changed machine load) is
+    // replaced at once; smaller differences are averaged.
+    const double predicted = t0_ + k_ * density;
+    const double w = std::fabs(ms - predicted) > 0.2 * predicted ? 0.0 : keep;
+    k_ = w * k_ + (1 - w) * k_obs;
 }
 
 void crossover_model::observe_dense(double ms) {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_) return;
-    t_dense_ = keep * t_dense_ + (1 - keep) * ms;
+    const double w = std::fabs(ms - t_dense_) > 0.2 * t_dense_ ? 0.0 : keep;
+    t_dense_ = w * t_dense_ + (1 - w) * ms;
 }
 
 double crossover_model::predict_sparse(double density) const {

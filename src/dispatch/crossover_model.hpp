@@ -4,7 +4,8 @@
 // operand:  t_sparse(d) = t0 + k * d  (t0: compaction, stores, loop overhead; k: the FMAs of
 // the non-zeros). oneDNN dense does not depend on s: t_dense. Calibration on first use gives
 // t0 (the sparse kernel on an all-zero operand), one (d, t_sparse) point and t_dense; every
-// later execute refines the estimates from its own timing (exponential averages), so the
+// later execute refines the estimates from its own timing (exponential averages; a
+// prediction more than 20 % off is replaced outright), so the
 // crossover follows the machine and the layer. Sparse runs iff t_sparse(d) < t_dense.
 #pragma once
 
