@@ -17,6 +17,16 @@ bool crossover_model::calibrated() const {
     return calibrated_;
 }
 
+int crossover_model::bin_of(double density) {
+    const int b = (int)(density * bins);
+    return std::clamp(b, 0, bins - 1);
+}
+
+double crossover_model::predict_locked(double density) const {
+    const double b = bin_ms_[bin_of(density)];
+    return b > 0 ? b : t0_ + k_ * density;
+}
+
 bool crossover_model::try_begin_calibration() {
     std::lock_guard<std::mutex> lk(m_);
     if (calibrated_ || calibrating_) return false;
@@ -32,12 +42,15 @@ void crossover_model::abort_calibration() {
 bool crossover_model::decide(double density) {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_) return true;
-    const double ts = t0_ + k_ * density;
+    const double ts = predict_locked(density);
     if (ts < t_dense_) {
         dense_streak_ = 0;
         return true;
     }
-    if (++dense_streak_ >= 32 && ts < 1.25 * t_dense_) {
+    // Near the crossover, a bin never measured is measured once (its variant may differ from
+    // what the affine fit assumes); measured bins are re-checked every 32 dense choices.
+    const bool unmeasured = bin_ms_[bin_of(density)] <= 0;
+    if (ts < 1.3 * t_dense_ && (unmeasured || ++dense_streak_ >= 32)) {
         dense_streak_ = 0;
         return true; // exploration
     }
@@ -52,12 +65,17 @@ void crossover_model::calibrate(double t_zero, double density, double t_sparse, 
     // the dense rate for its non-zeros, i.e. t_sparse(1) ~ t_dense.
     k_ = density > 0.05 ? std::max(0.0, (t_sparse - t0_) / density) : std::max(0.0, t_dense - t0_);
     t_dense_ = t_dense;
+    for (double &b : bin_ms_) b = 0;
+    bin_ms_[bin_of(density)] = t_sparse;
     calibrated_ = true;
 }
 
 void crossover_model::observe_sparse(double density, double ms) {
     std::lock_guard<std::mutex> lk(m_);
-    if (!calibrated_ || density <= 0.05) return;
+    if (!calibrated_) return;
+    double &b = bin_ms_[bin_of(density)];
+    b = (b <= 0 || std::fabs(ms - b) > 0.2 * b) ? ms : keep * b + (1 - keep) * ms;
+    if (density <= 0.05) return; // no slope information
     const double k_obs = std::max(0.0, (ms - t0_) / density);
     // A prediction off by more than 20 % (a noisy calibration, a changed machine load) is
     // replaced at once; smaller differences are averaged.
@@ -75,7 +93,7 @@ void crossover_model::observe_dense(double ms) {
 
 double crossover_model::predict_sparse(double density) const {
     std::lock_guard<std::mutex> lk(m_);
-    return t0_ + k_ * density;
+    return predict_locked(density);
 }
 
 double crossover_model::predict_dense() const {
@@ -86,7 +104,7 @@ double crossover_model::predict_dense() const {
 bool crossover_model::prefer_sparse(double density) const {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_) return true;
-    return t0_ + k_ * density < t_dense_;
+    return predict_locked(density) < t_dense_;
 }
 
 double crossover_model::crossover_density() const {

@@ -5,8 +5,14 @@
 // the non-zeros). oneDNN dense does not depend on s: t_dense. Calibration on first use gives
 // t0 (the sparse kernel on an all-zero operand), one (d, t_sparse) point and t_dense; every
 // later execute refines the estimates from its own timing (exponential averages; a
-// prediction more than 20 % off is replaced outright), so the
-// crossover follows the machine and the layer. Sparse runs iff t_sparse(d) < t_dense.
+// prediction more than 20 % off is replaced outright), so the crossover follows the machine
+// and the layer. Sparse runs iff t_sparse(d) < t_dense.
+//
+// The kernels switch variants with density (paired lists below some sparsity, single lists
+// above), so the true curve is only piecewise affine. The model therefore also keeps the
+// measured sparse time per density bin (width 0.05): where a bin has a measurement it is the
+// prediction, and near the crossover an unmeasured bin is measured once (one sparse run)
+// before dense is preferred. Training moves slowly through densities, so bins fill quickly.
 #pragma once
 
 #include <memory>
@@ -44,8 +50,12 @@ public:
 
 private:
     mutable std::mutex m_;
+    static constexpr int bins = 20;
+    static int bin_of(double density);
+    double predict_locked(double density) const;
     bool calibrated_ = false, calibrating_ = false;
     double t0_ = 0, k_ = 0, t_dense_ = 0;
+    double bin_ms_[bins] = {}; // measured sparse ms per density bin, 0 = none yet
     int dense_streak_ = 0;
 };
 

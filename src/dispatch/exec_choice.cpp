@@ -56,18 +56,18 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
         paths.dense();
         return c;
     }
-    if (!model_) { // sparse chosen, mode sparse (or no dense primitive to switch to)
-        c.path = exec_path::sparse;
-        c.note = "dispatch:sparse";
-        paths.sparse(false, -1);
-        return c;
-    }
-
     const dnnl::memory &op = exploited_operand(pd, m);
     const auto est = probe_zeros(static_cast<const float *>(op.get_data_handle()),
             op.get_desc().get_size() / sizeof(float));
     c.zero_fraction = est.zero_fraction;
     const double density = 1.0 - est.zero_fraction;
+
+    if (!model_) { // sparse chosen, mode sparse (or no dense primitive to switch to)
+        c.path = exec_path::sparse;
+        c.note = "dispatch:sparse,zeros:" + fmt("%.3f", est.zero_fraction);
+        paths.sparse(false, density); // the density picks the kernel variant
+        return c;
+    }
 
     if (model_->try_begin_calibration()) {
         // Warm run first (page faults, cold caches), then the minimum of two timed runs of the
