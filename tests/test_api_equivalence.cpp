@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/cpu.hpp"
+#include "reference/ref_conv.hpp"
 #include "util/conv_runner.hpp"
 #include "util/test_data.hpp"
 
@@ -125,4 +126,42 @@ TEST_CASE("implementation list: the first layer and unsupported cases go to oneD
             CHECK(std::string(e.what()).find("data type bf16") != std::string::npos);
         }
     }
+}
+
+TEST_CASE("convolution_auto: sparse kernels beside oneDNN's Winograd, backward-data weights reordered", "[api]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    using namespace dnnl;
+    using tag = memory::format_tag;
+    auto &eng = test::cpu_engine();
+    stream s(eng);
+    const auto p = problem_t::parse("mb4ic32ih14oc48oh14kh3ph1");
+    const auto d = test::make_conv_data(p, 21, 0.6);
+    auto any = [](memory::dims dd) { return memory::desc(dd, memory::data_type::f32, tag::any); };
+    auto to = [&](const memory::desc &md, const std::vector<float> &v, tag t) {
+        memory m(md, eng);
+        memory src(memory::desc(md.dims(), memory::data_type::f32, t), eng, const_cast<float *>(v.data()));
+        reorder(src, m).execute(s, src, m);
+        s.wait();
+        return m;
+    };
+    dispatch_options sparse;
+    sparse.mode = dispatch_mode::sparse;
+    sparsetrain::convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_auto,
+            any(test::src_dims(p)), any(test::wei_dims(p)), any(test::dst_dims(p)), {1, 1}, {1, 1}, {1, 1});
+    sparsetrain::convolution_forward::primitive_desc fpd(fd, primitive_attr(), eng, sparse);
+    sparsetrain::convolution_backward_data::desc bd(algorithm::convolution_auto, any(test::src_dims(p)),
+            any(test::wei_dims(p)), any(test::dst_dims(p)), {1, 1}, {1, 1}, {1, 1});
+    sparsetrain::convolution_backward_data::primitive_desc bpd(bd, primitive_attr(), eng, fpd, sparse);
+    INFO(bpd.impl_info_str());
+    CHECK(bpd.is_sparse());
+    auto w = to(bpd.weights_desc(), d.weights, tag::oihw);
+    auto dd = to(bpd.diff_dst_desc(), d.diff_dst, tag::nchw);
+    memory ds(bpd.diff_src_desc(), eng);
+    sparsetrain::convolution_backward_data(bpd).execute(s, {{DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, ds}});
+    std::vector<float> got(d.src.size()), ref(d.src.size());
+    memory out(memory::desc(test::src_dims(p), memory::data_type::f32, tag::nchw), eng, got.data());
+    reorder(ds, out).execute(s, ds, out);
+    s.wait();
+    reference::conv_bwd_d(p, ref.data(), d.weights.data(), d.diff_dst.data());
+    CHECK(test::compare(got, ref, 0).ok);
 }

@@ -30,7 +30,10 @@ struct side {
 side make_onednn_side(const problem_t &p, direction dir, dnnl::algorithm alg, dnnl::memory::format_tag act,
         const std::string &label_prefix = "");
 // sparsetrain's primitive (format_tag::any everywhere) with the given dispatch policy.
-side make_sparsetrain_side(const problem_t &p, direction dir, dispatch_mode mode);
+// `alg`: the algorithm of sparsetrain's descs (convolution_auto lets its dense path be
+// oneDNN's Winograd where oneDNN picks it).
+side make_sparsetrain_side(const problem_t &p, direction dir, dispatch_mode mode,
+        dnnl::algorithm alg = dnnl::algorithm::convolution_direct);
 
 } // namespace bench
 } // namespace sparsetrain

@@ -113,7 +113,10 @@ problem_bench::problem_bench(const problem_t &p, direction dir, const std::vecto
             I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, tag::nhwc, "nhwc:"));
         } catch (const dnnl::error &) {}
     }
-    for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_side(p, dir, m));
+    // Against the fastest oneDNN, sparsetrain is given convolution_auto too: its dense path
+    // (and the automatic choice) is then oneDNN's Winograd where oneDNN picks it.
+    const auto ours_alg = fastest ? algorithm::convolution_auto : algorithm::convolution_direct;
+    for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_side(p, dir, m, ours_alg));
 }
 
 problem_bench::~problem_bench() = default;

@@ -176,7 +176,7 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
     std::string why_not;
     bool relu = false;
     if (sparse_supports_attr(dir, attr, relu, why_not)) pd->with_relu = relu;
-    pd->sparse = try_sparse(*pd, why_not);
+    pd->sparse = try_sparse(*pd, why_not, pd->sparse_weights_md);
 
     if (pd->sparse) {
         pd->chosen = impl_kind::sparse_jit;

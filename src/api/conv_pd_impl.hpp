@@ -42,6 +42,10 @@ struct conv_pd_impl {
     std::string dnnl_impl; // oneDNN's impl_info_str()
 
     std::shared_ptr<const sparse_conv> sparse;
+    // Set when the sparse kernel needs the weights in another standard layout than the
+    // primitive's (backward data under oneDNN's Winograd pick, OIhw16i16o): each sparse
+    // execute reorders them with oneDNN first (counted in its time).
+    dnnl::memory::desc sparse_weights_md;
     dispatch_mode mode = dispatch_mode::automatic; // resolved (never from_env)
 
     impl_kind chosen = impl_kind::onednn;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "api/md_utils.hpp"
+#include "common/scratch.hpp"
 #include "common/verbose.hpp"
 #include "dispatch/exec_choice.hpp"
 #include "sparsetrain/error.hpp"
@@ -34,6 +35,9 @@ conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p) : pd(std::
             throw error(std::string("primitive: oneDNN could not create its dense primitive: ") + e.what());
         }
     }
+    if (pd->sparse && pd->sparse_weights_md.data.ndims)
+        weights_to_sparse = dnnl::reorder(dnnl::reorder::primitive_desc(pd->engine, pd->md.weights, pd->engine,
+                pd->sparse_weights_md));
 }
 
 namespace {
@@ -157,6 +161,16 @@ void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand, doubl
         t.diff_src = f(m.src);
         t.weights = f(m.weights);
         t.diff_dst = zero_operand ? zeros : f(m.dst);
+        if (weights_to_sparse) {
+            // The calling thread's own buffer (slot 7: the drivers use 0..4), so concurrent
+            // executes of this primitive never share it.
+            float *w = thread_local_scratch(7).get_as<float>(pd->sparse_weights_md.get_size() / sizeof(float) + 16);
+            dnnl::memory src = m.weights, dst(pd->sparse_weights_md, pd->engine, w);
+            dnnl::stream s(pd->engine);
+            weights_to_sparse.execute(s, src, dst);
+            s.wait();
+            t.weights = w;
+        }
         break;
     case direction::bwd_w:
         t.src = zero_operand ? zeros : f(m.src);

@@ -26,6 +26,7 @@ struct conv_prim_impl {
     std::shared_ptr<const conv_pd_impl> pd;
     dnnl::primitive dense; // oneDNN dense primitive, created up front when it may run
     dispatcher choose;
+    dnnl::reorder weights_to_sparse; // when pd->sparse_weights_md is set
 
 private:
     conv_memories checked_args(const std::unordered_map<int, dnnl::memory> &args) const;

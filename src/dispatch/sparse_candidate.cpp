@@ -45,7 +45,9 @@ bool sparse_supports_attr(direction dir, const dnnl::primitive_attr &attr, bool 
     return true;
 }
 
-std::shared_ptr<const sparse_conv> try_sparse(const conv_pd_impl &pd, std::string &why_not) {
+std::shared_ptr<const sparse_conv> try_sparse(const conv_pd_impl &pd, std::string &why_not,
+        dnnl::memory::desc &weights_md_for_sparse) {
+    weights_md_for_sparse = dnnl::memory::desc();
     const problem_t &p = pd.prob;
     if (pd.mode == dispatch_mode::dense) {
         why_not = "dispatch mode is dense (SPARSETRAIN_DISPATCH or dispatch_options)";
@@ -93,7 +95,14 @@ std::shared_ptr<const sparse_conv> try_sparse(const conv_pd_impl &pd, std::strin
     if (pd.dir == direction::bwd_d) {
         if (has_tag(pd.md.weights, tag::OIhw16o16i)) o.wei_layout = weights_layout::OIhw16o16i;
         else if (has_tag(pd.md.weights, tag::IOhw16o16i)) o.wei_layout = weights_layout::IOhw16o16i;
-        else {
+        else if (has_tag(pd.md.weights, tag::OIhw16i16o)) {
+            // oneDNN's Winograd (convolution_auto) keeps the forward layout for backward data;
+            // the sparse kernel needs 16 input channels per vector: reorder per execute.
+            const bool k1 = p.kh == 1 && p.kw == 1;
+            o.wei_layout = k1 ? weights_layout::IOhw16o16i : weights_layout::OIhw16o16i;
+            weights_md_for_sparse = dnnl::memory::desc(pd.md.weights.dims(), pd.md.weights.data_type(),
+                    k1 ? tag::IOhw16o16i : tag::OIhw16o16i);
+        } else {
             why_not = std::string(names.weights) + " layout " + md_str(pd.md.weights)
                     + " (sparse kernels need OIhw16o16i or IOhw16o16i)";
             return nullptr;

@@ -11,8 +11,10 @@
 namespace sparsetrain {
 namespace detail {
 
-// Returns the sparse implementation, or nullptr with `why_not` set.
-std::shared_ptr<const sparse_conv> try_sparse(const conv_pd_impl &pd, std::string &why_not);
+// Returns the sparse implementation, or nullptr with `why_not` set. `weights_md_for_sparse`
+// is set (non-zero) when the kernel needs the weights reordered into that layout first.
+std::shared_ptr<const sparse_conv> try_sparse(const conv_pd_impl &pd, std::string &why_not,
+        dnnl::memory::desc &weights_md_for_sparse);
 
 // The post-ops the sparse kernels fuse: none, or one ReLU (alpha 0, scale 1). Sets
 // `with_relu`; returns false (with a reason) for anything else.
