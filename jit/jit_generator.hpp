@@ -53,11 +53,12 @@ protected:
     // the System V ABI, so nothing else needs saving.
     void preamble();
     void postamble(); // restores them, vzeroupper, ret
+public:
+    // Named positions for listings; public so that shared emitters (zero_skip) can mark too.
     void mark(const std::string &what) { marks_.push_back({getSize(), what, false}); }
     // Marks the start of constant data emitted into the code buffer (after all code).
     void mark_data(const std::string &what) { marks_.push_back({getSize(), what, true}); }
 
-public:
     // Bytes of instructions: the code size up to the first data mark.
     size_t instruction_bytes() const {
         for (const auto &m : marks_)

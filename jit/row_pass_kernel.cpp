@@ -107,6 +107,8 @@ Zmm row_pass_kernel::acc(int y_rel, int j, int img, int set) const {
 }
 
 void row_pass_kernel::emit_open(int y_rel) {
+    mark("open accumulators of output " + std::to_string(y_rel)
+            + (d_.init == acc_init::load ? " (partial sums)" : d_.init == acc_init::bias ? " (bias)" : " (zero)"));
     for (int img = 0; img < images(); ++img)
         for (int j = 0; j < d_.n_blk; ++j) {
             const Zmm a = acc(y_rel, j, img);
@@ -122,6 +124,7 @@ void row_pass_kernel::emit_open(int y_rel) {
 }
 
 void row_pass_kernel::emit_close(int y_rel) {
+    mark("store output " + std::to_string(y_rel) + (d_.relu ? " (ReLU)" : ""));
     for (int img = 0; img < images(); ++img)
         for (int j = 0; j < d_.n_blk; ++j) {
             const Zmm a = acc(y_rel, j, img);
@@ -275,10 +278,12 @@ void row_pass_kernel::generate() {
     mark("row");
     mov(reg_ptr, reg_ptr_row);
     mov(reg_dst, reg_dst_row);
+    bool middle_seen = false;
     for (size_t k = 0; k < its.size();) {
         size_t n = 1;
         while (k + n < its.size() && its[k + n] == its[k]) ++n;
         if (n == 1) {
+            mark(middle_seen ? "right edge" : "left edge");
             emit_iteration(its[k]);
             add(reg_ptr, ptr_step);
             add(reg_dst, dst_step);
@@ -286,6 +291,7 @@ void row_pass_kernel::generate() {
             Label loop;
             mov(reg_iter, (int64_t)n);
             mark("periodic middle");
+            middle_seen = true;
             L(loop);
             emit_iteration(its[k]);
             add(reg_ptr, ptr_step);

@@ -10,6 +10,7 @@ using namespace Xbyak;
 
 void emit_compact_vector(jit_generator &g, const compact_regs &r, const Zmm &v, const Zmm &offsets,
         int32_t disp) {
+    g.mark("zero check (vcmpps -> mask) + compress non-zeros");
     // _CMP_NEQ_UQ: true for non-zero and for NaN, false for +0.0 and -0.0.
     g.vcmpps(r.k, v, r.zero, 4);
     g.vcompressps(r.tmp | r.k | g.T_z, v);
@@ -144,6 +145,7 @@ void advance(jit_generator &g, const Reg64 &count, const Opmask &k, const Reg64 
 
 void emit_compact_pair(jit_generator &g, const compact_pair_regs &r, const compact_pair_layout &l, const Zmm &a,
         const Zmm &b, const Zmm &offsets) {
+    g.mark("zero check of two images + AB/A/B compress");
     // _CMP_NEQ_UQ as in emit_compact_vector: non-zero or NaN.
     g.vcmpps(r.ka, a, r.zero, 4);
     g.vcmpps(r.kb, b, r.zero, 4);
