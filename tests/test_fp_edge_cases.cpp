@@ -2,7 +2,7 @@
 //  - NaN / Inf in the dense operand where the sparse operand is 0: the sparse kernels skip
 //    the product (the result stays finite); oneDNN dense computes 0 * Inf = NaN.
 //  - -0.0 in the sparse operand counts as zero; results equal oneDNN's bit for bit.
-//  - denormals in the sparse operand count as non-zero and are computed.
+//  - denormals: tests/test_denormals.cpp.
 //  - all-zero operand: output = bias (forward), zero gradients (backward data / weights).
 #include <catch2/catch.hpp>
 
@@ -112,20 +112,6 @@ TEST_CASE("negative zero in the sparse operand is zero; results equal oneDNN bit
         REQUIRE(r.ours.size() == r.onednn.size());
         CHECK(std::memcmp(r.ours.data(), r.onednn.data(), r.ours.size() * sizeof(float)) == 0);
     }
-}
-
-TEST_CASE("denormals in the sparse operand are non-zero and computed", "[fp]") {
-    const auto p = problem_t::parse("mb2ic16ih6oc16oh6kh3ph1");
-    auto d = test::make_conv_data(p, 5, 0.5);
-    const float tiny = std::numeric_limits<float>::denorm_min() * 1024; // ~1.4e-42
-    for (auto &x : d.src) x = x == 0.f ? 0.f : x * tiny;
-    for (auto &x : d.weights) x = x * 4096.f * 4096.f * 4096.f; // products back into the normal range
-    const auto r = test::run_against_reference(p, direction::fwd, d, false, mode(dispatch_mode::sparse));
-    INFO(r.impl);
-    size_t nonzero = 0;
-    for (float x : r.ours) nonzero += x != 0.f;
-    CHECK(nonzero > r.ours.size() / 2);
-    CHECK(test::compare(r.ours, r.ref, 1e-5).ok);
 }
 
 TEST_CASE("all-zero sparse operand: output is the bias, gradients are zero", "[fp]") {

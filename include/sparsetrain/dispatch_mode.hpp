@@ -10,8 +10,18 @@ enum class dispatch_mode {
     dense,     // always oneDNN dense
 };
 
+// What the sparse kernels do with denormal (subnormal) floats. Any FP operation on a
+// denormal costs a microcode assist, ~60x slower (oneDNN dense alike).
+enum class denormal_mode {
+    from_env, // SPARSETRAIN_DENORMALS=flush|keep (default flush)
+    flush,    // FTZ + DAZ inside the sparse kernels only: denormal inputs read as zero (and are
+              // skipped like zeros), denormal results become zero; the caller's MXCSR is restored
+    keep,     // IEEE: denormals are non-zero and computed (slow when they occur)
+};
+
 struct dispatch_options {
     dispatch_mode mode = dispatch_mode::from_env;
+    denormal_mode denormals = denormal_mode::from_env;
 };
 
 // What a primitive has run so far (for logs and benchmarks).

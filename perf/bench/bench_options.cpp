@@ -17,7 +17,7 @@ const char *usage() {
            "                         [--baseline=direct|fastest] [--dispatch=auto|sparse|dense]\n"
            "                         [--threads=T] [--reps=R] [--warmup=W] [--out=DIR] [--no-out]\n"
            "                         [--csv=FILE] [--json=FILE] [--batch=FILE] [--data=DIR]\n"
-           "                         [--no-check] [--no-progress] [PROBLEM ...]\n"
+           "                         [--no-check] [--no-progress] [--denormals] [PROBLEM ...]\n"
            "\n"
            "Times oneDNN dense against sparsetrain in the same process on the same data, interleaved,\n"
            "median of R runs after W warm-up runs; weight reorders are outside the timing. The operand\n"
@@ -45,7 +45,9 @@ const char *usage() {
            "  --out=DIR    writes CSV, JSON and PNG plots there (--net and --sweep default to\n"
            "               sparsetrain-bench-out; --no-out writes nothing). --csv / --json: also these files.\n"
            "  --data=DIR   reads the layer sets and sparsity data from DIR (default: the copies of perf/data\n"
-           "               built into the binary).\n";
+           "               built into the binary).\n"
+           "  --denormals  (problem mode) every non-zero of the exploited operand is denormal (~1e-40):\n"
+           "               the worst case for the FP units, to measure what denormals cost both sides.\n";
 }
 
 namespace {
@@ -168,6 +170,8 @@ options parse_options(int argc, char **argv) {
             no_out = true;
         } else if (take(a, "--data", v)) {
             o.data_dir = v;
+        } else if (a == "--denormals") {
+            o.denormals = true;
         } else if (a == "--no-check") {
             o.check = false;
         } else if (a == "--no-progress") {
@@ -178,6 +182,7 @@ options parse_options(int argc, char **argv) {
             o.problems.push_back(a);
         }
     }
+    if (o.denormals && o.mode() != run_mode::problems) throw error("--denormals applies to problems, not --net / --sweep");
     if (o.sweep && !o.nets.empty()) throw error("--sweep takes problems (or none for the default), not --net");
     if (!o.nets.empty() && (!o.problems.empty() || !o.batch_files.empty()))
         throw error("--net runs the network's own layers; drop the problems / --batch");

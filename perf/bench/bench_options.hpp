@@ -29,6 +29,7 @@ struct options {
     dispatch_mode dispatch = dispatch_mode::from_env;
     baseline base = baseline::direct;
     bool check = true;
+    bool denormals = false; // --denormals: the exploited operand's non-zeros are denormal
     bool help = false;
 
     std::vector<std::string> nets; // --net=a,b

@@ -30,7 +30,8 @@ bool run_problems(const options &o) {
     const auto problems = collect_problems(o);
     const auto t = timing_of(o);
     std::cout << "sparsetrain-bench: " << problems.size() << " problem(s), sparsity " << o.sparsity << ", "
-              << omp_get_max_threads() << " thread(s), median of " << t.reps << " runs\n";
+              << omp_get_max_threads() << " thread(s), median of " << t.reps << " runs"
+              << (o.denormals ? ", non-zeros of the exploited operand denormal" : "") << "\n";
     double work = 0;
     for (const auto &p : problems) work += p.flops() * o.dirs.size();
     progress prog(std::cerr, (int)(problems.size() * o.dirs.size()), work, o.progress);
@@ -41,7 +42,7 @@ bool run_problems(const options &o) {
         for (direction d : o.dirs) {
             prog.begin((p.name.empty() ? p.shape_string() : p.name) + " " + to_string(d), p.flops());
             problem_bench b(p, d, t.dispatch, t.base);
-            b.fill(o.sparsity, t.seed);
+            b.fill(o.sparsity, t.seed, o.denormals);
             const auto m = b.run(t.warmup, t.reps, t.check);
             prog.clear();
             print_table_row(std::cout, m);

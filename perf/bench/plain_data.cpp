@@ -25,7 +25,7 @@ struct rng {
 };
 } // namespace
 
-void fill_plain(std::vector<float> &v, uint64_t seed, double sparsity) {
+void fill_plain(std::vector<float> &v, uint64_t seed, double sparsity, double scale) {
     // Fixed-size chunks with their own streams: the data depend on the seed only, not on the
     // number of threads.
     const int64_t chunk = 1 << 16, n = (int64_t)v.size(), chunks = (n + chunk - 1) / chunk;
@@ -35,7 +35,7 @@ void fill_plain(std::vector<float> &v, uint64_t seed, double sparsity) {
         const int64_t end = std::min(n, (c + 1) * chunk);
         for (int64_t i = c * chunk; i < end; ++i) {
             if (sparsity > 0 && r.uniform() < sparsity) { v[i] = 0.f; continue; }
-            const double mag = 0.125 + 0.875 * r.uniform();
+            const double mag = (0.125 + 0.875 * r.uniform()) * scale;
             v[i] = (float)((r.next() & 1) ? mag : -mag);
         }
     }

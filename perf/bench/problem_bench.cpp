@@ -121,14 +121,15 @@ problem_bench::problem_bench(const problem_t &p, direction dir, const std::vecto
 
 problem_bench::~problem_bench() = default;
 
-void problem_bench::fill(double sparsity, uint64_t seed) {
+void problem_bench::fill(double sparsity, uint64_t seed, bool denormal) {
     auto &I = *impl_;
     I.sparsity = sparsity;
     const bool src_sparse = I.dir != direction::bwd_d;
-    fill_plain(I.src, seed, src_sparse ? sparsity : 0.0);
+    const double scale = denormal ? denormal_scale : 1.0;
+    fill_plain(I.src, seed, src_sparse ? sparsity : 0.0, src_sparse ? scale : 1.0);
     fill_plain(I.weights, seed + 1, 0.0);
     fill_plain(I.bias, seed + 2, 0.0);
-    fill_plain(I.dst, seed + 3, src_sparse ? 0.0 : sparsity);
+    fill_plain(I.dst, seed + 3, src_sparse ? 0.0 : sparsity, src_sparse ? 1.0 : scale);
     for (auto &d : I.dense) I.load_side(d);
     for (auto &o : I.ours) I.load_side(o);
 }

@@ -62,8 +62,9 @@ public:
     problem_bench &operator=(const problem_bench &) = delete;
 
     // Random non-zero values everywhere; the exploited operand (fwd / bwd_w: src, bwd_d:
-    // diff_dst) gets i.i.d. zeros at `sparsity`.
-    void fill(double sparsity, uint64_t seed);
+    // diff_dst) gets i.i.d. zeros at `sparsity`. denormal: that operand's non-zeros are all
+    // denormal (so are their products with the weights), the worst case for FP units.
+    void fill(double sparsity, uint64_t seed, bool denormal = false);
     // Interleaved timing, median of `reps` after `warmup` runs of each side; optionally
     // compares every sparsetrain side's output with oneDNN direct's.
     measurement run(int warmup, int reps, bool check);

@@ -77,6 +77,14 @@ dispatch_mode resolve_mode(const dispatch_options &o) {
     throw error("SPARSETRAIN_DISPATCH=" + v + ": expected auto, sparse or dense");
 }
 
+bool resolve_flush_denormals(const dispatch_options &o) {
+    if (o.denormals != denormal_mode::from_env) return o.denormals == denormal_mode::flush;
+    const std::string v = env::get_string("SPARSETRAIN_DENORMALS", "flush");
+    if (v == "flush") return true;
+    if (v == "keep") return false;
+    throw error("SPARSETRAIN_DENORMALS=" + v + ": expected flush or keep");
+}
+
 void take_dnnl_mds(conv_pd_impl &pd) {
     switch (pd.dir) {
     case direction::fwd:
@@ -123,6 +131,7 @@ void log_creation(const conv_pd_impl &pd) {
     std::ostringstream os;
     os << "create," << to_string(pd.dir) << "," << pd.impl_name() << "," << pd.prob.to_string() << ","
        << pd.formats_str() << "," << pd.attrs_str() << ",";
+    if (pd.chosen == impl_kind::sparse_jit) os << "denormals:" << (pd.flush_denormals ? "flush" : "keep") << ";";
     for (size_t i = 0; i < pd.declined.size(); ++i)
         os << (i ? ";" : "") << "declined " << pd.declined[i].first << ": " << pd.declined[i].second;
     verbose_print(os.str());
@@ -151,6 +160,7 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
     check_size_limits(pd->prob, dir);
     pd->with_bias = !is_zero_md(given.bias);
     pd->mode = resolve_mode(dispatch);
+    pd->flush_denormals = resolve_flush_denormals(dispatch);
 
     if (dir != direction::fwd) {
         if (!hint.present)

@@ -47,6 +47,7 @@ struct conv_pd_impl {
     // execute reorders them with oneDNN first (counted in its time).
     dnnl::memory::desc sparse_weights_md;
     dispatch_mode mode = dispatch_mode::automatic; // resolved (never from_env)
+    bool flush_denormals = true;                   // resolved denormal_mode: FTZ/DAZ in sparse kernels
 
     impl_kind chosen = impl_kind::onednn;
     std::vector<std::pair<std::string, std::string>> declined;

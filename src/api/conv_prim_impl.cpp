@@ -180,6 +180,7 @@ void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand, doubl
         break;
     }
     t.density_hint = density;
+    t.flush_denormals = pd->flush_denormals;
     pd->sparse->execute(t);
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/denormal_guard.hpp"
 #include "common/verbose.hpp"
 #include "dispatch/sparsity_probe.hpp"
 
@@ -57,8 +58,12 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
         return c;
     }
     const dnnl::memory &op = exploited_operand(pd, m);
-    const auto est = probe_zeros(static_cast<const float *>(op.get_data_handle()),
-            op.get_desc().get_size() / sizeof(float));
+    sparsity_estimate est;
+    {
+        // Under flush, denormals are zeros to the kernels: count them as zeros here too.
+        denormal_guard g(pd.flush_denormals);
+        est = probe_zeros(static_cast<const float *>(op.get_data_handle()), op.get_desc().get_size() / sizeof(float));
+    }
     c.zero_fraction = est.zero_fraction;
     const double density = 1.0 - est.zero_fraction;
 

@@ -7,6 +7,7 @@
 
 #include <omp.h>
 
+#include "common/denormal_guard.hpp"
 #include "common/env.hpp"
 #include "driver/row_pass_lists.hpp"
 #include "jit/row_pass_compact.hpp"
@@ -124,12 +125,16 @@ void sparse_bwd_d::execute(const conv_tensors &t) const {
     const int64_t IB = pairs ? c_.pair_ib : c_.ib, RB = pairs ? c_.pair_rb : c_.rb;
     const int64_t n_hblk = pairs ? c_.pair_n_hblk : c_.n_hblk;
     const int64_t units = (c_.p.mb + IB - 1) / IB * n_hblk;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t u = 0; u < units; ++u) {
-        const int64_t ib = u / n_hblk, hb = u % n_hblk;
-        const int64_t n0 = ib * IB, n1 = std::min(c_.p.mb, n0 + IB);
-        const int64_t ih0 = hb * RB, ih1 = std::min(c_.p.ih, ih0 + RB);
-        run_unit(t, n0, n1, ih0, ih1, v);
+#pragma omp parallel
+    {
+        denormal_guard fp(t.flush_denormals);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t u = 0; u < units; ++u) {
+            const int64_t ib = u / n_hblk, hb = u % n_hblk;
+            const int64_t n0 = ib * IB, n1 = std::min(c_.p.mb, n0 + IB);
+            const int64_t ih0 = hb * RB, ih1 = std::min(c_.p.ih, ih0 + RB);
+            run_unit(t, n0, n1, ih0, ih1, v);
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <omp.h>
 
+#include "common/denormal_guard.hpp"
 #include "common/scratch.hpp"
 #include "driver/bwd_w_dd_tile.hpp"
 #include "jit/kernel_cache.hpp"
@@ -316,6 +317,7 @@ void bwd_w_conv::execute(const conv_tensors &t) const {
     const jit::bwd_w_list_builder *pair_builder = plan_.use_pairs(t.density_hint) ? pair_builder_.get() : nullptr;
 #pragma omp parallel num_threads(plan_.nthr)
     {
+        denormal_guard fp(t.flush_denormals);
         // Parts are dealt round-robin, so a smaller team than planned still covers them all.
         for (int part = omp_get_thread_num(); part < n_parts; part += omp_get_num_threads()) {
             part_runner r(plan_, *builder_, pair_builder, kernels_, pair_kernels_, t, part % plan_.n_c_parts,

@@ -36,6 +36,9 @@ struct conv_tensors {
     // Sampled fraction of non-zeros of the exploited operand when the dispatcher measured
     // it (automatic mode), else -1. Implementations may use it to pick a kernel variant.
     double density_hint = -1;
+    // FTZ + DAZ in every thread while the kernels run (denormal_mode::flush), see
+    // common/denormal_guard.hpp.
+    bool flush_denormals = false;
 };
 
 struct sparse_conv_options {
