@@ -236,12 +236,12 @@ TEST_CASE("sparse bwd_d picks the pair variant from the density hint", "[bwd_d][
     CHECK(cfg.pairs.min_density > 0.0);
     CHECK(cfg.pairs.min_density < 1.0);
     CHECK(cfg.pair_ib >= 2);
-    CHECK(bwd_d_use_pairs(cfg, 1.0));
-    CHECK(!bwd_d_use_pairs(cfg, 0.0));
-    CHECK(bwd_d_use_pairs(cfg, -1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));
+    CHECK(cfg.use_pairs(1.0));
+    CHECK(!cfg.use_pairs(0.0));
+    CHECK(cfg.use_pairs(-1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));
     bwd_d_config none;
     REQUIRE(plan_bwd_d(p, o, none, why, bwd_d_plan_hints::parse("pairs=0")));
-    CHECK(!bwd_d_use_pairs(none, 1.0));
+    CHECK(!none.use_pairs(1.0));
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (double hint : {0.0, 1.0})
         check_exact("mb4ic64ih14oc64oh14kh3ph1", {0.4}, weights_layout::OIhw16o16i, "", true, hint);
@@ -268,8 +268,8 @@ TEST_CASE("sparse bwd_d picks inline compaction for 1x1 layers with one diff_src
     REQUIRE(plan_bwd_d(problem_t::parse("mb4ic64ih14oc256oh14kh1ph0"), o, cfg, why));
     REQUIRE(cfg.inline_compact);
     CHECK(cfg.n_icg == 1);
-    CHECK(bwd_d_choose_variant(cfg, 0.5) == row_pass_variant::single_inline);
-    CHECK(bwd_d_choose_variant(cfg, cfg.inline_min_density / 2) == row_pass_variant::single);
+    CHECK(cfg.choose_variant(0.5) == row_pass_variant::single_inline);
+    CHECK(cfg.choose_variant(cfg.inline_min_density / 2) == row_pass_variant::single);
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (double hint : {0.0, 1.0})
         check_exact("mb4ic64ih14oc256oh14kh1ph0", {0.4}, weights_layout::IOhw16o16i, "", false, hint);

@@ -260,17 +260,17 @@ TEST_CASE("sparse fwd picks the pair variant from the density hint", "[fwd][pair
     CHECK(cfg.pairs.min_density > 0.0);
     CHECK(cfg.pairs.min_density < 1.0);
     CHECK(cfg.pair_ib >= 2);
-    CHECK(fwd_use_pairs(cfg, 1.0));
-    CHECK(!fwd_use_pairs(cfg, 0.0));
-    CHECK(fwd_use_pairs(cfg, cfg.pairs.min_density));
-    CHECK(fwd_use_pairs(cfg, -1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));
+    CHECK(cfg.use_pairs(1.0));
+    CHECK(!cfg.use_pairs(0.0));
+    CHECK(cfg.use_pairs(cfg.pairs.min_density));
+    CHECK(cfg.use_pairs(-1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));
     fwd_config none;
     REQUIRE(plan_fwd(p, o, none, why, fwd_plan_hints::parse("pairs=0")));
     CHECK(none.pairs.acc_sets == 0);
-    CHECK(!fwd_use_pairs(none, 1.0));
+    CHECK(!none.use_pairs(1.0));
     // One image: no pairs.
     REQUIRE(plan_fwd(problem_t::parse("mb1ic64ih14oc64oh14kh3ph1"), o, none, why));
-    CHECK(!fwd_use_pairs(none, 1.0));
+    CHECK(!none.use_pairs(1.0));
     // Both variants of the same plan, selected per call, give the exact result.
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (double hint : {0.0, 1.0})
@@ -300,13 +300,13 @@ TEST_CASE("sparse fwd picks inline compaction for 1x1 layers with one output gro
     REQUIRE(cfg.inline_compact);
     CHECK(cfg.n_ocg == 1);
     CHECK(cfg.pairs.acc_sets == 0);
-    CHECK(fwd_choose_variant(cfg, 0.5) == fwd_variant::single_inline);
-    CHECK(fwd_choose_variant(cfg, cfg.inline_min_density / 2) == fwd_variant::single);
+    CHECK(cfg.choose_variant(0.5) == fwd_variant::single_inline);
+    CHECK(cfg.choose_variant(cfg.inline_min_density / 2) == fwd_variant::single);
     fwd_config three;
     REQUIRE(plan_fwd(problem_t::parse("mb4ic64ih14oc64oh14kh3ph1"), o, three, why));
     CHECK(!three.inline_compact);
-    CHECK(fwd_choose_variant(three, 1.0) == fwd_variant::pairs);
-    CHECK(fwd_choose_variant(three, 0.0) == fwd_variant::single);
+    CHECK(three.choose_variant(1.0) == fwd_variant::pairs);
+    CHECK(three.choose_variant(0.0) == fwd_variant::single);
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (double hint : {0.0, 1.0})
         check_exact("mb4ic256ih14oc64oh14kh1ph0", {0.4}, true, true, "", false, hint);

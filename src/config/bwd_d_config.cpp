@@ -39,59 +39,12 @@ void bwd_d_tap_rows(const problem_t &p, int kh, int64_t ih0, int64_t ih1, int64_
     for (int64_t ih = a; ih < ih1 && oh_a + n < p.oh; ih += p.sh) ++n;
 }
 
-bwd_d_plan_hints bwd_d_plan_hints::parse(const std::string &s) {
-    bwd_d_plan_hints h;
-    std::istringstream is(s);
-    std::string tok;
-    while (std::getline(is, tok, ',')) {
-        if (tok.empty()) continue;
-        const auto eq = tok.find('=');
-        if (eq == std::string::npos) throw error("bwd_d plan hints: '" + tok + "' is not key=value");
-        const std::string k = tok.substr(0, eq), v = tok.substr(eq + 1);
-        char *end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end) throw error("bwd_d plan hints: bad value in '" + tok + "'");
-        if (k == "icb") h.n_icb = (int64_t)x;
-        else if (k == "cb") h.cb = (int64_t)x;
-        else if (k == "rb") h.rb = (int64_t)x;
-        else if (k == "ib") h.ib = (int64_t)x;
-        else if (k == "sets") h.acc_sets = (int64_t)x;
-        else if (k == "l1") h.l1_bytes = (int64_t)x;
-        else if (k == "l2") h.l2_bytes = (int64_t)x;
-        else if (k == "s") h.sparsity = x;
-        else if (k == "threads") h.threads = (int64_t)x;
-        else if (k == "pairs") h.pairs = (int64_t)x;
-        else if (k == "psets") h.pair_sets = (int64_t)x;
-        else if (k == "inl") h.inline_compact = (int64_t)x;
-        else throw error("bwd_d plan hints: unknown key '" + k + "'");
-    }
-    return h;
-}
-
 std::string bwd_d_config::str() const {
     std::ostringstream os;
-    os << "icb" << n_icb << "x" << n_icg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
-       << ":ring" << ring << "x" << acc_sets;
-    if (inline_compact) os << ":inline>=" << inline_min_density;
-    if (pairs.acc_sets)
-        os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density << ":rb" << pair_rb << "x" << pair_n_hblk << ":ib"
-           << pair_ib;
+    os << "icb" << n_icb << "x" << n_icg;
+    print_units(os);
     os << ":" << to_string(wei);
     return os.str();
-}
-
-bool bwd_d_use_pairs(const bwd_d_config &c, double density_hint) {
-    const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
-    return c.pairs.acc_sets > 0 && c.pair_ib >= 2 && d >= c.pairs.min_density;
-}
-
-row_pass_variant bwd_d_choose_variant(const bwd_d_config &c, double density_hint) {
-    row_pass_variants v;
-    v.pairs = c.pairs;
-    v.pairs_runnable = c.pair_ib >= 2;
-    v.inline_compact = c.inline_compact;
-    v.inline_min_density = c.inline_min_density;
-    return choose_row_pass_variant(v, density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity);
 }
 
 bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &c, std::string &why_not,
@@ -143,12 +96,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
         if (t.size() >= shape.targets_hist.size()) shape.targets_hist.resize(t.size() + 1);
         ++shape.targets_hist[t.size()];
     }
-    row_pass_blocking_hints bh;
-    bh.n_blk = h.n_icb;
-    bh.cb = h.cb;
-    bh.acc_sets = h.acc_sets;
-    bh.l1_bytes = h.l1_bytes;
-    bh.sparsity = h.sparsity;
+    const row_pass_blocking_hints bh = h.blocking();
     row_pass_blocking best;
     if (!choose_row_pass_blocking(shape, bh, best)) return fail(why_not, "no blocking satisfies the plan hints");
     c.n_icb = best.n_blk;
@@ -171,11 +119,14 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     }
     if ((double)p.ic * p.ih * p.iw * 4 * 2 >= 2e9) c.pairs = row_pass_pairs(); // image b's dst displacement
 
-    // Work units, as in the forward planner: many output pixels per unit (~2048), lists (at
-    // ~50 % density) and one group's diff_src rows within the L2 budget, enough units for
-    // every thread.
-    const int64_t threads = std::max<int64_t>(1, h.threads);
-    auto lrows = [&](int64_t rb) {
+    // Work units (images x diff_src rows), sized like the forward planner's (row_pass_plan).
+    row_pass_unit_shape us;
+    us.mb = p.mb;
+    us.rows = p.ih;
+    us.cols = p.iw;
+    us.list_row_lanes = p.ow * p.oc;
+    us.out_row_bytes = p.iw * c.n_icb * 64;
+    us.list_rows = [&](int64_t rb) {
         int64_t most = 0;
         for (int64_t ih0 = 0; ih0 < p.ih; ih0 += rb) {
             int64_t lo, hi;
@@ -184,61 +135,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
         }
         return std::max<int64_t>(most, 1);
     };
-    auto unit_bytes = [&](int64_t ib, int64_t rb) {
-        return ib * (lrows(rb) * p.ow * p.oc * 4 + rb * p.iw * c.n_icb * 64);
-    };
-    auto units = [&](int64_t ib, int64_t rb) { return ((p.mb + ib - 1) / ib) * ((p.ih + rb - 1) / rb); };
-    // Rows per unit and images per unit; the pair variant has its own units of at least two
-    // images (with fewer rows to stay in L2).
-    auto cap = [&](int64_t ib, int64_t rb) { return ib * lrows(rb) * p.ow * p.oc + 16; };
-    auto choose_units = [&](int64_t ib_min, int64_t &rb, int64_t &ib) {
-        rb = h.rb ? std::min<int64_t>(h.rb, p.ih) : p.ih;
-        if (!h.rb) {
-            int64_t nb = 1;
-            while (nb < p.ih
-                    && (unit_bytes(ib_min, (p.ih + nb - 1) / nb) > h.l2_bytes
-                            || units(ib_min, (p.ih + nb - 1) / nb) < threads))
-                ++nb;
-            rb = (p.ih + nb - 1) / nb;
-        }
-        ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : std::min<int64_t>(ib_min, p.mb);
-        if (!h.ib) {
-            const int64_t target_pixels = 2048;
-            while (ib < p.mb && ib * rb * p.iw < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
-                    && units(ib + 1, rb) >= threads)
-                ++ib;
-            ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib);
-            if (ib_min == 2 && ib % 2 && ib < p.mb) ++ib; // whole pairs
-        }
-        // Single lists hold all images of a unit; each pair list up to all lanes of its image
-        // pairs; 32-bit list indices and displacements.
-        auto too_big = [&] {
-            return cap(ib, rb) * 8 >= (1LL << 31) - (1LL << 26) || cap(ib / 2, rb) * 4 * 7 >= (1LL << 31) - (1LL << 26);
-        };
-        while (ib > ib_min && too_big()) --ib;
-        while (rb > 1 && too_big()) --rb;
-        return !too_big();
-    };
-    int64_t rb, ib;
-    if (!choose_units(1, rb, ib)) return fail(why_not, "rows too long for 32-bit list indices");
-    c.rb = rb;
-    c.ib = ib;
-    c.n_hblk = (p.ih + rb - 1) / rb;
-    c.lrows_max = lrows(rb);
-    c.list_cap = cap(ib, rb);
-    if (c.pairs.acc_sets) {
-        if (choose_units(2, rb, ib) && ib >= 2) {
-            c.pair_rb = rb;
-            c.pair_ib = ib;
-            c.pair_n_hblk = (p.ih + rb - 1) / rb;
-            c.lrows_max = std::max(c.lrows_max, lrows(rb));
-            c.pair_cap = cap(ib / 2, rb);
-            c.list_cap = std::max(c.list_cap, cap(1, rb)); // the last image of an odd count
-        } else {
-            c.pairs = row_pass_pairs();
-        }
-    }
-    c.offs_disp = (c.list_cap * 4 + 63) / 64 * 64;
+    if (!c.plan_units(us, h)) return fail(why_not, "rows too long for 32-bit list indices");
 
     // Pass order: taps by the number of diff_src rows they feed (most first), chunk-major
     // within a tap, so that a tap's first pass initialises its rows.

@@ -37,59 +37,12 @@ bool fail(std::string &why_not, const std::string &why) {
 
 } // namespace
 
-fwd_plan_hints fwd_plan_hints::parse(const std::string &s) {
-    fwd_plan_hints h;
-    std::istringstream is(s);
-    std::string tok;
-    while (std::getline(is, tok, ',')) {
-        if (tok.empty()) continue;
-        const auto eq = tok.find('=');
-        if (eq == std::string::npos) throw error("fwd plan hints: '" + tok + "' is not key=value");
-        const std::string k = tok.substr(0, eq), v = tok.substr(eq + 1);
-        char *end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end) throw error("fwd plan hints: bad value in '" + tok + "'");
-        if (k == "ocb") h.n_ocb = (int64_t)x;
-        else if (k == "cb") h.cb = (int64_t)x;
-        else if (k == "rb") h.rb = (int64_t)x;
-        else if (k == "ib") h.ib = (int64_t)x;
-        else if (k == "l1") h.l1_bytes = (int64_t)x;
-        else if (k == "l2") h.l2_bytes = (int64_t)x;
-        else if (k == "s") h.sparsity = x;
-        else if (k == "threads") h.threads = (int64_t)x;
-        else if (k == "sets") h.acc_sets = (int64_t)x;
-        else if (k == "pairs") h.pairs = (int64_t)x;
-        else if (k == "psets") h.pair_sets = (int64_t)x;
-        else if (k == "inl") h.inline_compact = (int64_t)x;
-        else throw error("fwd plan hints: unknown key '" + k + "'");
-    }
-    return h;
-}
-
 std::string fwd_config::str() const {
     std::ostringstream os;
-    os << "ocb" << n_ocb << "x" << n_ocg << ":cb" << cb << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib
-       << ":ring" << ring << "x" << acc_sets;
-    if (inline_compact) os << ":inline>=" << inline_min_density;
-    if (pairs.acc_sets)
-        os << ":pairs" << pairs.acc_sets << ">=" << pairs.min_density << ":rb" << pair_rb << "x" << pair_n_hblk << ":ib"
-           << pair_ib;
+    os << "ocb" << n_ocb << "x" << n_ocg;
+    print_units(os);
     os << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "") << (with_relu ? ":relu" : "");
     return os.str();
-}
-
-bool fwd_use_pairs(const fwd_config &c, double density_hint) {
-    const double d = density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity;
-    return c.pairs.acc_sets > 0 && c.pair_ib >= 2 && d >= c.pairs.min_density;
-}
-
-fwd_variant fwd_choose_variant(const fwd_config &c, double density_hint) {
-    row_pass_variants v;
-    v.pairs = c.pairs;
-    v.pairs_runnable = c.pair_ib >= 2;
-    v.inline_compact = c.inline_compact;
-    v.inline_min_density = c.inline_min_density;
-    return choose_row_pass_variant(v, density_hint >= 0 ? density_hint : 1.0 - c.planning_sparsity);
 }
 
 bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
@@ -130,12 +83,7 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
         if (t.size() >= shape.targets_hist.size()) shape.targets_hist.resize(t.size() + 1);
         ++shape.targets_hist[t.size()];
     }
-    row_pass_blocking_hints bh;
-    bh.n_blk = h.n_ocb;
-    bh.cb = h.cb;
-    bh.acc_sets = h.acc_sets;
-    bh.l1_bytes = h.l1_bytes;
-    bh.sparsity = h.sparsity;
+    const row_pass_blocking_hints bh = h.blocking();
     row_pass_blocking best;
     if (!choose_row_pass_blocking(shape, bh, best)) return fail(why_not, "no blocking satisfies the plan hints");
 
@@ -167,71 +115,15 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     }
     if ((double)p.oc * p.oh * p.ow * 4 * 2 >= 2e9) c.pairs = row_pass_pairs(); // image b's dst displacement
 
-    // Work units (images x rows). A pass's weight slice is loaded into L1 once per unit, so
-    // a unit should hold many output pixels (~2048); its lists (at ~50 % density) and one
-    // group's dst rows should fit the L2 budget; there should be enough units to keep every
-    // thread busy (a small minibatch splits images into row blocks).
-    const int64_t threads = std::max<int64_t>(1, h.threads);
-    auto lrows = [&](int64_t rb) {
-        return g.subsample ? rb : std::min<int64_t>(p.ih, (rb - 1) * p.sh + p.kh);
-    };
-    auto unit_bytes = [&](int64_t ib, int64_t rb) {
-        // lists at ~50 % density: 4 bytes per channel
-        return ib * (lrows(rb) * g.lcols * p.ic * 4 + rb * p.ow * c.n_ocb * 64);
-    };
-    auto units = [&](int64_t ib, int64_t rb) { return ((p.mb + ib - 1) / ib) * ((p.oh + rb - 1) / rb); };
-    // Rows per unit (spread evenly over the row blocks) and images per unit; the pair variant
-    // has its own units of at least two images (with fewer rows to stay in L2).
-    auto choose_units = [&](int64_t ib_min, int64_t &rb, int64_t &ib) {
-        rb = h.rb ? std::min<int64_t>(h.rb, p.oh) : p.oh;
-        if (!h.rb) {
-            int64_t nb = 1;
-            while (nb < p.oh
-                    && (unit_bytes(ib_min, (p.oh + nb - 1) / nb) > h.l2_bytes
-                            || units(ib_min, (p.oh + nb - 1) / nb) < threads))
-                ++nb;
-            rb = (p.oh + nb - 1) / nb;
-        }
-        ib = h.ib ? std::min<int64_t>(h.ib, p.mb) : std::min<int64_t>(ib_min, p.mb);
-        if (!h.ib) {
-            const int64_t target_pixels = 2048;
-            while (ib < p.mb && ib * rb * p.ow < target_pixels && unit_bytes(ib + 1, rb) <= h.l2_bytes
-                    && units(ib + 1, rb) >= threads)
-                ++ib;
-            ib = (p.mb + (p.mb + ib - 1) / ib - 1) / ((p.mb + ib - 1) / ib); // images spread evenly
-            if (ib_min == 2 && ib % 2 && ib < p.mb) ++ib;                  // whole pairs
-        }
-        // Single lists hold all images of a unit; each pair list up to all lanes of its image
-        // pairs; 32-bit list indices and displacements.
-        auto too_big = [&] {
-            const int64_t lanes = lrows(rb) * g.lcols * p.ic;
-            return (ib * lanes + 16) * 4 >= (1LL << 30) || ((ib / 2) * lanes + 16) * 4 * 7 >= (1LL << 30);
-        };
-        while (ib > ib_min && too_big()) --ib;
-        while (rb > 1 && too_big()) --rb;
-        return !too_big();
-    };
-    int64_t rb, ib;
-    if (!choose_units(1, rb, ib)) return fail(why_not, "rows too long for 32-bit list indices");
-    c.rb = rb;
-    c.ib = ib;
-    c.n_hblk = (p.oh + rb - 1) / rb;
-    c.lrows_max = lrows(rb);
-    c.list_cap = ib * lrows(rb) * g.lcols * p.ic + 16;
-    if (c.pairs.acc_sets) {
-        if (choose_units(2, rb, ib) && ib >= 2) {
-            c.pair_rb = rb;
-            c.pair_ib = ib;
-            c.pair_n_hblk = (p.oh + rb - 1) / rb;
-            c.lrows_max = std::max(c.lrows_max, lrows(rb));
-            c.pair_cap = (ib / 2) * lrows(rb) * g.lcols * p.ic + 16;
-            // The last image of an odd count runs in single lists.
-            c.list_cap = std::max(c.list_cap, lrows(rb) * g.lcols * p.ic + 16);
-        } else {
-            c.pairs = row_pass_pairs();
-        }
-    }
-    c.offs_disp = (c.list_cap * 4 + 63) / 64 * 64;
+    // Work units (images x output rows).
+    row_pass_unit_shape us;
+    us.mb = p.mb;
+    us.rows = p.oh;
+    us.cols = p.ow;
+    us.list_row_lanes = g.lcols * p.ic;
+    us.out_row_bytes = p.ow * c.n_ocb * 64;
+    us.list_rows = [&](int64_t rb) { return g.subsample ? rb : std::min<int64_t>(p.ih, (rb - 1) * p.sh + p.kh); };
+    if (!c.plan_units(us, h)) return fail(why_not, "rows too long for 32-bit list indices");
 
     // Pass order: the kh tap that is valid for the most output rows opens (initialises) and,
     // where there are several chunks, also closes (ReLU) the accumulation; rows that the

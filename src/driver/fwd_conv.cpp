@@ -6,9 +6,9 @@
 
 #include <omp.h>
 
-#include "common/denormal_guard.hpp"
 #include "common/env.hpp"
 #include "driver/row_pass_lists.hpp"
+#include "driver/row_pass_units.hpp"
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
 
@@ -131,22 +131,12 @@ std::vector<std::shared_ptr<const jit::jit_generator>> sparse_fwd::kernels() con
 
 void sparse_fwd::execute(const conv_tensors &t) const {
     // Each variant has its own work units (pairs: at least two images).
-    const fwd_variant v = fwd_choose_variant(c_, t.density_hint);
+    const fwd_variant v = c_.choose_variant(t.density_hint);
     const bool pairs = v == fwd_variant::pairs;
     const int64_t IB = pairs ? c_.pair_ib : c_.ib, RB = pairs ? c_.pair_rb : c_.rb;
     const int64_t n_hblk = pairs ? c_.pair_n_hblk : c_.n_hblk;
-    const int64_t units = (c_.p.mb + IB - 1) / IB * n_hblk;
-#pragma omp parallel
-    {
-        denormal_guard fp(t.flush_denormals);
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t u = 0; u < units; ++u) {
-            const int64_t ib = u / n_hblk, hb = u % n_hblk;
-            const int64_t n0 = ib * IB, n1 = std::min(c_.p.mb, n0 + IB);
-            const int64_t oh0 = hb * RB, oh1 = std::min(c_.p.oh, oh0 + RB);
-            run_unit(t, n0, n1, oh0, oh1, v);
-        }
-    }
+    for_each_row_pass_unit(c_.p.mb, c_.p.oh, IB, RB, n_hblk, t.flush_denormals,
+            [&](int64_t n0, int64_t n1, int64_t oh0, int64_t oh1) { run_unit(t, n0, n1, oh0, oh1, v); });
 }
 
 // Images [n0, n1) x output rows [oh0, oh1): compact the src rows they need, then run every

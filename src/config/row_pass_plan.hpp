@@ -1,0 +1,63 @@
+// What the forward and backward-data planners share: the work units, the pass order and the
+// kernel variants of a row-pass convolution (fwd_config and bwd_d_config add their own
+// channel-group fields), and the per-call choice of variant from the sampled density.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <utility>
+#include <vector>
+
+#include "config/row_pass_blocking.hpp"
+#include "config/row_pass_plan_hints.hpp"
+
+namespace sparsetrain {
+
+// The shape of a pass's work, for sizing work units: output rows of `cols` pixels, read from
+// list rows of `list_row_lanes` entries per image (list pixels x sparse channels).
+struct row_pass_unit_shape {
+    int64_t mb = 0, rows = 0, cols = 0;
+    int64_t list_row_lanes = 0;
+    int64_t out_row_bytes = 0;                  // one output row of one channel group
+    std::function<int64_t(int64_t)> list_rows; // list rows a unit of rb output rows reads (at most)
+};
+
+struct row_pass_plan {
+    int acc_sets = 1;             // accumulator sets of the row-pass kernel
+    int ring = 0;                 // accumulator sets of the row schedule
+    int64_t cb = 0, n_chunks = 0; // sparse-operand blocks per chunk, chunks
+    int64_t rb = 0, n_hblk = 0;   // output rows per unit, row blocks per image
+    int64_t ib = 1;               // images per unit
+    int64_t lrows_max = 0;        // list rows of one work unit (at most)
+    int64_t list_cap = 0;         // single-list entries per unit (either variant), slack included
+    // The single variant's kernels compact each pixel themselves (jit/row_pass_kernel.hpp,
+    // inline compaction) instead of reading lists: 1x1 with one output group, where every
+    // list would be used once; for calls from inline_min_density up (the planner sets it).
+    bool inline_compact = false;
+    double inline_min_density = 0.15;
+    row_pass_pairs pairs;         // the image-pair variant (none when pairs.acc_sets == 0)
+    int64_t pair_rb = 0, pair_n_hblk = 0, pair_ib = 0; // its units (>= 2 images)
+    int64_t pair_cap = 0;         // entries per pair list (AB, A, B) of a unit, slack included
+    int64_t offs_disp = 0;        // bytes from a list value to its offset
+    std::vector<std::pair<int, int>> passes; // (kh, chunk), in execution order
+    double est_cycles = 0;        // cost-model estimate at the planning sparsity
+    double planning_sparsity = 0.7;
+
+    // Per call, from its density hint (conv_tensors::density_hint; -1 unknown: the planning
+    // sparsity's): whether it runs the image-pair variant, and which variant it runs.
+    bool use_pairs(double density_hint) const;
+    row_pass_variant choose_variant(double density_hint) const;
+
+    // Sizes the work units of both variants (rb, ib, n_hblk, pair_*, lrows_max, list_cap,
+    // pair_cap, offs_disp) from the channel blocking and `pairs` already planned; drops the
+    // pair variant when it gets no unit of two images. False when even one row of one image
+    // overflows the 32-bit list indices.
+    bool plan_units(const row_pass_unit_shape &s, const row_pass_plan_hints &h);
+
+protected:
+    // ":cb..:rb..:ib..:ring.." and the variants, for the configs' str().
+    void print_units(std::ostream &os) const;
+};
+
+} // namespace sparsetrain

@@ -1,0 +1,48 @@
+#include "config/row_pass_plan_hints.hpp"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "sparsetrain/error.hpp"
+
+namespace sparsetrain {
+
+row_pass_blocking_hints row_pass_plan_hints::blocking() const {
+    row_pass_blocking_hints bh;
+    bh.n_blk = n_blk;
+    bh.cb = cb;
+    bh.acc_sets = acc_sets;
+    bh.l1_bytes = l1_bytes;
+    bh.sparsity = sparsity;
+    return bh;
+}
+
+void row_pass_plan_hints::parse_into(const std::string &s, const char *who, const char *blk_key) {
+    const std::string pre = std::string(who) + " plan hints: ";
+    std::istringstream is(s);
+    std::string tok;
+    while (std::getline(is, tok, ',')) {
+        if (tok.empty()) continue;
+        const auto eq = tok.find('=');
+        if (eq == std::string::npos) throw error(pre + "'" + tok + "' is not key=value");
+        const std::string k = tok.substr(0, eq), v = tok.substr(eq + 1);
+        char *end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end) throw error(pre + "bad value in '" + tok + "'");
+        if (k == blk_key) n_blk = (int64_t)x;
+        else if (k == "cb") cb = (int64_t)x;
+        else if (k == "rb") rb = (int64_t)x;
+        else if (k == "ib") ib = (int64_t)x;
+        else if (k == "sets") acc_sets = (int64_t)x;
+        else if (k == "l1") l1_bytes = (int64_t)x;
+        else if (k == "l2") l2_bytes = (int64_t)x;
+        else if (k == "s") sparsity = x;
+        else if (k == "threads") threads = (int64_t)x;
+        else if (k == "pairs") pairs = (int64_t)x;
+        else if (k == "psets") pair_sets = (int64_t)x;
+        else if (k == "inl") inline_compact = (int64_t)x;
+        else throw error(pre + "unknown key '" + k + "'");
+    }
+}
+
+} // namespace sparsetrain
