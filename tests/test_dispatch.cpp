@@ -81,8 +81,9 @@ TEST_CASE("crossover model: one calibrating caller, exploration against a stuck 
             }
         return sparse_runs;
     };
-    // Density 0.4: sparse predicted 3.4 ms, within 30 % of dense: measured once in its bin,
-    // then re-checked every 32nd dense choice.
+    // Density 0.4: sparse predicted 3.4 ms, within 30 % of dense: measured twice in its bin
+    // (the first run lost by less than 15 %), then re-checked every 32nd dense choice (calls
+    // 1, 2 and 34 of 65).
     CHECK(run(0.4, 65) == 3);
     // Density 1: sparse predicted 7 ms, far slower: never explored.
     CHECK(run(1.0, 64) == 0);
@@ -98,6 +99,8 @@ TEST_CASE("crossover model: measured density bins override a wrong affine fit", 
     CHECK(m.decide(0.45)); // unmeasured bin near the crossover: explored
     m.observe_sparse(0.45, 2.5);
     CHECK(m.predict_sparse(0.45) == Approx(2.5));
+    CHECK(m.decide(0.45)); // once more (faster than dense anyway)
+    m.observe_sparse(0.45, 2.5);
     for (int i = 0; i < 10; ++i) CHECK(m.decide(0.45)); // the measurement wins over the fit
     // Other bins follow the refitted slope: (2.5 - 1) / 0.45 per unit density.
     CHECK(m.predict_sparse(0.3) == Approx(1 + 0.3 * 1.5 / 0.45));
@@ -226,4 +229,67 @@ TEST_CASE("SPARSETRAIN_DISPATCH=dense declines the sparse implementation", "[dis
     o.mode = dispatch_mode::sparse;
     sparsetrain::convolution_forward::primitive_desc pd2(fd, primitive_attr(), test::cpu_engine(), o);
     CHECK((pd2.declined().empty() || pd2.declined()[0].second.find("dispatch mode is dense") == std::string::npos));
+}
+
+TEST_CASE("crossover model: one slowed-down measurement does not switch a bin off", "[dispatch]") {
+    // t_sparse(d) = 1 + 6 d against dense 3: sparse really wins at density 0.3 (2.8 ms), but
+    // its bin's first run was slowed down to 3.3 ms by another process.
+    crossover_model m;
+    m.calibrate(1.0, 0.9, 6.4, 3.0);
+    m.observe_sparse(0.3, 3.3);
+    CHECK(m.decide(0.3)); // one measurement only: measured again
+    m.observe_sparse(0.3, 2.8);
+    CHECK(m.predict_sparse(0.3) == Approx(2.8));
+    for (int i = 0; i < 5; ++i) CHECK(m.decide(0.3));
+    // A bin measured twice, or once and clearly slower than dense (by 15 % or more), stays
+    // dense until the periodic re-check.
+    crossover_model slow;
+    slow.calibrate(1.0, 0.9, 6.4, 3.0);
+    slow.observe_sparse(0.35, 3.3);
+    slow.observe_sparse(0.35, 3.3);
+    slow.observe_sparse(0.4, 3.6);
+    for (int i = 0; i < 31; ++i) CHECK_FALSE(slow.decide(0.35));
+    CHECK(slow.decide(0.35));
+    for (int i = 0; i < 31; ++i) CHECK_FALSE(slow.decide(0.4));
+    CHECK(slow.decide(0.4));
+}
+
+TEST_CASE("crossover model: a slow dense run needs confirmation; dense is re-timed on a sparse streak", "[dispatch]") {
+    crossover_model m;
+    m.calibrate(1.0, 0.5, 4.0, 5.0); // t_sparse(d) = 1 + 6 d against dense 5: crossover d = 2/3
+    m.observe_dense(9.0);              // one slow run (another process): not taken
+    CHECK(m.predict_dense() == Approx(5.0));
+    m.observe_dense(5.1); // back to normal: averaged, the pending slow run forgotten
+    CHECK(m.predict_dense() == Approx(0.7 * 5.0 + 0.3 * 5.1));
+    m.observe_dense(8.0);
+    m.observe_dense(7.5); // two slow runs in a row: the machine changed; the faster one counts
+    CHECK(m.predict_dense() == Approx(7.5));
+    m.observe_dense(2.0); // much faster: taken at once
+    CHECK(m.predict_dense() == Approx(2.0));
+
+    // Density 0.5: sparse predicted 4 ms against dense 4.5 ms (within 30 %): dense re-timed on
+    // every 32nd consecutive sparse choice. Density 0.1 (1.6 ms): never.
+    crossover_model s;
+    s.calibrate(1.0, 0.5, 4.0, 4.5);
+    int dense_runs = 0;
+    for (int i = 0; i < 64; ++i) dense_runs += !s.decide(0.5);
+    CHECK(dense_runs == 2);
+    dense_runs = 0;
+    for (int i = 0; i < 64; ++i) dense_runs += !s.decide(0.1);
+    CHECK(dense_runs == 0);
+}
+
+TEST_CASE("crossover model: one sparse run much slower than predicted is held until confirmed", "[dispatch]") {
+    crossover_model m;
+    m.calibrate(1.0, 0.5, 4.0, 4.5); // t_sparse(d) = 1 + 6 d against dense 4.5
+    m.observe_sparse(0.4, 6.0);      // predicted 3.4: one outlier, not learnt
+    CHECK(m.predict_sparse(0.4) == Approx(3.4));
+    CHECK(m.predict_sparse(0.2) == Approx(2.2));
+    CHECK(m.decide(0.4));
+    m.observe_sparse(0.4, 3.3); // normal again: the outlier is dropped
+    CHECK(m.predict_sparse(0.4) == Approx(3.3));
+    m.observe_sparse(0.6, 6.5); // predicted 4.6
+    m.observe_sparse(0.6, 6.2); // confirmed: the faster of the two is learnt
+    CHECK(m.predict_sparse(0.6) == Approx(6.2));
+    CHECK_FALSE(m.prefer_sparse(0.6));
 }

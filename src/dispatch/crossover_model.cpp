@@ -45,11 +45,22 @@ bool crossover_model::decide(double density) {
     const double ts = predict_locked(density);
     if (ts < t_dense_) {
         dense_streak_ = 0;
+        // Dense is re-timed every 32nd consecutive sparse choice where it is predicted less
+        // than 30 % slower, so that a dense estimate taken in a slow moment does not keep a
+        // layer on the sparse path for good.
+        if (ts * 1.3 > t_dense_ && ++sparse_streak_ >= 32) {
+            sparse_streak_ = 0;
+            return false;
+        }
         return true;
     }
-    // Near the crossover, a bin never measured is measured once (its variant may differ from
-    // what the affine fit assumes); measured bins are re-checked every 32 dense choices.
-    const bool unmeasured = bin_ms_[bin_of(density)] <= 0;
+    sparse_streak_ = 0;
+    // Near the crossover, a bin never measured is measured (its variant may differ from what
+    // the affine fit assumes), and measured once more where its one measurement lost to dense
+    // by less than 15 % (that run may have been slowed down); measured bins are re-checked
+    // every 32 dense choices.
+    const int b = bin_of(density);
+    const bool unmeasured = bin_n_[b] == 0 || (bin_n_[b] == 1 && bin_ms_[b] < 1.15 * t_dense_) || bin_pending_[b] > 0;
     if (ts < 1.3 * t_dense_ && (unmeasured || ++dense_streak_ >= 32)) {
         dense_streak_ = 0;
         return true; // exploration
@@ -66,15 +77,39 @@ void crossover_model::calibrate(double t_zero, double density, double t_sparse, 
     k_ = density > 0.05 ? std::max(0.0, (t_sparse - t0_) / density) : std::max(0.0, t_dense - t0_);
     t_dense_ = t_dense;
     for (double &b : bin_ms_) b = 0;
+    for (int &n : bin_n_) n = 0;
+    for (double &q : bin_pending_) q = 0;
+    dense_streak_ = sparse_streak_ = 0;
+    pending_dense_ = 0;
     bin_ms_[bin_of(density)] = t_sparse;
+    bin_n_[bin_of(density)] = 1;
     calibrated_ = true;
 }
 
 void crossover_model::observe_sparse(double density, double ms) {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_) return;
-    double &b = bin_ms_[bin_of(density)];
-    b = (b <= 0 || std::fabs(ms - b) > 0.2 * b) ? ms : keep * b + (1 - keep) * ms;
+    const int bi = bin_of(density);
+    // A run more than 20 % slower than predicted is held until the next run of its bin: if
+    // that one is slow too, the faster of the two counts; if not, the slow one is dropped
+    // (another process slowed it down). Neither the bin nor the slope learns from one outlier.
+    const double predicted_here = predict_locked(density);
+    double &pend = bin_pending_[bi];
+    if (ms > 1.2 * predicted_here) {
+        if (pend <= 0) {
+            pend = ms;
+            return;
+        }
+        ms = std::min(ms, pend);
+    }
+    pend = 0;
+    double &b = bin_ms_[bi];
+    int &n = bin_n_[bi];
+    // The second measurement of a bin keeps the faster of the two (another process can only
+    // slow a run down); later ones are averaged, or replace an estimate more than 20 % off.
+    if (n == 1) b = std::min(b, ms);
+    else b = (b <= 0 || std::fabs(ms - b) > 0.2 * b) ? ms : keep * b + (1 - keep) * ms;
+    n = std::min(n + 1, 2);
     if (density <= 0.05) return; // no slope information
     const double k_obs = std::max(0.0, (ms - t0_) / density);
     // A prediction off by more than 20 % (a noisy calibration, a changed machine load) is
@@ -87,8 +122,21 @@ void crossover_model::observe_sparse(double density, double ms) {
 void crossover_model::observe_dense(double ms) {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_) return;
-    const double w = std::fabs(ms - t_dense_) > 0.2 * t_dense_ ? 0.0 : keep;
-    t_dense_ = w * t_dense_ + (1 - w) * ms;
+    // Close to the estimate: averaged. Much faster: replaced. Much slower: replaced only when
+    // the next dense run agrees (by the faster of the two), so that one run slowed down by
+    // another process does not make dense look slow.
+    if (std::fabs(ms - t_dense_) <= 0.2 * t_dense_) {
+        t_dense_ = keep * t_dense_ + (1 - keep) * ms;
+        pending_dense_ = 0;
+    } else if (ms < t_dense_) {
+        t_dense_ = ms;
+        pending_dense_ = 0;
+    } else if (pending_dense_ > 0) {
+        t_dense_ = std::min(pending_dense_, ms);
+        pending_dense_ = 0;
+    } else {
+        pending_dense_ = ms;
+    }
 }
 
 double crossover_model::predict_sparse(double density) const {

@@ -5,14 +5,17 @@
 // the non-zeros). oneDNN dense does not depend on s: t_dense. Calibration on first use gives
 // t0 (the sparse kernel on an all-zero operand), one (d, t_sparse) point and t_dense; every
 // later execute refines the estimates from its own timing (exponential averages; a
-// prediction more than 20 % off is replaced outright), so the crossover follows the machine
+// prediction more than 20 % off is replaced outright, except that a time more than 20 %
+// slower than predicted needs the next run of the same path (and density bin) to agree: one
+// run slowed down by another process teaches nothing), so the crossover follows the machine
 // and the layer. Sparse runs iff t_sparse(d) < t_dense.
 //
 // The kernels switch variants with density (paired lists below some sparsity, single lists
 // above), so the true curve is only piecewise affine. The model therefore also keeps the
 // measured sparse time per density bin (width 0.05): where a bin has a measurement it is the
-// prediction, and near the crossover an unmeasured bin is measured once (one sparse run)
-// before dense is preferred. Training moves slowly through densities, so bins fill quickly.
+// prediction, and near the crossover an unmeasured bin is measured (one sparse run) before
+// dense is preferred, and measured once more when that run lost to dense by less than 15 %,
+// so that one run slowed down by the machine cannot switch a bin off. Training moves slowly through densities, so bins fill quickly.
 #pragma once
 
 #include <memory>
@@ -39,8 +42,9 @@ public:
     // True when the sparse kernel is predicted faster at this density.
     bool prefer_sparse(double density) const;
     // The decision for one execute: prefer_sparse, except that every 32nd consecutive dense
-    // choice runs sparse anyway when it is predicted within 25 % of dense, so that a noisy
-    // calibration cannot switch a layer off for good (costs < 1 % where it triggers).
+    // choice runs sparse anyway when it is predicted within 30 % of dense, and every 32nd
+    // consecutive sparse choice runs dense when dense is predicted within 30 %, so that a
+    // noisy estimate cannot lock a layer on one path (costs < 1 % where it triggers).
     bool decide(double density);
     double predict_sparse(double density) const;
     double predict_dense() const;
@@ -56,7 +60,10 @@ private:
     bool calibrated_ = false, calibrating_ = false;
     double t0_ = 0, k_ = 0, t_dense_ = 0;
     double bin_ms_[bins] = {}; // measured sparse ms per density bin, 0 = none yet
-    int dense_streak_ = 0;
+    int bin_n_[bins] = {};     // measurements behind it (counted up to 2)
+    double bin_pending_[bins] = {}; // a run much slower than predicted, awaiting confirmation
+    int dense_streak_ = 0, sparse_streak_ = 0;
+    double pending_dense_ = 0; // a dense time much slower than the estimate, awaiting confirmation
 };
 
 // Process-wide models keyed by (direction, problem, threads), so that primitives re-created
