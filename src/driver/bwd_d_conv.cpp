@@ -68,12 +68,7 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
         cd.vec_stride = ddst_cblk_ * 4;
         cd.col_stride = 64;
         cd.row_stride = p.ow * 64;
-        cd.offs_disp = pair ? layout_.pair_offs_disp : layout_.offs_disp;
-        if (pair) {
-            cd.pair_stride = ddst_img_ * 4;
-            cd.region_disp = layout_.pair_region_disp;
-            cd.vb_disp = layout_.pair_vb_disp;
-        }
+        wire_compact_variant(cd, layout_, pair, ddst_img_ * 4);
         if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
 
         jit::row_pass_desc pd;
@@ -87,21 +82,7 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
         pd.dst_blk_stride = dsrc_cblk_ * 4;
         pd.dst_row_stride = p.sh * p.iw * 64; // a tap feeds every sh-th diff_src row
         pd.starts_row_stride = p.ow * 4 * (pair ? 3 : 1);
-        pd.offs_disp = cd.offs_disp;
-        if (pair) {
-            pd.pair = true;
-            pd.pair_dst_disp = dsrc_img_ * 4;
-            pd.region_disp = layout_.pair_region_disp;
-            pd.vb_disp = layout_.pair_vb_disp;
-        }
-        if (inl) {
-            // The kernels compact each diff_dst pixel themselves (starts = diff_dst).
-            pd.inline_vecs = (int)c_.cb;
-            pd.src_col_stride = cd.col_stride;
-            pd.src_vec_stride = cd.vec_stride;
-            pd.starts_row_stride = cd.row_stride;
-            pd.offs_disp = row_pass_inline_offs_disp(c_.cb);
-        }
+        wire_pass_variant(pd, cd, layout_, pair, inl, dsrc_img_ * 4, c_.cb);
         for (int first = 0; first < 2; ++first) {
             pd.init = first ? jit::acc_init::zero : jit::acc_init::load;
             pass_[v][first] = jit::row_pass_kernel::get(pd);

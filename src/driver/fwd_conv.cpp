@@ -76,12 +76,7 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
         cd.vec_stride = src_cblk_ * 4;
         cd.col_stride = 64 * (c_.subsample ? p.sw : 1);
         cd.row_stride = p.iw * 64 * (c_.subsample ? p.sh : 1);
-        cd.offs_disp = pair ? layout_.pair_offs_disp : layout_.offs_disp;
-        if (pair) {
-            cd.pair_stride = src_img_ * 4;
-            cd.region_disp = layout_.pair_region_disp;
-            cd.vb_disp = layout_.pair_vb_disp;
-        }
+        wire_compact_variant(cd, layout_, pair, src_img_ * 4);
         if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
 
         jit::row_pass_desc pd;
@@ -95,21 +90,7 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
         pd.dst_blk_stride = dst_oblk_ * 4;
         pd.dst_row_stride = p.ow * 64;
         pd.starts_row_stride = (c_.subsample ? 1 : p.sh) * c_.lcols * 4 * (pair ? 3 : 1);
-        pd.offs_disp = cd.offs_disp;
-        if (pair) {
-            pd.pair = true;
-            pd.pair_dst_disp = dst_img_ * 4;
-            pd.region_disp = layout_.pair_region_disp;
-            pd.vb_disp = layout_.pair_vb_disp;
-        }
-        if (inl) {
-            // The kernels compact each src pixel themselves (1x1: starts = src).
-            pd.inline_vecs = (int)c_.cb;
-            pd.src_col_stride = cd.col_stride;
-            pd.src_vec_stride = cd.vec_stride;
-            pd.starts_row_stride = cd.row_stride;
-            pd.offs_disp = row_pass_inline_offs_disp(c_.cb);
-        }
+        wire_pass_variant(pd, cd, layout_, pair, inl, dst_img_ * 4, c_.cb);
         for (int first = 0; first < 2; ++first)
             for (int last = 0; last < 2; ++last) {
                 pd.init = !first ? jit::acc_init::load : c_.with_bias ? jit::acc_init::bias : jit::acc_init::zero;

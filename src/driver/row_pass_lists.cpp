@@ -71,4 +71,31 @@ void row_pass_unit_lists::build(const row_pass_compactors &k, const row_pass_lis
     }
 }
 
+void wire_compact_variant(jit::row_compact_desc &cd, const row_pass_list_layout &l, bool pair, int64_t sparse_img_bytes) {
+    cd.offs_disp = pair ? l.pair_offs_disp : l.offs_disp;
+    if (pair) {
+        cd.pair_stride = sparse_img_bytes;
+        cd.region_disp = l.pair_region_disp;
+        cd.vb_disp = l.pair_vb_disp;
+    }
+}
+
+void wire_pass_variant(jit::row_pass_desc &pd, const jit::row_compact_desc &cd, const row_pass_list_layout &l, bool pair,
+        bool inl, int64_t dst_img_bytes, int64_t cb) {
+    pd.offs_disp = cd.offs_disp;
+    if (pair) {
+        pd.pair = true;
+        pd.pair_dst_disp = dst_img_bytes;
+        pd.region_disp = l.pair_region_disp;
+        pd.vb_disp = l.pair_vb_disp;
+    }
+    if (inl) {
+        pd.inline_vecs = (int)cb;
+        pd.src_col_stride = cd.col_stride;
+        pd.src_vec_stride = cd.vec_stride;
+        pd.starts_row_stride = cd.row_stride; // starts = the sparse operand itself
+        pd.offs_disp = row_pass_inline_offs_disp(cb);
+    }
+}
+
 } // namespace sparsetrain

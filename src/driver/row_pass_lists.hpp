@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jit/row_pass_compact.hpp"
+#include "jit/row_pass_kernel.hpp"
 
 namespace sparsetrain {
 
@@ -68,5 +69,14 @@ private:
 // offsets this many bytes further (64 bytes of slack each); and the calling thread's list.
 inline int64_t row_pass_inline_offs_disp(int64_t cb) { return (cb * 16 + 16) * 4 / 64 * 64 + 64; }
 float *row_pass_inline_list(int64_t cb);
+
+// The variant-dependent fields of the kernel descriptors, the same in both drivers.
+// Compaction: where the offsets go and, for pairs, the pair regions and the sparse operand's
+// image stride (bytes). Pass (after the direction's own fields): list offsets, pair regions
+// and the output's image stride (bytes), or for inline compaction the sparse operand's strides
+// from `cd` (the kernel compacts each pixel of cb vectors itself).
+void wire_compact_variant(jit::row_compact_desc &cd, const row_pass_list_layout &l, bool pair, int64_t sparse_img_bytes);
+void wire_pass_variant(jit::row_pass_desc &pd, const jit::row_compact_desc &cd, const row_pass_list_layout &l, bool pair,
+        bool inl, int64_t dst_img_bytes, int64_t cb);
 
 } // namespace sparsetrain
