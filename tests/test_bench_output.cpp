@@ -229,6 +229,8 @@ TEST_CASE("bench options: modes, their defaults, errors", "[bench]") {
     CHECK(net.layout == act_format::nChw16c);
     CHECK(timing_of(parse({"--layout=nhwc"})).layout == act_format::nhwc);
     CHECK(parse({"--sweep", "--layout=nchw16c"}).layout == act_format::nChw16c);
+    CHECK(parse({"--layout=both"}).both_layouts);
+    CHECK_THROWS_AS(parse({"--net=vgg16", "--layout=both"}), error);
 
     const auto more = parse({"--net=resnet50,fixup_resnet50", "--profile=epoch10", "--baseline=fastest", "--mb=2",
             "--reps=1", "--warmup=0", "--out=dir", "--dir=fwd,bwd_w"});
@@ -313,6 +315,21 @@ TEST_CASE("problem_bench: one sparsetrain side per dispatch mode, outputs equal 
                 CHECK(m.dense_impl.find("brg") != std::string::npos);
                 CHECK(m.ours[0].impl.rfind("sparse_jit", 0) == 0);
             }
+        }
+    }
+    SECTION("both layouts timed together: one measurement per bench, in order") {
+        problem_bench a(p, direction::bwd_d, dispatch_mode::sparse, baseline::direct, act_format::nChw16c);
+        problem_bench b(p, direction::bwd_d, dispatch_mode::sparse, baseline::direct, act_format::nhwc);
+        a.fill(0.5, 2);
+        b.fill(0.5, 2);
+        const auto ms = problem_bench::run_together({&a, &b}, 0, 2, true);
+        REQUIRE(ms.size() == 2);
+        CHECK(ms[0].layout == act_format::nChw16c);
+        CHECK(ms[1].layout == act_format::nhwc);
+        for (const auto &m : ms) {
+            CHECK(m.check_ok);
+            CHECK(m.dense_ms > 0);
+            CHECK(m.sparse_ms > 0);
         }
     }
     SECTION("per-problem CSV and JSON") {

@@ -15,7 +15,7 @@ const char *usage() {
            "                         [--profile=final|epoch1|epoch10|mean] [--layers=NAME,...]\n"
            "                         [--sweep] [--dir=fwd|bwd_d|bwd_w|all] [--sparsity=S] [--mb=N]\n"
            "                         [--baseline=direct|fastest] [--dispatch=auto|sparse|dense]\n"
-           "                         [--layout=nchw16c|nhwc]\n"
+           "                         [--layout=nchw16c|nhwc|both]\n"
            "                         [--threads=T] [--reps=R] [--warmup=W] [--out=DIR] [--no-out]\n"
            "                         [--csv=FILE] [--json=FILE] [--batch=FILE] [--data=DIR]\n"
            "                         [--no-check] [--no-progress] [--denormals] [PROBLEM ...]\n"
@@ -44,6 +44,8 @@ const char *usage() {
            "  --layout     activations of both sides (every mode): nchw16c (default; format_tag::any, oneDNN's\n"
            "               own blocked pick) or nhwc (channels last: oneDNN's baseline is its own pick for\n"
            "               nhwc buffers, e.g. brgconv forward; weights format_tag::any on both sides).\n"
+           "               both (problem mode): each problem in both layouts, all sides interleaved in one\n"
+           "               run, and the nhwc speedup relative to the nchw16c one.\n"
            "  --dispatch   sparsetrain's policy in the problem and --net modes (default: SPARSETRAIN_DISPATCH,\n"
            "               else auto).\n"
            "  --out=DIR    writes CSV, JSON and PNG plots there (--net and --sweep default to\n"
@@ -150,7 +152,8 @@ options parse_options(int argc, char **argv) {
         } else if (take(a, "--layout", v)) {
             if (v == "nchw16c" || v == "nChw16c") o.layout = act_format::nChw16c;
             else if (v == "nhwc") o.layout = act_format::nhwc;
-            else throw error("--layout=" + v + ": expected nchw16c or nhwc");
+            else if (v == "both") o.both_layouts = true;
+            else throw error("--layout=" + v + ": expected nchw16c, nhwc or both");
         } else if (take(a, "--net", v)) {
             for (const auto &n : split_list("--net", v)) {
                 try {
@@ -191,6 +194,7 @@ options parse_options(int argc, char **argv) {
         }
     }
     if (o.denormals && o.mode() != run_mode::problems) throw error("--denormals applies to problems, not --net / --sweep");
+    if (o.both_layouts && o.mode() != run_mode::problems) throw error("--layout=both applies to problems, not --net / --sweep");
     if (o.sweep && !o.nets.empty()) throw error("--sweep takes problems (or none for the default), not --net");
     if (!o.nets.empty() && (!o.problems.empty() || !o.batch_files.empty()))
         throw error("--net runs the network's own layers; drop the problems / --batch");

@@ -29,6 +29,7 @@ struct options {
     dispatch_mode dispatch = dispatch_mode::from_env;
     baseline base = baseline::direct;
     act_format layout = act_format::nChw16c; // --layout: activations of both sides
+    bool both_layouts = false;               // --layout=both (problem mode): nchw16c and nhwc interleaved
     bool check = true;
     bool denormals = false; // --denormals: the exploited operand's non-zeros are denormal
     bool help = false;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "bench/bench_options.hpp"
 #include "bench/net_bench.hpp"
@@ -30,8 +31,8 @@ bool run_problems(const options &o) {
     const auto problems = collect_problems(o);
     const auto t = timing_of(o);
     std::cout << "sparsetrain-bench: " << problems.size() << " problem(s), sparsity " << o.sparsity << ", "
-              << omp_get_max_threads() << " thread(s), " << to_string(t.layout) << " activations, median of " << t.reps
-              << " runs"
+              << omp_get_max_threads() << " thread(s), " << (o.both_layouts ? "nchw16c and nhwc" : to_string(t.layout))
+              << " activations, median of " << t.reps << " runs"
               << (o.denormals ? ", non-zeros of the exploited operand denormal" : "") << "\n";
     double work = 0;
     for (const auto &p : problems) work += p.flops() * o.dirs.size();
@@ -42,19 +43,30 @@ bool run_problems(const options &o) {
     for (const auto &p : problems)
         for (direction d : o.dirs) {
             prog.begin((p.name.empty() ? p.shape_string() : p.name) + " " + to_string(d), p.flops());
-            problem_bench b(p, d, t.dispatch, t.base, t.layout);
-            b.fill(o.sparsity, t.seed, o.denormals);
-            const auto m = b.run(t.warmup, t.reps, t.check);
+            std::vector<std::unique_ptr<problem_bench>> benches;
+            std::vector<problem_bench *> group;
+            for (act_format l : o.both_layouts ? std::vector<act_format> {act_format::nChw16c, act_format::nhwc}
+                                               : std::vector<act_format> {t.layout}) {
+                benches.emplace_back(new problem_bench(p, d, t.dispatch, t.base, l));
+                benches.back()->fill(o.sparsity, t.seed, o.denormals);
+                group.push_back(benches.back().get());
+            }
+            const auto ms = problem_bench::run_together(group, t.warmup, t.reps, t.check);
             prog.clear();
-            print_table_row(std::cout, m);
-            ok = ok && m.check_ok;
-            all.push_back(m);
+            for (const auto &m : ms) {
+                print_table_row(std::cout, m);
+                ok = ok && m.check_ok;
+                all.push_back(m);
+            }
+            if (ms.size() == 2)
+                std::cout << "    nhwc speedup / nchw16c speedup: " << format("%.3f", ms[1].speedup() / ms[0].speedup())
+                          << "\n";
         }
     prog.finish();
     if (!o.csv_path.empty()) write_csv(o.csv_path, all);
     if (!o.json_path.empty()) write_json(o.json_path, all);
     if (!o.out_dir.empty()) {
-        const std::string suffix = o.layout == act_format::nhwc ? "_nhwc" : "";
+        const std::string suffix = o.both_layouts ? "_both" : o.layout == act_format::nhwc ? "_nhwc" : "";
         write_csv(out_file(o, "bench" + suffix + ".csv"), all);
         write_json(out_file(o, "bench" + suffix + ".json"), all);
         std::cout << "results: " << out_file(o, "bench" + suffix + ".csv") << ", " << out_file(o, "bench" + suffix + ".json")

@@ -139,8 +139,10 @@ void problem_bench::fill(double sparsity, uint64_t seed, bool denormal) {
     for (auto &o : I.ours) I.load_side(o);
 }
 
-measurement problem_bench::run(int warmup, int reps, bool check) {
-    auto &I = *impl_;
+measurement problem_bench::run(int warmup, int reps, bool check) { return run_together({this}, warmup, reps, check)[0]; }
+
+std::vector<measurement> problem_bench::run_together(const std::vector<problem_bench *> &benches, int warmup, int reps,
+        bool check) {
     stream s(cpu_engine());
     using clk = std::chrono::steady_clock;
     auto time_once = [&](side &sd) {
@@ -149,79 +151,94 @@ measurement problem_bench::run(int warmup, int reps, bool check) {
         s.wait();
         return std::chrono::duration<double, std::milli>(clk::now() - t0).count();
     };
-    measurement m;
-    m.prob = I.p;
-    m.dir = I.dir;
-    m.layout = I.layout;
-    m.sparsity = I.sparsity;
-    m.sparsity_actual = zero_fraction(I.dir == direction::bwd_d ? I.dst : I.src);
-
-    // All sides run in one sequence per repetition, in alternating order, so that drifting
-    // machine load hits every side alike; each side's time is its median.
+    // All sides of all benches run in one sequence per repetition, in alternating order, so
+    // that drifting machine load hits every side alike; each side's time is its median.
     std::vector<side *> all;
-    for (auto &d : I.dense) all.push_back(&d);
-    for (auto &o : I.ours) all.push_back(&o);
+    for (problem_bench *b : benches) {
+        for (auto &d : b->impl_->dense) all.push_back(&d);
+        for (auto &o : b->impl_->ours) all.push_back(&o);
+    }
     std::vector<std::vector<double>> t(all.size());
     for (int i = 0; i < warmup; ++i)
         for (side *sd : all) time_once(*sd);
-    std::vector<dispatch_stats> before(I.ours.size());
-    for (size_t k = 0; k < I.ours.size(); ++k)
-        if (I.ours[k].stats) before[k] = I.ours[k].stats();
+    std::vector<std::vector<dispatch_stats>> before;
+    for (problem_bench *b : benches) {
+        before.emplace_back(b->impl_->ours.size());
+        for (size_t k = 0; k < b->impl_->ours.size(); ++k)
+            if (b->impl_->ours[k].stats) before.back()[k] = b->impl_->ours[k].stats();
+    }
     for (int r = 0; r < reps; ++r) {
         if (r % 2 == 0)
             for (size_t k = 0; k < all.size(); ++k) t[k].push_back(time_once(*all[k]));
         else
             for (size_t k = all.size(); k-- > 0;) t[k].push_back(time_once(*all[k]));
     }
-    size_t best = 0;
-    for (size_t k = 0; k < I.dense.size(); ++k)
-        if (median(t[k]) < median(t[best])) best = k;
-    m.dense_ms = median(t[best]);
-    m.dense_impl = I.dense[best].label;
-    for (size_t k = 0; k < I.ours.size(); ++k) {
-        mode_result r;
-        r.mode = I.modes[k];
-        r.impl = I.ours[k].label;
-        r.ms = median(t[I.dense.size() + k]);
-        if (I.ours[k].stats) r.ran = paths_taken(before[k], I.ours[k].stats());
-        m.ours.push_back(r);
+    std::vector<measurement> out;
+    size_t first = 0; // the bench's first side in `all`
+    for (size_t bi = 0; bi < benches.size(); ++bi) {
+        const auto &I = *benches[bi]->impl_;
+        measurement m;
+        m.prob = I.p;
+        m.dir = I.dir;
+        m.layout = I.layout;
+        m.sparsity = I.sparsity;
+        m.sparsity_actual = zero_fraction(I.dir == direction::bwd_d ? I.dst : I.src);
+        size_t best = 0;
+        for (size_t k = 0; k < I.dense.size(); ++k)
+            if (median(t[first + k]) < median(t[first + best])) best = k;
+        m.dense_ms = median(t[first + best]);
+        m.dense_impl = I.dense[best].label;
+        for (size_t k = 0; k < I.ours.size(); ++k) {
+            mode_result r;
+            r.mode = I.modes[k];
+            r.impl = I.ours[k].label;
+            r.ms = median(t[first + I.dense.size() + k]);
+            if (I.ours[k].stats) r.ran = paths_taken(before[bi][k], I.ours[k].stats());
+            m.ours.push_back(r);
+        }
+        m.sparse_impl = m.ours[0].impl;
+        m.sparse_ms = m.ours[0].ms;
+        if (check) benches[bi]->check_outputs(m);
+        first += I.dense.size() + I.ours.size();
+        out.push_back(m);
     }
-    m.sparse_impl = m.ours[0].impl;
-    m.sparse_ms = m.ours[0].ms;
+    return out;
+}
 
-    if (check) {
-        m.checked = true;
-        const side &d = I.dense[0];
-        // Different summation orders: allow a few ulps times sqrt(reduction length), relative
-        // to the largest output magnitude.
-        const double k_len = I.dir == direction::fwd ? (double)I.p.ic * I.p.kh * I.p.kw
-                : I.dir == direction::bwd_d           ? (double)I.p.oc * I.p.kh * I.p.kw
-                                                      : (double)I.p.mb * I.p.oh * I.p.ow;
-        const double tol = std::max(1e-6, 5e-7 * std::sqrt(k_len));
-        auto cmp = [&](const memory &a, const memory &b, tag tg) {
-            const auto x = store(a, tg), y = store(b, tg);
-            double max_ref = 0;
-            for (float v : y) max_ref = std::max(max_ref, (double)std::fabs(v));
-            const double scale = std::max(1.0, max_ref);
-            for (size_t i = 0; i < x.size(); ++i) {
-                const double e = std::fabs((double)x[i] - y[i]) / scale;
-                if (!(e <= tol) || std::isnan(x[i]) != std::isnan(y[i])) m.check_ok = false;
-                if (e == e) m.max_err = std::max(m.max_err, e);
-            }
-        };
-        for (const side &o : I.ours) {
-            switch (I.dir) {
-            case direction::fwd: cmp(o.dst, d.dst, tag::nchw); break;
-            case direction::bwd_d: cmp(o.src, d.src, tag::nchw); break;
-            case direction::bwd_w:
-                cmp(o.weights, d.weights, tag::oihw);
-                cmp(o.bias, d.bias, tag::x);
-                break;
-            }
+// Compares every sparsetrain side's output with oneDNN direct's.
+void problem_bench::check_outputs(measurement &m) const {
+    auto &I = *impl_;
+    m.checked = true;
+    const side &d = I.dense[0];
+    // Different summation orders: allow a few ulps times sqrt(reduction length), relative
+    // to the largest output magnitude.
+    const double k_len = I.dir == direction::fwd ? (double)I.p.ic * I.p.kh * I.p.kw
+            : I.dir == direction::bwd_d           ? (double)I.p.oc * I.p.kh * I.p.kw
+                                                  : (double)I.p.mb * I.p.oh * I.p.ow;
+    const double tol = std::max(1e-6, 5e-7 * std::sqrt(k_len));
+    auto cmp = [&](const memory &a, const memory &b, tag tg) {
+        const auto x = store(a, tg), y = store(b, tg);
+        double max_ref = 0;
+        for (float v : y) max_ref = std::max(max_ref, (double)std::fabs(v));
+        const double scale = std::max(1.0, max_ref);
+        for (size_t i = 0; i < x.size(); ++i) {
+            const double e = std::fabs((double)x[i] - y[i]) / scale;
+            if (!(e <= tol) || std::isnan(x[i]) != std::isnan(y[i])) m.check_ok = false;
+            if (e == e) m.max_err = std::max(m.max_err, e);
+        }
+    };
+    for (const side &o : I.ours) {
+        switch (I.dir) {
+        case direction::fwd: cmp(o.dst, d.dst, tag::nchw); break;
+        case direction::bwd_d: cmp(o.src, d.src, tag::nchw); break;
+        case direction::bwd_w:
+            cmp(o.weights, d.weights, tag::oihw);
+            cmp(o.bias, d.bias, tag::x);
+            break;
         }
     }
-    return m;
 }
+
 
 } // namespace bench
 } // namespace sparsetrain

@@ -73,8 +73,14 @@ public:
     // Interleaved timing, median of `reps` after `warmup` runs of each side; optionally
     // compares every sparsetrain side's output with oneDNN direct's.
     measurement run(int warmup, int reps, bool check);
+    // The same for several benches at once (e.g. one problem in two layouts): every side of
+    // every bench in one interleaved sequence per repetition, so that their ratios share the
+    // machine's state; one measurement per bench, in order.
+    static std::vector<measurement> run_together(const std::vector<problem_bench *> &benches, int warmup, int reps,
+            bool check);
 
 private:
+    void check_outputs(measurement &m) const;
     struct impl;
     std::unique_ptr<impl> impl_;
 };

@@ -25,7 +25,7 @@ std::string csv_row(const measurement &m) {
 
 void print_table_header(std::ostream &os) {
     char b[256];
-    std::snprintf(b, sizeof(b), "%-44s %-5s %6s %-26s %-28s %10s %10s %8s %7s %s", "problem", "dir", "zeros",
+    std::snprintf(b, sizeof(b), "%-44s %-5s %-7s %6s %-26s %-28s %10s %10s %8s %7s %s", "problem", "dir", "layout", "zeros",
             "dense impl", "sparsetrain impl", "dense ms", "sparse ms", "speedup", "GF/s", "check");
     os << b << "\n";
 }
@@ -37,8 +37,8 @@ void print_table_row(std::ostream &os, const measurement &m) {
     if (name.size() > 44) name = name.substr(0, 41) + "...";
     const std::string check = !m.checked ? "-" : m.check_ok ? "ok" : "MISMATCH(" + format("%.1e", m.max_err) + ")";
     char b[512];
-    std::snprintf(b, sizeof(b), "%-44s %-5s %6.3f %-26s %-28s %10.3f %10.3f %7.2fx %7.1f %s", name.c_str(),
-            to_string(m.dir), m.sparsity_actual, m.dense_impl.c_str(), m.sparse_impl.c_str(), m.dense_ms, m.sparse_ms,
+    std::snprintf(b, sizeof(b), "%-44s %-5s %-7s %6.3f %-26s %-28s %10.3f %10.3f %7.2fx %7.1f %s", name.c_str(),
+            to_string(m.dir), to_string(m.layout), m.sparsity_actual, m.dense_impl.c_str(), m.sparse_impl.c_str(), m.dense_ms, m.sparse_ms,
             m.speedup(), gflops, check.c_str());
     os << b << "\n";
 }
