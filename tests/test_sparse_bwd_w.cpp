@@ -158,7 +158,7 @@ void check_problem(const char *ps, const bwd_w_tuning &t = {}, const std::vector
 } // namespace
 
 TEST_CASE("sparse bwd_w: 3x3 stride 1 equals reference and oneDNN", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic16ih9oc32oh9kh3ph1", "mb2ic32ih7oc16oh7kh3ph1",
                  "mb2ic48ih10iw13oc64oh10ow13kh3ph1", "mb2ic16ih56oc32oh56kh3ph1",
                  "mb2ic16ih12oc16oh10kh3ph0", "mb1ic512ih7oc256oh7kh3ph1", "mb2ic16ih8iw11oc16oh8ow11kh1kw3ph0pw1",
@@ -167,7 +167,7 @@ TEST_CASE("sparse bwd_w: 3x3 stride 1 equals reference and oneDNN", "[bwd_w]") {
 }
 
 TEST_CASE("sparse bwd_w: 3x3 stride 2 equals reference and oneDNN", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic32ih14oc48oh7kh3sh2ph1", "mb2ic16ih15oc32oh8kh3sh2ph1",
                  "mb2ic16ih8oc16oh4kh3sh2ph1", "mb2ic64ih28iw21oc128oh14ow11kh3sh2ph1",
                  "mb2ic128ih28oc256oh14kh3sh2ph1"})
@@ -175,14 +175,14 @@ TEST_CASE("sparse bwd_w: 3x3 stride 2 equals reference and oneDNN", "[bwd_w]") {
 }
 
 TEST_CASE("sparse bwd_w: 1x1 equals reference and oneDNN", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic32ih17oc64oh17kh1ph0", "mb2ic64ih13oc64oh7kh1sh2ph0",
                  "mb2ic32ih28oc64oh14kh1sh2ph0", "mb2ic256ih14oc512oh14kh1ph0", "mb3ic16ih7oc16oh7kh1ph0"})
         check_problem(ps);
 }
 
 TEST_CASE("sparse bwd_w: 1x1 value lists, in-place and copied diff_dst", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // The default for 1x1 stride 1 is offsets-only lists; here also the value-list path, and
     // both diff_dst modes under each (the copy makes the indirect offsets scaled).
     for (bool indirect : {false, true})
@@ -196,7 +196,7 @@ TEST_CASE("sparse bwd_w: 1x1 value lists, in-place and copied diff_dst", "[bwd_w
 }
 
 TEST_CASE("sparse bwd_w: ocg blocks, oc-block splitting and thread parts", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // Tiny budgets: one-row tiles, diff_w blocks of one ocg (lists rebuilt per ocg block),
     // groups split over oc blocks (few accumulators).
     bwd_w_tuning t;
@@ -209,7 +209,7 @@ TEST_CASE("sparse bwd_w: ocg blocks, oc-block splitting and thread parts", "[bwd
 }
 
 TEST_CASE("sparse bwd_w: thread parts over oc groups and uneven channel parts", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // One channel block, two ocgs: the threads split oc groups, each owns its diff_bias share.
     check_problem("mb2ic16ih10oc64oh10kh3ph1", {}, {0.0, 0.5});
     // Three threads over four channel blocks, and two threads over three.
@@ -218,7 +218,7 @@ TEST_CASE("sparse bwd_w: thread parts over oc groups and uneven channel parts", 
 }
 
 TEST_CASE("sparse bwd_w: without diff_bias the bias buffer is not touched", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     const auto p = problem_t::parse("mb2ic32ih9oc32oh9kh3ph1");
     const auto in = make_inputs(p, 5, 0.5, false);
     const auto ref = run_reference(p, in);
@@ -230,7 +230,7 @@ TEST_CASE("sparse bwd_w: without diff_bias the bias buffer is not touched", "[bw
 }
 
 TEST_CASE("sparse bwd_w: random floats within summation tolerance", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb4ic32ih28oc32oh28kh3ph1", "mb4ic64ih14oc32oh14kh1ph0"}) {
         const auto p = problem_t::parse(ps);
         const auto in = make_inputs(p, 99, 0.5, true);
@@ -251,7 +251,7 @@ TEST_CASE("sparse bwd_w: random floats within summation tolerance", "[bwd_w]") {
 }
 
 TEST_CASE("sparse bwd_w: the factory plans with the OpenMP thread count", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     const int saved = omp_get_max_threads();
     omp_set_num_threads(2);
     std::string why;
@@ -264,7 +264,7 @@ TEST_CASE("sparse bwd_w: the factory plans with the OpenMP thread count", "[bwd_
 }
 
 TEST_CASE("sparse bwd_w: pair and single-list variants, chosen per execute, both exact", "[bwd_w][pairs]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // 3x3 / 1x3 stride 1: odd widths, several column bands (band ends inside a 16-pixel block),
     // no padding, non-square, many channels; runs of every parity at every sparsity.
     for (const char *ps : {"mb2ic32ih9iw13oc32oh9ow13kh3ph1", "mb2ic16ih20iw37oc32oh20ow37kh3ph1",
@@ -293,7 +293,7 @@ TEST_CASE("sparse bwd_w: pair and single-list variants, chosen per execute, both
 }
 
 TEST_CASE("sparse bwd_w: pair variant with one-row tiles, split tap groups and oc groups", "[bwd_w][pairs]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // max_acc 4: the nine taps split over groups of 4 + 4 + 1 (pair kernels whose rows share
     // no load, or only some); tiny tiles: one row, lists rebuilt per ocg.
     for (double min_density : {0.0, 2.0}) { // pairs always / never
@@ -315,7 +315,7 @@ TEST_CASE("sparse bwd_w: pair variant with one-row tiles, split tap groups and o
 }
 
 TEST_CASE("sparse bwd_w: src prefetch by the kernels, by the builder, or none", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // The prefetch has no visible effect, but its table walks the next tile's footprint (all
     // classes of a strided layer, ocg-block wrap-around): every mode must stay exact.
     for (int mode : {0, 1, 2}) {
