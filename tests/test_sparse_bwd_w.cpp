@@ -328,3 +328,26 @@ TEST_CASE("sparse bwd_w: src prefetch by the kernels, by the builder, or none", 
             check_problem(ps, t, {0.5}, {1, 2});
     }
 }
+
+TEST_CASE("sparse bwd_w shapes at the planner's limits: SAME padding, one row, 1x1 output; larger kernels and strides decline", "[bwd_w][shapes]") {
+    for (const char *ps : {"mb2ic32ih14oc32oh7kh3sh2ph0", "mb2ic32ih14iw9oc16oh7ow5kh3sh2ph0pw1", "mb2ic16ih10oc16oh5kh2sh2ph0",
+                 "mb2ic32ih1iw17oc16oh1ow17kh1kw3ph0pw1", "mb2ic32ih9iw1oc32oh9ow1kh3kw1ph1pw0",
+                 "mb2ic16ih1iw12oc32oh1ow12kh3ph1", "mb4ic64ih3oc32oh1kh3ph0", "mb2ic32ih1oc64oh1kh1ph0",
+                 "mb3ic32ih2oc16oh1kh3sh2ph1", "mb2ic16ih9iw8oc16oh9ow8kh3kw2ph1pw0"}) {
+        bwd_w_plan q;
+        std::string why;
+        INFO(ps);
+        REQUIRE(plan_bwd_w(problem_t::parse(ps), 2, true, {}, q, why));
+        if (max_isa() >= cpu_isa::avx512_core) check_problem(ps, {}, {0.0, 0.5});
+    }
+    // Beyond 3x3 or stride 2: declined with a reason (the dense fallback runs them).
+    for (const char *ps : {"mb2ic16ih9oc32oh8kh4ph1", "mb1ic16ih14oc32oh14kh7ph3", "mb2ic16ih13oc32oh5kh3sh3ph1",
+                 "mb2ic32ih17oc16kh4sh4ph0"}) {
+        bwd_w_plan q;
+        std::string why;
+        INFO(ps);
+        CHECK_FALSE(plan_bwd_w(problem_t::parse(ps), 2, true, {}, q, why));
+        CHECK(!why.empty());
+    }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512(); // the shapes above were planned, not run
+}
