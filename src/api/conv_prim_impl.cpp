@@ -1,13 +1,12 @@
 #include "api/conv_prim_impl.hpp"
 
-#include <sys/mman.h>
-
 #include <cstdlib>
 #include <sstream>
 
 #include "api/md_utils.hpp"
 #include "common/scratch.hpp"
 #include "common/verbose.hpp"
+#include "common/zero_buffer.hpp"
 #include "dispatch/exec_choice.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -24,7 +23,8 @@ const conv_pd_impl &non_null(const std::shared_ptr<const conv_pd_impl> &p) {
 conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p) : pd(std::move(p)), choose(non_null(pd)) {
     // The dense primitive exists before the first execute whenever dense may run, so that
     // switching to it never stalls a training step on primitive creation.
-    if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic)) {
+    if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic
+                                || pd->mode == dispatch_mode::deterministic)) {
         try {
             switch (pd->dir) {
             case direction::fwd: dense = dnnl::convolution_forward(pd->dnnl_fwd); break;
@@ -121,7 +121,16 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
 
     const double t0 = verbose_level() ? now_ms() : 0.0;
     exec_paths paths;
-    paths.sparse = [&](bool zero_operand, double density) { run_sparse(m, zero_operand, density); };
+    // The all-zero operand of a calibration: owned memory of the operand's size, made on
+    // demand and freed at the end of this execute.
+    std::unique_ptr<zero_buffer> zeros;
+    paths.prepare_zeros = [&] {
+        if (!zeros) zeros = std::make_unique<zero_buffer>(exploited_operand(*pd, m).get_desc().get_size());
+    };
+    paths.sparse = [&](bool zero_operand, double density) {
+        if (zero_operand) paths.prepare_zeros();
+        run_sparse(m, zero_operand ? zeros->data() : nullptr, density);
+    };
     paths.dense = [&] {
         dense.execute(s, args);
         s.wait();
@@ -146,9 +155,9 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     }
 }
 
-void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand, double density) const {
+void conv_prim_impl::run_sparse(const conv_memories &m, const float *zeros, double density) const {
     auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
-    const float *zeros = zero_operand ? this->zero_operand() : nullptr;
+    const bool zero_operand = zeros != nullptr;
     conv_tensors t;
     switch (pd->dir) {
     case direction::fwd:
@@ -182,23 +191,6 @@ void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand, doubl
     t.density_hint = density;
     t.flush_denormals = pd->flush_denormals;
     pd->sparse->execute(t);
-}
-
-const float *conv_prim_impl::zero_operand() const {
-    std::call_once(zeros_once_, [&] {
-        const auto &md = pd->dir == direction::bwd_d ? pd->md.dst : pd->md.src;
-        zeros_size_ = (md.get_size() + 4095) & ~size_t(4095);
-        void *p = mmap(nullptr, zeros_size_, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) throw error("calibration: cannot map a zero operand");
-        volatile const char *c = static_cast<const char *>(p);
-        for (size_t i = 0; i < zeros_size_; i += 4096) (void)c[i];
-        zeros_ = p;
-    });
-    return static_cast<const float *>(zeros_);
-}
-
-conv_prim_impl::~conv_prim_impl() {
-    if (zeros_) munmap(zeros_, zeros_size_);
 }
 
 dispatch_stats conv_prim_impl::stats() const {

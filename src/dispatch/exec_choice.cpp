@@ -4,17 +4,23 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 #include "common/denormal_guard.hpp"
 #include "common/verbose.hpp"
 #include "dispatch/sparsity_probe.hpp"
+#include "dispatch/static_crossover.hpp"
 
 namespace sparsetrain {
 namespace detail {
 
 std::string crossover_key(const conv_pd_impl &pd, int threads) {
-    return std::string(to_string(pd.dir)) + ":" + pd.prob.shape_string() + ":t" + std::to_string(threads)
-            + (pd.with_bias ? ":b" : "") + (pd.with_relu ? ":r" : "");
+    std::ostringstream os;
+    os << to_string(pd.dir) << ":" << pd.prob.shape_string() << ":t" << threads << ":prop" << (int)pd.prop << ":alg"
+       << (int)pd.alg << ":" << pd.dnnl_impl << ":" << pd.formats_str() << (pd.with_bias ? ":b" : "")
+       << (pd.with_relu ? ":r" : "") << (pd.flush_denormals ? ":flush" : ":keep") << ":"
+       << (pd.sparse ? pd.sparse->config_str() : std::string());
+    return os.str();
 }
 
 const dnnl::memory &exploited_operand(const conv_pd_impl &pd, const conv_memories &m) {
@@ -22,8 +28,9 @@ const dnnl::memory &exploited_operand(const conv_pd_impl &pd, const conv_memorie
 }
 
 dispatcher::dispatcher(const conv_pd_impl &pd) {
-    if (pd.chosen == impl_kind::sparse_jit && pd.has_dnnl && pd.mode == dispatch_mode::automatic)
-        model_ = crossover_model_for(crossover_key(pd, omp_get_max_threads()));
+    if (pd.chosen != impl_kind::sparse_jit || !pd.has_dnnl) return;
+    if (pd.mode == dispatch_mode::automatic) model_ = crossover_model_for(crossover_key(pd, omp_get_max_threads()));
+    if (pd.mode == dispatch_mode::deterministic) threshold_ = static_crossover_sparsity(pd.dir, pd.prob);
 }
 
 namespace {
@@ -67,6 +74,15 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
     c.zero_fraction = est.zero_fraction;
     const double density = 1.0 - est.zero_fraction;
 
+    if (threshold_ >= 0) { // deterministic: a pure function of the problem and the sample
+        const bool sparse = est.zero_fraction >= threshold_;
+        c.path = sparse ? exec_path::sparse : exec_path::dense;
+        c.note = "dispatch:deterministic,zeros:" + fmt("%.3f", est.zero_fraction) + ",threshold:"
+                + fmt("%.3f", threshold_) + "->" + (sparse ? "sparse" : "dense");
+        if (sparse) paths.sparse(false, density);
+        else paths.dense();
+        return c;
+    }
     if (!model_) { // sparse chosen, mode sparse (or no dense primitive to switch to)
         c.path = exec_path::sparse;
         c.note = "dispatch:sparse,zeros:" + fmt("%.3f", est.zero_fraction);
@@ -75,21 +91,24 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
     }
 
     if (model_->try_begin_calibration()) {
-        // Warm run first (page faults, cold caches), then the minimum of two timed runs of the
-        // sparse kernel on an all-zero operand and of oneDNN; the last run, sparse on the real
-        // operand, is timed too and its result is the one kept.
+        // Three runs, each timed once: oneDNN dense first (it also takes the first-touch page
+        // faults of the outputs), the sparse kernel on an all-zero operand, then on the real
+        // operand, whose result is kept. Each time is provisional: the model confirms the one
+        // of the path it does not prefer by one more run on a later execute.
+        double t_dense = 0, t_zero = 0, t_sparse = 0;
         try {
-            paths.sparse(false, density);
-            const double t_zero = std::min(timed([&] { paths.sparse(true, 0.0); }), timed([&] { paths.sparse(true, 0.0); }));
-            const double t_dense = std::min(timed([&] { paths.dense(); }), timed([&] { paths.dense(); }));
-            const double t_sparse = timed([&] { paths.sparse(false, density); });
-            model_->calibrate(t_zero, density, t_sparse, t_dense);
+            t_dense = timed([&] { paths.dense(); });
+            if (paths.prepare_zeros) paths.prepare_zeros();
+            t_zero = timed([&] { paths.sparse(true, 0.0); });
+            t_sparse = timed([&] { paths.sparse(false, density); });
+            model_->calibrate(t_zero, density, t_sparse, t_dense, true);
         } catch (...) {
             model_->abort_calibration();
             throw;
         }
         c.path = exec_path::sparse;
-        c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrated:" + model_->str();
+        c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibration runs dense "
+                + fmt("%.3f ms zeros %.3f ms sparse %.3f ms", t_dense, t_zero, t_sparse) + ",model:" + model_->str();
         return c;
     }
     if (!model_->calibrated()) { // another thread is calibrating this problem right now

@@ -1,8 +1,12 @@
 // Per-execute choice between the sparse kernel and oneDNN dense.
 //   mode sparse / dense: always that path (dense when no sparse implementation accepted).
 //   mode automatic: probe the exploited operand's zeros (sampled), then ask the problem's
-//   crossover_model; on the first execute of a problem, calibrate the model (sparse on an
-//   all-zero operand, dense, then sparse on the real operand, whose result is kept).
+//   crossover_model; on the first execute of a problem, calibrate the model with three runs:
+//   oneDNN dense (it also takes the first-touch costs of the outputs), the sparse kernel on an
+//   all-zero operand (owned zero-filled memory of the operand's size, common/zero_buffer.hpp)
+//   and the sparse kernel on the real operand, whose result is kept.
+//   mode deterministic: probe, then sparse iff the sampled sparsity reaches the threshold the
+//   static cost model (dispatch/static_crossover.hpp) fixed at creation; nothing is timed.
 #pragma once
 
 #include <functional>
@@ -25,11 +29,13 @@ struct exec_choice {
 };
 
 // How to run each path on the current arguments; `zero_operand` replaces the exploited
-// operand by zeros (for calibration). Each returns nothing; the dispatcher times them.
+// operand by zeros (for calibration), which `prepare_zeros` (optional) makes beforehand,
+// outside the timed run. Each returns nothing; the dispatcher times them.
 struct exec_paths {
     std::function<void(bool zero_operand, double density)> sparse; // density -1: unknown
     std::function<void()> dense;
     std::function<void()> reference;
+    std::function<void()> prepare_zeros;
 };
 
 class dispatcher {
@@ -38,14 +44,19 @@ public:
     // Chooses and runs one path (more during calibration); thread-safe.
     exec_choice run(const conv_pd_impl &pd, const conv_memories &m, const exec_paths &paths) const;
     const std::shared_ptr<crossover_model> &model() const { return model_; }
+    // The sparsity from which mode deterministic runs sparse (-1 in other modes).
+    double threshold() const { return threshold_; }
 
 private:
     std::shared_ptr<crossover_model> model_; // null unless mode is automatic
+    double threshold_ = -1;
 };
 
-// The key of the per-problem model: direction, problem and thread count (OpenMP max threads
-// of the thread creating the primitive; executing it from a team of another size makes the
-// model compare unlike timings until its refinement catches up).
+// The key of the per-problem model: everything that changes either path's time: direction,
+// problem shape, thread count (OpenMP max threads of the thread creating the primitive;
+// executing it from a team of another size makes the model compare unlike timings until its
+// refinement catches up), propagation kind, algorithm (direct or Winograd dense), oneDNN's
+// implementation, memory formats, bias / fused ReLU, denormal mode and the sparse plan.
 std::string crossover_key(const conv_pd_impl &pd, int threads);
 
 // The exploited operand of the direction: fwd / bwd_w src, bwd_d diff_dst.
