@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/zero_pattern.hpp"
 #include "common/problem.hpp"
 #include "sparsetrain/dispatch_mode.hpp"
 
@@ -28,6 +29,9 @@ struct mode_result {
     std::string impl; // sparsetrain's pick, e.g. "sparse_jit:avx512_core" or "onednn:jit:avx512_core"
     double ms = 0;
     std::string ran; // paths the timed runs took: "sparse", "dense", "sparse+dense", ...
+    // The side's first execute (ms) when this run() was its first: with automatic dispatch
+    // that execute calibrates the problem's model; -1 when the side had run before.
+    double first_ms = -1;
 };
 
 struct measurement {
@@ -49,6 +53,7 @@ struct timing_options {
     bool check = true;
     baseline base = baseline::direct;
     dispatch_mode dispatch = dispatch_mode::from_env;
+    zero_pattern zeros = zero_pattern::iid; // --zeros
     uint64_t seed = 1234;
 };
 
@@ -62,11 +67,13 @@ public:
     problem_bench &operator=(const problem_bench &) = delete;
 
     // Random non-zero values everywhere; the exploited operand (fwd / bwd_w: src, bwd_d:
-    // diff_dst) gets i.i.d. zeros at `sparsity`. denormal: that operand's non-zeros are all
-    // denormal (so are their products with the weights), the worst case for FP units.
-    void fill(double sparsity, uint64_t seed, bool denormal = false);
+    // diff_dst) gets zeros at `sparsity`, placed by `zeros` (bench/zero_pattern.hpp).
+    // denormal: that operand's non-zeros are all denormal (so are their products with the
+    // weights), the worst case for FP units.
+    void fill(double sparsity, uint64_t seed, bool denormal = false, zero_pattern zeros = zero_pattern::iid);
     // Interleaved timing, median of `reps` after `warmup` runs of each side; optionally
-    // compares every sparsetrain side's output with oneDNN direct's.
+    // compares every sparsetrain side's output with oneDNN direct's. The first run() of a
+    // bench times each sparsetrain side's first execute on its own first (mode_result::first_ms).
     measurement run(int warmup, int reps, bool check);
 
 private:
