@@ -70,6 +70,11 @@ TEST_CASE("bwd_w channel parts: dead channels gathered in one range are balanced
     // i.i.d. zeros: the even split.
     const auto iid = src_with_dead_channels(p, 0, 0);
     CHECK(bwd_w_channel_parts(q, iid.data()) == std::vector<int64_t> {0, 8, 16});
+    // SPARSETRAIN_BWD_W_BALANCE=0 (tuning): equal block counts whatever the data.
+    bwd_w_tuning even;
+    even.balance_channels = false;
+    REQUIRE(plan_bwd_w(p, 2, false, even, q, why));
+    CHECK(bwd_w_channel_parts(q, src.data()) == std::vector<int64_t> {0, 8, 16});
 }
 
 TEST_CASE("bwd_w with dead channels: exact at 1, 2 and 3 threads whatever the split", "[bwd_w][balance]") {

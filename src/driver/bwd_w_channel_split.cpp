@@ -49,6 +49,7 @@ std::vector<double> bwd_w_block_work(const bwd_w_plan &q, const float *src) {
 
 std::vector<int64_t> bwd_w_channel_parts(const bwd_w_plan &q, const float *src) {
     if (q.n_c_parts <= 1) return {0, q.icb};
+    if (!q.balance_channels) return split_by_weight(std::vector<double>(q.icb, 1.0), q.n_c_parts);
     return split_by_weight(bwd_w_block_work(q, src), q.n_c_parts);
 }
 
