@@ -51,7 +51,9 @@ const char *usage() {
            "               the worst case for the FP units, to measure what denormals cost both sides.\n"
            "  --zeros=P    where the exploited operand's zeros go, in every mode: iid (default, each element\n"
            "               independently), channels (whole channels dead in every image, a random choice of\n"
-           "               that share), spatial (square patches of every channel, per image).\n";
+           "               that share), spatial (square patches of every channel, per image). The problem\n"
+           "               mode takes a list (--zeros=iid,channels,spatial): each pattern is timed on the\n"
+           "               same primitives in turn, one row each, the pattern in the row's name.\n";
 }
 
 namespace {
@@ -176,10 +178,13 @@ options parse_options(int argc, char **argv) {
         } else if (take(a, "--data", v)) {
             o.data_dir = v;
         } else if (take(a, "--zeros", v)) {
-            try {
-                o.zeros = zero_pattern_from_string(v);
-            } catch (const error &) {
-                throw error("--zeros=" + v + ": expected iid, channels or spatial");
+            o.zeros.clear();
+            for (const auto &one : split_list("--zeros", v)) {
+                try {
+                    o.zeros.push_back(zero_pattern_from_string(one));
+                } catch (const error &) {
+                    throw error("--zeros=" + v + ": expected iid, channels or spatial (a list in the problem mode)");
+                }
             }
         } else if (a == "--denormals") {
             o.denormals = true;
@@ -194,6 +199,8 @@ options parse_options(int argc, char **argv) {
         }
     }
     if (o.denormals && o.mode() != run_mode::problems) throw error("--denormals applies to problems, not --net / --sweep");
+    if (o.zeros.size() > 1 && o.mode() != run_mode::problems)
+        throw error("--zeros: a list of patterns applies to problems, not --net / --sweep");
     if (o.sweep && !o.nets.empty()) throw error("--sweep takes problems (or none for the default), not --net");
     if (!o.nets.empty() && (!o.problems.empty() || !o.batch_files.empty()))
         throw error("--net runs the network's own layers; drop the problems / --batch");
@@ -254,7 +261,7 @@ timing_options timing_of(const options &o) {
     t.check = o.check;
     t.base = o.base;
     t.dispatch = o.dispatch;
-    t.zeros = o.zeros;
+    t.zeros = o.zeros.front();
     return t;
 }
 

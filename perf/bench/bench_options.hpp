@@ -30,7 +30,9 @@ struct options {
     baseline base = baseline::direct;
     bool check = true;
     bool denormals = false; // --denormals: the exploited operand's non-zeros are denormal
-    zero_pattern zeros = zero_pattern::iid; // --zeros: where the exploited operand's zeros go
+    // --zeros: where the exploited operand's zeros go; the problem mode takes a list and times
+    // each pattern on the same primitives, one row each (same-run comparisons).
+    std::vector<zero_pattern> zeros {zero_pattern::iid};
     bool help = false;
 
     std::vector<std::string> nets; // --net=a,b

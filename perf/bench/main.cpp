@@ -32,8 +32,10 @@ void report_plot(const plot_files &f) {
 int run_problems(const options &o) {
     const auto entries = collect_problem_entries(o);
     const auto t = timing_of(o);
-    std::cout << "sparsetrain-bench: " << entries.size() << " problem(s), sparsity " << o.sparsity << " ("
-              << to_string(o.zeros) << " zeros), " << omp_get_max_threads() << " thread(s), median of " << t.reps
+    std::string zeros;
+    for (zero_pattern z : o.zeros) zeros += (zeros.empty() ? "" : ",") + std::string(to_string(z));
+    std::cout << "sparsetrain-bench: " << entries.size() << " problem(s), sparsity " << o.sparsity << " (" << zeros
+              << " zeros), " << omp_get_max_threads() << " thread(s), median of " << t.reps
               << " runs" << (o.denormals ? ", non-zeros of the exploited operand denormal" : "") << "\n";
     double work = 0;
     int steps = 0;

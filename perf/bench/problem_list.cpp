@@ -24,12 +24,15 @@ problem_list_result run_problem_list(const std::vector<problem_entry> &entries, 
             prog.begin(name + " " + to_string(d), p.flops());
             try {
                 problem_bench b(p, d, t.dispatch, t.base);
-                b.fill(o.sparsity, t.seed, o.denormals, t.zeros);
-                const auto m = b.run(t.warmup, t.reps, t.check);
-                prog.clear();
-                print_table_row(table, m);
-                r.all_ok = r.all_ok && m.check_ok;
-                r.measured.push_back(m);
+                for (zero_pattern z : o.zeros) {
+                    b.fill(o.sparsity, t.seed, o.denormals, z);
+                    auto m = b.run(t.warmup, t.reps, t.check);
+                    if (o.zeros.size() > 1) m.prob.name = (p.name.empty() ? "" : p.name + " ") + "zeros=" + to_string(z);
+                    prog.clear();
+                    print_table_row(table, m);
+                    r.all_ok = r.all_ok && m.check_ok;
+                    r.measured.push_back(m);
+                }
             } catch (const std::exception &x) {
                 prog.clear();
                 print_error_row(table, p.name.empty() ? p.shape_string() : p.name + " " + p.shape_string(), to_string(d),
