@@ -81,8 +81,8 @@ TEST_CASE("dispatcher, deterministic mode: one path per execute, from the sample
     // Paths timed wildly differently (the sparse one 20x slower): no effect on the choice.
     std::vector<std::string> calls;
     exec_paths paths;
-    paths.sparse = [&](bool zeros, double) {
-        calls.push_back(zeros ? "sparse(zeros)" : "sparse");
+    paths.sparse = [&](double) {
+        calls.push_back("sparse");
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     };
     paths.dense = [&] {

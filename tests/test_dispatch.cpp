@@ -144,7 +144,7 @@ struct recorder {
     std::vector<std::string> calls;
     exec_paths paths() {
         exec_paths p;
-        p.sparse = [this](bool zero, double) { calls.push_back(zero ? "sparse(zeros)" : "sparse"); };
+        p.sparse = [this](double) { calls.push_back("sparse"); };
         p.dense = [this] { calls.push_back("dense"); };
         p.reference = [this] { calls.push_back("reference"); };
         return p;
@@ -191,8 +191,8 @@ TEST_CASE("dispatcher: forced modes, calibration order, decisions from the model
         REQUIRE(d.model());
         recorder r;
         auto c = d.run(pd, m, r.paths());
-        // Three runs: dense, sparse on zeros, sparse on the real operand (its result kept).
-        CHECK(r.calls == std::vector<std::string> {"dense", "sparse(zeros)", "sparse"});
+        // Two runs: dense, then sparse (its result kept); no run on an all-zero operand.
+        CHECK(r.calls == std::vector<std::string> {"dense", "sparse"});
         CHECK(c.path == exec_path::sparse);
         CHECK(c.zero_fraction == Approx(0.0));
         CHECK(d.model()->calibrated());

@@ -6,7 +6,6 @@
 #include "api/md_utils.hpp"
 #include "common/scratch.hpp"
 #include "common/verbose.hpp"
-#include "common/zero_buffer.hpp"
 #include "dispatch/exec_choice.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -121,16 +120,7 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
 
     const double t0 = verbose_level() ? now_ms() : 0.0;
     exec_paths paths;
-    // The all-zero operand of a calibration: owned memory of the operand's size, made on
-    // demand and freed at the end of this execute.
-    std::unique_ptr<zero_buffer> zeros;
-    paths.prepare_zeros = [&] {
-        if (!zeros) zeros = std::make_unique<zero_buffer>(exploited_operand(*pd, m).get_desc().get_size());
-    };
-    paths.sparse = [&](bool zero_operand, double density) {
-        if (zero_operand) paths.prepare_zeros();
-        run_sparse(m, zero_operand ? zeros->data() : nullptr, density);
-    };
+    paths.sparse = [&](double density) { run_sparse(m, density); };
     paths.dense = [&] {
         dense.execute(s, args);
         s.wait();
@@ -155,13 +145,12 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     }
 }
 
-void conv_prim_impl::run_sparse(const conv_memories &m, const float *zeros, double density) const {
+void conv_prim_impl::run_sparse(const conv_memories &m, double density) const {
     auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
-    const bool zero_operand = zeros != nullptr;
     conv_tensors t;
     switch (pd->dir) {
     case direction::fwd:
-        t.src = zero_operand ? zeros : f(m.src);
+        t.src = f(m.src);
         t.weights = f(m.weights);
         t.dst = f(m.dst);
         t.bias = pd->with_bias ? f(m.bias) : nullptr;
@@ -169,7 +158,7 @@ void conv_prim_impl::run_sparse(const conv_memories &m, const float *zeros, doub
     case direction::bwd_d:
         t.diff_src = f(m.src);
         t.weights = f(m.weights);
-        t.diff_dst = zero_operand ? zeros : f(m.dst);
+        t.diff_dst = f(m.dst);
         if (weights_to_sparse) {
             // The calling thread's own buffer (slot 7: the drivers use 0..4), so concurrent
             // executes of this primitive never share it.
@@ -182,7 +171,7 @@ void conv_prim_impl::run_sparse(const conv_memories &m, const float *zeros, doub
         }
         break;
     case direction::bwd_w:
-        t.src = zero_operand ? zeros : f(m.src);
+        t.src = f(m.src);
         t.diff_weights = f(m.weights);
         t.diff_dst = f(m.dst);
         t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;

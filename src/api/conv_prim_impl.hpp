@@ -29,8 +29,7 @@ struct conv_prim_impl {
 
 private:
     conv_memories checked_args(const std::unordered_map<int, dnnl::memory> &args) const;
-    // zeros: the all-zero stand-in for the exploited operand (calibration), or null.
-    void run_sparse(const conv_memories &m, const float *zeros, double density) const;
+    void run_sparse(const conv_memories &m, double density) const;
     mutable std::atomic<unsigned long long> n_sparse_ {0}, n_dense_ {0}, n_reference_ {0};
     mutable std::atomic<double> last_zeros_ {-1.0};
 };

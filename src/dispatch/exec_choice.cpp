@@ -29,7 +29,10 @@ const dnnl::memory &exploited_operand(const conv_pd_impl &pd, const conv_memorie
 
 dispatcher::dispatcher(const conv_pd_impl &pd) {
     if (pd.chosen != impl_kind::sparse_jit || !pd.has_dnnl) return;
-    if (pd.mode == dispatch_mode::automatic) model_ = crossover_model_for(crossover_key(pd, omp_get_max_threads()));
+    if (pd.mode == dispatch_mode::automatic) {
+        model_ = crossover_model_for(crossover_key(pd, omp_get_max_threads()));
+        shape_ = static_relative_cost(pd.dir, pd.prob);
+    }
     if (pd.mode == dispatch_mode::deterministic) threshold_ = static_crossover_sparsity(pd.dir, pd.prob);
 }
 
@@ -79,28 +82,28 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
         c.path = sparse ? exec_path::sparse : exec_path::dense;
         c.note = "dispatch:deterministic,zeros:" + fmt("%.3f", est.zero_fraction) + ",threshold:"
                 + fmt("%.3f", threshold_) + "->" + (sparse ? "sparse" : "dense");
-        if (sparse) paths.sparse(false, density);
+        if (sparse) paths.sparse(density);
         else paths.dense();
         return c;
     }
     if (!model_) { // sparse chosen, mode sparse (or no dense primitive to switch to)
         c.path = exec_path::sparse;
         c.note = "dispatch:sparse,zeros:" + fmt("%.3f", est.zero_fraction);
-        paths.sparse(false, density); // the density picks the kernel variant
+        paths.sparse(density); // the density picks the kernel variant
         return c;
     }
 
     if (model_->try_begin_calibration()) {
-        // Three runs, each timed once: oneDNN dense first (it also takes the first-touch page
-        // faults of the outputs), the sparse kernel on an all-zero operand, then on the real
-        // operand, whose result is kept. Each time is provisional: the model confirms the one
-        // of the path it does not prefer by one more run on a later execute.
-        double t_dense = 0, t_zero = 0, t_sparse = 0;
+        // Two runs, each timed once: oneDNN dense first (it also takes the first-touch page
+        // faults of the outputs), then the sparse kernel, whose result is kept. Both times are
+        // provisional: the model confirms the one of the path it does not prefer by one more
+        // run on a later execute. t0 (the time at density 0) follows from the static shape
+        // t_sparse(d) ~ a + b d through the measured point.
+        double t_dense = 0, t_sparse = 0, t_zero = 0;
         try {
             t_dense = timed([&] { paths.dense(); });
-            if (paths.prepare_zeros) paths.prepare_zeros();
-            t_zero = timed([&] { paths.sparse(true, 0.0); });
-            t_sparse = timed([&] { paths.sparse(false, density); });
+            t_sparse = timed([&] { paths.sparse(density); });
+            t_zero = t_sparse * shape_.a / (shape_.a + shape_.b * std::max(0.0, density));
             model_->calibrate(t_zero, density, t_sparse, t_dense, true);
         } catch (...) {
             model_->abort_calibration();
@@ -108,19 +111,19 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
         }
         c.path = exec_path::sparse;
         c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibration runs dense "
-                + fmt("%.3f ms zeros %.3f ms sparse %.3f ms", t_dense, t_zero, t_sparse) + ",model:" + model_->str();
+                + fmt("%.3f ms sparse %.3f ms", t_dense, t_sparse) + ",model:" + model_->str();
         return c;
     }
     if (!model_->calibrated()) { // another thread is calibrating this problem right now
         c.path = exec_path::sparse;
-        paths.sparse(false, density);
+        paths.sparse(density);
         c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrating elsewhere->sparse";
         return c;
     }
     const double pred_s = model_->predict_sparse(density), pred_d = model_->predict_dense();
     if (model_->decide(density)) {
         c.path = exec_path::sparse;
-        const double t = timed([&] { paths.sparse(false, density); });
+        const double t = timed([&] { paths.sparse(density); });
         model_->observe_sparse(density, t);
     } else {
         c.path = exec_path::dense;

@@ -1,10 +1,12 @@
 // Per-execute choice between the sparse kernel and oneDNN dense.
 //   mode sparse / dense: always that path (dense when no sparse implementation accepted).
 //   mode automatic: probe the exploited operand's zeros (sampled), then ask the problem's
-//   crossover_model; on the first execute of a problem, calibrate the model with three runs:
-//   oneDNN dense (it also takes the first-touch costs of the outputs), the sparse kernel on an
-//   all-zero operand (owned zero-filled memory of the operand's size, common/zero_buffer.hpp)
-//   and the sparse kernel on the real operand, whose result is kept.
+//   crossover_model; on the first execute of a problem, calibrate the model with two runs:
+//   oneDNN dense (it also takes the first-touch costs of the outputs), then the sparse kernel,
+//   whose result is kept. The sparse time's split into t0 + k * density comes from the static
+//   cost model's shape (dispatch/static_crossover.hpp), so no run on an all-zero operand is
+//   needed (it cost a copy of the operand in fresh memory, and the kernels' time is not
+//   affine down to density 0 anyway).
 //   mode deterministic: probe, then sparse iff the sampled sparsity reaches the threshold the
 //   static cost model (dispatch/static_crossover.hpp) fixed at creation; nothing is timed.
 #pragma once
@@ -15,6 +17,7 @@
 
 #include "api/conv_pd_impl.hpp"
 #include "dispatch/crossover_model.hpp"
+#include "dispatch/static_crossover.hpp"
 #include "fallback/reference_exec.hpp"
 
 namespace sparsetrain {
@@ -28,14 +31,11 @@ struct exec_choice {
     std::string note;          // for the verbose line
 };
 
-// How to run each path on the current arguments; `zero_operand` replaces the exploited
-// operand by zeros (for calibration), which `prepare_zeros` (optional) makes beforehand,
-// outside the timed run. Each returns nothing; the dispatcher times them.
+// How to run each path on the current arguments. Each returns nothing; the dispatcher times them.
 struct exec_paths {
-    std::function<void(bool zero_operand, double density)> sparse; // density -1: unknown
+    std::function<void(double density)> sparse; // density -1: unknown (picks the kernel variant)
     std::function<void()> dense;
     std::function<void()> reference;
-    std::function<void()> prepare_zeros;
 };
 
 class dispatcher {
@@ -50,6 +50,7 @@ public:
 private:
     std::shared_ptr<crossover_model> model_; // null unless mode is automatic
     double threshold_ = -1;
+    static_cost_shape shape_; // automatic: the static model's t_sparse(d) / t_dense shape
 };
 
 // The key of the per-problem model: everything that changes either path's time: direction,

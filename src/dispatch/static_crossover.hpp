@@ -20,5 +20,16 @@ namespace detail {
 // In [0, 1]: sparse runs iff the sampled sparsity is at least this.
 double static_crossover_sparsity(direction dir, const problem_t &p);
 
+// The shape of the sparse kernels' time against oneDNN dense: t_sparse / t_dense ~ a + b * d
+// for density d, with a = 0.2 + 0.4 / sqrt(F) (measured: 0.22-0.29 on the 3x3 layers, 0.3-0.5
+// on the 1x1 ones) and b such that the line crosses 1 at the crossover above. The automatic
+// dispatch anchors it at its one measured point to split t_sparse into t0 + k * d (no run on
+// an all-zero operand: the kernels' time falls much faster than linearly towards density 0,
+// so such a run gave too low a t0 and too steep a slope).
+struct static_cost_shape {
+    double a = 0.25, b = 0.8;
+};
+static_cost_shape static_relative_cost(direction dir, const problem_t &p);
+
 } // namespace detail
 } // namespace sparsetrain
