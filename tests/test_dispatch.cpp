@@ -190,11 +190,16 @@ TEST_CASE("dispatcher: forced modes, calibration order, decisions from the model
         dispatcher d(pd);
         REQUIRE(d.model());
         recorder r;
+        // The first two executes run one path each (no run on an all-zero operand): the
+        // static model's choice (dense for a dense operand), then the other one.
         auto c = d.run(pd, m, r.paths());
-        // Two runs: dense, then sparse (its result kept); no run on an all-zero operand.
+        CHECK(r.calls == std::vector<std::string> {"dense"});
+        CHECK(c.path == exec_path::dense);
+        CHECK(c.zero_fraction == Approx(0.0));
+        CHECK_FALSE(d.model()->calibrated());
+        c = d.run(pd, m, r.paths());
         CHECK(r.calls == std::vector<std::string> {"dense", "sparse"});
         CHECK(c.path == exec_path::sparse);
-        CHECK(c.zero_fraction == Approx(0.0));
         CHECK(d.model()->calibrated());
 
         // Dense operand (density 1): a model where sparse loses at density > 0.5.

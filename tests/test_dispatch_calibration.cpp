@@ -101,7 +101,7 @@ void sleep_ms(double ms) { std::this_thread::sleep_for(std::chrono::microseconds
 
 } // namespace
 
-TEST_CASE("dispatcher: a first execute slowed down by the machine does not lock a layer on dense", "[dispatch]") {
+TEST_CASE("dispatcher: a calibration run slowed down by the machine does not lock a layer on dense", "[dispatch]") {
     conv_pd_impl pd;
     pd.dir = direction::fwd;
     pd.prob = problem_t::parse("mb3ic16ih5iw11oc16oh5ow11kh3ph1n\"slow-calibration\"");
@@ -116,27 +116,25 @@ TEST_CASE("dispatcher: a first execute slowed down by the machine does not lock 
     dispatcher d(pd);
     REQUIRE(d.model());
     REQUIRE_FALSE(d.model()->calibrated());
-    // Injected times: sparse 3 ms, dense 12 ms; the sparse run of the first execute takes
-    // 60 ms (a moment of load on the machine).
-    bool first = true;
+    // Injected times: sparse 3 ms, dense 12 ms; while the model calibrates, every sparse run
+    // takes 60 ms (a moment of load on the machine).
     int sparse_runs = 0;
     exec_paths paths;
     paths.sparse = [&](double) {
         ++sparse_runs;
-        sleep_ms(first ? 60.0 : 3.0);
+        sleep_ms(d.model()->calibrated() ? 3.0 : 60.0);
     };
     paths.dense = [&] { sleep_ms(12.0); };
     paths.reference = [] {};
-    d.run(pd, m, paths);
+    for (int i = 0; i < 2 && !d.model()->calibrated(); ++i) d.run(pd, m, paths);
     REQUIRE(d.model()->calibrated());
-    first = false;
     sparse_runs = 0;
-    for (int i = 0; i < 4; ++i) d.run(pd, m, paths);
-    CHECK(sparse_runs >= 3);
+    for (int i = 0; i < 5; ++i) d.run(pd, m, paths);
+    CHECK(sparse_runs >= 3); // one confirmation run of the sparse kernel, then it wins
     CHECK(d.model()->prefer_sparse(1.0));
 }
 
-TEST_CASE("calibration: two runs, dense then sparse; t0 from the static cost shape, no all-zero operand", "[dispatch]") {
+TEST_CASE("calibration: the first two executes run one path each; t0 from the static cost shape", "[dispatch]") {
     // Before, the first execute ran six kernels, two of them on a read-only mapping of the
     // kernel's shared zero page (L1-resident: t0 too low, the slope too steep).
     conv_pd_impl pd;
@@ -147,18 +145,19 @@ TEST_CASE("calibration: two runs, dense then sparse; t0 from the static cost sha
     pd.chosen = impl_kind::sparse_jit;
     pd.mode = dispatch_mode::automatic;
     std::vector<float> data(3 * 48 * 5 * 13, 1.f);
-    for (size_t i = 0; i < data.size(); i += 2) data[i] = 0.f; // density 0.5
+    for (size_t i = 0; i < data.size(); ++i) data[i] = i % 10 < 8 ? 0.f : 1.f; // 80 % zeros
     conv_memories m;
     m.dst = dnnl::memory(dnnl::memory::desc({3, 48, 5, 13}, dnnl::memory::data_type::f32,
                                  dnnl::memory::format_tag::nChw16c),
             test::cpu_engine(), data.data());
     dispatcher d(pd);
     REQUIRE(d.model());
+    REQUIRE(d.threshold() < 0.8); // the static model says sparse here
     std::vector<std::string> calls;
     exec_paths paths;
     paths.sparse = [&](double density) {
         calls.push_back("sparse");
-        CHECK(density == Approx(0.5).margin(0.02)); // always the real operand's density
+        CHECK(density == Approx(0.2).margin(0.02)); // always the real operand's density
         sleep_ms(8.0);
     };
     paths.dense = [&] {
@@ -166,14 +165,17 @@ TEST_CASE("calibration: two runs, dense then sparse; t0 from the static cost sha
         sleep_ms(16.0);
     };
     paths.reference = [] {};
-    const auto c = d.run(pd, m, paths);
-    CHECK(calls == std::vector<std::string> {"dense", "sparse"});
+    auto c = d.run(pd, m, paths);
+    CHECK(calls == std::vector<std::string> {"sparse"}); // one run, the static choice
     CHECK(c.path == exec_path::sparse);
+    CHECK_FALSE(d.model()->calibrated());
+    c = d.run(pd, m, paths);
+    CHECK(calls == std::vector<std::string> {"sparse", "dense"}); // then the other path
+    CHECK(d.model()->calibrated());
     // The model goes through the measured point with the static shape's slope:
     // t_sparse(d) = t_s * (a + b d) / (a + b d0).
     const auto s = static_relative_cost(pd.dir, pd.prob);
-    const double ts = d.model()->predict_sparse(0.5);
-    CHECK(ts >= 8.0); // the sparse run's own time (sleeps may overshoot, never undershoot)
+    CHECK(d.model()->predict_sparse(0.2) >= 8.0); // the sparse run's own time (sleeps only overshoot)
     CHECK(d.model()->predict_sparse(0.95) / d.model()->predict_sparse(0.7)
             == Approx((s.a + s.b * 0.95) / (s.a + s.b * 0.7)).epsilon(1e-6));
 }

@@ -39,6 +39,23 @@ void crossover_model::abort_calibration() {
     calibrating_ = false;
 }
 
+void crossover_model::record_first_run(bool sparse, double density, double ms) {
+    std::lock_guard<std::mutex> lk(m_);
+    calibrating_ = false;
+    has_first_ = true;
+    first_sparse_ = sparse;
+    first_density_ = density;
+    first_ms_ = ms;
+}
+
+bool crossover_model::first_run(bool &sparse, double &density, double &ms) const {
+    std::lock_guard<std::mutex> lk(m_);
+    sparse = first_sparse_;
+    density = first_density_;
+    ms = first_ms_;
+    return has_first_;
+}
+
 bool crossover_model::decide(double density) {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_) return true;

@@ -29,11 +29,12 @@ const dnnl::memory &exploited_operand(const conv_pd_impl &pd, const conv_memorie
 
 dispatcher::dispatcher(const conv_pd_impl &pd) {
     if (pd.chosen != impl_kind::sparse_jit || !pd.has_dnnl) return;
+    if (pd.mode != dispatch_mode::automatic && pd.mode != dispatch_mode::deterministic) return;
+    threshold_ = static_crossover_sparsity(pd.dir, pd.prob);
     if (pd.mode == dispatch_mode::automatic) {
         model_ = crossover_model_for(crossover_key(pd, omp_get_max_threads()));
         shape_ = static_relative_cost(pd.dir, pd.prob);
     }
-    if (pd.mode == dispatch_mode::deterministic) threshold_ = static_crossover_sparsity(pd.dir, pd.prob);
 }
 
 namespace {
@@ -52,6 +53,50 @@ std::string fmt(const char *f, double a, double b = 0, double c = 0) {
 }
 
 } // namespace
+
+void dispatcher::calibration_step(exec_choice &c, double density, const exec_paths &paths) const {
+    // Each of the first two executes runs one path, timed: the first the static model's choice
+    // (it also takes the first-touch costs of the outputs), the second the other path; then
+    // the model is calibrated from both. Both times are provisional: the model confirms the
+    // one of the path it does not prefer by one more run on a later execute. t0 (the sparse
+    // time at density 0) follows from the static shape t_sparse(d) ~ a + b d through the
+    // measured point. A concurrent execute of the same problem runs the static choice, untimed.
+    const bool static_sparse = c.zero_fraction >= threshold_;
+    auto run = [&](bool sparse) {
+        c.path = sparse ? exec_path::sparse : exec_path::dense;
+        return timed([&] {
+            if (sparse) paths.sparse(density);
+            else paths.dense();
+        });
+    };
+    const std::string head = "dispatch:auto,zeros:" + fmt("%.3f", c.zero_fraction) + ",calibration ";
+    if (!model_->try_begin_calibration()) {
+        run(static_sparse);
+        c.note = head + "elsewhere->" + (static_sparse ? "sparse" : "dense");
+        return;
+    }
+    bool first_sparse = false;
+    double first_density = 0, first_ms = 0;
+    const bool second = model_->first_run(first_sparse, first_density, first_ms);
+    const bool sparse = second ? !first_sparse : static_sparse;
+    double t = 0;
+    try {
+        t = run(sparse);
+    } catch (...) {
+        model_->abort_calibration();
+        throw;
+    }
+    if (!second) {
+        model_->record_first_run(sparse, density, t);
+        c.note = head + "1/2 (static threshold " + fmt("%.3f", threshold_) + "): " + (sparse ? "sparse" : "dense")
+                + fmt(" %.3f ms", t);
+        return;
+    }
+    const double d_s = sparse ? density : first_density, t_s = sparse ? t : first_ms, t_d = sparse ? first_ms : t;
+    const double t_zero = t_s * shape_.a / (shape_.a + shape_.b * std::max(0.0, d_s));
+    model_->calibrate(t_zero, d_s, t_s, t_d, true);
+    c.note = head + "2/2: " + (sparse ? "sparse" : "dense") + fmt(" %.3f ms", t) + ",model:" + model_->str();
+}
 
 exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, const exec_paths &paths) const {
     exec_choice c;
@@ -77,7 +122,7 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
     c.zero_fraction = est.zero_fraction;
     const double density = 1.0 - est.zero_fraction;
 
-    if (threshold_ >= 0) { // deterministic: a pure function of the problem and the sample
+    if (!model_ && threshold_ >= 0) { // deterministic: a pure function of the problem and the sample
         const bool sparse = est.zero_fraction >= threshold_;
         c.path = sparse ? exec_path::sparse : exec_path::dense;
         c.note = "dispatch:deterministic,zeros:" + fmt("%.3f", est.zero_fraction) + ",threshold:"
@@ -93,31 +138,8 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
         return c;
     }
 
-    if (model_->try_begin_calibration()) {
-        // Two runs, each timed once: oneDNN dense first (it also takes the first-touch page
-        // faults of the outputs), then the sparse kernel, whose result is kept. Both times are
-        // provisional: the model confirms the one of the path it does not prefer by one more
-        // run on a later execute. t0 (the time at density 0) follows from the static shape
-        // t_sparse(d) ~ a + b d through the measured point.
-        double t_dense = 0, t_sparse = 0, t_zero = 0;
-        try {
-            t_dense = timed([&] { paths.dense(); });
-            t_sparse = timed([&] { paths.sparse(density); });
-            t_zero = t_sparse * shape_.a / (shape_.a + shape_.b * std::max(0.0, density));
-            model_->calibrate(t_zero, density, t_sparse, t_dense, true);
-        } catch (...) {
-            model_->abort_calibration();
-            throw;
-        }
-        c.path = exec_path::sparse;
-        c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibration runs dense "
-                + fmt("%.3f ms sparse %.3f ms", t_dense, t_sparse) + ",model:" + model_->str();
-        return c;
-    }
-    if (!model_->calibrated()) { // another thread is calibrating this problem right now
-        c.path = exec_path::sparse;
-        paths.sparse(density);
-        c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrating elsewhere->sparse";
+    if (!model_->calibrated()) {
+        calibration_step(c, density, paths);
         return c;
     }
     const double pred_s = model_->predict_sparse(density), pred_d = model_->predict_dense();

@@ -1,10 +1,10 @@
 // Per-execute choice between the sparse kernel and oneDNN dense.
 //   mode sparse / dense: always that path (dense when no sparse implementation accepted).
 //   mode automatic: probe the exploited operand's zeros (sampled), then ask the problem's
-//   crossover_model; on the first execute of a problem, calibrate the model with two runs:
-//   oneDNN dense (it also takes the first-touch costs of the outputs), then the sparse kernel,
-//   whose result is kept. The sparse time's split into t0 + k * density comes from the static
-//   cost model's shape (dispatch/static_crossover.hpp), so no run on an all-zero operand is
+//   crossover_model. The model is calibrated over the first two executes of a problem, each
+//   running one path as any execute does: the first the static cost model's choice
+//   (dispatch/static_crossover.hpp), the second the other path. The sparse time's split into
+//   t0 + k * density comes from the static model's shape, so no run on an all-zero operand is
 //   needed (it cost a copy of the operand in fresh memory, and the kernels' time is not
 //   affine down to density 0 anyway).
 //   mode deterministic: probe, then sparse iff the sampled sparsity reaches the threshold the
@@ -44,10 +44,12 @@ public:
     // Chooses and runs one path (more during calibration); thread-safe.
     exec_choice run(const conv_pd_impl &pd, const conv_memories &m, const exec_paths &paths) const;
     const std::shared_ptr<crossover_model> &model() const { return model_; }
-    // The sparsity from which mode deterministic runs sparse (-1 in other modes).
+    // The static model's crossover sparsity: mode deterministic runs sparse from it, mode
+    // automatic takes it for its first execute (-1 in other modes).
     double threshold() const { return threshold_; }
 
 private:
+    void calibration_step(exec_choice &c, double density, const exec_paths &paths) const;
     std::shared_ptr<crossover_model> model_; // null unless mode is automatic
     double threshold_ = -1;
     static_cost_shape shape_; // automatic: the static model's t_sparse(d) / t_dense shape
