@@ -29,9 +29,10 @@ struct mode_result {
     std::string impl; // sparsetrain's pick, e.g. "sparse_jit:avx512_core" or "onednn:jit:avx512_core"
     double ms = 0;
     std::string ran; // paths the timed runs took: "sparse", "dense", "sparse+dense", ...
-    // The side's first execute (ms) when this run() was its first: with automatic dispatch
-    // that execute calibrates the problem's model; -1 when the side had run before.
-    double first_ms = -1;
+    // When this run() was the side's first: its first execute (ms), and its first three
+    // together (with automatic dispatch: the two calibration executes and at most one
+    // confirmation; also the first-touch costs of the outputs); -1 when the side had run before.
+    double first_ms = -1, first3_ms = -1;
 };
 
 struct measurement {
@@ -73,7 +74,8 @@ public:
     void fill(double sparsity, uint64_t seed, bool denormal = false, zero_pattern zeros = zero_pattern::iid);
     // Interleaved timing, median of `reps` after `warmup` runs of each side; optionally
     // compares every sparsetrain side's output with oneDNN direct's. The first run() of a
-    // bench times each sparsetrain side's first execute on its own first (mode_result::first_ms).
+    // bench times each sparsetrain side's first three executes on their own first
+    // (mode_result::first_ms, first3_ms).
     measurement run(int warmup, int reps, bool check);
 
 private:
