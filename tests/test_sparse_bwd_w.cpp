@@ -167,7 +167,7 @@ void check_problem(const char *ps, const bwd_w_tuning &t = {}, const std::vector
 } // namespace
 
 TEST_CASE("sparse bwd_w: 3x3 stride 1 equals reference and oneDNN", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic16ih9oc32oh9kh3ph1", "mb2ic32ih7oc16oh7kh3ph1",
                  "mb2ic48ih10iw13oc64oh10ow13kh3ph1", "mb2ic16ih56oc32oh56kh3ph1",
                  "mb2ic16ih12oc16oh10kh3ph0", "mb1ic512ih7oc256oh7kh3ph1", "mb2ic16ih8iw11oc16oh8ow11kh1kw3ph0pw1",
@@ -176,7 +176,7 @@ TEST_CASE("sparse bwd_w: 3x3 stride 1 equals reference and oneDNN", "[bwd_w]") {
 }
 
 TEST_CASE("sparse bwd_w: 3x3 stride 2 equals reference and oneDNN", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic32ih14oc48oh7kh3sh2ph1", "mb2ic16ih15oc32oh8kh3sh2ph1",
                  "mb2ic16ih8oc16oh4kh3sh2ph1", "mb2ic64ih28iw21oc128oh14ow11kh3sh2ph1",
                  "mb2ic128ih28oc256oh14kh3sh2ph1"})
@@ -184,14 +184,14 @@ TEST_CASE("sparse bwd_w: 3x3 stride 2 equals reference and oneDNN", "[bwd_w]") {
 }
 
 TEST_CASE("sparse bwd_w: 1x1 equals reference and oneDNN", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb2ic32ih17oc64oh17kh1ph0", "mb2ic64ih13oc64oh7kh1sh2ph0",
                  "mb2ic32ih28oc64oh14kh1sh2ph0", "mb2ic256ih14oc512oh14kh1ph0", "mb3ic16ih7oc16oh7kh1ph0"})
         check_problem(ps);
 }
 
 TEST_CASE("sparse bwd_w: 1x1 value lists, in-place and copied diff_dst", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // The default for 1x1 stride 1 is offsets-only lists; here also the value-list path, and
     // both diff_dst modes under each (the copy makes the indirect offsets scaled).
     for (bool indirect : {false, true})
@@ -235,7 +235,7 @@ TEST_CASE("sparse bwd_w: nhwc offsets-only lists scale the src and diff_dst pixe
 }
 
 TEST_CASE("sparse bwd_w: ocg blocks, oc-block splitting and thread parts", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // Tiny budgets: one-row tiles, diff_w blocks of one ocg (lists rebuilt per ocg block),
     // groups split over oc blocks (few accumulators).
     bwd_w_tuning t;
@@ -248,7 +248,7 @@ TEST_CASE("sparse bwd_w: ocg blocks, oc-block splitting and thread parts", "[bwd
 }
 
 TEST_CASE("sparse bwd_w: thread parts over oc groups and uneven channel parts", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // One channel block, two ocgs: the threads split oc groups, each owns its diff_bias share.
     check_problem("mb2ic16ih10oc64oh10kh3ph1", {}, {0.0, 0.5});
     // Three threads over four channel blocks, and two threads over three.
@@ -257,7 +257,7 @@ TEST_CASE("sparse bwd_w: thread parts over oc groups and uneven channel parts", 
 }
 
 TEST_CASE("sparse bwd_w: without diff_bias the bias buffer is not touched", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     const auto p = problem_t::parse("mb2ic32ih9oc32oh9kh3ph1");
     const auto in = make_inputs(p, 5, 0.5, false);
     const auto ref = run_reference(p, in);
@@ -269,7 +269,7 @@ TEST_CASE("sparse bwd_w: without diff_bias the bias buffer is not touched", "[bw
 }
 
 TEST_CASE("sparse bwd_w: random floats within summation tolerance", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (const char *ps : {"mb4ic32ih28oc32oh28kh3ph1", "mb4ic64ih14oc32oh14kh1ph0"}) {
         const auto p = problem_t::parse(ps);
         const auto in = make_inputs(p, 99, 0.5, true);
@@ -290,7 +290,7 @@ TEST_CASE("sparse bwd_w: random floats within summation tolerance", "[bwd_w]") {
 }
 
 TEST_CASE("sparse bwd_w: the factory plans with the OpenMP thread count", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     const int saved = omp_get_max_threads();
     omp_set_num_threads(2);
     std::string why;
@@ -303,7 +303,7 @@ TEST_CASE("sparse bwd_w: the factory plans with the OpenMP thread count", "[bwd_
 }
 
 TEST_CASE("sparse bwd_w: pair and single-list variants, chosen per execute, both exact", "[bwd_w][pairs]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // 3x3 / 1x3 stride 1: odd widths, several column bands (band ends inside a 16-pixel block),
     // no padding, non-square, many channels; runs of every parity at every sparsity.
     for (const char *ps : {"mb2ic32ih9iw13oc32oh9ow13kh3ph1", "mb2ic16ih20iw37oc32oh20ow37kh3ph1",
@@ -346,7 +346,7 @@ TEST_CASE("sparse bwd_w: pair and single-list variants, chosen per execute, both
 }
 
 TEST_CASE("sparse bwd_w: pair variant with one-row tiles, split tap groups and oc groups", "[bwd_w][pairs]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // max_acc 4: the nine taps split over groups of 4 + 4 + 1 (pair kernels whose rows share
     // no load, or only some); tiny tiles: one row, lists rebuilt per ocg.
     for (double min_density : {0.0, 2.0}) { // pairs always / never
@@ -368,7 +368,7 @@ TEST_CASE("sparse bwd_w: pair variant with one-row tiles, split tap groups and o
 }
 
 TEST_CASE("sparse bwd_w: src prefetch by the kernels, by the builder, or none", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // The prefetch has no visible effect, but its table walks the next tile's footprint (all
     // classes of a strided layer, ocg-block wrap-around): every mode must stay exact.
     for (int mode : {0, 1, 2}) {
@@ -380,4 +380,27 @@ TEST_CASE("sparse bwd_w: src prefetch by the kernels, by the builder, or none", 
                      "mb2ic16ih13oc32oh13kh3ph1"})
             check_problem(ps, t, {0.5}, {1, 2});
     }
+}
+
+TEST_CASE("sparse bwd_w shapes at the planner's limits: SAME padding, one row, 1x1 output; larger kernels and strides decline", "[bwd_w][shapes]") {
+    for (const char *ps : {"mb2ic32ih14oc32oh7kh3sh2ph0", "mb2ic32ih14iw9oc16oh7ow5kh3sh2ph0pw1", "mb2ic16ih10oc16oh5kh2sh2ph0",
+                 "mb2ic32ih1iw17oc16oh1ow17kh1kw3ph0pw1", "mb2ic32ih9iw1oc32oh9ow1kh3kw1ph1pw0",
+                 "mb2ic16ih1iw12oc32oh1ow12kh3ph1", "mb4ic64ih3oc32oh1kh3ph0", "mb2ic32ih1oc64oh1kh1ph0",
+                 "mb3ic32ih2oc16oh1kh3sh2ph1", "mb2ic16ih9iw8oc16oh9ow8kh3kw2ph1pw0"}) {
+        bwd_w_plan q;
+        std::string why;
+        INFO(ps);
+        REQUIRE(plan_bwd_w(problem_t::parse(ps), 2, true, {}, q, why));
+        if (max_isa() >= cpu_isa::avx512_core) check_problem(ps, {}, {0.0, 0.5});
+    }
+    // Beyond 3x3 or stride 2: declined with a reason (the dense fallback runs them).
+    for (const char *ps : {"mb2ic16ih9oc32oh8kh4ph1", "mb1ic16ih14oc32oh14kh7ph3", "mb2ic16ih13oc32oh5kh3sh3ph1",
+                 "mb2ic32ih17oc16kh4sh4ph0"}) {
+        bwd_w_plan q;
+        std::string why;
+        INFO(ps);
+        CHECK_FALSE(plan_bwd_w(problem_t::parse(ps), 2, true, {}, q, why));
+        CHECK(!why.empty());
+    }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512(); // the shapes above were planned, not run
 }

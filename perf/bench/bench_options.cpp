@@ -19,6 +19,7 @@ const char *usage() {
            "                         [--threads=T] [--reps=R] [--warmup=W] [--out=DIR] [--no-out]\n"
            "                         [--csv=FILE] [--json=FILE] [--batch=FILE] [--data=DIR]\n"
            "                         [--no-check] [--no-progress] [--denormals] [PROBLEM ...]\n"
+           "                         [--zeros=iid|channels|spatial]\n"
            "\n"
            "Times oneDNN dense against sparsetrain in the same process on the same data, interleaved,\n"
            "median of R runs after W warm-up runs; weight reorders are outside the timing. The operand\n"
@@ -47,13 +48,18 @@ const char *usage() {
            "               both (problem mode): each problem in both layouts, all sides interleaved in one\n"
            "               run, and the nhwc speedup relative to the nchw16c one.\n"
            "  --dispatch   sparsetrain's policy in the problem and --net modes (default: SPARSETRAIN_DISPATCH,\n"
-           "               else auto).\n"
+           "               else auto); also deterministic (README: reproducible results).\n"
            "  --out=DIR    writes CSV, JSON and PNG plots there (--net and --sweep default to\n"
            "               sparsetrain-bench-out; --no-out writes nothing). --csv / --json: also these files.\n"
            "  --data=DIR   reads the layer sets and sparsity data from DIR (default: the copies of perf/data\n"
            "               built into the binary).\n"
            "  --denormals  (problem mode) every non-zero of the exploited operand is denormal (~1e-40):\n"
-           "               the worst case for the FP units, to measure what denormals cost both sides.\n";
+           "               the worst case for the FP units, to measure what denormals cost both sides.\n"
+           "  --zeros=P    where the exploited operand's zeros go, in every mode: iid (default, each element\n"
+           "               independently), channels (whole channels dead in every image, a random choice of\n"
+           "               that share), spatial (square patches of every channel, per image). The problem\n"
+           "               mode takes a list (--zeros=iid,channels,spatial): each pattern is timed on the\n"
+           "               same primitives in turn, one row each, the pattern in the row's name.\n";
 }
 
 namespace {
@@ -142,7 +148,8 @@ options parse_options(int argc, char **argv) {
             if (v == "auto") o.dispatch = dispatch_mode::automatic;
             else if (v == "sparse") o.dispatch = dispatch_mode::sparse;
             else if (v == "dense") o.dispatch = dispatch_mode::dense;
-            else throw error("--dispatch=" + v + ": expected auto, sparse or dense");
+            else if (v == "deterministic") o.dispatch = dispatch_mode::deterministic;
+            else throw error("--dispatch=" + v + ": expected auto, sparse, dense or deterministic");
         } else if (take(a, "--baseline", v)) {
             try {
                 o.base = baseline_from_string(v);
@@ -181,6 +188,15 @@ options parse_options(int argc, char **argv) {
             no_out = true;
         } else if (take(a, "--data", v)) {
             o.data_dir = v;
+        } else if (take(a, "--zeros", v)) {
+            o.zeros.clear();
+            for (const auto &one : split_list("--zeros", v)) {
+                try {
+                    o.zeros.push_back(zero_pattern_from_string(one));
+                } catch (const error &) {
+                    throw error("--zeros=" + v + ": expected iid, channels or spatial (a list in the problem mode)");
+                }
+            }
         } else if (a == "--denormals") {
             o.denormals = true;
         } else if (a == "--no-check") {
@@ -195,6 +211,8 @@ options parse_options(int argc, char **argv) {
     }
     if (o.denormals && o.mode() != run_mode::problems) throw error("--denormals applies to problems, not --net / --sweep");
     if (o.both_layouts && o.mode() != run_mode::problems) throw error("--layout=both applies to problems, not --net / --sweep");
+    if (o.zeros.size() > 1 && o.mode() != run_mode::problems)
+        throw error("--zeros: a list of patterns applies to problems, not --net / --sweep");
     if (o.sweep && !o.nets.empty()) throw error("--sweep takes problems (or none for the default), not --net");
     if (!o.nets.empty() && (!o.problems.empty() || !o.batch_files.empty()))
         throw error("--net runs the network's own layers; drop the problems / --batch");
@@ -209,6 +227,15 @@ options parse_options(int argc, char **argv) {
 }
 
 std::vector<problem_t> collect_problems(const options &o) {
+    std::vector<problem_t> out;
+    for (const auto &e : collect_problem_entries(o)) {
+        if (!e.error.empty()) throw error(e.error);
+        out.push_back(e.prob);
+    }
+    return out;
+}
+
+std::vector<problem_entry> collect_problem_entries(const options &o) {
     std::vector<std::string> strings = o.problems;
     for (const auto &f : o.batch_files) {
         std::ifstream in(f);
@@ -224,11 +251,17 @@ std::vector<problem_t> collect_problems(const options &o) {
                     "mb16ic256ih56oc64oh56kh1ph0n\"1x1:256to64x56\"",
                     "mb16ic1024ih14oc256oh14kh1ph0n\"1x1:1024to256x14\""};
     }
-    std::vector<problem_t> out;
+    std::vector<problem_entry> out;
     for (const auto &s : strings) {
-        problem_t p = problem_t::parse(s, o.mb);
-        if (o.mb_given) p.mb = o.mb;
-        out.push_back(p);
+        problem_entry e;
+        e.text = s;
+        try {
+            e.prob = problem_t::parse(s, o.mb);
+            if (o.mb_given) e.prob.mb = o.mb;
+        } catch (const error &x) {
+            e.error = x.what();
+        }
+        out.push_back(e);
     }
     return out;
 }
@@ -241,6 +274,7 @@ timing_options timing_of(const options &o) {
     t.base = o.base;
     t.dispatch = o.dispatch;
     t.layout = o.layout;
+    t.zeros = o.zeros.front();
     return t;
 }
 

@@ -32,6 +32,9 @@ struct options {
     bool both_layouts = false;               // --layout=both (problem mode): nchw16c and nhwc interleaved
     bool check = true;
     bool denormals = false; // --denormals: the exploited operand's non-zeros are denormal
+    // --zeros: where the exploited operand's zeros go; the problem mode takes a list and times
+    // each pattern on the same primitives, one row each (same-run comparisons).
+    std::vector<zero_pattern> zeros {zero_pattern::iid};
     bool help = false;
 
     std::vector<std::string> nets; // --net=a,b
@@ -51,8 +54,17 @@ struct options {
 options parse_options(int argc, char **argv);
 const char *usage();
 
-// Problems from the command line and batch files, with --mb applied.
+// Problems from the command line and batch files, with --mb applied (throws on a bad one).
 std::vector<problem_t> collect_problems(const options &o);
+
+// The same without throwing on a bad problem string: each entry is the text as given and
+// either its problem or why it is not one (an unreadable batch file still throws).
+struct problem_entry {
+    std::string text;
+    problem_t prob;
+    std::string error;
+};
+std::vector<problem_entry> collect_problem_entries(const options &o);
 
 timing_options timing_of(const options &o);
 

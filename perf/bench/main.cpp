@@ -10,6 +10,7 @@
 #include "bench/net_report.hpp"
 #include "bench/plot.hpp"
 #include "bench/problem_bench.hpp"
+#include "bench/problem_list.hpp"
 #include "bench/report.hpp"
 #include "bench/sweep.hpp"
 #include "bench/text_util.hpp"
@@ -27,41 +28,28 @@ void report_plot(const plot_files &f) {
     else std::cout << "  plot:   not made: " << f.note << "\n";
 }
 
-bool run_problems(const options &o) {
-    const auto problems = collect_problems(o);
+// Exit status of the problem mode: 0, 1 when some problem could not be run (error rows), 2
+// when some output differs from oneDNN's.
+int run_problems(const options &o) {
+    const auto entries = collect_problem_entries(o);
     const auto t = timing_of(o);
-    std::cout << "sparsetrain-bench: " << problems.size() << " problem(s), sparsity " << o.sparsity << ", "
-              << omp_get_max_threads() << " thread(s), " << (o.both_layouts ? "nchw16c and nhwc" : to_string(t.layout))
-              << " activations, median of " << t.reps << " runs"
-              << (o.denormals ? ", non-zeros of the exploited operand denormal" : "") << "\n";
+    std::string zeros;
+    for (zero_pattern z : o.zeros) zeros += (zeros.empty() ? "" : ",") + std::string(to_string(z));
+    std::cout << "sparsetrain-bench: " << entries.size() << " problem(s), sparsity " << o.sparsity << " (" << zeros
+              << " zeros), " << omp_get_max_threads() << " thread(s), "
+              << (o.both_layouts ? "nchw16c and nhwc" : to_string(t.layout)) << " activations, median of " << t.reps
+              << " runs" << (o.denormals ? ", non-zeros of the exploited operand denormal" : "") << "\n";
     double work = 0;
-    for (const auto &p : problems) work += p.flops() * o.dirs.size();
-    progress prog(std::cerr, (int)(problems.size() * o.dirs.size()), work, o.progress);
-    print_table_header(std::cout);
-    std::vector<measurement> all;
-    bool ok = true;
-    for (const auto &p : problems)
-        for (direction d : o.dirs) {
-            prog.begin((p.name.empty() ? p.shape_string() : p.name) + " " + to_string(d), p.flops());
-            std::vector<std::unique_ptr<problem_bench>> benches;
-            std::vector<problem_bench *> group;
-            for (act_format l : o.both_layouts ? std::vector<act_format> {act_format::nChw16c, act_format::nhwc}
-                                               : std::vector<act_format> {t.layout}) {
-                benches.emplace_back(new problem_bench(p, d, t.dispatch, t.base, l));
-                benches.back()->fill(o.sparsity, t.seed, o.denormals);
-                group.push_back(benches.back().get());
-            }
-            const auto ms = problem_bench::run_together(group, t.warmup, t.reps, t.check);
-            prog.clear();
-            for (const auto &m : ms) {
-                print_table_row(std::cout, m);
-                ok = ok && m.check_ok;
-                all.push_back(m);
-            }
-            if (ms.size() == 2)
-                std::cout << "    nhwc speedup / nchw16c speedup: " << format("%.3f", ms[1].speedup() / ms[0].speedup())
-                          << "\n";
+    int steps = 0;
+    for (const auto &e : entries)
+        if (e.error.empty()) {
+            work += e.prob.flops() * o.dirs.size();
+            steps += (int)o.dirs.size();
         }
+    progress prog(std::cerr, steps, work, o.progress);
+    print_table_header(std::cout);
+    const auto r = run_problem_list(entries, o, prog, std::cout);
+    const auto &all = r.measured;
     prog.finish();
     if (!o.csv_path.empty()) write_csv(o.csv_path, all);
     if (!o.json_path.empty()) write_json(o.json_path, all);
@@ -72,7 +60,15 @@ bool run_problems(const options &o) {
         std::cout << "results: " << out_file(o, "bench" + suffix + ".csv") << ", " << out_file(o, "bench" + suffix + ".json")
                   << "\n";
     }
-    return ok;
+    if (!r.all_ok) {
+        std::cerr << "sparsetrain-bench: some outputs differ from oneDNN's (see the check column)\n";
+        return 2;
+    }
+    if (r.errors) {
+        std::cerr << "sparsetrain-bench: " << r.errors << " problem(s) could not be run (ERROR rows above)\n";
+        return 1;
+    }
+    return 0;
 }
 
 bool run_networks(const options &o) {
@@ -168,7 +164,7 @@ int main(int argc, char **argv) {
         if (!o.out_dir.empty()) std::filesystem::create_directories(o.out_dir);
         bool ok = true;
         switch (o.mode()) {
-        case run_mode::problems: ok = run_problems(o); break;
+        case run_mode::problems: return run_problems(o);
         case run_mode::network: ok = run_networks(o); break;
         case run_mode::sweep: ok = run_sweeps(o); break;
         }

@@ -27,7 +27,7 @@ net_result run_network(const net_plan &plan, const timing_options &t, progress &
             b_prob = &task.prob;
             b_dir = task.dir;
         }
-        b->fill(task.sparsity, t.seed);
+        b->fill(task.sparsity, t.seed, false, t.zeros);
         auto m = b->run(t.warmup, t.reps, t.check);
         m.prob = task.prob;
         r.results.push_back(m);

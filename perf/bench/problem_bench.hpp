@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/zero_pattern.hpp"
 #include "common/layout.hpp"
 #include "common/problem.hpp"
 #include "sparsetrain/dispatch_mode.hpp"
@@ -30,6 +31,10 @@ struct mode_result {
     std::string impl; // sparsetrain's pick, e.g. "sparse_jit:avx512_core" or "onednn:jit:avx512_core"
     double ms = 0;
     std::string ran; // paths the timed runs took: "sparse", "dense", "sparse+dense", ...
+    // When this run() was the side's first: its first execute (ms), and its first three
+    // together (with automatic dispatch: the two calibration executes and at most one
+    // confirmation; also the first-touch costs of the outputs); -1 when the side had run before.
+    double first_ms = -1, first3_ms = -1;
 };
 
 struct measurement {
@@ -53,6 +58,7 @@ struct timing_options {
     baseline base = baseline::direct;
     dispatch_mode dispatch = dispatch_mode::from_env;
     act_format layout = act_format::nChw16c; // activations of both sides (--layout)
+    zero_pattern zeros = zero_pattern::iid; // --zeros
     uint64_t seed = 1234;
 };
 
@@ -67,11 +73,14 @@ public:
     problem_bench &operator=(const problem_bench &) = delete;
 
     // Random non-zero values everywhere; the exploited operand (fwd / bwd_w: src, bwd_d:
-    // diff_dst) gets i.i.d. zeros at `sparsity`. denormal: that operand's non-zeros are all
-    // denormal (so are their products with the weights), the worst case for FP units.
-    void fill(double sparsity, uint64_t seed, bool denormal = false);
+    // diff_dst) gets zeros at `sparsity`, placed by `zeros` (bench/zero_pattern.hpp).
+    // denormal: that operand's non-zeros are all denormal (so are their products with the
+    // weights), the worst case for FP units.
+    void fill(double sparsity, uint64_t seed, bool denormal = false, zero_pattern zeros = zero_pattern::iid);
     // Interleaved timing, median of `reps` after `warmup` runs of each side; optionally
-    // compares every sparsetrain side's output with oneDNN direct's.
+    // compares every sparsetrain side's output with oneDNN direct's. The first run() of a
+    // bench times each sparsetrain side's first three executes on their own first
+    // (mode_result::first_ms, first3_ms).
     measurement run(int warmup, int reps, bool check);
     // The same for several benches at once (e.g. one problem in two layouts): every side of
     // every bench in one interleaved sequence per repetition, so that their ratios share the

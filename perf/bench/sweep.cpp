@@ -32,7 +32,7 @@ sweep_result run_sweep(const problem_t &p, direction dir, const timing_options &
         prog.begin("sweep " + (p.name.empty() ? p.shape_string() : p.name) + " " + to_string(dir) + " s="
                         + format("%.2f", s),
                 p.flops());
-        b.fill(s, t.seed);
+        b.fill(s, t.seed, false, t.zeros);
         r.points.push_back({b.run(t.warmup, t.reps, t.check)});
     }
     return r;

@@ -8,7 +8,6 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <atomic>
-#include <mutex>
 
 #include "api/conv_pd_impl.hpp"
 #include "dispatch/exec_choice.hpp"
@@ -30,18 +29,9 @@ struct conv_prim_impl {
 
 private:
     conv_memories checked_args(const std::unordered_map<int, dnnl::memory> &args) const;
-    void run_sparse(const conv_memories &m, bool zero_operand, double density) const;
+    void run_sparse(const conv_memories &m, double density) const;
     mutable std::atomic<unsigned long long> n_sparse_ {0}, n_dense_ {0}, n_reference_ {0};
     mutable std::atomic<double> last_zeros_ {-1.0};
-    // All-zero stand-in for the exploited operand (calibration only): an anonymous mapping
-    // that is read once so that every page maps the shared zero page (no memory used).
-    const float *zero_operand() const;
-    mutable std::once_flag zeros_once_;
-    mutable void *zeros_ = nullptr;
-    mutable size_t zeros_size_ = 0;
-
-public:
-    ~conv_prim_impl();
 };
 
 } // namespace detail

@@ -21,6 +21,7 @@ bwd_w_tuning bwd_w_tuning::from_env() {
     t.prefetch_tiles = (int)std::max(0L, env::get_int("SPARSETRAIN_BWD_W_PF_TILES", t.prefetch_tiles));
     t.kernel_prefetch = env::get_int("SPARSETRAIN_BWD_W_PF_KERNEL", t.kernel_prefetch ? 1 : 0) != 0;
     t.max_acc = (int)env::get_int("SPARSETRAIN_BWD_W_MAX_ACC", t.max_acc);
+    t.balance_channels = env::get_int("SPARSETRAIN_BWD_W_BALANCE", t.balance_channels ? 1 : 0) != 0;
     t.max_acc = std::min(std::max(t.max_acc, 1), 29);
     const std::string pmd = env::get_string("SPARSETRAIN_BWD_W_PAIR_MIN_DENSITY", "");
     if (!pmd.empty()) {
@@ -270,6 +271,7 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     // ocg ranges on top when there are fewer channel blocks than threads.
     q.n_c_parts = (int)std::min<int64_t>(nthr, q.icb);
     q.n_oc_parts = (int)std::max<int64_t>(1, std::min<int64_t>(nthr / q.n_c_parts, q.n_ocg));
+    q.balance_channels = t.balance_channels;
     q.prefetch_tiles = t.prefetch_tiles;
     q.kernel_prefetch = t.kernel_prefetch && t.prefetch_tiles > 0;
     const int64_t c_per_part = div_up(q.icb, q.n_c_parts) * 16;
@@ -297,6 +299,7 @@ std::string bwd_w_plan::str() const {
     if (act != act_format::nChw16c) os << " act=" << to_string(act);
     os << " dd=" << (dd_copy ? "copy" : "direct") << (indirect ? " indirect" : "") << " tile=" << tile_h << "x" << band_w
        << " tiles=" << n_tiles << " thr=" << n_c_parts << "c x " << n_oc_parts << "oc"
+       << (balance_channels ? "" : " even-split")
        << " ocg_block=" << ocg_block << (kernel_prefetch ? " pf=kernel" : prefetch_tiles ? " pf=builder" : "");
     if (pairs) os << " pairs>=" << pair_min_density;
     return os.str();

@@ -63,7 +63,7 @@ struct bwd_w_class {
 struct bwd_w_tuning {
     // Defaults (measured on the 2-core AVX-512 development machine); each can be overridden
     // by an environment variable for experiments: SPARSETRAIN_BWD_W_L1_BYTES, _OCB, _DD,
-    // _INDIRECT, _PF_TILES, _PF_KERNEL, _P_BYTES, _MAX_ACC, _PAIR_MIN_DENSITY.
+    // _INDIRECT, _PF_TILES, _PF_KERNEL, _P_BYTES, _MAX_ACC, _PAIR_MIN_DENSITY, _BALANCE.
     int64_t l1_tile_bytes = 36 * 1024;   // diff_dst tile budget (L1 is 48 KB)
     int ocb_per_group = 0;               // oc blocks per ocg (0: planner's choice)
     int dd_mode = 0;                     // 0: planner's choice, 1: always copy, 2: in place when possible
@@ -74,6 +74,9 @@ struct bwd_w_tuning {
     int max_acc = 28;                    // zmm accumulators per kernel (of 32)
     // Pair lists when the density hint is at least this (or unknown); > 1 never, 0 always.
     double pair_min_density = 0.38;
+    // Channel-block ranges per thread cut by the sampled work (driver/bwd_w_channel_split.hpp);
+    // false: equal block counts (for comparisons).
+    bool balance_channels = true;
     static bwd_w_tuning from_env();
 };
 
@@ -127,6 +130,7 @@ struct bwd_w_plan {
     // so parts that share channels (only when there are fewer channel blocks than threads)
     // build them twice. Threads beyond the parts idle.
     int n_oc_parts = 1, n_c_parts = 1;
+    bool balance_channels = true; // cut the channel ranges by sampled work, per execute
     int prefetch_tiles = 1;
     // Src prefetch for the list builder: spread over the channels in the first kernel call of
     // each tile (the memory stream overlaps the FMAs), else in-line by the builder

@@ -8,6 +8,7 @@
 
 #include "common/denormal_guard.hpp"
 #include "common/scratch.hpp"
+#include "driver/bwd_w_channel_split.hpp"
 #include "driver/bwd_w_dd_tile.hpp"
 #include "jit/kernel_cache.hpp"
 #include "sparsetrain/error.hpp"
@@ -125,18 +126,19 @@ std::vector<std::shared_ptr<const jit::jit_generator>> bwd_w_conv::kernels() con
 
 namespace {
 
-// One thread's part of an execute: channel blocks [ib0, ib1) x ocgs [og0, og1), with the
-// thread's scratch (lists of one tile for its channels, the diff_dst tile copy).
+// One thread's part of an execute: channel blocks [ib0, ib1) (bwd_w_channel_parts) x ocgs
+// [og0, og1), with the thread's scratch (lists of one tile for its channels, the diff_dst tile
+// copy).
 class part_runner {
 public:
     using kernel_table = std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>>;
     // pair_builder / pair_kernels: the pair variant (null / unused when it does not run).
     part_runner(const bwd_w_plan &q, const jit::bwd_w_list_builder &builder, const jit::bwd_w_list_builder *pair_builder,
-            const kernel_table &kernels, const kernel_table &pair_kernels, const conv_tensors &t, int pc, int po)
+            const kernel_table &kernels, const kernel_table &pair_kernels, const conv_tensors &t, int pc, int po,
+            int64_t ib0, int64_t ib1)
         : q_(q), p_(q.p), builder_(builder), pair_builder_(pair_builder), kernels_(kernels),
-          pair_kernels_(pair_kernels), t_(t) {
+          pair_kernels_(pair_kernels), t_(t), ib0_(ib0), ib1_(ib1) {
         split_range(q.n_ocg, q.n_oc_parts, po, og0_, og1_);
-        split_range(q.icb, q.n_c_parts, pc, ib0_, ib1_);
         my_c_ = (ib1_ - ib0_) * 16;
         diff_bias_ = q.with_bias && pc == 0 ? t.diff_bias : nullptr;
         n_cls_ = (int64_t)q.classes.size();
@@ -301,7 +303,7 @@ private:
     const jit::bwd_w_list_builder *pair_builder_;
     const kernel_table &kernels_, &pair_kernels_;
     const conv_tensors &t_;
-    int64_t og0_ = 0, og1_ = 0, ib0_ = 0, ib1_ = 0, my_c_ = 0, n_cls_ = 0;
+    int64_t ib0_ = 0, ib1_ = 0, og0_ = 0, og1_ = 0, my_c_ = 0, n_cls_ = 0;
     int64_t slot_ = 0; // list slot stride (floats) of the variant this execute runs
     float *diff_bias_ = nullptr;
     float *vals_ = nullptr, *buf_ = nullptr;
@@ -317,13 +319,15 @@ private:
 void bwd_w_conv::execute(const conv_tensors &t) const {
     const int n_parts = plan_.n_oc_parts * plan_.n_c_parts;
     const jit::bwd_w_list_builder *pair_builder = plan_.use_pairs(t.density_hint) ? pair_builder_.get() : nullptr;
+    const std::vector<int64_t> c_bounds = bwd_w_channel_parts(plan_, t.src);
 #pragma omp parallel num_threads(plan_.nthr)
     {
         denormal_guard fp(t.flush_denormals);
         // Parts are dealt round-robin, so a smaller team than planned still covers them all.
         for (int part = omp_get_thread_num(); part < n_parts; part += omp_get_num_threads()) {
-            part_runner r(plan_, *builder_, pair_builder, kernels_, pair_kernels_, t, part % plan_.n_c_parts,
-                    part / plan_.n_c_parts);
+            const int pc = part % plan_.n_c_parts;
+            part_runner r(plan_, *builder_, pair_builder, kernels_, pair_kernels_, t, pc, part / plan_.n_c_parts,
+                    c_bounds[pc], c_bounds[pc + 1]);
             if (!r.empty()) r.run();
         }
     }

@@ -15,6 +15,10 @@ namespace test {
 struct ref_results {
     std::vector<float> ours, ref, ours_bias, ref_bias;
     std::string impl;
+    // Our outputs live in buffers pre-filled with NaN (an element the primitive leaves
+    // unwritten fails the comparison) between guard regions that must stay intact.
+    bool guards_ok = true;
+    dispatch_stats stats; // the paths our primitive's execute took
 };
 
 // `act`: the activation tensors' format tag (any: sparsetrain's pick, nChw16c; nhwc); weights
