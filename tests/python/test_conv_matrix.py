@@ -32,11 +32,11 @@ SPARSITIES = [(0.0, 0.0), (0.5, 0.5), (0.9, 0.9), (1.0, 1.0), (0.9, 0.0), (0.0, 
 
 
 def sparse_expected_for(shape, direction, fmt):
-    """Where the library's sparse kernels apply: channel counts that are multiples of 16,
-    and for backward-weights kernels up to 3x3 (its documented cover); nhwc after the
-    native-nhwc kernels land (until then oneDNN dense runs on the nhwc buffers)."""
+    """Where the library's sparse kernels apply, in both memory formats (nChw16c inside for
+    NCHW tensors, nhwc on channels_last tensors' own storage): channel counts that are
+    multiples of 16, and for backward-weights kernels up to 3x3 (its documented cover)."""
     _, _, c, _, _, oc, k, _, _, _ = shape
-    if not SPARSE or fmt != "nchw" or c % 16 or oc % 16:
+    if not SPARSE or c % 16 or oc % 16:
         return False
     return direction != "backward_weights" or k <= 3
 
