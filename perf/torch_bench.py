@@ -5,6 +5,8 @@
           backward (input, weight and bias gradients) of nn.Conv2d and of SparseConv2d, in
           NCHW and channels_last; the ratio against stock's faster format, beside the ratio
           sparsetrain-bench measured for the same layer (--bench-csv, its --net CSV).
+  binding: the same layers, SparseConv2d only: each step's time against the time of the
+          primitive executes inside it (SPARSETRAIN_VERBOSE=1), i.e. what the binding costs.
   model:  whole training steps (forward, cross-entropy, backward, SGD with momentum) of
           torchvision VGG16 / ResNet-50 at 224x224, N = 16, before and after convert(), and
           the sparsity the model actually produced (an extra, untimed step with hooks).
@@ -21,53 +23,17 @@ import json
 import os
 import statistics
 import sys
-import time
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_bench_data as data  # noqa: E402
+from torch_bench_common import FORMATS, conv_step, interleaved, with_zeros  # noqa: E402
+from torch_bench_model import model_mode  # noqa: E402
+from torch_bench_binding import binding_mode  # noqa: E402
 
 import sparsetrain.torch as st  # noqa: E402
-
-FORMATS = {"nchw": torch.contiguous_format, "channels_last": torch.channels_last}
-
-
-def with_zeros(shape, sparsity, gen, positive):
-    """Values in [1/8, 1] (both signs unless ``positive``), an i.i.d. ``sparsity`` of zeros
-    (sparsetrain-bench's data)."""
-    v = torch.rand(shape, generator=gen) * 0.875 + 0.125
-    if not positive:
-        v = torch.where(torch.rand(shape, generator=gen) < 0.5, -v, v)
-    return v * (torch.rand(shape, generator=gen) >= sparsity)
-
-
-def interleaved(variants, reps, warmup):
-    """{name: [seconds]}: every rep runs every variant once, the order rotating per rep."""
-    names = list(variants)
-    times = {n: [] for n in names}
-    for r in range(warmup + reps):
-        order = names[r % len(names):] + names[:r % len(names)]
-        for n in order:
-            t = variants[n]()
-            if r >= warmup:
-                times[n].append(t)
-    return times
-
-
-def conv_step(conv, x, gy):
-    def run():
-        conv.weight.grad = None
-        conv.bias.grad = None
-        x.grad = None
-        t0 = time.perf_counter()
-        y = conv(x)
-        y.backward(gy)
-        return time.perf_counter() - t0
-    return run
-
 
 def bench_layer(layer, args, gen):
     n, oh = args.mb, (layer.h + 2 * layer.pad - layer.kernel) // layer.stride + 1
@@ -191,85 +157,11 @@ def print_totals(rows, formats):
                   f"ours here / its sparsetrain time: {ours / b:.3f}")
 
 
-# ---- whole training steps ----
-
-def make_model(name):
-    import torchvision
-    torch.manual_seed(0)
-    return {"vgg16": torchvision.models.vgg16, "resnet50": torchvision.models.resnet50}[name]()
-
-
-def train_step(model, opt, x, y):
-    def run():
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return time.perf_counter() - t0
-    return run
-
-
-def measure_sparsity(model, x, y):
-    """One untimed step with hooks: zero fraction of each conv's input and output gradient."""
-    found, handles = {}, []
-    for name, m in model.named_modules():
-        if isinstance(m, nn.Conv2d):
-            def pre(mod, inp, name=name):
-                found.setdefault(name, {})["src"] = float((inp[0] == 0).float().mean())
-
-            def post(mod, inp, out, name=name):
-                found[name]["flops"] = 2 * mod.weight.numel() * out.shape[0] * out.shape[2] * out.shape[3]
-                out.register_hook(lambda g: found[name].__setitem__("diff_dst", float((g == 0).float().mean())))
-            handles += [m.register_forward_pre_hook(pre), m.register_forward_hook(post)]
-    model.zero_grad(set_to_none=True)
-    F.cross_entropy(model(x), y).backward()
-    for h in handles:
-        h.remove()
-    return found
-
-
-def model_mode(args):
-    torch.manual_seed(2)
-    x0 = torch.randn(args.mb, 3, args.size, args.size)
-    y = torch.randint(0, 1000, (args.mb,))
-    base = make_model(args.model)
-    result = {}
-    for f in args.formats:
-        mf = FORMATS[f]
-        x = x0.contiguous(memory_format=mf)
-        stock = copy.deepcopy(base).to(memory_format=mf)
-        ours = st.convert(stock, options=st.ConvOptions(dispatch=args.dispatch))
-        variants = {}
-        for side, m in (("stock", stock), ("ours", ours)):
-            opt = torch.optim.SGD(m.parameters(), lr=args.lr, momentum=0.9)
-            variants[side] = train_step(m, opt, x, y)
-        times = interleaved(variants, args.reps, args.warmup)
-        med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-        sp = measure_sparsity(ours, x, y)
-        body = [v for k, v in sp.items() if k != next(iter(sp))]  # without the first layer
-        w = sum(v["flops"] for v in body)
-        src = sum(v["src"] * v["flops"] for v in body) / w
-        gy = sum(v.get("diff_dst", 0.0) * v["flops"] for v in body) / w
-        paths = {d: [0, 0] for d in ("forward", "backward_data", "backward_weights")}
-        for s in st.stats(ours).values():
-            for d in paths:
-                paths[d][0] += s[d]["sparse_runs"]
-                paths[d][1] += s[d]["dense_runs"]
-        result[f] = {"ms": med, "times": times, "ratio": med["stock"] / med["ours"], "src_sparsity": src,
-                     "diff_dst_sparsity": gy, "per_layer": sp, "paths": paths}
-        print(f"{args.model} {f} N={args.mb} {args.size}^2: stock {med['stock']:.0f} ms, sparsetrain.torch "
-              f"{med['ours']:.0f} ms, {med['stock'] / med['ours']:.2f}x; zeros (FLOP-weighted, non-initial "
-              f"convs) input {src:.2f}, output gradient {gy:.2f}; sparse/dense runs "
-              + ", ".join(f"{d} {v[0]}/{v[1]}" for d, v in paths.items()), flush=True)
-        del stock, ours, variants
-    return result
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["layers", "model", "report"],
-                   help="report: print the layers table and totals of earlier --json files (--inputs)")
+    p.add_argument("mode", choices=["layers", "model", "binding", "report"],
+                   help="binding: step time against the primitives' own time, same run (needs "
+                        "SPARSETRAIN_VERBOSE=1); report: the layers table and totals of earlier --json files")
     p.add_argument("--inputs", default="", help="report mode: comma-separated layers-mode JSON files")
     p.add_argument("--formats", default="nchw,channels_last")
     p.add_argument("--mb", type=int, default=16)
@@ -294,7 +186,7 @@ def main(argv=None):
             p.error(f"--formats: {f} is not one of {list(FORMATS)}")
     args.layers = [l for l in args.layers.split(",") if l]
     args.nchw_inner = [v for v in args.nchw_inner.split(",") if v]
-    args.reps = args.reps or (5 if args.mode == "layers" else 3)
+    args.reps = args.reps or (3 if args.mode == "model" else 5)
     torch.set_num_threads(args.threads)
     if args.mode != "report":
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, sparsetrain {st.library_version()}, "
@@ -313,7 +205,7 @@ def main(argv=None):
             print_layer_row(row, args.formats, first=(i == 0))
         print_totals(rows, args.formats)
         return
-    out = layers_mode(args) if args.mode == "layers" else model_mode(args)
+    out = {"layers": layers_mode, "model": model_mode, "binding": binding_mode}[args.mode](args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"args": vars(args), "results": out}, f, indent=1, default=str)
