@@ -9,6 +9,7 @@
 #include "bench/net_report.hpp"
 #include "bench/plot.hpp"
 #include "bench/problem_bench.hpp"
+#include "bench/replay_mode.hpp"
 #include "bench/report.hpp"
 #include "bench/sweep.hpp"
 #include "bench/text_util.hpp"
@@ -151,6 +152,7 @@ int main(int argc, char **argv) {
         case run_mode::problems: ok = run_problems(o); break;
         case run_mode::network: ok = run_networks(o); break;
         case run_mode::sweep: ok = run_sweeps(o); break;
+        case run_mode::replay: ok = run_replay_mode(o); break;
         }
         if (!ok) {
             std::cerr << "sparsetrain-bench: some outputs differ from oneDNN's (see the check column)\n";
