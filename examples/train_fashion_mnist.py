@@ -5,6 +5,7 @@
     compare parity (loss against the noise floor, test accuracy) and speedups of finished runs
     smoke   a small end-to-end check of everything above (the ctest test)
     formats stock in both memory formats and sparsetrain, interleaved in one process
+    full    the full run (per model: stock, sparsetrain, noise floor, compare), resumable in pieces
 
 Every subcommand has --help. Outputs: README.md ("Training on Fashion-MNIST"). Exit status of
 smoke: 0 passed, 1 failed, 77 skipped (no dataset, PyTorch or sparsetrain.torch).
@@ -18,11 +19,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 SKIP = 77
 
 
-def add_run_options(p):
-    p.add_argument("--model", choices=["vgg", "resnet"], default="vgg")
+def add_run_options(p, model=True):
+    if model:
+        p.add_argument("--model", choices=["vgg", "resnet"], default="vgg")
+        p.add_argument("--format", dest="memory_format", choices=["nchw", "channels_last"], default="channels_last",
+                       help="memory format of activations (default channels_last)")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--format", dest="memory_format", choices=["nchw", "channels_last"], default="channels_last",
-                   help="memory format of activations (default channels_last)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
@@ -76,6 +78,32 @@ def cmd_smoke(a):
     return smoke.run_smoke(a.out, a.bench)
 
 
+def cmd_formats(a):
+    from fashion_mnist import formats, train
+    variants = [tuple(v.split(":")) for v in a.variants.split(",")]
+    for m, f in variants:
+        if m not in ("stock", "sparsetrain") or f not in ("nchw", "channels_last"):
+            raise SystemExit(f"--variants: {m}:{f}: expected (stock|sparsetrain):(nchw|channels_last)")
+    cfg = train.RunConfig(model=a.model, threads=a.threads, batch=a.batch, seed=a.seed, lr=a.lr,
+                          train_images=a.train_images, dispatch=a.dispatch)
+    res = formats.run_formats(cfg, variants, a.steps, a.rounds, a.checkpoint or None,
+                              log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(formats.format_table(res))
+    formats.write(res, a.out)
+    print(f"results: {a.out}/formats_{a.model}.json, formats_{a.model}.txt")
+    return 0
+
+
+def cmd_full(a):
+    from fashion_mnist import full
+    a.models = [m for m in a.models.split(",") if m]
+    a.parts = [p for p in a.parts.split(",") if p]
+    for p in a.parts:
+        if p not in full.PARTS + ("compare",):
+            raise SystemExit(f"--parts: {p}: expected stock, ours, floor or compare")
+    return full.run_full(a, lambda m: print(m, file=sys.stderr, flush=True))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -101,6 +129,28 @@ def main(argv=None):
     c.add_argument("--window", type=int, default=300, help="steps of the loss parity window (default 300)")
     c.add_argument("--out", default="", help="folder (default: compare_MODEL beside the runs)")
     c.set_defaults(fn=cmd_compare)
+
+    fm = sub.add_parser("formats", help="stock in both memory formats and sparsetrain, interleaved in one process")
+    add_run_options(fm)
+    fm.add_argument("--variants", default="stock:nchw,stock:channels_last,sparsetrain:nchw,sparsetrain:channels_last",
+                    help="MODE:FORMAT,... (default all four)")
+    fm.add_argument("--steps", type=int, default=10, help="steps per variant and round (default 10)")
+    fm.add_argument("--rounds", type=int, default=6, help="rounds (default 6)")
+    fm.add_argument("--checkpoint", default="", help="start from this checkpoint.pt (e.g. after a run's first epoch)")
+    fm.add_argument("--out", default="fashion-mnist-out")
+    fm.set_defaults(fn=cmd_formats)
+
+    fu = sub.add_parser("full", help="the full run in resumable pieces: stock, ours, floor, compare per model")
+    add_run_options(fu, model=False)
+    fu.add_argument("--models", default="vgg,resnet")
+    fu.add_argument("--parts", default="stock,ours,floor,compare")
+    fu.add_argument("--upto", type=int, default=0, help="run (or continue) each run only up to this epoch")
+    fu.add_argument("--floor-threads", type=int, default=1)
+    fu.add_argument("--stock-format", choices=["nchw", "channels_last"], default="channels_last")
+    fu.add_argument("--ours-format", choices=["nchw", "channels_last"], default="channels_last")
+    fu.add_argument("--window", type=int, default=300, help="steps of the loss parity window (default 300)")
+    fu.add_argument("--out", default="fashion-mnist-out/full")
+    fu.set_defaults(fn=cmd_full)
 
     s = sub.add_parser("smoke", help="small end-to-end check (exit 0 ok, 1 failed, 77 skipped)")
     s.add_argument("--out", default="fashion-mnist-smoke")
