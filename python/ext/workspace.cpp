@@ -1,0 +1,55 @@
+#include "workspace.hpp"
+
+#include <cstdlib>
+#include <new>
+
+namespace sparsetrain_torch {
+
+namespace {
+
+struct buffer {
+    void *p = nullptr;
+    size_t size = 0;
+    ~buffer() { std::free(p); }
+};
+
+struct thread_workspace {
+    buffer slots[ws_slot_count];
+};
+
+thread_workspace &mine() {
+    thread_local thread_workspace ws;
+    return ws;
+}
+
+} // namespace
+
+void *workspace_buffer(ws_slot slot, size_t bytes) {
+    buffer &b = mine().slots[static_cast<int>(slot)];
+    if (b.size >= bytes && b.p) return b.p;
+    std::free(b.p);
+    b.p = nullptr;
+    b.size = 0;
+    const size_t rounded = (bytes + 4095) & ~size_t(4095);
+    void *p = std::aligned_alloc(4096, rounded ? rounded : 4096);
+    if (!p) throw std::bad_alloc();
+    b.p = p;
+    b.size = rounded;
+    return p;
+}
+
+size_t workspace_bytes() {
+    size_t n = 0;
+    for (const auto &b : mine().slots) n += b.size;
+    return n;
+}
+
+void release_workspace() {
+    for (auto &b : mine().slots) {
+        std::free(b.p);
+        b.p = nullptr;
+        b.size = 0;
+    }
+}
+
+} // namespace sparsetrain_torch
