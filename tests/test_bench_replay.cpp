@@ -289,7 +289,7 @@ TEST_CASE("replay: the shipped capture set reads and is found by default", "[ben
     CHECK(bytes < 5'000'000); // a few MB at most
     for (const auto &l : set.layers) {
         INFO(l.name);
-        CHECK(l.prob.mb == 16);
+        CHECK(l.prob.mb == 8);
         const auto z = measure_zeros(l.src, l.prob.mb, l.prob.ic, l.prob.ih, l.prob.iw);
         if (l.input_grad) CHECK(z.zeros > 0.2); // a ReLU's output
     }

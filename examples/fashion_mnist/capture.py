@@ -23,6 +23,7 @@ activations and gradients, OIHW for weights), little-endian. Encodings:
 `nonzeros` is the number of non-zero elements (a check for both encodings).
 """
 import os
+import re
 
 import numpy as np
 
@@ -97,14 +98,18 @@ class CaptureWriter:
         dd = tensors["diff_dst"].float().numpy()
         if self.mb:
             src, dd = src[:self.mb], dd[:self.mb]
-        stem = f"s{step}_{name.replace('.', '_')}"
-        self.lines += [f"layer {name}", f"problem {problem_string(module, src.shape, label or name)}",
-                       f"step {step}", f"bias {int(module.bias is not None)}",
-                       f"input_grad {int(tensors.get('input_grad', True))}"]
-        roles = [("src", src), ("diff_dst", dd)]
+        arrays = {"src": src, "diff_dst": dd}
         if self.weights:
-            roles.append(("weights", tensors["weights"].float().numpy()))
-        for role, values in roles:
+            arrays["weights"] = tensors["weights"].float().numpy()
+        self.add_record(name, problem_string(module, src.shape, label or name), step, module.bias is not None,
+                        tensors.get("input_grad", True), arrays)
+
+    def add_record(self, name, problem, step, bias, input_grad, arrays):
+        """One layer from numpy arrays (plain order) and its benchdnn problem string."""
+        stem = f"s{step}_{name.replace('.', '_')}"
+        self.lines += [f"layer {name}", f"problem {problem}", f"step {step}", f"bias {int(bias)}",
+                       f"input_grad {int(input_grad)}"]
+        for role, values in arrays.items():
             enc = choose_encoding(values)
             fname = f"{stem}.{role}.bin"
             raw = encode(values, enc)
@@ -144,3 +149,23 @@ def read_capture(folder):
                 raise ValueError(f"{fname}: {np.count_nonzero(values)} non-zeros, manifest says {nonzeros}")
             cur["tensors"][role] = values
     return layers
+
+
+def subset(src_folder, dst_folder, mb=None, layers=None, weights=True, note=""):
+    """A smaller copy of a capture: the first `mb` images, only `layers`, optionally without
+    weights. Returns the bytes written."""
+    with open(os.path.join(src_folder, "manifest.txt")) as f:
+        source = next((ln[len("source "):].strip() for ln in f if ln.startswith("source ")), "")
+    w = CaptureWriter(dst_folder, source + (f"; {note}" if note else ""), mb=mb, weights=weights)
+    for l in read_capture(src_folder):
+        if layers and l["name"] not in layers:
+            continue
+        t = dict(l["tensors"])
+        if mb:
+            t["src"], t["diff_dst"] = t["src"][:mb], t["diff_dst"][:mb]
+        if not weights:
+            t.pop("weights", None)
+        problem = re.sub(r"^mb\d+", f"mb{t['src'].shape[0]}", l["problem"])
+        w.add_record(l["name"], problem, int(l["step"]), l["bias"] == "1", l.get("input_grad", "1") == "1", t)
+    w.close()
+    return w.bytes

@@ -69,7 +69,7 @@ def run_formats(cfg, variants, steps, rounds, checkpoint=None, log=print):
     state = models.build(cfg.model).state_dict()
     if checkpoint:
         state = torch.load(checkpoint)["model"]
-    example = torch.from_numpy(ds.train_x[:1])
+    example = train.to_input(train.RunConfig(memory_format="nchw"), ds.train_x[:1])
     vs = [Variant(f"{m} {f}", m, f, state, cfg, example) for m, f in variants]
     order = ds.batch_order(cfg.seed, 1000, cfg.batch)
     need = steps * rounds + 4

@@ -38,6 +38,12 @@ class _Stamp(torch.autograd.Function):
         return grad, None
 
 
+def memory_format_of(t):
+    """'nchw', 'channels_last' (both for ambiguous shapes such as C = 1), or 'strided'."""
+    nchw, cl = t.is_contiguous(), t.is_contiguous(memory_format=torch.channels_last)
+    return "nchw/channels_last" if nchw and cl else "nchw" if nchw else "channels_last" if cl else "strided"
+
+
 def zero_fraction(t):
     return float((t == 0).sum().item()) / max(1, t.numel())
 
@@ -66,6 +72,7 @@ class ConvProbe:
         self.count_zeros = False  # this step counts zeros
         self.capture = None       # dict to fill with this step's tensors, or None
         self._t = {}
+        self.input_format = None  # memory format of the first training input seen
         self._handles = [module.register_forward_pre_hook(self._pre), module.register_forward_hook(self._post),
                          module.weight.register_hook(self._end_from_weight)]
 
@@ -80,6 +87,8 @@ class ConvProbe:
         if not self.active or not torch.is_grad_enabled():
             return None
         x = inputs[0]
+        if self.input_format is None:
+            self.input_format = memory_format_of(x)
         if self.count_zeros:
             self.stats.src_zeros.append(zero_fraction(x))
         if self.capture is not None:

@@ -30,6 +30,7 @@ class RunRecord:
         self.summary = summary
         self.layers = list(layer_names)
         self.steps, self.epochs, self.sparsity = [], [], []
+        self.input_formats = {}
         self._epoch_start = 0
 
     def state(self):
@@ -46,6 +47,10 @@ class RunRecord:
     def add_step(self, step, loss, kind, step_ms, fwd_ms, bwd_ms):
         self.steps.append({"step": step, "epoch": len(self.epochs), "loss": loss, "kind": kind,
                            "step_ms": step_ms, "conv_fwd_ms": fwd_ms, "conv_bwd_ms": bwd_ms})
+
+    def set_input_formats(self, formats):
+        """{layer: memory format of its input}, as seen in the first training step."""
+        self.input_formats = dict(formats)
 
     def end_epoch(self, epoch, test_acc, test_loss, layer_stats, paths):
         mine = self.steps[self._epoch_start:]
@@ -72,7 +77,8 @@ class RunRecord:
 
     def as_json(self):
         return {"format": FORMAT, "config": self.config, "summary": self.summary, "layers": self.layers,
-                "epochs": self.epochs, "steps": self.steps, "sparsity": self.sparsity}
+                "input_formats": self.input_formats, "epochs": self.epochs, "steps": self.steps,
+                "sparsity": self.sparsity}
 
     def write(self, folder):
         os.makedirs(folder, exist_ok=True)

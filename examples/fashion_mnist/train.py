@@ -78,7 +78,10 @@ def make_model(cfg, example):
 
 
 def to_input(cfg, x):
-    t = torch.from_numpy(np.ascontiguousarray(x))
+    # From a flat buffer: numpy may give the size-1 channel axis any stride, and PyTorch reads
+    # strides (784, 1, 28, 1) as channels_last, so an "NCHW" batch would run in channels_last.
+    x = np.ascontiguousarray(x)
+    t = torch.from_numpy(x.reshape(-1)).view(x.shape)
     return t.contiguous(memory_format=torch.channels_last) if cfg.memory_format == "channels_last" else t
 
 
@@ -174,9 +177,18 @@ class Trainer:
             for (name, module), p in zip(self.named_convs, self.probes.layers):
                 self.capture.add_layer(name, module, self.step, p.capture, label=f"{self.cfg.model}:{name}")
         self.rec.add_step(self.step, loss.item(), kind, (t1 - t0) / 1e6, fwd / 1e6, bwd / 1e6)
+        if self.steps_this_process == 0:
+            self._check_formats()
         self.step += 1
         self.steps_this_process += 1
         return loss.item()
+
+    def _check_formats(self):
+        formats = {p.name: p.input_format for p in self.probes.layers}
+        self.rec.set_input_formats(formats)
+        wrong = {k: v for k, v in formats.items() if self.cfg.memory_format not in v.split("/")}
+        if wrong:
+            raise RuntimeError(f"conv inputs not in {self.cfg.memory_format}: {wrong}")
 
     def run(self):
         cfg = self.cfg
