@@ -15,6 +15,7 @@
 #include "bench/report.hpp"
 #include "bench/sweep.hpp"
 #include "bench/text_util.hpp"
+#include "common/cpu.hpp"
 #include "sparsetrain/error.hpp"
 
 using namespace sparsetrain;
@@ -225,6 +226,9 @@ TEST_CASE("bench options: modes, their defaults, errors", "[bench]") {
     CHECK(net.base == baseline::direct);
     CHECK(net.out_dir == "sparsetrain-bench-out");
     CHECK(net.dirs.size() == 3);
+    CHECK(net.layout == act_format::nChw16c);
+    CHECK(timing_of(parse({"--layout=nhwc"})).layout == act_format::nhwc);
+    CHECK(parse({"--sweep", "--layout=nchw16c"}).layout == act_format::nChw16c);
 
     const auto more = parse({"--net=resnet50,fixup_resnet50", "--profile=epoch10", "--baseline=fastest", "--mb=2",
             "--reps=1", "--warmup=0", "--out=dir", "--dir=fwd,bwd_w"});
@@ -248,7 +252,7 @@ TEST_CASE("bench options: modes, their defaults, errors", "[bench]") {
     for (const auto &bad : std::vector<std::vector<std::string>> {{"--net=alexnet"}, {"--net=vgg16", "--profile=last"},
                  {"--baseline=winograd"}, {"--sweep", "--net=vgg16"}, {"--layers=conv5_1"},
                  {"--net=vgg16", "--out=x", "--no-out"}, {"--net=vgg16", "ic16ih8oc16oh8kh3ph1"}, {"--frobnicate"},
-                 {"--reps=0"}, {"--out="}, {"--net="}})
+                 {"--reps=0"}, {"--out="}, {"--net="}, {"--layout=nchw"}})
         CHECK_THROWS_AS(parse(bad), error);
 }
 
@@ -294,6 +298,22 @@ TEST_CASE("problem_bench: one sparsetrain side per dispatch mode, outputs equal 
         CHECK(m.check_ok);
         const auto &l = m.dense_impl;
         CHECK((l.rfind("direct:", 0) == 0 || l.rfind("wino:", 0) == 0 || l.rfind("nhwc:", 0) == 0));
+    }
+    SECTION("nhwc: both sides on nhwc buffers, oneDNN's own nhwc pick as the baseline") {
+        for (direction d : {direction::fwd, direction::bwd_d, direction::bwd_w}) {
+            INFO(to_string(d));
+            problem_bench b(p, d, {dispatch_mode::sparse, dispatch_mode::automatic}, baseline::direct, act_format::nhwc);
+            b.fill(0.6, 5);
+            const auto m = b.run(0, 1, true);
+            CHECK(m.layout == act_format::nhwc);
+            CHECK(m.check_ok);
+            CHECK(m.dense_impl.rfind("ref", 0) != 0);
+            CHECK(csv_row(m).substr(csv_row(m).rfind(',') + 1) == "nhwc");
+            if (d == direction::fwd && max_isa() >= cpu_isa::avx512_core) {
+                CHECK(m.dense_impl.find("brg") != std::string::npos);
+                CHECK(m.ours[0].impl.rfind("sparse_jit", 0) == 0);
+            }
+        }
     }
     SECTION("per-problem CSV and JSON") {
         scratch_dir out;

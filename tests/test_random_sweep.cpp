@@ -1,6 +1,7 @@
 // Randomized correctness sweep, the way benchdnn tests oneDNN: seeded random problems in all
 // three directions through the public API, each compared with the naive reference on
-// small-integer data (exact in fp32, so the comparison is exact).
+// small-integer data (exact in fp32, so the comparison is exact), in both activation layouts
+// (format_tag::any, i.e. nChw16c, and nhwc; outputs pre-filled with NaN).
 //   SPARSETRAIN_SWEEP_COUNT   problems per run (default 540: 180 per direction)
 //   SPARSETRAIN_SWEEP_SEED    seed (default: fixed; printed so that a failure can be replayed)
 //   SPARSETRAIN_SWEEP_MFLOP   cap on a problem's size in MFLOP (default 24)
@@ -64,15 +65,23 @@ TEST_CASE("randomized sweep against the reference", "[sweep]") {
         const auto d = test::make_conv_data(p, (uint64_t)seed + i, sparsity);
         INFO("problem " << i << ": " << p.to_string() << " " << to_string(dir) << " sparsity " << sparsity
                         << " bias " << bias << " (seed " << seed << ")");
-        const auto r = test::run_against_reference(p, dir, d, bias);
-        INFO("impl " << r.impl);
-        const auto c = test::compare(r.ours, r.ref, 0);
-        INFO(c.summary());
-        CHECK(c.ok);
-        if (dir == direction::bwd_w && bias) CHECK(test::compare(r.ours_bias, r.ref_bias, 0).ok);
-        n_sparse += r.impl.rfind("sparse", 0) == 0;
-        ++n_run;
+        // nhwc runs forced sparse (the default automatic mode also keeps its first execute's
+        // sparse result; forcing spares oneDNN's dense calibration run).
+        for (auto act : {dnnl::memory::format_tag::any, dnnl::memory::format_tag::nhwc}) {
+            const bool nhwc = act == dnnl::memory::format_tag::nhwc;
+            INFO("activations " << (nhwc ? "nhwc, forced sparse" : "any"));
+            dispatch_options dispatch;
+            if (nhwc) dispatch.mode = dispatch_mode::sparse;
+            const auto r = test::run_against_reference(p, dir, d, bias, dispatch, act);
+            INFO("impl " << r.impl);
+            const auto c = test::compare(r.ours, r.ref, 0);
+            INFO(c.summary());
+            CHECK(c.ok);
+            if (dir == direction::bwd_w && bias) CHECK(test::compare(r.ours_bias, r.ref_bias, 0).ok);
+            n_sparse += r.impl.rfind("sparse", 0) == 0;
+            ++n_run;
+        }
     }
-    std::printf("random sweep: %ld problems run, %ld on a sparse kernel\n", n_run, n_sparse);
-    CHECK(n_run == count);
+    std::printf("random sweep: %ld problem runs (both layouts), %ld on a sparse kernel\n", n_run, n_sparse);
+    CHECK(n_run == 2 * count);
 }

@@ -1,11 +1,14 @@
 // The sparse backward-weights convolution against the naive reference and oneDNN dense
 // convolution_backward_weights on the same buffers (diff_weights and diff_bias), over shapes,
-// sparsities and thread counts, with guard regions around both outputs.
+// sparsities, thread counts and both activation layouts (nChw16c, nhwc), with guard regions
+// around both outputs.
 #include <catch2/catch.hpp>
 
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -14,6 +17,7 @@
 #include "driver/bwd_w_conv.hpp"
 #include "reference/ref_conv.hpp"
 #include "util/test_data.hpp"
+#include "util/test_layouts.hpp"
 
 using namespace sparsetrain;
 using tag = dnnl::memory::format_tag;
@@ -22,15 +26,19 @@ namespace {
 
 constexpr int64_t guard = 256;     // floats of guard before and after each output
 constexpr float guard_value = -77777.f;
-constexpr float stale_value = 31337.f; // what the output holds before execute
+// What the outputs hold before execute: NaN, so an element the kernels leave unwritten fails.
+constexpr float stale_value = std::numeric_limits<float>::quiet_NaN();
 
 struct bwd_w_inputs {
     std::vector<float> src, diff_dst;         // plain nchw
-    std::vector<float> src_b, diff_dst_b;     // nChw16c
+    std::vector<float> src_b, diff_dst_b;     // in `act`
+    act_format act = act_format::nChw16c;
 };
 
-bwd_w_inputs make_inputs(const problem_t &p, uint64_t seed, double sparsity, bool floats) {
+bwd_w_inputs make_inputs(const problem_t &p, uint64_t seed, double sparsity, bool floats,
+        act_format act = act_format::nChw16c) {
     bwd_w_inputs in;
+    in.act = act;
     in.src.resize(p.mb * p.ic * p.ih * p.iw);
     in.diff_dst.resize(p.mb * p.oc * p.oh * p.ow);
     if (floats) {
@@ -46,8 +54,8 @@ bwd_w_inputs make_inputs(const problem_t &p, uint64_t seed, double sparsity, boo
         test::fill_int(in.diff_dst, seed + 1, -2, 2);
     }
     test::sparsify(in.src, seed + 2, sparsity);
-    in.src_b = test::to_layout(in.src, test::src_dims(p), tag::nchw, tag::nChw16c);
-    in.diff_dst_b = test::to_layout(in.diff_dst, test::dst_dims(p), tag::nchw, tag::nChw16c);
+    in.src_b = test::to_layout(in.src, test::src_dims(p), tag::nchw, test::act_tag(act));
+    in.diff_dst_b = test::to_layout(in.diff_dst, test::dst_dims(p), tag::nchw, test::act_tag(act));
     return in;
 }
 
@@ -91,7 +99,7 @@ outputs run_conv(const bwd_w_conv &conv, const bwd_w_inputs &in, double density_
 outputs run_sparse(const problem_t &p, const bwd_w_inputs &in, int nthr, const bwd_w_tuning &t, bool with_bias = true) {
     bwd_w_plan q;
     std::string why;
-    REQUIRE(plan_bwd_w(p, nthr, with_bias, t, q, why));
+    REQUIRE(plan_bwd_w(p, nthr, with_bias, t, q, why, in.act));
     INFO("plan: " << q.str());
     bwd_w_conv conv(q);
     return run_conv(conv, in);
@@ -101,7 +109,7 @@ outputs run_onednn(const problem_t &p, const bwd_w_inputs &in) {
     using namespace dnnl;
     auto &eng = test::cpu_engine();
     auto md = [](const memory::dims &d, tag t) { return memory::desc(d, memory::data_type::f32, t); };
-    const auto src_md = md(test::src_dims(p), tag::nChw16c), dd_md = md(test::dst_dims(p), tag::nChw16c);
+    const auto src_md = md(test::src_dims(p), test::act_tag(in.act)), dd_md = md(test::dst_dims(p), test::act_tag(in.act));
     const auto dw_md = md(test::wei_dims(p), tag::OIhw16i16o), db_md = md({p.oc}, tag::x);
     const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
     convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, src_md, dw_md,
@@ -136,23 +144,24 @@ bool nonzero(const std::vector<float> &v) {
 void check_problem(const char *ps, const bwd_w_tuning &t = {}, const std::vector<double> &sparsities = {0.0, 0.5, 0.9, 1.0},
         const std::vector<int> &threads = {1, 2}) {
     const auto p = problem_t::parse(ps);
-    for (double sp : sparsities) {
-        const auto in = make_inputs(p, 1234 + (uint64_t)(sp * 100), sp, false);
-        const auto ref = run_reference(p, in);
-        const auto dnn = run_onednn(p, in);
-        REQUIRE(test::compare(dnn.dw, ref.dw, 0).ok); // the exact-data premise holds
-        REQUIRE(test::compare(dnn.db, ref.db, 0).ok);
-        if (sp < 1.0) REQUIRE(nonzero(ref.dw));
-        REQUIRE(nonzero(ref.db));
-        for (int nthr : threads) {
-            INFO(p.to_string() << " sparsity " << sp << " threads " << nthr);
-            const auto ours = run_sparse(p, in, nthr, t);
-            const auto cw = test::compare(ours.dw, ref.dw, 0), cb = test::compare(ours.db, ref.db, 0);
-            INFO("diff_weights: " << cw.summary() << "; diff_bias: " << cb.summary());
-            CHECK(cw.ok);
-            CHECK(cb.ok);
+    for (double sp : sparsities)
+        for (act_format act : test::both_layouts()) {
+            const auto in = make_inputs(p, 1234 + (uint64_t)(sp * 100), sp, false, act);
+            const auto ref = run_reference(p, in);
+            const auto dnn = run_onednn(p, in);
+            REQUIRE(test::compare(dnn.dw, ref.dw, 0).ok); // the exact-data premise holds
+            REQUIRE(test::compare(dnn.db, ref.db, 0).ok);
+            if (sp < 1.0) REQUIRE(nonzero(ref.dw));
+            REQUIRE(nonzero(ref.db));
+            for (int nthr : threads) {
+                INFO(p.to_string() << " " << to_string(act) << " sparsity " << sp << " threads " << nthr);
+                const auto ours = run_sparse(p, in, nthr, t);
+                const auto cw = test::compare(ours.dw, ref.dw, 0), cb = test::compare(ours.db, ref.db, 0);
+                INFO("diff_weights: " << cw.summary() << "; diff_bias: " << cb.summary());
+                CHECK(cw.ok);
+                CHECK(cb.ok);
+            }
         }
-    }
 }
 
 } // namespace
@@ -190,9 +199,39 @@ TEST_CASE("sparse bwd_w: 1x1 value lists, in-place and copied diff_dst", "[bwd_w
             bwd_w_tuning t;
             t.indirect = indirect;
             t.dd_mode = dd_mode;
-            for (const char *ps : {"mb2ic32ih17oc64oh17kh1ph0", "mb2ic48ih9iw30oc32oh9ow30kh1ph0"})
+            for (const char *ps : {"mb2ic32ih17oc64oh17kh1ph0", "mb2ic48ih9iw30oc32oh9ow30kh1ph0",
+                         "mb2ic128ih9oc16oh9kh1ph0", "mb2ic256ih7oc16oh7kh1ph0"})
                 check_problem(ps, t, {0.0, 0.7});
         }
+}
+
+TEST_CASE("sparse bwd_w: nhwc offsets-only lists scale the src and diff_dst pixel strides", "[bwd_w][nhwc]") {
+    // One stored offset per pixel serves src (ic * 4 bytes a pixel) and diff_dst (oc * 4 in
+    // place, o * 64 copied) when both strides are 1, 2, 4 or 8 times a common unit; otherwise
+    // value lists. (Exactness of each case: the test above.)
+    struct expect {
+        const char *ps;
+        int dd_mode;
+        bool indirect, copy;
+        int src_scale, dd_scale;
+    };
+    for (const auto &e : {expect {"mb2ic32ih17oc64oh17kh1ph0", 2, true, false, 1, 2},
+                 expect {"mb2ic256ih14oc64oh14kh1ph0", 0, true, false, 4, 1}, // default: in place (oc 64)
+                 expect {"mb2ic64ih14oc256oh14kh1ph0", 0, true, true, 1, 1},  // copy, o = 4: 256 bytes both
+                 expect {"mb2ic128ih9oc16oh9kh1ph0", 2, true, false, 8, 1},
+                 expect {"mb2ic256ih7oc16oh7kh1ph0", 2, false, false, 1, 1},  // 16x: value lists
+                 expect {"mb2ic48ih9iw30oc32oh9ow30kh1ph0", 1, false, true, 1, 1}}) { // 3x: value lists
+        bwd_w_tuning t;
+        t.dd_mode = e.dd_mode;
+        bwd_w_plan q;
+        std::string why;
+        REQUIRE(plan_bwd_w(problem_t::parse(e.ps), 2, true, t, q, why, act_format::nhwc));
+        INFO(e.ps << " plan " << q.str());
+        CHECK(q.indirect == e.indirect);
+        CHECK(q.dd_copy == e.copy);
+        CHECK(q.src_scale == e.src_scale);
+        CHECK(q.dd_scale == e.dd_scale);
+    }
 }
 
 TEST_CASE("sparse bwd_w: ocg blocks, oc-block splitting and thread parts", "[bwd_w]") {
@@ -225,7 +264,7 @@ TEST_CASE("sparse bwd_w: without diff_bias the bias buffer is not touched", "[bw
     for (int nthr : {1, 2}) {
         const auto ours = run_sparse(p, in, nthr, {}, false);
         CHECK(test::compare(ours.dw, ref.dw, 0).ok);
-        CHECK(std::all_of(ours.db.begin(), ours.db.end(), [](float x) { return x == stale_value; }));
+        CHECK(std::all_of(ours.db.begin(), ours.db.end(), [](float x) { return std::isnan(x); }));
     }
 }
 
@@ -284,6 +323,20 @@ TEST_CASE("sparse bwd_w: pair and single-list variants, chosen per execute, both
                 for (double hint : {-1.0, 0.1, 0.9}) {
                     INFO(ps << " threads " << nthr << " sparsity " << sp << " hint " << hint << " plan " << q.str());
                     const auto ours = run_conv(conv, in, hint);
+                    CHECK(test::compare(ours.dw, ref.dw, 0).ok);
+                    CHECK(test::compare(ours.db, ref.db, 0).ok);
+                }
+            }
+            // The same plan on nhwc activations.
+            REQUIRE(plan_bwd_w(p, nthr, true, bwd_w_tuning {}, q, why, act_format::nhwc));
+            REQUIRE(q.pairs);
+            bwd_w_conv conv_nhwc(q);
+            for (double sp : {0.0, 0.5, 0.9}) {
+                const auto in = make_inputs(p, 78 + (uint64_t)(sp * 10), sp, false, act_format::nhwc);
+                const auto ref = run_reference(p, in);
+                for (double hint : {0.1, 0.9}) {
+                    INFO(ps << " nhwc threads " << nthr << " sparsity " << sp << " hint " << hint << " plan " << q.str());
+                    const auto ours = run_conv(conv_nhwc, in, hint);
                     CHECK(test::compare(ours.dw, ref.dw, 0).ok);
                     CHECK(test::compare(ours.db, ref.db, 0).ok);
                 }

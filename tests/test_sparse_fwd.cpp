@@ -1,5 +1,6 @@
 // Sparse forward convolution against the naive reference and oneDNN dense, on the very
-// nChw16c / OIhw16i16o buffers oneDNN uses, with guard regions around dst.
+// buffers oneDNN uses (nChw16c / OIhw16i16o, and nhwc with oneDNN's own weights pick), with
+// guard regions around dst and dst pre-filled with NaN.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "jit/kernel_cache.hpp"
 #include "reference/ref_conv.hpp"
 #include "util/test_data.hpp"
+#include "util/test_layouts.hpp"
 
 using namespace sparsetrain;
 using tag = dnnl::memory::format_tag;
@@ -26,6 +28,8 @@ const float canary = -12345.75f;
 
 struct fwd_case {
     problem_t p;
+    act_format act = act_format::nChw16c;           // src and dst
+    weights_layout wl = weights_layout::OIhw16i16o;
     bool bias = false, relu = false;
     std::vector<float> src, wei, b; // plain nchw / oihw / x
 };
@@ -62,19 +66,26 @@ fwd_case make_case(const std::string &ps, double sparsity, uint64_t seed, bool b
 }
 
 std::vector<float> blocked_src(const fwd_case &c) {
-    return test::to_layout(c.src, test::src_dims(c.p), tag::nchw, tag::nChw16c);
+    return test::to_layout(c.src, test::src_dims(c.p), tag::nchw, test::act_tag(c.act));
 }
 std::vector<float> blocked_wei(const fwd_case &c) {
-    return test::to_layout(c.wei, test::wei_dims(c.p), tag::oihw, tag::OIhw16i16o);
+    return test::to_layout(c.wei, test::wei_dims(c.p), tag::oihw, test::wei_tag(c.wl));
 }
 
-// Runs `impl` on guarded dst pre-filled with garbage; checks the guards; returns plain dst.
+// The case in layout `act`, with the weights oneDNN picks for it.
+fwd_case in_layout(fwd_case c, act_format act) {
+    c.act = act;
+    c.wl = test::onednn_fwd_weights(c.p, act);
+    return c;
+}
+
+// Runs `impl` on guarded dst pre-filled with NaN; checks the guards; returns plain dst.
 std::vector<float> run_sparse(const sparse_conv &impl, const fwd_case &c, const std::vector<float> &src_b,
         const std::vector<float> &wei_b, double density_hint = -1) {
     const auto &p = c.p;
     const size_t n = (size_t)(p.mb * p.oc * p.oh * p.ow);
     std::vector<float> buf(n + 2 * guard, canary);
-    for (size_t i = 0; i < n; ++i) buf[guard + i] = 777.f; // must be overwritten
+    for (size_t i = 0; i < n; ++i) buf[guard + i] = std::numeric_limits<float>::quiet_NaN(); // must be overwritten
     conv_tensors t;
     t.src = src_b.data();
     t.weights = wei_b.data();
@@ -88,7 +99,7 @@ std::vector<float> run_sparse(const sparse_conv &impl, const fwd_case &c, const 
                 && std::memcmp(&buf[guard + n + i], &canary, 4) == 0;
     CHECK(guards_ok);
     std::vector<float> blocked(buf.begin() + guard, buf.begin() + guard + n);
-    return test::from_layout(blocked, test::dst_dims(p), tag::nChw16c, tag::nchw);
+    return test::from_layout(blocked, test::dst_dims(p), test::act_tag(c.act), tag::nchw);
 }
 
 std::vector<float> run_reference(const fwd_case &c) {
@@ -103,8 +114,8 @@ std::vector<float> run_onednn(const fwd_case &c, const std::vector<float> &src_b
     const auto &p = c.p;
     auto &eng = test::cpu_engine();
     auto md = [](const memory::dims &d, tag t) { return memory::desc(d, memory::data_type::f32, t); };
-    auto src_md = md(test::src_dims(p), tag::nChw16c), dst_md = md(test::dst_dims(p), tag::nChw16c);
-    auto wei_md = md(test::wei_dims(p), tag::OIhw16i16o), bia_md = md({p.oc}, tag::x);
+    auto src_md = md(test::src_dims(p), test::act_tag(c.act)), dst_md = md(test::dst_dims(p), test::act_tag(c.act));
+    auto wei_md = md(test::wei_dims(p), test::wei_tag(c.wl)), bia_md = md({p.oc}, tag::x);
     const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
     auto fd = c.bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct,
                                src_md, wei_md, bia_md, dst_md, strides, pl, pr)
@@ -124,13 +135,15 @@ std::vector<float> run_onednn(const fwd_case &c, const std::vector<float> &src_b
     convolution_forward(pd).execute(s, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_WEIGHTS, m_wei},
             {DNNL_ARG_BIAS, m_bia}, {DNNL_ARG_DST, m_dst}});
     s.wait();
-    return test::from_layout(dst_b, test::dst_dims(p), tag::nChw16c, tag::nchw);
+    return test::from_layout(dst_b, test::dst_dims(p), test::act_tag(c.act), tag::nchw);
 }
 
 std::unique_ptr<sparse_conv> make(const fwd_case &c, const std::string &hints = "") {
     sparse_conv_options o;
     o.with_bias = c.bias;
     o.with_relu = c.relu;
+    o.act = c.act;
+    o.wei_layout = c.wl;
     fwd_config cfg;
     std::string why;
     auto h = fwd_plan_hints::parse(hints);
@@ -147,33 +160,40 @@ bool not_trivial(const std::vector<float> &v) {
     return false;
 }
 
-// Exact comparison against both the reference and oneDNN, for 1 and 2 threads. With
-// expect_pairs the plan must have the image-pair variant.
-void check_exact(const std::string &ps, const std::vector<double> &sparsities, bool bias, bool relu,
-        const std::string &hints = "", bool expect_pairs = false, double density_hint = -1) {
-    for (double s : sparsities) {
-        const auto c = make_case(ps, s, 11 + (uint64_t)(s * 100), bias, relu);
-        const auto src_b = blocked_src(c), wei_b = blocked_wei(c);
-        const auto ref = run_reference(c);
-        const auto dnn = run_onednn(c, src_b, wei_b);
-        const auto impl = make(c, hints);
-        if (expect_pairs) {
-            INFO(ps << " hints '" << hints << "' config " << impl->config_str());
-            CHECK(impl->config_str().find(":pairs") != std::string::npos);
-        }
-        for (int threads : {1, 2}) {
-            omp_set_num_threads(threads);
-            INFO(ps << " sparsity " << s << " threads " << threads << " bias " << bias << " relu " << relu
-                    << " hints '" << hints << "' density hint " << density_hint << " config " << impl->config_str());
-            const auto got = run_sparse(*impl, c, src_b, wei_b, density_hint);
-            const auto r1 = test::compare(got, ref, 0), r2 = test::compare(got, dnn, 0);
-            INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
-            CHECK(r1.ok);
-            CHECK(r2.ok);
-            if (s < 1.0 || bias) CHECK(not_trivial(got));
-        }
+// Exact comparison of one case against both the reference and oneDNN, for 1 and 2 threads.
+// With expect_pairs the plan must have the image-pair variant.
+void check_case(const fwd_case &c, double s, const std::string &hints, bool expect_pairs, double density_hint) {
+    const auto src_b = blocked_src(c), wei_b = blocked_wei(c);
+    const auto ref = run_reference(c);
+    const auto dnn = run_onednn(c, src_b, wei_b);
+    const auto impl = make(c, hints);
+    const std::string ps = c.p.to_string();
+    if (expect_pairs) {
+        INFO(ps << " hints '" << hints << "' config " << impl->config_str());
+        CHECK(impl->config_str().find(":pairs") != std::string::npos);
+    }
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        INFO(ps << " " << to_string(c.act) << " weights " << to_string(c.wl) << " sparsity " << s << " threads " << threads
+                << " bias " << c.bias << " relu " << c.relu << " hints '" << hints << "' density hint " << density_hint
+                << " config " << impl->config_str());
+        const auto got = run_sparse(*impl, c, src_b, wei_b, density_hint);
+        const auto r1 = test::compare(got, ref, 0), r2 = test::compare(got, dnn, 0);
+        INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
+        CHECK(r1.ok);
+        CHECK(r2.ok);
+        if (s < 1.0 || c.bias) CHECK(not_trivial(got));
     }
     omp_set_num_threads(2);
+}
+
+// check_case in both activation layouts (nhwc with oneDNN's weights pick) at each sparsity.
+void check_exact(const std::string &ps, const std::vector<double> &sparsities, bool bias, bool relu,
+        const std::string &hints = "", bool expect_pairs = false, double density_hint = -1) {
+    for (double s : sparsities)
+        for (act_format act : test::both_layouts())
+            check_case(in_layout(make_case(ps, s, 11 + (uint64_t)(s * 100), bias, relu), act), s, hints, expect_pairs,
+                    density_hint);
 }
 
 const std::vector<double> sweep = {0.0, 0.5, 0.9, 1.0};
@@ -310,6 +330,32 @@ TEST_CASE("sparse fwd picks inline compaction for 1x1 layers with one output gro
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (double hint : {0.0, 1.0})
         check_exact("mb4ic256ih14oc64oh14kh1ph0", {0.4}, true, true, "", false, hint);
+}
+
+TEST_CASE("sparse fwd on nhwc reads every weights layout in place", "[fwd][nhwc]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    // brgconv's Ohwi<B>o picks and OIhw16i16o; output groups of 16, 32 and 64 channels meet
+    // the 48-channel blocks of Ohwi48o in three displacement patterns (and 32-channel groups
+    // straddle nothing): one pass kernel per pattern. 3x3 and 1x1 (single, pair and inline
+    // variants), bias and ReLU.
+    for (weights_layout wl : {weights_layout::OIhw16i16o, weights_layout::Ohwi16o, weights_layout::Ohwi32o,
+                 weights_layout::Ohwi48o, weights_layout::Ohwi64o})
+        for (const char *hints : {"ocb=1", "ocb=2", "ocb=4,pairs=1", "ocb=4,sets=2"})
+            for (const char *ps : {"mb2ic32ih9oc192oh9kh3ph1", "mb3ic48ih7oc192oh7kh1ph0"}) {
+                auto c = make_case(ps, 0.5, 31, true, true);
+                c.act = act_format::nhwc;
+                c.wl = wl;
+                check_case(c, 0.5, hints, false, -1);
+            }
+    fwd_config cfg;
+    std::string why;
+    sparse_conv_options o;
+    o.act = act_format::nhwc;
+    o.wei_layout = weights_layout::Ohwi48o;
+    REQUIRE(plan_fwd(problem_t::parse("mb2ic32ih9oc192oh9kh3ph1"), o, cfg, why, fwd_plan_hints::parse("ocb=4")));
+    CHECK(cfg.wei_patterns == 3);
+    REQUIRE(plan_fwd(problem_t::parse("mb2ic32ih9oc192oh9kh3ph1"), o, cfg, why, fwd_plan_hints::parse("ocb=3")));
+    CHECK(cfg.wei_patterns == 1);
 }
 
 TEST_CASE("sparse fwd random floats within tolerance", "[fwd]") {

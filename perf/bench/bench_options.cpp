@@ -15,6 +15,7 @@ const char *usage() {
            "                         [--profile=final|epoch1|epoch10|mean] [--layers=NAME,...]\n"
            "                         [--sweep] [--replay[=DIR]] [--dir=fwd|bwd_d|bwd_w|all] [--sparsity=S] [--mb=N]\n"
            "                         [--baseline=direct|fastest] [--dispatch=auto|sparse|dense]\n"
+           "                         [--layout=nchw16c|nhwc]\n"
            "                         [--threads=T] [--reps=R] [--warmup=W] [--out=DIR] [--no-out]\n"
            "                         [--csv=FILE] [--json=FILE] [--batch=FILE] [--data=DIR]\n"
            "                         [--no-check] [--no-progress] [--denormals] [PROBLEM ...]\n"
@@ -44,6 +45,9 @@ const char *usage() {
            "\n"
            "  --baseline=direct   oneDNN's convolution_direct with its own layouts (default);\n"
            "  --baseline=fastest  also Winograd (convolution_auto) and nhwc; the fastest per problem wins.\n"
+           "  --layout     activations of both sides (every mode): nchw16c (default; format_tag::any, oneDNN's\n"
+           "               own blocked pick) or nhwc (channels last: oneDNN's baseline is its own pick for\n"
+           "               nhwc buffers, e.g. brgconv forward; weights format_tag::any on both sides).\n"
            "  --dispatch   sparsetrain's policy in the problem and --net modes (default: SPARSETRAIN_DISPATCH,\n"
            "               else auto).\n"
            "  --out=DIR    writes CSV, JSON and PNG plots there (--net and --sweep default to\n"
@@ -148,6 +152,10 @@ options parse_options(int argc, char **argv) {
             } catch (const error &) {
                 throw error("--baseline=" + v + ": expected direct or fastest");
             }
+        } else if (take(a, "--layout", v)) {
+            if (v == "nchw16c" || v == "nChw16c") o.layout = act_format::nChw16c;
+            else if (v == "nhwc") o.layout = act_format::nhwc;
+            else throw error("--layout=" + v + ": expected nchw16c or nhwc");
         } else if (take(a, "--net", v)) {
             for (const auto &n : split_list("--net", v)) {
                 try {
@@ -240,6 +248,7 @@ timing_options timing_of(const options &o) {
     t.check = o.check;
     t.base = o.base;
     t.dispatch = o.dispatch;
+    t.layout = o.layout;
     return t;
 }
 

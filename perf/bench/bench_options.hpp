@@ -29,6 +29,7 @@ struct options {
     std::vector<std::string> problems; // benchdnn strings from the command line
     dispatch_mode dispatch = dispatch_mode::from_env;
     baseline base = baseline::direct;
+    act_format layout = act_format::nChw16c; // --layout: activations of both sides
     bool check = true;
     bool denormals = false; // --denormals: the exploited operand's non-zeros are denormal
     bool help = false;

@@ -129,10 +129,10 @@ side make_onednn_side(const problem_t &p, direction dir, algorithm alg, tag act,
     return build(onednn_api(), p, dir, alg, act, label_prefix);
 }
 
-side make_sparsetrain_side(const problem_t &p, direction dir, dispatch_mode mode, algorithm alg) {
+side make_sparsetrain_side(const problem_t &p, direction dir, dispatch_mode mode, algorithm alg, tag act) {
     sparsetrain_api api;
     api.dopt.mode = mode;
-    return build(api, p, dir, alg, tag::any, "");
+    return build(api, p, dir, alg, act, "");
 }
 
 } // namespace bench

@@ -29,11 +29,12 @@ struct side {
 // Throws dnnl::error when oneDNN has no implementation.
 side make_onednn_side(const problem_t &p, direction dir, dnnl::algorithm alg, dnnl::memory::format_tag act,
         const std::string &label_prefix = "");
-// sparsetrain's primitive (format_tag::any everywhere) with the given dispatch policy.
-// `alg`: the algorithm of sparsetrain's descs (convolution_auto lets its dense path be
-// oneDNN's Winograd where oneDNN picks it).
+// sparsetrain's primitive (activations in `act`, weights format_tag::any) with the given
+// dispatch policy. `alg`: the algorithm of sparsetrain's descs (convolution_auto lets its dense
+// path be oneDNN's Winograd where oneDNN picks it).
 side make_sparsetrain_side(const problem_t &p, direction dir, dispatch_mode mode,
-        dnnl::algorithm alg = dnnl::algorithm::convolution_direct);
+        dnnl::algorithm alg = dnnl::algorithm::convolution_direct,
+        dnnl::memory::format_tag act = dnnl::memory::format_tag::any);
 
 } // namespace bench
 } // namespace sparsetrain

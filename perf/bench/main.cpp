@@ -31,7 +31,8 @@ bool run_problems(const options &o) {
     const auto problems = collect_problems(o);
     const auto t = timing_of(o);
     std::cout << "sparsetrain-bench: " << problems.size() << " problem(s), sparsity " << o.sparsity << ", "
-              << omp_get_max_threads() << " thread(s), median of " << t.reps << " runs"
+              << omp_get_max_threads() << " thread(s), " << to_string(t.layout) << " activations, median of " << t.reps
+              << " runs"
               << (o.denormals ? ", non-zeros of the exploited operand denormal" : "") << "\n";
     double work = 0;
     for (const auto &p : problems) work += p.flops() * o.dirs.size();
@@ -42,7 +43,7 @@ bool run_problems(const options &o) {
     for (const auto &p : problems)
         for (direction d : o.dirs) {
             prog.begin((p.name.empty() ? p.shape_string() : p.name) + " " + to_string(d), p.flops());
-            problem_bench b(p, d, t.dispatch, t.base);
+            problem_bench b(p, d, t.dispatch, t.base, t.layout);
             b.fill(o.sparsity, t.seed, o.denormals);
             const auto m = b.run(t.warmup, t.reps, t.check);
             prog.clear();
@@ -54,9 +55,11 @@ bool run_problems(const options &o) {
     if (!o.csv_path.empty()) write_csv(o.csv_path, all);
     if (!o.json_path.empty()) write_json(o.json_path, all);
     if (!o.out_dir.empty()) {
-        write_csv(out_file(o, "bench.csv"), all);
-        write_json(out_file(o, "bench.json"), all);
-        std::cout << "results: " << out_file(o, "bench.csv") << ", " << out_file(o, "bench.json") << "\n";
+        const std::string suffix = o.layout == act_format::nhwc ? "_nhwc" : "";
+        write_csv(out_file(o, "bench" + suffix + ".csv"), all);
+        write_json(out_file(o, "bench" + suffix + ".json"), all);
+        std::cout << "results: " << out_file(o, "bench" + suffix + ".csv") << ", " << out_file(o, "bench" + suffix + ".json")
+                  << "\n";
     }
     return ok;
 }
@@ -85,7 +88,8 @@ bool run_networks(const options &o) {
         print_net_totals(std::cout, r);
         for (const auto &m : r.results) ok = ok && m.check_ok;
         if (!o.out_dir.empty()) {
-            const std::string base = file_safe(name + "_" + to_string(o.profile) + "_mb" + std::to_string(o.mb));
+            const std::string base = file_safe(name + "_" + to_string(o.profile) + "_mb" + std::to_string(o.mb)
+                    + (o.layout == act_format::nhwc ? "_nhwc" : ""));
             write_net_csv(out_file(o, base + ".csv"), {r});
             write_net_totals_csv(out_file(o, base + "_totals.csv"), {r});
             write_net_json(out_file(o, base + ".json"), {r});
@@ -120,7 +124,10 @@ bool run_sweeps(const options &o) {
         }
         if (!o.out_dir.empty()) {
             std::cout << "\n";
-            report_plot(plot_sweep(o.out_dir, "sweep_" + file_safe(p.name.empty() ? p.shape_string() : p.name), mine));
+            report_plot(plot_sweep(o.out_dir,
+                    "sweep_" + file_safe(p.name.empty() ? p.shape_string() : p.name)
+                            + (o.layout == act_format::nhwc ? "_nhwc" : ""),
+                    mine));
         }
         all.insert(all.end(), mine.begin(), mine.end());
     }
@@ -128,10 +135,11 @@ bool run_sweeps(const options &o) {
     if (!o.csv_path.empty()) write_sweep_csv(o.csv_path, all);
     if (!o.json_path.empty()) write_sweep_json(o.json_path, all);
     if (!o.out_dir.empty()) {
-        write_sweep_csv(out_file(o, "sweep.csv"), all);
-        write_sweep_json(out_file(o, "sweep.json"), all);
-        std::cout << "  table:  stdout and " << out_file(o, "sweep.csv") << "\n  json:   " << out_file(o, "sweep.json")
-                  << "\n";
+        const std::string suffix = o.layout == act_format::nhwc ? "_nhwc" : "";
+        write_sweep_csv(out_file(o, "sweep" + suffix + ".csv"), all);
+        write_sweep_json(out_file(o, "sweep" + suffix + ".json"), all);
+        std::cout << "  table:  stdout and " << out_file(o, "sweep" + suffix + ".csv") << "\n  json:   "
+                  << out_file(o, "sweep" + suffix + ".json") << "\n";
     }
     return ok;
 }

@@ -23,7 +23,7 @@ net_result run_network(const net_plan &plan, const timing_options &t, progress &
                 task.prob.flops());
         if (!b || b_prob->shape_string() != task.prob.shape_string() || b_dir != task.dir) {
             b.reset(); // free the previous layer's buffers first
-            b.reset(new problem_bench(task.prob, task.dir, t.dispatch, t.base));
+            b.reset(new problem_bench(task.prob, task.dir, t.dispatch, t.base, t.layout));
             b_prob = &task.prob;
             b_dir = task.dir;
         }

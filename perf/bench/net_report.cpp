@@ -53,7 +53,8 @@ std::vector<total_row> total_rows(const net_totals &t) {
 std::string heading(const net_result &r) {
     std::ostringstream os;
     os << r.plan.net.title << ", N=" << r.plan.mb << ", " << to_string(r.plan.profile) << "-epoch sparsity profile, "
-       << r.threads << " thread(s), baseline oneDNN " << to_string(r.timing.base) << ", median of " << r.timing.reps
+       << r.threads << " thread(s), " << to_string(r.timing.layout) << " activations, baseline oneDNN "
+       << to_string(r.timing.base) << ", median of " << r.timing.reps
        << " after " << r.timing.warmup << " warm-up";
     if (r.plan.subset) os << " [subset of the network]";
     return os.str();
@@ -149,7 +150,7 @@ void write_net_csv(const std::string &path, const std::vector<net_result> &rs) {
     if (!out) throw error(path + ": write failed");
 }
 
-std::string net_totals_csv_header() { return "network,profile,mb,baseline,scope,dir,dense_ms,sparse_ms,speedup"; }
+std::string net_totals_csv_header() { return "network,profile,mb,baseline,scope,dir,dense_ms,sparse_ms,speedup,layout"; }
 
 void write_net_totals_csv(const std::string &path, const std::vector<net_result> &rs) {
     std::ofstream out(path);
@@ -160,7 +161,7 @@ void write_net_totals_csv(const std::string &path, const std::vector<net_result>
             out << r.plan.net.name << "," << to_string(r.plan.profile) << "," << r.plan.mb << ","
                 << to_string(r.timing.base) << "," << row.scope << "," << row.dir << ","
                 << format("%.4f", row.t.dense_ms) << "," << format("%.4f", row.t.sparse_ms) << ","
-                << format("%.4f", row.t.speedup()) << "\n";
+                << format("%.4f", row.t.speedup()) << "," << to_string(r.timing.layout) << "\n";
     if (!out) throw error(path + ": write failed");
 }
 
@@ -174,7 +175,8 @@ void write_net_json(const std::string &path, const std::vector<net_result> &rs) 
         const auto &r = rs[n];
         out << (n ? ",\n" : "\n") << " {\"network\": " << str(r.plan.net.name) << ", \"title\": " << str(r.plan.net.title)
             << ", \"profile\": " << str(to_string(r.plan.profile)) << ", \"mb\": " << r.plan.mb
-            << ", \"threads\": " << r.threads << ", \"baseline\": " << str(to_string(r.timing.base))
+            << ", \"threads\": " << r.threads << ", \"layout\": " << str(to_string(r.timing.layout))
+            << ", \"baseline\": " << str(to_string(r.timing.base))
             << ", \"reps\": " << r.timing.reps << ", \"warmup\": " << r.timing.warmup
             << ", \"subset\": " << (r.plan.subset ? "true" : "false") << ",\n  \"tasks\": [";
         for (size_t i = 0; i < r.plan.tasks.size(); ++i) {

@@ -56,6 +56,7 @@ std::string paths_taken(const dispatch_stats &before, const dispatch_stats &afte
 struct problem_bench::impl {
     problem_t p;
     direction dir = direction::fwd;
+    act_format layout = act_format::nChw16c;
     double sparsity = 0;
     std::vector<float> src, weights, bias, dst; // plain data (dst = diff_dst for backward)
     std::vector<side> dense;                    // baseline candidates; [0] = oneDNN direct
@@ -81,14 +82,16 @@ struct problem_bench::impl {
     }
 };
 
-problem_bench::problem_bench(const problem_t &p, direction dir, dispatch_mode mode, baseline base)
-    : problem_bench(p, dir, std::vector<dispatch_mode> {mode}, base) {}
+problem_bench::problem_bench(const problem_t &p, direction dir, dispatch_mode mode, baseline base, act_format layout)
+    : problem_bench(p, dir, std::vector<dispatch_mode> {mode}, base, layout) {}
 
-problem_bench::problem_bench(const problem_t &p, direction dir, const std::vector<dispatch_mode> &modes, baseline base)
+problem_bench::problem_bench(const problem_t &p, direction dir, const std::vector<dispatch_mode> &modes, baseline base,
+        act_format layout)
     : impl_(new impl) {
     auto &I = *impl_;
     I.p = p;
     I.dir = dir;
+    I.layout = layout;
     I.modes = modes;
     if (p.ndims != 4 || p.g != 1) throw error("sparsetrain-bench: only 2D ungrouped problems (" + p.to_string() + ")");
     if (modes.empty()) throw error("sparsetrain-bench: no dispatch mode to time");
@@ -98,25 +101,27 @@ problem_bench::problem_bench(const problem_t &p, direction dir, const std::vecto
     I.dst.resize(p.mb * p.oc * p.oh * p.ow);
 
     const bool fastest = base == baseline::fastest;
-    I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, tag::any, fastest ? "direct:" : ""));
+    // Activations of both sides: format_tag::any (both libraries pick nChw16c) or nhwc.
+    const tag act = layout == act_format::nhwc ? tag::nhwc : tag::any;
+    I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, act, fastest ? "direct:" : ""));
     if (fastest) {
         // Winograd where oneDNN picks it for convolution_auto (otherwise auto = direct, skipped),
-        // and the nhwc (brgemm) path; either may be unavailable for a problem.
+        // and, on nChw16c, the nhwc (brgemm) path; either may be unavailable for a problem.
         try {
-            side w = make_onednn_side(p, dir, algorithm::convolution_auto, tag::any);
+            side w = make_onednn_side(p, dir, algorithm::convolution_auto, act);
             if (w.label.find("wino") != std::string::npos) {
                 w.label = "wino:" + w.label;
                 I.dense.push_back(std::move(w));
             }
         } catch (const dnnl::error &) {}
-        try {
-            I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, tag::nhwc, "nhwc:"));
-        } catch (const dnnl::error &) {}
+        if (layout == act_format::nChw16c) try {
+                I.dense.push_back(make_onednn_side(p, dir, algorithm::convolution_direct, tag::nhwc, "nhwc:"));
+            } catch (const dnnl::error &) {}
     }
     // Against the fastest oneDNN, sparsetrain is given convolution_auto too: its dense path
     // (and the automatic choice) is then oneDNN's Winograd where oneDNN picks it.
     const auto ours_alg = fastest ? algorithm::convolution_auto : algorithm::convolution_direct;
-    for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_side(p, dir, m, ours_alg));
+    for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_side(p, dir, m, ours_alg, act));
 }
 
 problem_bench::~problem_bench() = default;
@@ -167,6 +172,7 @@ measurement problem_bench::run(int warmup, int reps, bool check) {
     measurement m;
     m.prob = I.p;
     m.dir = I.dir;
+    m.layout = I.layout;
     m.sparsity = I.sparsity;
     m.sparsity_actual = zero_fraction(I.dir == direction::bwd_d ? I.dst : I.src);
 

@@ -7,15 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
 #include "sparsetrain/dispatch_mode.hpp"
 
 namespace sparsetrain {
 namespace bench {
 
-// direct: oneDNN's convolution_direct with format_tag::any (its own pick).
-// fastest: also oneDNN's Winograd (convolution_auto, where it picks Winograd) and the nhwc
-// (brgemm) path; the baseline is the fastest of them per problem.
+// direct: oneDNN's convolution_direct on the run's activation layout (nChw16c: format_tag::any,
+// oneDNN's own pick; nhwc: nhwc buffers), weights format_tag::any.
+// fastest: also oneDNN's Winograd (convolution_auto, where it picks Winograd) and, on nChw16c,
+// the nhwc (brgemm) path; the baseline is the fastest of them per problem.
 enum class baseline { direct, fastest };
 const char *to_string(baseline b);
 baseline baseline_from_string(const std::string &s); // throws sparsetrain::error
@@ -33,6 +35,7 @@ struct mode_result {
 struct measurement {
     problem_t prob;
     direction dir = direction::fwd;
+    act_format layout = act_format::nChw16c; // activations of both sides
     double sparsity = 0;        // requested
     double sparsity_actual = 0; // measured zero fraction of the exploited operand
     std::string dense_impl, sparse_impl;
@@ -49,14 +52,16 @@ struct timing_options {
     bool check = true;
     baseline base = baseline::direct;
     dispatch_mode dispatch = dispatch_mode::from_env;
+    act_format layout = act_format::nChw16c; // activations of both sides (--layout)
     uint64_t seed = 1234;
 };
 
 class problem_bench {
 public:
-    problem_bench(const problem_t &p, direction dir, dispatch_mode mode, baseline base = baseline::direct);
+    problem_bench(const problem_t &p, direction dir, dispatch_mode mode, baseline base = baseline::direct,
+            act_format layout = act_format::nChw16c);
     problem_bench(const problem_t &p, direction dir, const std::vector<dispatch_mode> &modes,
-            baseline base = baseline::direct);
+            baseline base = baseline::direct, act_format layout = act_format::nChw16c);
     ~problem_bench();
     problem_bench(const problem_bench &) = delete;
     problem_bench &operator=(const problem_bench &) = delete;

@@ -10,7 +10,7 @@ namespace sparsetrain {
 namespace bench {
 
 const char *csv_header() {
-    return "problem,name,dir,sparsity,dense_impl,sparse_impl,dense_ms,sparse_ms,speedup";
+    return "problem,name,dir,sparsity,dense_impl,sparse_impl,dense_ms,sparse_ms,speedup,layout";
 }
 
 
@@ -18,7 +18,8 @@ std::string csv_row(const measurement &m) {
     std::ostringstream os;
     os << csv_quote(m.prob.shape_string()) << "," << csv_quote(m.prob.name) << "," << to_string(m.dir) << ","
        << format("%.3f", m.sparsity_actual) << "," << csv_quote(m.dense_impl) << "," << csv_quote(m.sparse_impl) << ","
-       << format("%.4f", m.dense_ms) << "," << format("%.4f", m.sparse_ms) << "," << format("%.3f", m.speedup());
+       << format("%.4f", m.dense_ms) << "," << format("%.4f", m.sparse_ms) << "," << format("%.3f", m.speedup()) << ","
+       << to_string(m.layout);
     return os.str();
 }
 
@@ -56,7 +57,8 @@ void write_json(const std::string &path, const std::vector<measurement> &ms) {
     for (size_t i = 0; i < ms.size(); ++i) {
         const auto &m = ms[i];
         out << "  {\"problem\": \"" << json_escape(m.prob.shape_string()) << "\", \"name\": \""
-            << json_escape(m.prob.name) << "\", \"dir\": \"" << to_string(m.dir) << "\", \"sparsity\": "
+            << json_escape(m.prob.name) << "\", \"dir\": \"" << to_string(m.dir) << "\", \"layout\": \""
+            << to_string(m.layout) << "\", \"sparsity\": "
             << json_number(m.sparsity_actual) << ", \"dense_impl\": \"" << json_escape(m.dense_impl)
             << "\", \"sparse_impl\": \"" << json_escape(m.sparse_impl) << "\", \"dense_ms\": " << json_number(m.dense_ms, 6)
             << ", \"sparse_ms\": " << json_number(m.sparse_ms, 6) << ", \"speedup\": " << json_number(m.speedup())

@@ -6,6 +6,7 @@
 
 #include <sparsetrain/version.hpp>
 
+#include "buffer_pool.hpp"
 #include "conv_runner.hpp"
 #include "workspace.hpp"
 
@@ -111,6 +112,19 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
     m.def("set_debug_fill_nan", &set_debug_fill_nan, py::arg("on"));
     m.def("workspace_bytes", &workspace_bytes);
     m.def("release_workspace", &release_workspace);
+    m.def("buffer_pool_stats", [] {
+        const auto s = buffer_pool_stats();
+        py::dict d;
+        d["blocks"] = s.blocks;
+        d["bytes"] = s.bytes;
+        d["idle_bytes"] = s.idle_bytes;
+        d["limit_bytes"] = s.limit_bytes;
+        d["hits"] = s.hits;
+        d["misses"] = s.misses;
+        return d;
+    });
+    m.def("set_buffer_pool_limit", &set_buffer_pool_limit, py::arg("bytes"));
+    m.def("release_idle_buffers", &release_idle_buffers);
     m.def("library_version", [] {
         const auto v = sparsetrain::version();
         return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.patch);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "buffer_pool.hpp"
 #include "workspace.hpp"
 
 namespace sparsetrain_torch {
@@ -150,7 +151,7 @@ at::Tensor conv_runner::forward(const at::Tensor &x, const at::Tensor &w, const 
         st.bind(DNNL_ARG_BIAS, handle(bias));
     }
     (void)bind_input(st, DNNL_ARG_SRC, x, e.src_in, ws_slot::act_in);
-    at::Tensor y = at::empty({k.n, g_.oc, e.oh(), e.ow()}, x.options().memory_format(act_format(o.nhwc)));
+    at::Tensor y = pooled_empty({k.n, g_.oc, e.oh(), e.ow()}, act_format(o.nhwc));
     void *ybuf = bind_output(st, DNNL_ARG_DST, y, ws_slot::act_out);
     st.execute();
     finish_output(st, DNNL_ARG_DST, y, ybuf, e.dst_out);
@@ -193,7 +194,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv_runner::backward(const at::T
         e.wei_to_bwd_d.run(handle(wr), wbuf);
         st.bind(DNNL_ARG_WEIGHTS, wbuf);
         bind_diff_dst(st);
-        gx = at::empty(x.sizes(), x.options().memory_format(act_format(o.nhwc)));
+        gx = pooled_empty(x.sizes(), act_format(o.nhwc));
         void *gxbuf = bind_output(st, DNNL_ARG_DIFF_SRC, gx, ws_slot::act_out);
         st.execute();
         finish_output(st, DNNL_ARG_DIFF_SRC, gx, gxbuf, e.diff_src_out);
@@ -203,7 +204,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv_runner::backward(const at::T
         bind_diff_dst(st);
         // act_out is free again: diff_src has been copied out.
         (void)bind_input(st, DNNL_ARG_SRC, x, e.bwd_w_src_in, ws_slot::act_out);
-        gw = at::empty_like(wr);
+        gw = pooled_empty_like(wr);
         // The blocked diff_weights go to the entry's own buffer (the workspace holds diff_dst).
         const dnnl::memory::desc &gw_md = st.md(DNNL_ARG_DIFF_WEIGHTS);
         void *gwbuf = strided_md(gw) == gw_md ? handle(gw) : e.diff_wei_buf();

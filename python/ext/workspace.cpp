@@ -1,7 +1,6 @@
 #include "workspace.hpp"
 
-#include <cstdlib>
-#include <new>
+#include "buffer_pool.hpp"
 
 namespace sparsetrain_torch {
 
@@ -10,7 +9,7 @@ namespace {
 struct buffer {
     void *p = nullptr;
     size_t size = 0;
-    ~buffer() { std::free(p); }
+    ~buffer() { huge_free(p, size); }
 };
 
 struct thread_workspace {
@@ -27,15 +26,13 @@ thread_workspace &mine() {
 void *workspace_buffer(ws_slot slot, size_t bytes) {
     buffer &b = mine().slots[static_cast<int>(slot)];
     if (b.size >= bytes && b.p) return b.p;
-    std::free(b.p);
+    huge_free(b.p, b.size);
     b.p = nullptr;
     b.size = 0;
     const size_t rounded = (bytes + 4095) & ~size_t(4095);
-    void *p = std::aligned_alloc(4096, rounded ? rounded : 4096);
-    if (!p) throw std::bad_alloc();
-    b.p = p;
-    b.size = rounded;
-    return p;
+    b.p = huge_alloc(rounded ? rounded : 4096);
+    b.size = rounded ? rounded : 4096;
+    return b.p;
 }
 
 size_t workspace_bytes() {
@@ -46,7 +43,7 @@ size_t workspace_bytes() {
 
 void release_workspace() {
     for (auto &b : mine().slots) {
-        std::free(b.p);
+        huge_free(b.p, b.size);
         b.p = nullptr;
         b.size = 0;
     }

@@ -15,7 +15,8 @@ namespace sparsetrain_torch {
 enum class ws_slot { act_in = 0, act_out = 1 };
 constexpr int ws_slot_count = 2;
 
-// A 64-byte aligned buffer of at least `bytes` bytes for the calling thread.
+// A buffer of at least `bytes` bytes for the calling thread (huge_alloc: 64-byte aligned,
+// huge pages when large).
 void *workspace_buffer(ws_slot slot, size_t bytes);
 // Bytes held by the calling thread's workspace.
 size_t workspace_bytes();

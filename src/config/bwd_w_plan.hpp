@@ -24,13 +24,16 @@
 //   density hint (pairs pay where non-zeros often have a non-zero neighbour; at high sparsity
 //   the second list per channel and the costlier build cost more than they save).
 // * diff_dst: either a zero-padded, pixel-major copy of each tile ([row][col][o][16], every tap
-//   valid) or, when no tap ever leaves the image (1x1, pad 0), nChw16c in place.
+//   valid) or, when no tap ever leaves the image (1x1, pad 0), diff_dst in place.
+// * Layouts (common/layout.hpp): src and diff_dst nChw16c or nhwc; the list builder reads 16
+//   pixels of one 16-channel block either way (pixel stride 64 bytes or C * 4).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
 
 namespace sparsetrain {
@@ -76,6 +79,8 @@ struct bwd_w_tuning {
 
 struct bwd_w_plan {
     problem_t p;
+    act_format act = act_format::nChw16c;
+    act_layout src_l, dd_l; // src and diff_dst
     int nthr = 1;
     int64_t icb = 0, ocb = 0; // channel blocks of 16
     bool with_bias = false;
@@ -85,11 +90,12 @@ struct bwd_w_plan {
 
     int o = 1;          // oc blocks per oc group (ocg); diff_dst tile pixel = o * 64 bytes
     int64_t n_ocg = 0;
-    bool dd_copy = true; // padded pixel-major tile copy (else nChw16c in place)
-    // Offsets-only lists (1x1 stride 1 only): the stored offset is the src pixel's offset in
-    // the tile, the kernel reads the value from src and diff_dst at offset * dd_scale.
+    bool dd_copy = true; // padded pixel-major tile copy (else diff_dst in place)
+    // Offsets-only lists (1x1 stride 1 only): the stored offset is the pixel's index in the
+    // tile times a unit that divides both pixel strides (src, diff_dst tile) by 1, 2, 4 or 8;
+    // the kernel reads the value at src + offset * src_scale and diff_dst at offset * dd_scale.
     bool indirect = false;
-    int dd_scale = 1;
+    int dd_scale = 1, src_scale = 1;
 
     // Tiles over the centre space of each image, ordered (n, band, row block).
     int64_t gh = 0, gw = 0;
@@ -128,15 +134,15 @@ struct bwd_w_plan {
     bool kernel_prefetch = true;
     int64_t ocg_block = 1; // ocgs per pass over the tiles (diff_w lines kept hot in L2)
 
-    int64_t src_row_step() const { return p.sh * p.iw * 64; } // bytes between class rows
-    int64_t src_col_step() const { return p.sw * 64; }         // bytes between class pixels
+    int64_t src_row_step() const { return p.sh * src_l.row * 4; } // bytes between class rows
+    int64_t src_col_step() const { return p.sw * src_l.px * 4; }  // bytes between class pixels
     int64_t dd_tile_floats() const { return buf_rows * buf_pitch * o * 16; }
     std::string str() const;
 };
 
 // Returns false and sets why_not when the problem is outside what the sparse path covers.
 bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
-        bwd_w_plan &plan, std::string &why_not);
+        bwd_w_plan &plan, std::string &why_not, act_format act = act_format::nChw16c);
 
 // Range [begin, end) of n items owned by part `i` of `parts` (balanced, contiguous).
 inline void split_range(int64_t n, int parts, int i, int64_t &begin, int64_t &end) {

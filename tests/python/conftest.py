@@ -40,6 +40,14 @@ def _nan_fill_outputs():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_fallback_notes():
+    """Each test sees the one-time fallback warnings afresh."""
+    import sparsetrain.torch.functional as SF
+    SF._warned.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _threads():
     saved = torch.get_num_threads()
     torch.set_num_threads(2)

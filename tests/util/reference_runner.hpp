@@ -17,8 +17,10 @@ struct ref_results {
     std::string impl;
 };
 
+// `act`: the activation tensors' format tag (any: sparsetrain's pick, nChw16c; nhwc); weights
+// are format_tag::any. Outputs start as NaN.
 ref_results run_against_reference(const problem_t &p, direction dir, const conv_data &d, bool with_bias,
-        const dispatch_options &dispatch = {});
+        const dispatch_options &dispatch = {}, dnnl::memory::format_tag act = dnnl::memory::format_tag::any);
 
 } // namespace test
 } // namespace sparsetrain

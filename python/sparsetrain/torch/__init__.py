@@ -22,6 +22,7 @@ __all__ = [
     "SparseConv2d", "convert", "summary", "stats", "reset_stats", "ConvOptions", "set_dispatch_mode",
     "get_dispatch_mode", "dispatch_mode", "conv2d", "SparseConv2dFunction", "SparseTrainFallbackWarning",
     "ConversionReport", "LayerReport", "library_version", "workspace_bytes", "release_workspace",
+    "buffer_pool_stats", "set_buffer_pool_limit",
 ]
 
 
@@ -36,5 +37,23 @@ def workspace_bytes() -> int:
 
 
 def release_workspace() -> None:
-    """Frees the calling thread's scratch (it grows again on the next NCHW call)."""
+    """Frees the calling thread's scratch (it grows again on the next NCHW call) and every
+    idle block of the buffer pool."""
     _ext.release_workspace()
+    _ext.release_idle_buffers()
+
+
+def buffer_pool_stats() -> dict:
+    """The pool that recycles the large tensors SparseConv2d returns (outputs, gradients):
+    blocks, bytes, idle_bytes, limit_bytes, hits, misses. A block is reused once PyTorch has
+    freed the tensor that used it; large blocks use transparent huge pages (a fresh 4 KiB-page
+    allocation page-faults on first touch, which is slow on VMs)."""
+    return dict(_ext.buffer_pool_stats())
+
+
+def set_buffer_pool_limit(nbytes: int) -> None:
+    """Largest total of idle pooled bytes kept (default: a quarter of physical memory);
+    idle blocks beyond it are returned to the system, least recently used first."""
+    if nbytes < 0:
+        raise ValueError("set_buffer_pool_limit: nbytes must not be negative")
+    _ext.set_buffer_pool_limit(int(nbytes))

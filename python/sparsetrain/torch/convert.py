@@ -36,7 +36,8 @@ def convert(model: nn.Module, inplace: bool = False, *, options: Optional[ConvOp
         model = swap(model)
     else:
         for parent in list(model.modules()):
-            for name, child in list(parent.named_children()):
+            # _modules, not named_children(): that one skips a module's second slot
+            for name, child in list(parent._modules.items()):
                 if type(child) is nn.Conv2d:
                     setattr(parent, name, swap(child))
     if verbose:

@@ -90,8 +90,8 @@ def input_reason(g: Geometry, x, weight, bias) -> Optional[str]:
     kh, kw = g.kernel_size
     if c != g.in_channels or h + 2 * g.padding[0] < kh or w + 2 * g.padding[1] < kw:
         return "invalid input"
-    if x.dim() == 4 and x.shape[0] == 0:
-        return "empty batch"
+    if x.numel() == 0:
+        return "empty input"
     return None
 
 

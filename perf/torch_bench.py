@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""sparsetrain.torch against stock PyTorch, in one process, interleaved, medians.
+
+  layers: VGG16's conv layers at a sparsity profile (default final epoch), N = 16: forward +
+          backward (input, weight and bias gradients) of nn.Conv2d and of SparseConv2d, in
+          NCHW and channels_last; the ratio against stock's faster format, beside the ratio
+          sparsetrain-bench measured for the same layer (--bench-csv, its --net CSV).
+  model:  whole training steps (forward, cross-entropy, backward, SGD with momentum) of
+          torchvision VGG16 / ResNet-50 at 224x224, N = 16, before and after convert(), and
+          the sparsity the model actually produced (an extra, untimed step with hooks).
+
+Run with Debian's python from the repository root after the build:
+  PYTHONPATH=build/python /usr/bin/python3 perf/torch_bench.py layers --layers=conv3_2,conv4_2
+  PYTHONPATH=build/python /usr/bin/python3 perf/torch_bench.py model --model=resnet50 --formats=nchw
+See perf/README.md ("PyTorch") for what is timed.
+"""
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_bench_data as data  # noqa: E402
+
+import sparsetrain.torch as st  # noqa: E402
+
+FORMATS = {"nchw": torch.contiguous_format, "channels_last": torch.channels_last}
+
+
+def with_zeros(shape, sparsity, gen, positive):
+    """Values in [1/8, 1] (both signs unless ``positive``), an i.i.d. ``sparsity`` of zeros
+    (sparsetrain-bench's data)."""
+    v = torch.rand(shape, generator=gen) * 0.875 + 0.125
+    if not positive:
+        v = torch.where(torch.rand(shape, generator=gen) < 0.5, -v, v)
+    return v * (torch.rand(shape, generator=gen) >= sparsity)
+
+
+def interleaved(variants, reps, warmup):
+    """{name: [seconds]}: every rep runs every variant once, the order rotating per rep."""
+    names = list(variants)
+    times = {n: [] for n in names}
+    for r in range(warmup + reps):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for n in order:
+            t = variants[n]()
+            if r >= warmup:
+                times[n].append(t)
+    return times
+
+
+def conv_step(conv, x, gy):
+    def run():
+        conv.weight.grad = None
+        conv.bias.grad = None
+        x.grad = None
+        t0 = time.perf_counter()
+        y = conv(x)
+        y.backward(gy)
+        return time.perf_counter() - t0
+    return run
+
+
+def bench_layer(layer, args, gen):
+    n, oh = args.mb, (layer.h + 2 * layer.pad - layer.kernel) // layer.stride + 1
+    x = with_zeros((n, layer.c, layer.h, layer.h), layer.src_sparsity, gen, positive=True)
+    gy = with_zeros((n, layer.k, oh, oh), layer.diff_dst_sparsity, gen, positive=False)
+    torch.manual_seed(1)
+    stock = nn.Conv2d(layer.c, layer.k, layer.kernel, layer.stride, layer.pad)
+    ours = st.convert(stock, options=st.ConvOptions(dispatch=args.dispatch))
+    variants, modules = {}, {}
+    for f in args.formats:
+        mf = FORMATS[f]
+        xf = x.contiguous(memory_format=mf).requires_grad_(not layer.initial)
+        gyf = gy.contiguous(memory_format=mf)
+        for side, m in (("stock", stock), ("ours", ours)):
+            mm = copy.deepcopy(m).to(memory_format=mf)
+            modules[f"{side}_{f}"] = mm
+            variants[f"{side}_{f}"] = conv_step(mm, xf, gyf)
+    times = interleaved(variants, args.reps, args.warmup)
+    med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+    ran = {}
+    for k, m in modules.items():
+        if k.startswith("ours"):
+            s = m.sparse_stats()
+            ran[k] = {d: (s[d]["impl"], s[d]["sparse_runs"], s[d]["dense_runs"])
+                      for d in ("forward", "backward_data", "backward_weights")}
+    return med, ran
+
+
+def layers_mode(args):
+    layers = [l for l in data.vgg16_layers(args.profile) if not args.layers or l.name in args.layers]
+    bench = {f: data.bench_ratios(p) if p else {} for f, p in (("nchw", args.bench_csv),
+                                                                ("channels_last", args.bench_csv_nhwc))}
+    gen = torch.Generator().manual_seed(0)
+    rows = []
+    for layer in layers:
+        med, ran = bench_layer(layer, args, gen)
+        stock_best = min((med[f"stock_{f}"], f) for f in args.formats)
+        row = {"layer": layer.name, "initial": layer.initial, "src_sparsity": layer.src_sparsity,
+               "diff_dst_sparsity": layer.diff_dst_sparsity, "ms": med, "stock_best": stock_best[1],
+               "ran": ran}
+        for f in args.formats:
+            row[f"ratio_{f}"] = stock_best[0] / med[f"ours_{f}"]
+            b = bench[f].get(layer.name)
+            row[f"bench_ratio_{f}"] = b["ratio"] if b else None
+        rows.append(row)
+        print_layer_row(row, args.formats, first=(len(rows) == 1))
+    print_totals(rows, args.formats)
+    return rows
+
+
+def print_layer_row(row, formats, first):
+    if first:
+        cols = ["layer", "zeros x/gy"] + [f"stock {f} ms" for f in formats] + [f"ours {f} ms" for f in formats] \
+            + ["stock best"] + [f"x {f}" for f in formats] + [f"bench x {f}" for f in formats] \
+            + [f"x/bench {f}" for f in formats]
+        print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols), flush=True)
+    cells = [row["layer"] + (" (first)" if row["initial"] else ""),
+             f"{row['src_sparsity']:.2f}/{row['diff_dst_sparsity']:.2f}"]
+    cells += [f"{row['ms'][f'stock_{f}']:.1f}" for f in formats] + [f"{row['ms'][f'ours_{f}']:.1f}" for f in formats]
+    cells.append(row["stock_best"])
+    cells += [f"{row[f'ratio_{f}']:.2f}x" for f in formats]
+    for f in formats:
+        b = row[f"bench_ratio_{f}"]
+        cells.append(f"{b:.2f}x" if b else "-")
+    for f in formats:
+        b = row[f"bench_ratio_{f}"]
+        cells.append(f"{row[f'ratio_{f}'] / b:.2f}" if b else "-")
+    print("| " + " | ".join(cells) + " |", flush=True)
+
+
+def print_totals(rows, formats):
+    body = [r for r in rows if not r["initial"]]
+    if not body:
+        return
+    stock = sum(min(r["ms"][f"stock_{f}"] for f in formats) for r in body)
+    print(f"\nnon-initial layers ({len(body)}): stock PyTorch (faster format per layer) {stock:.1f} ms")
+    for f in formats:
+        ours = sum(r["ms"][f"ours_{f}"] for r in body)
+        print(f"  sparsetrain.torch {f}: {ours:.1f} ms, {stock / ours:.2f}x")
+    for f in formats:
+        s = sum(r["ms"][f"stock_{f}"] for r in body)
+        print(f"  stock {f} alone: {s:.1f} ms")
+
+
+# ---- whole training steps ----
+
+def make_model(name):
+    import torchvision
+    torch.manual_seed(0)
+    return {"vgg16": torchvision.models.vgg16, "resnet50": torchvision.models.resnet50}[name]()
+
+
+def train_step(model, opt, x, y):
+    def run():
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return time.perf_counter() - t0
+    return run
+
+
+def measure_sparsity(model, x, y):
+    """One untimed step with hooks: zero fraction of each conv's input and output gradient."""
+    found, handles = {}, []
+    for name, m in model.named_modules():
+        if isinstance(m, nn.Conv2d):
+            def pre(mod, inp, name=name):
+                found.setdefault(name, {})["src"] = float((inp[0] == 0).float().mean())
+
+            def post(mod, inp, out, name=name):
+                found[name]["flops"] = 2 * mod.weight.numel() * out.shape[0] * out.shape[2] * out.shape[3]
+                out.register_hook(lambda g: found[name].__setitem__("diff_dst", float((g == 0).float().mean())))
+            handles += [m.register_forward_pre_hook(pre), m.register_forward_hook(post)]
+    model.zero_grad(set_to_none=True)
+    F.cross_entropy(model(x), y).backward()
+    for h in handles:
+        h.remove()
+    return found
+
+
+def model_mode(args):
+    torch.manual_seed(2)
+    x0 = torch.randn(args.mb, 3, args.size, args.size)
+    y = torch.randint(0, 1000, (args.mb,))
+    base = make_model(args.model)
+    result = {}
+    for f in args.formats:
+        mf = FORMATS[f]
+        x = x0.contiguous(memory_format=mf)
+        stock = copy.deepcopy(base).to(memory_format=mf)
+        ours = st.convert(stock, options=st.ConvOptions(dispatch=args.dispatch))
+        variants = {}
+        for side, m in (("stock", stock), ("ours", ours)):
+            opt = torch.optim.SGD(m.parameters(), lr=args.lr, momentum=0.9)
+            variants[side] = train_step(m, opt, x, y)
+        times = interleaved(variants, args.reps, args.warmup)
+        med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+        sp = measure_sparsity(ours, x, y)
+        body = [v for k, v in sp.items() if k != next(iter(sp))]  # without the first layer
+        w = sum(v["flops"] for v in body)
+        src = sum(v["src"] * v["flops"] for v in body) / w
+        gy = sum(v.get("diff_dst", 0.0) * v["flops"] for v in body) / w
+        paths = {d: [0, 0] for d in ("forward", "backward_data", "backward_weights")}
+        for s in st.stats(ours).values():
+            for d in paths:
+                paths[d][0] += s[d]["sparse_runs"]
+                paths[d][1] += s[d]["dense_runs"]
+        result[f] = {"ms": med, "times": times, "ratio": med["stock"] / med["ours"], "src_sparsity": src,
+                     "diff_dst_sparsity": gy, "per_layer": sp, "paths": paths}
+        print(f"{args.model} {f} N={args.mb} {args.size}^2: stock {med['stock']:.0f} ms, sparsetrain.torch "
+              f"{med['ours']:.0f} ms, {med['stock'] / med['ours']:.2f}x; zeros (FLOP-weighted, non-initial "
+              f"convs) input {src:.2f}, output gradient {gy:.2f}; sparse/dense runs "
+              + ", ".join(f"{d} {v[0]}/{v[1]}" for d, v in paths.items()), flush=True)
+        del stock, ours, variants
+    return result
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("mode", choices=["layers", "model"])
+    p.add_argument("--formats", default="nchw,channels_last")
+    p.add_argument("--mb", type=int, default=16)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--reps", type=int, default=None, help="timed runs per variant (layers 5, model 3)")
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--dispatch", default="auto", choices=["auto", "sparse", "dense"])
+    p.add_argument("--layers", default="", help="layers mode: only these VGG16 layers (e.g. conv3_2,conv4_2)")
+    p.add_argument("--profile", default="final_epoch", help="profile column: epoch1, epoch10, mean_all_epochs, final_epoch")
+    p.add_argument("--bench-csv", default="", help="sparsetrain-bench --net=vgg16 CSV (nChw16c)")
+    p.add_argument("--bench-csv-nhwc", default="", help="sparsetrain-bench --net=vgg16 --layout=nhwc CSV")
+    p.add_argument("--model", default="vgg16", choices=["vgg16", "resnet50"])
+    p.add_argument("--size", type=int, default=224)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--json", default="", help="also write the results here")
+    args = p.parse_args(argv)
+    args.formats = [f for f in args.formats.split(",") if f]
+    for f in args.formats:
+        if f not in FORMATS:
+            p.error(f"--formats: {f} is not one of {list(FORMATS)}")
+    args.layers = [l for l in args.layers.split(",") if l]
+    args.reps = args.reps or (5 if args.mode == "layers" else 3)
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, sparsetrain {st.library_version()}, "
+          f"dispatch {args.dispatch}, N={args.mb}, {args.reps} timed runs after {args.warmup} warm-up, medians",
+          flush=True)
+    out = layers_mode(args) if args.mode == "layers" else model_mode(args)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": vars(args), "results": out}, f, indent=1, default=str)
+
+
+if __name__ == "__main__":
+    main()
