@@ -16,6 +16,7 @@
 #include "bench/capture_file.hpp"
 #include "bench/replay.hpp"
 #include "bench/replay_report.hpp"
+#include "bench/report.hpp"
 #include "bench/text_util.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -244,7 +245,7 @@ TEST_CASE("replay: every layer and direction on real and shuffled zeros, totals,
     REQUIRE(rows.size() == 6);
     CHECK(rows[0] == split_csv(replay_csv_header()));
     for (const auto &row : rows) CHECK(row.size() == rows[0].size());
-    CHECK(rows[1][9] == "conv0");
+    CHECK(rows[1][split_csv(csv_header()).size()] == "conv0"); // the first column after the per-problem ones
     std::ifstream js(out.path("r.json"));
     std::ostringstream text;
     text << js.rdbuf();
@@ -293,4 +294,22 @@ TEST_CASE("replay: the shipped capture set reads and is found by default", "[ben
         const auto z = measure_zeros(l.src, l.prob.mb, l.prob.ic, l.prob.ih, l.prob.iw);
         if (l.input_grad) CHECK(z.zeros > 0.2); // a ReLU's output
     }
+}
+
+TEST_CASE("replay on nhwc activations: the same rows, checked against oneDNN on nhwc", "[bench][replay]") {
+    toy_capture c;
+    const auto set = read_capture(c.d.dir.string());
+    auto t = quick();
+    t.layout = act_format::nhwc;
+    progress prog(std::cerr, 10, 1, false);
+    const auto r = run_replay(set, {direction::fwd, direction::bwd_d, direction::bwd_w}, t, prog);
+    REQUIRE(r.rows.size() == 5);
+    for (const auto &row : r.rows) {
+        INFO(row.layer->name << " " << to_string(row.dir));
+        CHECK(row.real.check_ok);
+        CHECK(row.shuffled.check_ok);
+    }
+    std::ostringstream table;
+    print_replay_table(table, r);
+    CHECK(table.str().find("nhwc activations") != std::string::npos);
 }

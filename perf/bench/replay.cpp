@@ -95,7 +95,7 @@ replay_result run_replay(const capture_set &set, const std::vector<direction> &d
             row.real_zeros = exploited_zeros(p, d, l.src, l.diff_dst);
             row.shuffled_zeros = exploited_zeros(p, d, src_shuf, dd_shuf);
             const std::string what = l.name + " " + to_string(d);
-            problem_bench b(p, d, t.dispatch, t.base);
+            problem_bench b(p, d, t.dispatch, t.base, t.layout);
             prog.begin(what + " real", p.flops());
             b.load_plain(l.src, weights, bias, l.diff_dst);
             row.real = b.run(t.warmup, t.reps, t.check);

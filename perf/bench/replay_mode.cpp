@@ -36,9 +36,10 @@ bool run_replay_mode(const options &o) {
     if (!o.csv_path.empty()) write_replay_csv(o.csv_path, r);
     if (!o.json_path.empty()) write_replay_json(o.json_path, r);
     if (!o.out_dir.empty()) {
-        write_replay_csv(o.out_dir + "/replay.csv", r);
-        write_replay_json(o.out_dir + "/replay.json", r);
-        std::cout << "\nresults: " << o.out_dir << "/replay.csv, " << o.out_dir << "/replay.json\n";
+        const std::string base = o.out_dir + "/replay" + (o.layout == act_format::nhwc ? "_nhwc" : "");
+        write_replay_csv(base + ".csv", r);
+        write_replay_json(base + ".json", r);
+        std::cout << "\nresults: " << base << ".csv, " << base << ".json\n";
     }
     return ok;
 }

@@ -52,7 +52,8 @@ const char *total_name(int k) { return k == 3 ? "step" : to_string((direction)k)
 
 void print_replay_table(std::ostream &os, const replay_result &r) {
     const auto &t = r.timing;
-    os << "\nreplay of " << r.set->dir << " (" << r.set->source << "), " << r.threads << " thread(s), baseline oneDNN "
+    os << "\nreplay of " << r.set->dir << " (" << r.set->source << "), " << r.threads << " thread(s), "
+       << to_string(t.layout) << " activations, baseline oneDNN "
        << to_string(t.base) << ", sparsetrain dispatch " << mode_name(t.dispatch) << ", median of " << t.reps << " after "
        << t.warmup << " warm-up\n"
        << "zeros / zvec / dead: zero fraction, all-zero 16-channel vectors, all-zero (image, channel) planes of the\n"
@@ -130,7 +131,7 @@ void write_replay_json(const std::string &path, const replay_result &r) {
         return os.str();
     };
     out << "{\"replay\": {\"dir\": \"" << json_escape(r.set->dir) << "\", \"source\": \"" << json_escape(r.set->source)
-        << "\", \"threads\": " << r.threads << ", \"baseline\": \"" << to_string(r.timing.base) << "\", \"dispatch\": \""
+        << "\", \"threads\": " << r.threads << ", \"layout\": \"" << to_string(r.timing.layout) << "\", \"baseline\": \"" << to_string(r.timing.base) << "\", \"dispatch\": \""
         << mode_name(r.timing.dispatch) << "\", \"reps\": " << r.timing.reps << ", \"rows\": [\n";
     for (size_t i = 0; i < r.rows.size(); ++i) {
         const auto &row = r.rows[i];
