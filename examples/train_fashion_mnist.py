@@ -33,6 +33,8 @@ def add_run_options(p, model=True):
     p.add_argument("--test-images", type=int, default=0, help="use the first N test images (default all)")
     p.add_argument("--dispatch", choices=["auto", "sparse", "dense"], default="auto",
                    help="sparsetrain's per-call choice (default auto)")
+    p.add_argument("--malloc", choices=["retain", "default"], default="retain",
+                   help="retain (default): glibc keeps freed memory, no page faults per step (fashion_mnist/memory.py)")
 
 
 def cmd_train(a):
@@ -43,7 +45,7 @@ def cmd_train(a):
     cfg = train.RunConfig(model=a.model, mode=a.mode, dispatch=a.dispatch, threads=a.threads,
                           memory_format=a.memory_format, batch=a.batch, epochs=a.epochs, max_steps=a.max_steps,
                           lr=a.lr, seed=a.seed, train_images=a.train_images, test_images=a.test_images,
-                          stats_every=a.stats_every, capture_dir=a.capture or "", capture_steps=steps,
+                          stats_every=a.stats_every, malloc=a.malloc, capture_dir=a.capture or "", capture_steps=steps,
                           capture_mb=a.capture_mb, capture_weights=not a.capture_no_weights,
                           capture_layers=tuple(x for x in a.capture_layers.split(",") if x), resume=a.resume)
     cfg.out = a.out or os.path.join("fashion-mnist-out", cfg.tag())
@@ -81,11 +83,12 @@ def cmd_smoke(a):
 def cmd_formats(a):
     from fashion_mnist import formats, train
     variants = [tuple(v.split(":")) for v in a.variants.split(",")]
-    for m, f in variants:
-        if m not in ("stock", "sparsetrain") or f not in ("nchw", "channels_last"):
-            raise SystemExit(f"--variants: {m}:{f}: expected (stock|sparsetrain):(nchw|channels_last)")
+    for v in variants:
+        if len(v) < 2 or v[0] not in ("stock", "sparsetrain") or v[1] not in ("nchw", "channels_last") \
+                or any(x != "noprobes" for x in v[2:]):
+            raise SystemExit(f"--variants: {':'.join(v)}: expected (stock|sparsetrain):(nchw|channels_last)[:noprobes]")
     cfg = train.RunConfig(model=a.model, threads=a.threads, batch=a.batch, seed=a.seed, lr=a.lr,
-                          train_images=a.train_images, dispatch=a.dispatch)
+                          train_images=a.train_images, dispatch=a.dispatch, malloc=a.malloc)
     res = formats.run_formats(cfg, variants, a.steps, a.rounds, a.checkpoint or None,
                               log=lambda m: print(m, file=sys.stderr, flush=True))
     print(formats.format_table(res))
@@ -133,7 +136,7 @@ def main(argv=None):
     fm = sub.add_parser("formats", help="stock in both memory formats and sparsetrain, interleaved in one process")
     add_run_options(fm)
     fm.add_argument("--variants", default="stock:nchw,stock:channels_last,sparsetrain:nchw,sparsetrain:channels_last",
-                    help="MODE:FORMAT,... (default all four)")
+                    help="MODE:FORMAT[:noprobes],... (default all four with probes)")
     fm.add_argument("--steps", type=int, default=10, help="steps per variant and round (default 10)")
     fm.add_argument("--rounds", type=int, default=6, help="rounds (default 6)")
     fm.add_argument("--checkpoint", default="", help="start from this checkpoint.pt (e.g. after a run's first epoch)")

@@ -5,7 +5,9 @@ run, e.g. after its first epoch, so that the zeros are those of a trained net; o
 initial weights) and trains on the same batches. Rounds of `steps` steps alternate between the
 variants (forward order, then backward), so that a drift in the machine's speed hits all of
 them alike; times are medians over all timed steps, per step and per conv layer (probes.py).
-The zero fractions come from one extra step per variant at the end (not timed).
+The zero fractions come from one extra step per variant at the end (not timed). A variant
+spec MODE:FORMAT:noprobes runs without the probes (no conv times): beside the same variant with
+probes it measures what the probes cost per step.
 """
 import json
 import os
@@ -19,16 +21,16 @@ from . import binding, data, models, probes, train
 
 
 class Variant:
-    def __init__(self, name, mode, fmt, state, cfg, example):
-        self.name, self.mode, self.fmt = name, mode, fmt
+    def __init__(self, name, mode, fmt, state, cfg, example, probed=True):
+        self.name, self.mode, self.fmt, self.probed = name, mode, fmt, probed
         self.cfg = train.RunConfig(**{**cfg.__dict__, "mode": mode, "memory_format": fmt})
         self.model = models.build(cfg.model)
         self.model.load_state_dict(state)
         self.summary = binding.convert(self.model, cfg.dispatch, example) if mode == "sparsetrain" else ""
         if fmt == "channels_last":
             self.model = self.model.to(memory_format=torch.channels_last)
-        self.names = [n for n, _ in models.conv_layers(self.model)]
-        self.probes = probes.Probes(models.conv_layers(self.model))
+        self.names = [n for n, _ in models.conv_layers(self.model)] if probed else []
+        self.probes = probes.Probes(models.conv_layers(self.model) if probed else [])
         self.opt = torch.optim.SGD(self.model.parameters(), lr=cfg.lr or train.DEFAULT_LR[cfg.model],
                                    momentum=cfg.momentum, weight_decay=cfg.weight_decay)
         self.step_ms, self.conv_ms, self.noninit_ms = [], [], []
@@ -53,7 +55,7 @@ class Variant:
             self.layer_ms[k].append(v)
 
     def result(self):
-        med = statistics.median
+        med = lambda v: statistics.median(v) if v else 0.0
         zeros = {p.name: {"src": p.stats.src_zeros[-1], "diff_dst": p.stats.diff_dst_zeros[-1]}
                  for p in self.probes.layers if p.stats.src_zeros}
         return {"variant": self.name, "mode": self.mode, "memory_format": self.fmt, "steps": len(self.step_ms),
@@ -62,15 +64,14 @@ class Variant:
 
 
 def run_formats(cfg, variants, steps, rounds, checkpoint=None, log=print):
-    torch.set_num_threads(cfg.threads)
-    torch.use_deterministic_algorithms(True)
+    train.setup_process(cfg)
     ds = data.FashionMNIST(train_limit=cfg.train_images or None, test_limit=1)
     torch.manual_seed(cfg.seed)
     state = models.build(cfg.model).state_dict()
     if checkpoint:
         state = torch.load(checkpoint)["model"]
     example = train.to_input(train.RunConfig(memory_format="nchw"), ds.train_x[:1])
-    vs = [Variant(f"{m} {f}", m, f, state, cfg, example) for m, f in variants]
+    vs = [Variant(" ".join(v), v[0], v[1], state, cfg, example, probed="noprobes" not in v[2:]) for v in variants]
     order = ds.batch_order(cfg.seed, 1000, cfg.batch)
     need = steps * rounds + 4
     if len(order) < need:
@@ -87,11 +88,11 @@ def run_formats(cfg, variants, steps, rounds, checkpoint=None, log=print):
     for v in vs:
         v.step(*batches[-1], timed=False, count_zeros=True)
     results = [v.result() for v in vs]
-    stock = [r for r in results if r["mode"] == "stock"]
+    stock = [r for r in results if r["mode"] == "stock" and r["conv_ms"] > 0]
     best = min(stock, key=lambda r: r["step_ms"]) if stock else None
     for r in results:
         if best:
-            r["vs_fastest_stock"] = {k: best[k] / r[k] for k in ("step_ms", "conv_ms", "conv_noninitial_ms")}
+            r["vs_fastest_stock"] = {k: best[k] / r[k] if r[k] else 0.0 for k in ("step_ms", "conv_ms", "conv_noninitial_ms")}
     return {"model": cfg.model, "threads": cfg.threads, "batch": cfg.batch, "steps_per_round": steps,
             "rounds": rounds, "checkpoint": checkpoint, "dispatch": cfg.dispatch,
             "fastest_stock": best["variant"] if best else None, "variants": results}
@@ -100,18 +101,19 @@ def run_formats(cfg, variants, steps, rounds, checkpoint=None, log=print):
 def format_table(res):
     lines = [f"{res['model']}, batch {res['batch']}, {res['threads']} thread(s), median of {res['rounds']} x "
              f"{res['steps_per_round']} interleaved steps" + (f", weights of {res['checkpoint']}" if res["checkpoint"] else ""),
-             f"{'variant':<26} {'step ms':>8} {'conv ms':>8} {'non-init':>8} {'step x':>7} {'conv x':>7} {'non-init x':>10}"]
+             f"{'variant':<36} {'step ms':>8} {'conv ms':>8} {'non-init':>8} {'step x':>7} {'conv x':>7} {'non-init x':>10}"]
     for r in res["variants"]:
         s = r.get("vs_fastest_stock", {})
-        lines.append(f"{r['variant']:<26} {r['step_ms']:8.1f} {r['conv_ms']:8.1f} {r['conv_noninitial_ms']:8.1f} "
+        lines.append(f"{r['variant']:<36} {r['step_ms']:8.1f} {r['conv_ms']:8.1f} {r['conv_noninitial_ms']:8.1f} "
                      f"{s.get('step_ms', 0):6.2f}x {s.get('conv_ms', 0):6.2f}x {s.get('conv_noninitial_ms', 0):9.2f}x")
     lines.append(f"ratios: the fastest stock variant ({res['fastest_stock']}) / each variant")
-    names = list(res["variants"][0]["layers"])
-    lines.append(f"{'layer':<22} {'src zeros':>9} {'dd zeros':>9} " + " ".join(f"{r['variant'][:16]:>16}" for r in res["variants"]))
+    probed = [r for r in res["variants"] if r["layers"]]
+    names = list(probed[0]["layers"]) if probed else []
+    lines.append(f"{'layer':<22} {'src zeros':>9} {'dd zeros':>9} " + " ".join(f"{r['variant'][:16]:>16}" for r in probed))
     for n in names:
-        z = res["variants"][-1]["layers"][n]
+        z = probed[-1]["layers"][n]
         lines.append(f"{n:<22} {z.get('src', 0):9.3f} {z.get('diff_dst', 0):9.3f} "
-                     + " ".join(f"{r['layers'][n]['ms']:13.2f} ms" for r in res["variants"]))
+                     + " ".join(f"{r['layers'][n]['ms']:13.2f} ms" for r in probed))
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ PARTS = ("stock", "ours", "floor")
 
 def part_config(model, part, a):
     base = dict(model=model, threads=a.threads, batch=a.batch, seed=a.seed, epochs=a.epochs, lr=a.lr,
-                train_images=a.train_images, test_images=a.test_images, dispatch=a.dispatch)
+                train_images=a.train_images, test_images=a.test_images, dispatch=a.dispatch, malloc=a.malloc)
     if part == "stock":
         return train.RunConfig(**base, mode="stock", memory_format=a.stock_format)
     if part == "ours":

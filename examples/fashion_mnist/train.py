@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import binding, capture, data, models, probes, records
+from . import binding, capture, data, memory, models, probes, records
 
 DEFAULT_LR = {"vgg": 0.01, "resnet": 0.05}
 
@@ -51,6 +51,7 @@ class RunConfig:
     out: str = ""
     resume: bool = False
     quiet: bool = False
+    malloc: str = "retain"          # retain: keep freed memory (memory.py); default: glibc's behaviour
 
     def tag(self):
         return f"{self.model}_{self.mode}_{self.memory_format}_t{self.threads}"
@@ -59,6 +60,17 @@ class RunConfig:
 def log(cfg, msg):
     if not cfg.quiet:
         print(msg, file=sys.stderr, flush=True)
+
+
+def setup_process(cfg):
+    """Threads, determinism and the allocator policy of the process."""
+    torch.set_num_threads(cfg.threads)
+    torch.use_deterministic_algorithms(True)
+    if cfg.malloc == "retain":
+        if not memory.retain():
+            log(cfg, "note: could not keep freed memory (not glibc?): steps may pay page faults")
+    elif cfg.malloc != "default":
+        raise ValueError(f"malloc {cfg.malloc!r}: expected retain or default")
 
 
 def make_model(cfg, example):
@@ -104,8 +116,7 @@ def evaluate(cfg, model, ds, probe_set):
 class Trainer:
     def __init__(self, cfg, ds=None):
         self.cfg = cfg
-        torch.set_num_threads(cfg.threads)
-        torch.use_deterministic_algorithms(True)
+        setup_process(cfg)
         self.ds = ds or data.FashionMNIST(train_limit=cfg.train_images or None, test_limit=cfg.test_images or None)
         example = to_input(cfg, self.ds.train_x[:1])
         self.model, self.summary = make_model(cfg, example)
