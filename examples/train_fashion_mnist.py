@@ -150,9 +150,7 @@ def main(argv=None):
     fu.add_argument("--upto", type=int, default=0, help="run (or continue) each run only up to this epoch")
     fu.add_argument("--floor-threads", type=int, default=1)
     fu.add_argument("--stock-format", choices=["nchw", "channels_last"], default="channels_last")
-    fu.add_argument("--ours-format", choices=["nchw", "channels_last"], default="nchw",
-                    help="sparsetrain's memory format (default nchw: sparse kernels on nChw16c; channels_last "
-                         "runs them once the nhwc kernels are in)")
+    fu.add_argument("--ours-format", choices=["nchw", "channels_last"], default="channels_last")
     fu.add_argument("--window", type=int, default=300, help="steps of the loss parity window (default 300)")
     fu.add_argument("--out", default="fashion-mnist-out/full")
     fu.set_defaults(fn=cmd_full)

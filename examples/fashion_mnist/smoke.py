@@ -4,7 +4,7 @@ steps, each way, checked as a whole.
 VGG-style, batch 16, 256 training images, 2 epochs (32 steps), channels_last:
   ref   stock nn.Conv2d, 2 threads
   floor stock nn.Conv2d, 1 thread (another summation order: the noise floor)
-  ours  sparsetrain.torch, 2 threads, nchw, dispatch forced to sparse (so the sparse kernels
+  ours  sparsetrain.torch, 2 threads, channels_last, dispatch forced to sparse (so the sparse kernels
         must run), capturing two layers' tensors at one step
 ResNet-style (BatchNorm), batch 8, 8 steps: stock and sparsetrain.
 Checks: the first step's loss of ours equals the reference's (same weights, same batch: only
@@ -22,9 +22,9 @@ import subprocess
 from . import binding, capture, compare, data, plots, train
 
 SKIP = 77
-# sparsetrain's sparse kernels take nChw16c (the binding reorders NCHW tensors to it); channels_last
-# tensors run oneDNN dense until the nhwc kernels (issue 16) are in.
-OURS_FORMAT = "nchw"
+# channels_last: the sparse kernels run on the tensors' own nhwc storage (NCHW would be reordered
+# to nChw16c and back by the binding).
+OURS_FORMAT = "channels_last"
 
 
 class Failures:
