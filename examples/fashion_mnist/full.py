@@ -66,10 +66,15 @@ def compare_model(model, a, log):
 
 
 def run_full(a, log):
+    """0, or 3 when a comparison misses parity (loss within 2x the floor, accuracy within 0.5)."""
+    status = 0
     for model in a.models:
         for part in a.parts:
             if part != "compare":
                 run_part(model, part, a, log)
         if "compare" in a.parts:
-            compare_model(model, a, log)
-    return 0
+            r = compare_model(model, a, log)
+            p = r["parity"] if r else {}
+            if r is None or not p.get("loss_ok", False) or not p.get("accuracy_ok", False):
+                status = 3
+    return status
