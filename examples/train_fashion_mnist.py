@@ -152,6 +152,8 @@ def main(argv=None):
     fu.add_argument("--stock-format", choices=["nchw", "channels_last"], default="channels_last")
     fu.add_argument("--ours-format", choices=["nchw", "channels_last"], default="channels_last")
     fu.add_argument("--window", type=int, default=300, help="steps of the loss parity window (default 300)")
+    fu.add_argument("--capture-steps", default="", help="capture the sparsetrain run's tensors at these steps")
+    fu.add_argument("--capture-mb", type=int, default=16)
     fu.add_argument("--out", default="fashion-mnist-out/full")
     fu.set_defaults(fn=cmd_full)
 

@@ -81,13 +81,20 @@ def problem_string(module, src_shape, name):
 
 
 class CaptureWriter:
-    """Writes the layers of chosen steps into one folder; `close()` writes the manifest."""
+    """Writes the layers of chosen steps into one folder; `close()` writes the manifest. A folder
+    that already holds a capture is added to (a run resumed from a checkpoint)."""
 
     def __init__(self, folder, source, mb=None, weights=True, layers=None):
         self.folder, self.mb, self.weights, self.only = folder, mb, weights, layers
         os.makedirs(folder, exist_ok=True)
         self.lines = [f"{MAGIC} {FORMAT_VERSION}", f"source {source}"]
         self.bytes = 0
+        manifest = os.path.join(folder, "manifest.txt")
+        if os.path.isfile(manifest):  # a resumed run adds to the capture of its earlier pieces
+            with open(manifest) as f:
+                old = f.read().splitlines()
+            if old and old[0] == self.lines[0]:
+                self.lines = old
 
     def add_layer(self, name, module, step, tensors, label=None):
         """tensors: {'src', 'diff_dst', 'weights'} torch tensors of one conv at one step (and

@@ -7,7 +7,8 @@
 Each run checkpoints after every epoch and resumes from there, so `--upto=E` runs (or
 continues) a run up to epoch E: a long run goes in pieces that each fit a time slot, and a
 piece that is already done is skipped. `compare` is run once all three exist.
-Folders: OUT/MODEL_stock, OUT/MODEL_ours, OUT/MODEL_floor, OUT/compare_MODEL.
+Folders: OUT/MODEL_stock, OUT/MODEL_ours, OUT/MODEL_floor, OUT/compare_MODEL, and with
+--capture-steps the sparsetrain run's tensors at those steps in OUT/capture_MODEL.
 """
 import os
 
@@ -22,7 +23,10 @@ def part_config(model, part, a):
     if part == "stock":
         return train.RunConfig(**base, mode="stock", memory_format=a.stock_format)
     if part == "ours":
-        return train.RunConfig(**base, mode="sparsetrain", memory_format=a.ours_format)
+        steps = tuple(int(x) for x in a.capture_steps.split(",") if x)
+        return train.RunConfig(**base, mode="sparsetrain", memory_format=a.ours_format, capture_steps=steps,
+                               capture_dir=os.path.join(a.out, f"capture_{model}") if steps else "",
+                               capture_mb=a.capture_mb)
     if part == "floor":
         base.update(threads=a.floor_threads, epochs=1, max_steps=a.window)
         return train.RunConfig(**base, mode="stock", memory_format=a.stock_format)

@@ -79,8 +79,12 @@ def test_capture_writer_subset_and_reader(tmp_path):
     assert (layer["tensors"]["src"] == src[:3].numpy()).all()
     assert (layer["tensors"]["diff_dst"] == dd[:3].numpy()).all()
     assert (layer["tensors"]["weights"] == conv.weight.detach().numpy()).all()
-    capture.subset(str(tmp_path / "c"), str(tmp_path / "s"), mb=2, weights=False, note="smaller")
-    (small,) = capture.read_capture(str(tmp_path / "s"))
+    again = capture.CaptureWriter(str(tmp_path / "c"), "unit test, resumed")  # a resumed run adds to it
+    again.add_layer("conv", conv, 20, {"src": src, "diff_dst": dd, "weights": conv.weight.detach()})
+    again.close()
+    assert [l["step"] for l in capture.read_capture(str(tmp_path / "c"))] == ["9", "20"]
+    capture.subset(str(tmp_path / "c"), str(tmp_path / "s"), mb=2, layers=None, weights=False, note="smaller")
+    small = capture.read_capture(str(tmp_path / "s"))[0]
     assert small["problem"].startswith("mb2ic16") and set(small["tensors"]) == {"src", "diff_dst"}
     assert (small["tensors"]["src"] == src[:2].numpy()).all()
     assert "unit test; smaller" in (tmp_path / "s" / "manifest.txt").read_text()
