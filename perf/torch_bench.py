@@ -75,16 +75,21 @@ def bench_layer(layer, args, gen):
     gy = with_zeros((n, layer.k, oh, oh), layer.diff_dst_sparsity, gen, positive=False)
     torch.manual_seed(1)
     stock = nn.Conv2d(layer.c, layer.k, layer.kernel, layer.stride, layer.pad)
-    ours = st.convert(stock, options=st.ConvOptions(dispatch=args.dispatch))
+    sides = [("stock", stock, "")]
+    for inner in args.nchw_inner:
+        sides.append(("ours", st.convert(stock, options=st.ConvOptions(dispatch=args.dispatch, nchw_inner=inner)),
+                      "" if inner == args.nchw_inner[0] else "/" + inner))
     variants, modules = {}, {}
     for f in args.formats:
         mf = FORMATS[f]
         xf = x.contiguous(memory_format=mf).requires_grad_(not layer.initial)
         gyf = gy.contiguous(memory_format=mf)
-        for side, m in (("stock", stock), ("ours", ours)):
+        for side, m, suffix in sides:
+            if suffix and f != "nchw":
+                continue  # the inner layout only matters for NCHW tensors
             mm = copy.deepcopy(m).to(memory_format=mf)
-            modules[f"{side}_{f}"] = mm
-            variants[f"{side}_{f}"] = conv_step(mm, xf, gyf)
+            modules[f"{side}_{f}{suffix}"] = mm
+            variants[f"{side}_{f}{suffix}"] = conv_step(mm, xf, gyf)
     times = interleaved(variants, args.reps, args.warmup)
     med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
     ran = {}
@@ -98,8 +103,7 @@ def bench_layer(layer, args, gen):
 
 def layers_mode(args):
     layers = [l for l in data.vgg16_layers(args.profile) if not args.layers or l.name in args.layers]
-    bench = {f: data.bench_ratios(p) if p else {} for f, p in (("nchw", args.bench_csv),
-                                                                ("channels_last", args.bench_csv_nhwc))}
+    bench = read_bench(args)
     gen = torch.Generator().manual_seed(0)
     rows = []
     for layer in layers:
@@ -110,31 +114,59 @@ def layers_mode(args):
                "ran": ran}
         for f in args.formats:
             row[f"ratio_{f}"] = stock_best[0] / med[f"ours_{f}"]
-            b = bench[f].get(layer.name)
-            row[f"bench_ratio_{f}"] = b["ratio"] if b else None
+        add_bench(row, bench, args.formats)
+        for inner in args.nchw_inner[1:]:
+            if "nchw" in args.formats:
+                row[f"ratio_nchw/{inner}"] = stock_best[0] / med[f"ours_nchw/{inner}"]
         rows.append(row)
         print_layer_row(row, args.formats, first=(len(rows) == 1))
     print_totals(rows, args.formats)
     return rows
 
 
+def add_bench(row, bench, formats):
+    """sparsetrain-bench's ratio for the layer and sparsetrain's raw primitive time there
+    (the time of ours here over it is what the binding costs)."""
+    for f in formats:
+        b = bench[f].get(row["layer"])
+        row[f"bench_ratio_{f}"] = b["ratio"] if b else None
+        row[f"bench_sparse_ms_{f}"] = b["sparse_ms"] if b else None
+
+
+def read_bench(args):
+    return {f: data.bench_ratios(p) if p else {} for f, p in (("nchw", args.bench_csv),
+                                                              ("channels_last", args.bench_csv_nhwc))}
+
+
+def extra_keys(row):
+    """'ours_nchw/nhwc' and the like: NCHW tensors through another inner layout."""
+    return [k for k in row["ms"] if k.startswith("ours_nchw/")]
+
+
 def print_layer_row(row, formats, first):
     if first:
+        extra = [k[5:] for k in extra_keys(row)]
         cols = ["layer", "zeros x/gy"] + [f"stock {f} ms" for f in formats] + [f"ours {f} ms" for f in formats] \
-            + ["stock best"] + [f"x {f}" for f in formats] + [f"bench x {f}" for f in formats] \
-            + [f"x/bench {f}" for f in formats]
+            + [f"ours {e} ms" for e in extra] + ["stock best"] + [f"x {f}" for f in formats] \
+            + [f"x {e}" for e in extra] + [f"bench x {f}" for f in formats] + [f"x/bench {f}" for f in formats] \
+            + [f"ours/bench ms {f}" for f in formats]
         print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols), flush=True)
     cells = [row["layer"] + (" (first)" if row["initial"] else ""),
              f"{row['src_sparsity']:.2f}/{row['diff_dst_sparsity']:.2f}"]
     cells += [f"{row['ms'][f'stock_{f}']:.1f}" for f in formats] + [f"{row['ms'][f'ours_{f}']:.1f}" for f in formats]
+    cells += [f"{row['ms'][k]:.1f}" for k in extra_keys(row)]
     cells.append(row["stock_best"])
     cells += [f"{row[f'ratio_{f}']:.2f}x" for f in formats]
+    cells += [f"{row['ratio_' + k[5:]]:.2f}x" for k in extra_keys(row)]
     for f in formats:
         b = row[f"bench_ratio_{f}"]
         cells.append(f"{b:.2f}x" if b else "-")
     for f in formats:
         b = row[f"bench_ratio_{f}"]
         cells.append(f"{row[f'ratio_{f}'] / b:.2f}" if b else "-")
+    for f in formats:
+        b = row.get(f"bench_sparse_ms_{f}")
+        cells.append(f"{row['ms'][f'ours_{f}'] / b:.2f}" if b else "-")
     print("| " + " | ".join(cells) + " |", flush=True)
 
 
@@ -144,12 +176,19 @@ def print_totals(rows, formats):
         return
     stock = sum(min(r["ms"][f"stock_{f}"] for f in formats) for r in body)
     print(f"\nnon-initial layers ({len(body)}): stock PyTorch (faster format per layer) {stock:.1f} ms")
-    for f in formats:
-        ours = sum(r["ms"][f"ours_{f}"] for r in body)
-        print(f"  sparsetrain.torch {f}: {ours:.1f} ms, {stock / ours:.2f}x")
+    for k in sorted({k for r in body for k in r["ms"] if k.startswith("ours_")}):
+        ours = sum(r["ms"][k] for r in body)
+        print(f"  sparsetrain.torch {k[5:]}: {ours:.1f} ms, {stock / ours:.2f}x")
     for f in formats:
         s = sum(r["ms"][f"stock_{f}"] for r in body)
         print(f"  stock {f} alone: {s:.1f} ms")
+    for f in formats:
+        if all(r.get(f"bench_sparse_ms_{f}") for r in body):
+            b = sum(r[f"bench_sparse_ms_{f}"] for r in body)
+            d = sum(r[f"bench_ratio_{f}"] * r[f"bench_sparse_ms_{f}"] for r in body)
+            ours = sum(r["ms"][f"ours_{f}"] for r in body)
+            print(f"  sparsetrain-bench {f}: oneDNN {d:.1f} ms, sparsetrain {b:.1f} ms, {d / b:.2f}x; "
+                  f"ours here / its sparsetrain time: {ours / b:.3f}")
 
 
 # ---- whole training steps ----
@@ -229,13 +268,17 @@ def model_mode(args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["layers", "model"])
+    p.add_argument("mode", choices=["layers", "model", "report"],
+                   help="report: print the layers table and totals of earlier --json files (--inputs)")
+    p.add_argument("--inputs", default="", help="report mode: comma-separated layers-mode JSON files")
     p.add_argument("--formats", default="nchw,channels_last")
     p.add_argument("--mb", type=int, default=16)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--reps", type=int, default=None, help="timed runs per variant (layers 5, model 3)")
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--dispatch", default="auto", choices=["auto", "sparse", "dense"])
+    p.add_argument("--nchw-inner", default="nChw16c,nhwc",
+                   help="layers mode: ConvOptions.nchw_inner values to time for NCHW tensors (first = 'ours nchw')")
     p.add_argument("--layers", default="", help="layers mode: only these VGG16 layers (e.g. conv3_2,conv4_2)")
     p.add_argument("--profile", default="final_epoch", help="profile column: epoch1, epoch10, mean_all_epochs, final_epoch")
     p.add_argument("--bench-csv", default="", help="sparsetrain-bench --net=vgg16 CSV (nChw16c)")
@@ -250,11 +293,26 @@ def main(argv=None):
         if f not in FORMATS:
             p.error(f"--formats: {f} is not one of {list(FORMATS)}")
     args.layers = [l for l in args.layers.split(",") if l]
+    args.nchw_inner = [v for v in args.nchw_inner.split(",") if v]
     args.reps = args.reps or (5 if args.mode == "layers" else 3)
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, sparsetrain {st.library_version()}, "
-          f"dispatch {args.dispatch}, N={args.mb}, {args.reps} timed runs after {args.warmup} warm-up, medians",
-          flush=True)
+    if args.mode != "report":
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, sparsetrain {st.library_version()}, "
+              f"dispatch {args.dispatch}, N={args.mb}, {args.reps} timed runs after {args.warmup} warm-up, medians",
+              flush=True)
+    if args.mode == "report":
+        rows = []
+        for path in args.inputs.split(","):
+            with open(path) as f:
+                rows += json.load(f)["results"]
+        if args.bench_csv or args.bench_csv_nhwc:
+            bench = read_bench(args)
+            for row in rows:
+                add_bench(row, bench, args.formats)
+        for i, row in enumerate(rows):
+            print_layer_row(row, args.formats, first=(i == 0))
+        print_totals(rows, args.formats)
+        return
     out = layers_mode(args) if args.mode == "layers" else model_mode(args)
     if args.json:
         with open(args.json, "w") as f:

@@ -29,8 +29,14 @@ sparsetrain::denormal_mode parse_denormals(const std::string &s) {
     throw py::value_error("sparsetrain.torch: denormals '" + s + "': expected 'flush', 'keep' or 'env'");
 }
 
-run_options options(bool nhwc, const std::string &mode, const std::string &denormals) {
-    return run_options {nhwc, parse_mode(mode), parse_denormals(denormals)};
+bool parse_inner(const std::string &s) {
+    if (s == "nChw16c") return false;
+    if (s == "nhwc") return true;
+    throw py::value_error("sparsetrain.torch: nchw_inner '" + s + "': expected 'nChw16c' or 'nhwc'");
+}
+
+run_options options(bool nhwc, const std::string &mode, const std::string &denormals, const std::string &inner) {
+    return run_options {nhwc, parse_inner(inner), parse_mode(mode), parse_denormals(denormals)};
 }
 
 py::dict to_dict(const direction_report &r) {
@@ -42,6 +48,7 @@ py::dict to_dict(const direction_report &r) {
     d["last_sparsity"] = r.last_zero_fraction >= 0 ? py::object(py::float_(r.last_zero_fraction)) : py::none();
     d["impl"] = r.impl.empty() ? py::object(py::none()) : py::object(py::str(r.impl));
     d["problem"] = r.problem.empty() ? py::object(py::none()) : py::object(py::str(r.problem));
+    d["layout"] = r.layout.empty() ? py::object(py::none()) : py::object(py::str(r.layout));
     d["declined"] = r.declined;
     return d;
 }
@@ -69,18 +76,20 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
             .def(
                     "forward",
                     [](conv_runner &r, const at::Tensor &x, const at::Tensor &w, const c10::optional<at::Tensor> &b,
-                            bool nhwc, const std::string &mode, const std::string &denormals) {
-                        const run_options o = options(nhwc, mode, denormals);
+                            bool nhwc, const std::string &mode, const std::string &denormals,
+                            const std::string &inner) {
+                        const run_options o = options(nhwc, mode, denormals, inner);
                         py::gil_scoped_release nogil;
                         return r.forward(x, w, b, o);
                     },
                     py::arg("x"), py::arg("weight"), py::arg("bias"), py::arg("nhwc"), py::arg("mode"),
-                    py::arg("denormals"))
+                    py::arg("denormals"), py::arg("nchw_inner") = "nChw16c")
             .def(
                     "backward",
                     [](conv_runner &r, const at::Tensor &gy, const at::Tensor &x, const at::Tensor &w, bool need_x,
-                            bool need_w, bool need_b, bool nhwc, const std::string &mode, const std::string &denormals) {
-                        const run_options o = options(nhwc, mode, denormals);
+                            bool need_w, bool need_b, bool nhwc, const std::string &mode, const std::string &denormals,
+                            const std::string &inner) {
+                        const run_options o = options(nhwc, mode, denormals, inner);
                         std::tuple<at::Tensor, at::Tensor, at::Tensor> g;
                         {
                             py::gil_scoped_release nogil;
@@ -90,12 +99,12 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
                     },
                     py::arg("grad_output"), py::arg("x"), py::arg("weight"), py::arg("need_input"),
                     py::arg("need_weight"), py::arg("need_bias"), py::arg("nhwc"), py::arg("mode"),
-                    py::arg("denormals"))
+                    py::arg("denormals"), py::arg("nchw_inner") = "nChw16c")
             .def(
                     "describe",
                     [](conv_runner &r, int64_t n, int64_t ih, int64_t iw, bool nhwc, const std::string &mode,
-                            const std::string &denormals) {
-                        const run_options o = options(nhwc, mode, denormals);
+                            const std::string &denormals, const std::string &inner) {
+                        const run_options o = options(nhwc, mode, denormals, inner);
                         std::vector<direction_report> v;
                         {
                             py::gil_scoped_release nogil;
@@ -103,7 +112,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
                         }
                         return to_dict(v);
                     },
-                    py::arg("n"), py::arg("ih"), py::arg("iw"), py::arg("nhwc"), py::arg("mode"), py::arg("denormals"))
+                    py::arg("n"), py::arg("ih"), py::arg("iw"), py::arg("nhwc"), py::arg("mode"), py::arg("denormals"),
+                    py::arg("nchw_inner") = "nChw16c")
             .def("stats", [](const conv_runner &r) { return to_dict(r.stats()); })
             .def("clear", &conv_runner::clear)
             .def("entries", &conv_runner::entries);

@@ -26,10 +26,16 @@ at::Tensor aligned_floats(size_t bytes) {
 }
 
 template <typename Pd>
-void take_facts(dir_state &st, const Pd &pd) {
+void take_facts(dir_state &st, const Pd &pd, const md &act) {
     st.impl = pd.impl_info_str();
     st.declined = pd.declined();
     st.problem = pd.problem_str();
+    st.layout = "other";
+    for (auto t : {tag::nhwc, tag::nChw16c, tag::nchw, tag::nChw8c})
+        if (act == md(act.dims(), dt::f32, t)) {
+            st.layout = t == tag::nhwc ? "nhwc" : t == tag::nChw16c ? "nChw16c" : t == tag::nchw ? "nchw" : "nChw8c";
+            break;
+        }
 }
 
 dnnl::memory unbound(const md &m) { return dnnl::memory(m, cpu_engine(), DNNL_MEMORY_NONE); }
@@ -44,7 +50,8 @@ conv_entry::conv_entry(const conv_geometry &g, const entry_key &k) : g_(g), key_
 
 // The layouts asked of a primitive_desc, tried in order: the first that gets the sparse
 // kernel wins, else the first that gets a oneDNN implementation other than its reference.
-// channels_last: nhwc activations (the tensors' own storage). NCHW tensors: nChw16c, the
+// channels_last: nhwc activations (the tensors' own storage). NCHW tensors: nhwc copies when
+// asked for (inner_nhwc), else nChw16c, the
 // sparse kernels' blocked layout, where the channel counts allow it (with `any` oneDNN
 // sometimes picks nChw8c, which the sparse kernels decline); weights `any`, then the sparse
 // kernels' own layout (where oneDNN has only its reference it resolves `any` to plain);
@@ -53,6 +60,7 @@ std::vector<conv_entry::layout_try> conv_entry::layout_tries(conv_dir d) const {
     const bool k1 = g_.kh == 1 && g_.kw == 1;
     const tag sparse_wei = d == conv_dir::bwd_d ? (k1 ? tag::IOhw16o16i : tag::OIhw16o16i) : tag::OIhw16i16o;
     if (key_.nhwc) return {{tag::nhwc, tag::any}, {tag::nhwc, sparse_wei}};
+    if (key_.inner_nhwc) return {{tag::nhwc, tag::any}, {tag::nhwc, sparse_wei}, {tag::any, tag::any}};
     if (g_.ic % 16 == 0 && g_.oc % 16 == 0) return {{tag::nChw16c, tag::any}, {tag::nChw16c, sparse_wei}, {tag::any, tag::any}};
     return {{tag::any, tag::any}};
 }
@@ -93,7 +101,7 @@ void conv_entry::create_fwd_pd() {
                         sparsetrain::dispatch_options {key_.mode, key_.denormals});
             });
     dir_state &st = dirs_[0];
-    take_facts(st, fwd_pd_);
+    take_facts(st, fwd_pd_, fwd_pd_.src_desc());
     st.args = {{DNNL_ARG_SRC, unbound(fwd_pd_.src_desc())}, {DNNL_ARG_WEIGHTS, unbound(fwd_pd_.weights_desc())},
             {DNNL_ARG_DST, unbound(fwd_pd_.dst_desc())}};
     if (g_.with_bias) st.args.emplace(DNNL_ARG_BIAS, unbound(fwd_pd_.bias_desc()));
@@ -114,7 +122,7 @@ void conv_entry::create_bwd_d_pd() {
                         cpu_engine(), fwd_pd_, sparsetrain::dispatch_options {key_.mode, key_.denormals});
             });
     dir_state &st = dirs_[1];
-    take_facts(st, bwd_d_pd_);
+    take_facts(st, bwd_d_pd_, bwd_d_pd_.diff_src_desc());
     st.args = {{DNNL_ARG_DIFF_SRC, unbound(bwd_d_pd_.diff_src_desc())},
             {DNNL_ARG_WEIGHTS, unbound(bwd_d_pd_.weights_desc())},
             {DNNL_ARG_DIFF_DST, unbound(bwd_d_pd_.diff_dst_desc())}};
@@ -136,7 +144,7 @@ void conv_entry::create_bwd_w_pd() {
                         cpu_engine(), fwd_pd_, sparsetrain::dispatch_options {key_.mode, key_.denormals});
             });
     dir_state &st = dirs_[2];
-    take_facts(st, bwd_w_pd_);
+    take_facts(st, bwd_w_pd_, bwd_w_pd_.src_desc());
     st.args = {{DNNL_ARG_SRC, unbound(bwd_w_pd_.src_desc())},
             {DNNL_ARG_DIFF_WEIGHTS, unbound(bwd_w_pd_.diff_weights_desc())},
             {DNNL_ARG_DIFF_DST, unbound(bwd_w_pd_.diff_dst_desc())}};

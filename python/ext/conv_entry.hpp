@@ -29,13 +29,15 @@ struct conv_geometry {
 // What varies between calls of one module.
 struct entry_key {
     int64_t n = 0, ih = 0, iw = 0;
-    bool nhwc = false; // channels_last tensors (else NCHW tensors, blocked inside)
+    bool nhwc = false;       // channels_last tensors (else NCHW tensors, reordered inside)
+    bool inner_nhwc = false; // NCHW tensors: the primitives run on nhwc copies (else nChw16c)
     int threads = 1;
     sparsetrain::dispatch_mode mode = sparsetrain::dispatch_mode::automatic;
     sparsetrain::denormal_mode denormals = sparsetrain::denormal_mode::from_env;
 
     bool operator==(const entry_key &o) const {
-        return n == o.n && ih == o.ih && iw == o.iw && nhwc == o.nhwc && threads == o.threads && mode == o.mode
+        return n == o.n && ih == o.ih && iw == o.iw && nhwc == o.nhwc && inner_nhwc == o.inner_nhwc
+                && threads == o.threads && mode == o.mode
                 && denormals == o.denormals;
     }
 };
@@ -48,6 +50,7 @@ struct dir_state {
     std::string impl;                                      // impl_info_str()
     std::vector<std::pair<std::string, std::string>> declined;
     std::string problem;                                   // benchdnn string
+    std::string layout;                                    // activations: nhwc, nChw16c, nchw or other
     std::function<void()> execute;                         // runs the primitive on `args`
     std::function<sparsetrain::dispatch_stats()> stats;
     std::unordered_map<int, dnnl::memory> args;

@@ -62,6 +62,7 @@ direction_report report_of(const dir_state *stp) {
     const dir_state &st = *stp;
     r.impl = st.impl;
     r.problem = st.problem;
+    r.layout = st.layout;
     r.declined = st.declined;
     if (st.created) {
         const auto s = st.stats();
@@ -135,7 +136,7 @@ at::Tensor conv_runner::forward(const at::Tensor &x, const at::Tensor &w, const 
     check_input(x, w, o);
     TORCH_CHECK(g_.with_bias == (b.has_value() && b->defined()), "sparsetrain.torch: bias presence differs from the module");
     std::lock_guard<std::mutex> lock(mu_);
-    const entry_key k {x.size(0), x.size(2), x.size(3), o.nhwc, follow_torch_threads(), o.mode, o.denormals};
+    const entry_key k {x.size(0), x.size(2), x.size(3), o.nhwc, o.inner_nhwc && !o.nhwc, follow_torch_threads(), o.mode, o.denormals};
     conv_entry &e = entry_for(k);
     dir_state &st = e.dir(conv_dir::fwd, true);
 
@@ -170,7 +171,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv_runner::backward(const at::T
     if (need_b && !need_w) gb = gy.sum({0, 2, 3}); // no need to run backward-weights for it
 
     std::lock_guard<std::mutex> lock(mu_);
-    const entry_key k {x.size(0), x.size(2), x.size(3), o.nhwc, follow_torch_threads(), o.mode, o.denormals};
+    const entry_key k {x.size(0), x.size(2), x.size(3), o.nhwc, o.inner_nhwc && !o.nhwc, follow_torch_threads(), o.mode, o.denormals};
     conv_entry &e = entry_for(k);
     TORCH_CHECK(gy.sizes() == at::IntArrayRef({k.n, g_.oc, e.oh(), e.ow()}), "sparsetrain.torch: grad_output of size ",
             gy.sizes(), " does not match the forward output");
@@ -226,7 +227,7 @@ std::vector<direction_report> conv_runner::describe(int64_t n, int64_t ih, int64
     TORCH_CHECK(n > 0 && ih + 2 * g_.ph >= g_.kh && iw + 2 * g_.pw >= g_.kw,
             "sparsetrain.torch: describe: input shape too small for the kernel");
     std::lock_guard<std::mutex> lock(mu_);
-    conv_entry &e = entry_for({n, ih, iw, o.nhwc, follow_torch_threads(), o.mode, o.denormals});
+    conv_entry &e = entry_for({n, ih, iw, o.nhwc, o.inner_nhwc && !o.nhwc, follow_torch_threads(), o.mode, o.denormals});
     std::vector<direction_report> r;
     for (int d = 0; d < 3; ++d) r.push_back(report_of(&e.dir(static_cast<conv_dir>(d), false)));
     return r;
@@ -248,6 +249,7 @@ std::vector<direction_report> conv_runner::stats() const {
             if (latest && one.sparse_runs + one.dense_runs + one.reference_runs > 0) {
                 r[d].impl = one.impl;
                 r[d].problem = one.problem;
+                r[d].layout = one.layout;
                 r[d].declined = one.declined;
                 r[d].last_zero_fraction = one.last_zero_fraction;
                 latest = false;

@@ -22,7 +22,8 @@
 namespace sparsetrain_torch {
 
 struct run_options {
-    bool nhwc = false;
+    bool nhwc = false;       // the tensors are channels_last (else NCHW)
+    bool inner_nhwc = false; // NCHW tensors: run the primitives on nhwc copies (else nChw16c)
     sparsetrain::dispatch_mode mode = sparsetrain::dispatch_mode::automatic;
     sparsetrain::denormal_mode denormals = sparsetrain::denormal_mode::from_env;
 };
@@ -32,7 +33,7 @@ struct run_options {
 struct direction_report {
     unsigned long long sparse_runs = 0, dense_runs = 0, reference_runs = 0;
     double last_zero_fraction = -1;
-    std::string impl, problem;
+    std::string impl, problem, layout;
     std::vector<std::pair<std::string, std::string>> declined;
 };
 

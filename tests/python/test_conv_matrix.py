@@ -32,26 +32,28 @@ SPARSITIES = [(0.0, 0.0), (0.5, 0.5), (0.9, 0.9), (1.0, 1.0), (0.9, 0.0), (0.0, 
 
 
 def sparse_expected_for(shape, direction, fmt):
-    """Where the library's sparse kernels apply: channel counts that are multiples of 16,
-    and for backward-weights kernels up to 3x3 (its documented cover); nhwc after the
-    native-nhwc kernels land (until then oneDNN dense runs on the nhwc buffers)."""
+    """Where the library's sparse kernels apply, in both memory formats (nChw16c inside for
+    NCHW tensors, nhwc on channels_last tensors' own storage): channel counts that are
+    multiples of 16, and for backward-weights kernels up to 3x3 (its documented cover)."""
     _, _, c, _, _, oc, k, _, _, _ = shape
-    if not SPARSE or fmt != "nchw" or c % 16 or oc % 16:
+    if not SPARSE or c % 16 or oc % 16:
         return False
     return direction != "backward_weights" or k <= 3
 
 
-def run_case(shape, sx, sg, channels_last, threads, seed, mode="sparse"):
+def run_case(shape, sx, sg, fmt, threads, seed, mode="sparse"):
     name, n, c, h, w, oc, k, s, p, bias = shape
     torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(seed)
-    conv = st.SparseConv2d(c, oc, k, stride=s, padding=p, bias=bias, options=st.ConvOptions(dispatch=mode))
+    inner = "nhwc" if fmt == "nchw_via_nhwc" else "nChw16c"
+    conv = st.SparseConv2d(c, oc, k, stride=s, padding=p, bias=bias,
+                           options=st.ConvOptions(dispatch=mode, nchw_inner=inner))
     with torch.no_grad():
         conv.weight.copy_(torch.randn(conv.weight.shape, generator=gen))
         if bias:
             conv.bias.copy_(torch.randn(oc, generator=gen))
     x = with_zeros(torch.randn(n, c, h, w, generator=gen).relu_() + 0.01, sx, gen)
-    if channels_last:
+    if fmt == "channels_last":
         x = x.contiguous(memory_format=torch.channels_last)
     x.requires_grad_()
     y = conv(x)
@@ -72,14 +74,18 @@ def run_case(shape, sx, sg, channels_last, threads, seed, mode="sparse"):
 
 @pytest.mark.parametrize("sx,sg", SPARSITIES, ids=[f"x{a}-gy{b}" for a, b in SPARSITIES])
 @pytest.mark.parametrize("shape", SHAPES, ids=[s[0] for s in SHAPES])
-@pytest.mark.parametrize("fmt", ["nchw", "channels_last"])
+# nchw_via_nhwc: NCHW tensors, primitives on nhwc copies (ConvOptions.nchw_inner='nhwc')
+@pytest.mark.parametrize("fmt", ["nchw", "channels_last", "nchw_via_nhwc"])
 def test_output_and_gradients(shape, sx, sg, fmt):
     seed = zlib.crc32(f"{shape[0]}/{sx}/{sg}/{fmt}".encode()) % 100000
     threads = 1 + seed % 2
-    conv = run_case(shape, sx, sg, fmt == "channels_last", threads, seed)
+    conv = run_case(shape, sx, sg, fmt, threads, seed)
     stats = conv.sparse_stats()
     for d in ("forward", "backward_data", "backward_weights"):
         assert stats[d]["runs"] == 1, f"{d}: {stats[d]}"
+        if SPARSE and fmt != "nchw" or SPARSE and shape[2] % 16 == 0 and shape[5] % 16 == 0:
+            want = {"nchw": "nChw16c", "channels_last": "nhwc", "nchw_via_nhwc": "nhwc"}[fmt]
+            assert stats[d]["layout"] == want, f"{d}: {stats[d]}"
         impl = stats[d]["impl"]
         if sparse_expected_for(shape, d, fmt):
             assert impl.startswith("sparse_jit"), f"{d}: {impl} ({stats[d]['declined']})"
@@ -98,7 +104,7 @@ def test_output_and_gradients(shape, sx, sg, fmt):
 def test_other_dispatch_modes(mode, fmt):
     """auto and dense give results within the same bounds; dense runs only oneDNN."""
     for shape in (SHAPES[0], SHAPES[4]):
-        conv = run_case(shape, 0.7, 0.7, fmt == "channels_last", 2, 11, mode=mode)
+        conv = run_case(shape, 0.7, 0.7, fmt, 2, 11, mode=mode)
         for d, s in conv.sparse_stats().items():
             if d in ("forward", "backward_data", "backward_weights"):
                 assert s["runs"] == 1, (d, s)

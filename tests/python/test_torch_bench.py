@@ -53,7 +53,8 @@ def test_bench_script_runs_small(tmp_path, capsys):
                       f"--json={out}"])
     res = json.loads(out.read_text())["results"]
     assert [r["layer"] for r in res] == ["conv5_3"]
-    assert set(res[0]["ms"]) == {"stock_nchw", "stock_channels_last", "ours_nchw", "ours_channels_last"}
+    assert set(res[0]["ms"]) == {"stock_nchw", "stock_channels_last", "ours_nchw", "ours_channels_last",
+                                 "ours_nchw/nhwc"}
     out = tmp_path / "model.json"
     torch_bench.main(["model", "--model=resnet50", "--mb=2", "--size=32", "--reps=1", "--warmup=0",
                       "--formats=nchw", f"--json={out}"])

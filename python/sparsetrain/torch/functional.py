@@ -125,6 +125,7 @@ class RunConfig(NamedTuple):
     nhwc: bool
     mode: str
     denormals: str
+    nchw_inner: str
 
 
 class SparseConv2dFunction(torch.autograd.Function):
@@ -135,7 +136,7 @@ class SparseConv2dFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, runner, cfg: RunConfig):
-        y = runner.forward(x, weight, bias, cfg.nhwc, cfg.mode, cfg.denormals)
+        y = runner.forward(x, weight, bias, cfg.nhwc, cfg.mode, cfg.denormals, cfg.nchw_inner)
         ctx.save_for_backward(x, weight)
         ctx.runner = runner
         ctx.cfg = cfg
@@ -149,7 +150,7 @@ class SparseConv2dFunction(torch.autograd.Function):
         cfg = ctx.cfg
         with torch.no_grad():
             gx, gw, gb = ctx.runner.backward(grad_y, x, weight, need_x, need_w, need_b and ctx.has_bias,
-                                             cfg.nhwc, cfg.mode, cfg.denormals)
+                                             cfg.nhwc, cfg.mode, cfg.denormals, cfg.nchw_inner)
         gx, gw, gb = _refuse_double_backward((gx, gw, gb), need_x or need_w or need_b)
         return gx, gw, gb, None, None
 
@@ -166,8 +167,7 @@ def run_sparse(runner, x, weight, bias, options: ConvOptions):
         x = x.unsqueeze(0)
     nhwc = ext.use_channels_last(x, weight)
     x = x.contiguous(memory_format=torch.channels_last if nhwc else torch.contiguous_format)
-    mode, denormals = resolve(options)
-    y = SparseConv2dFunction.apply(x, weight, bias, runner, RunConfig(nhwc, mode, denormals))
+    y = SparseConv2dFunction.apply(x, weight, bias, runner, RunConfig(nhwc, *resolve(options)))
     return y.squeeze(0) if unbatched else y
 
 

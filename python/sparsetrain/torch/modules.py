@@ -98,14 +98,16 @@ class SparseConv2d(nn.Conv2d):
     def sparse_stats(self) -> dict:
         """Per direction ('forward', 'backward_data', 'backward_weights'): runs, sparse_runs,
         dense_runs, reference_runs, last_sparsity (sampled zero fraction of the operand the
-        kernel skips, None if not measured), impl, problem and the decline reasons of the
-        most recently used primitive; plus fallback_runs / fallback_reason (calls that ran
+        kernel skips, None if not measured), impl, problem, layout (of the activations the
+        primitive runs on: nhwc, nChw16c, ...) and the decline reasons of the most recently
+        used primitive; plus fallback_runs / fallback_reason (calls that ran
         torch.nn.functional.conv2d) and last_input (shape, channels_last)."""
         out = {}
         raw = self._runner.stats() if self._runner is not None else {}
         for d in ("forward", "backward_data", "backward_weights"):
             r = dict(raw.get(d) or {"runs": 0, "sparse_runs": 0, "dense_runs": 0, "reference_runs": 0,
-                                    "last_sparsity": None, "impl": None, "problem": None, "declined": []})
+                                    "last_sparsity": None, "impl": None, "problem": None, "layout": None,
+                                    "declined": []})
             if self._stats_base is not None:
                 for c in _COUNTS:
                     r[c] -= self._stats_base[d][c]
@@ -144,8 +146,8 @@ class SparseConv2d(nn.Conv2d):
             channels_last = self.weight.dim() == 4 and self.weight.is_contiguous(memory_format=torch.channels_last) \
                 and not self.weight.is_contiguous()
         n, _, h, w = input_shape
-        mode, denormals = resolve(self.options)
-        d = self._get_runner(g).describe(n, h, w, bool(channels_last), mode, denormals)
+        mode, denormals, inner = resolve(self.options)
+        d = self._get_runner(g).describe(n, h, w, bool(channels_last), mode, denormals, inner)
         d["input"] = {"shape": tuple(input_shape), "channels_last": bool(channels_last), "nominal": nominal,
                       "dispatch": mode}
         return d

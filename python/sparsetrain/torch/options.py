@@ -8,6 +8,8 @@ from typing import Optional
 
 DISPATCH_MODES = ("auto", "sparse", "dense")
 DENORMAL_MODES = ("flush", "keep")
+NCHW_INNER = ("nChw16c", "nhwc")
+DEFAULT_NCHW_INNER = "nChw16c"
 
 
 @dataclasses.dataclass
@@ -22,16 +24,22 @@ class ConvOptions:
                None for SPARSETRAIN_DENORMALS.
     max_cached_shapes: how many input shapes (with memory format, thread count and policy)
                keep their primitives and buffers cached in this module.
+    nchw_inner: the layout NCHW tensors are copied into for the primitives: 'nChw16c' or
+               'nhwc' (None: the default, see perf/README.md "PyTorch" for the measurement).
+               channels_last tensors always run in place as nhwc.
     """
 
     dispatch: Optional[str] = None
     denormals: Optional[str] = None
     max_cached_shapes: int = 8
+    nchw_inner: Optional[str] = None
 
     def __post_init__(self):
         _check_dispatch(self.dispatch, allow_none=True)
         if self.denormals is not None and self.denormals not in DENORMAL_MODES:
             raise ValueError(f"denormals must be one of {DENORMAL_MODES} or None, got {self.denormals!r}")
+        if self.nchw_inner is not None and self.nchw_inner not in NCHW_INNER:
+            raise ValueError(f"nchw_inner must be one of {NCHW_INNER} or None, got {self.nchw_inner!r}")
         if int(self.max_cached_shapes) < 1:
             raise ValueError(f"max_cached_shapes must be at least 1, got {self.max_cached_shapes!r}")
 
@@ -89,7 +97,7 @@ def dispatch_mode(mode: str):
 
 
 def resolve(options: ConvOptions):
-    """(dispatch mode, denormals) strings for the extension."""
+    """(dispatch mode, denormals, nchw_inner) strings for the extension."""
     mode = options.dispatch if options.dispatch is not None else get_dispatch_mode()
     _check_dispatch(mode, what="options.dispatch")
-    return mode, (options.denormals or "env")
+    return mode, (options.denormals or "env"), (options.nchw_inner or DEFAULT_NCHW_INNER)
