@@ -81,16 +81,16 @@ def problem_string(module, src_shape, name):
 
 
 class CaptureWriter:
-    """Writes the layers of chosen steps into one folder; `close()` writes the manifest. A folder
-    that already holds a capture is added to (a run resumed from a checkpoint)."""
+    """Writes the layers of chosen steps into one folder; `close()` writes the manifest. With
+    `append`, a capture already in the folder is added to (a run resumed from a checkpoint)."""
 
-    def __init__(self, folder, source, mb=None, weights=True, layers=None):
+    def __init__(self, folder, source, mb=None, weights=True, layers=None, append=False):
         self.folder, self.mb, self.weights, self.only = folder, mb, weights, layers
         os.makedirs(folder, exist_ok=True)
         self.lines = [f"{MAGIC} {FORMAT_VERSION}", f"source {source}"]
         self.bytes = 0
         manifest = os.path.join(folder, "manifest.txt")
-        if os.path.isfile(manifest):  # a resumed run adds to the capture of its earlier pieces
+        if append and os.path.isfile(manifest):  # a resumed run adds to the capture of its earlier pieces
             with open(manifest) as f:
                 old = f.read().splitlines()
             if old and old[0] == self.lines[0]:

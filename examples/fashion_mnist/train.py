@@ -134,7 +134,7 @@ class Trainer:
             self.capture = capture.CaptureWriter(cfg.capture_dir, f"model={cfg.model} mode={cfg.mode} "
                                                  f"format={cfg.memory_format} seed={cfg.seed} batch={cfg.batch}",
                                                  mb=cfg.capture_mb, weights=cfg.capture_weights,
-                                                 layers=set(cfg.capture_layers))
+                                                 layers=set(cfg.capture_layers), append=cfg.resume)
         if cfg.resume:
             self._resume()
 

@@ -79,7 +79,7 @@ def test_capture_writer_subset_and_reader(tmp_path):
     assert (layer["tensors"]["src"] == src[:3].numpy()).all()
     assert (layer["tensors"]["diff_dst"] == dd[:3].numpy()).all()
     assert (layer["tensors"]["weights"] == conv.weight.detach().numpy()).all()
-    again = capture.CaptureWriter(str(tmp_path / "c"), "unit test, resumed")  # a resumed run adds to it
+    again = capture.CaptureWriter(str(tmp_path / "c"), "unit test, resumed", append=True)  # a resumed run
     again.add_layer("conv", conv, 20, {"src": src, "diff_dst": dd, "weights": conv.weight.detach()})
     again.close()
     assert [l["step"] for l in capture.read_capture(str(tmp_path / "c"))] == ["9", "20"]
