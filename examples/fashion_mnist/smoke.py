@@ -12,14 +12,15 @@ the summation order differs); the loss trajectory stays within 2x the measured f
 sparse kernels ran in every direction of the non-initial VGG layers; every record is complete
 and plausible (zero fractions in [0, 1], ReLU inputs with zeros, conv time within step time);
 the loss went down; the capture reads back, and `sparsetrain-bench --replay` (when its path is
-given) checks those tensors against oneDNN; the comparison files are written.
+given) checks those tensors against oneDNN; the comparison files are written; `formats` times
+its variants from the reference's checkpoint.
 """
 import math
 import os
 import re
 import subprocess
 
-from . import binding, capture, compare, data, plots, train
+from . import binding, capture, compare, data, formats, plots, train
 
 SKIP = 77
 # channels_last: the sparse kernels run on the tensors' own nhwc storage (NCHW would be reordered
@@ -140,6 +141,15 @@ def run_smoke(out, bench=None):
     made, note = plots.plot_all(cmp, ref, ours, floor, os.path.join(out, "compare"), len(ref["steps"]))
     f.check(bool(made) or bool(note), f"plots: {', '.join(made) or note}")
     _capture_ok(f, cap, bench)
+    fm = formats.run_formats(train.RunConfig(**base, threads=2),
+                             [("stock", "channels_last"), ("sparsetrain", "channels_last"),
+                              ("sparsetrain", "channels_last", "noprobes")], steps=2, rounds=2,
+                             checkpoint=os.path.join(out, "vgg_ref", "checkpoint.pt"), log=lambda m: None)
+    print(formats.format_table(fm))
+    v = fm["variants"]
+    f.check(fm["fastest_stock"] == "stock channels_last" and all(r["steps"] == 4 and r["step_ms"] > 0 for r in v)
+            and v[1]["conv_ms"] > 0 and v[2]["conv_ms"] == 0 and v[1]["vs_fastest_stock"]["conv_ms"] > 0,
+            "formats: interleaved variants timed from the reference's checkpoint")
 
     rb = dict(model="resnet", batch=8, epochs=1, max_steps=8, train_images=256, test_images=256, stats_every=4,
               warmup_steps=1, quiet=True, threads=2)
