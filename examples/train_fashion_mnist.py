@@ -103,7 +103,7 @@ def cmd_full(a):
     a.parts = [p for p in a.parts.split(",") if p]
     for p in a.parts:
         if p not in full.PARTS + ("compare",):
-            raise SystemExit(f"--parts: {p}: expected stock, ours, floor or compare")
+            raise SystemExit(f"--parts: {p}: expected stock, ours, floor, floorfull or compare")
     return full.run_full(a, lambda m: print(m, file=sys.stderr, flush=True))
 
 

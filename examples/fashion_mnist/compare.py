@@ -6,7 +6,8 @@ Parity, against the noise that is already there:
   (another summation order), over the first `window` steps (300);
 - the deviation is the same mean between the sparsetrain run and the reference run;
 - parity holds when deviation <= 2 x floor, and the final test accuracies differ by at most
-  0.5 percentage points.
+  0.5 percentage points. When the floor run went through the same epochs ("floorfull"), its
+  accuracy difference to the reference is reported beside: how far two stock runs end apart.
 Speed: per epoch, the reference's mean time per step over the sparsetrain run's, for the whole
 step, all convs, the non-initial convs, and per conv layer (forward + backward); "after the
 first epoch" sums epochs 2.. weighted by their timed steps.
@@ -56,6 +57,9 @@ def parity(ref, ours, floor=None, window=WINDOW):
         out["ref_accuracy"], out["ours_accuracy"] = ea[k - 1]["test_accuracy"], eb[k - 1]["test_accuracy"]
         out["accuracy_diff"] = out["ours_accuracy"] - out["ref_accuracy"]
         out["accuracy_ok"] = abs(out["accuracy_diff"]) <= ACC_POINTS
+        if floor is not None and len(floor["epochs"]) >= k and not floor["config"].get("max_steps"):
+            out["floor_accuracy"] = floor["epochs"][k - 1]["test_accuracy"]
+            out["floor_accuracy_diff"] = out["floor_accuracy"] - out["ref_accuracy"]
     return out
 
 
@@ -142,7 +146,9 @@ def format_report(r):
     if "accuracy_diff" in p:
         lines.append(f"test accuracy after {p['epochs_compared']} epoch(s): ref {p['ref_accuracy']:.2f} %, ours "
                      f"{p['ours_accuracy']:.2f} % ({p['accuracy_diff']:+.2f} points: "
-                     f"{'ok' if p['accuracy_ok'] else 'NOT within 0.5'})")
+                     f"{'ok' if p['accuracy_ok'] else 'NOT within 0.5'})"
+                     + (f"; the floor run {p['floor_accuracy']:.2f} % ({p['floor_accuracy_diff']:+.2f} points)"
+                        if "floor_accuracy" in p else ""))
     lines.append("")
     lines.append(f"{'epoch':>5} {'step ms ref':>11} {'ours':>8} {'x':>6} {'conv ms ref':>11} {'ours':>8} {'x':>6} "
                  f"{'non-init x':>10} {'rest x':>7}")

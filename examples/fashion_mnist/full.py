@@ -3,6 +3,7 @@
     stock  stock nn.Conv2d, T threads, the faster stock memory format   (the reference)
     ours   sparsetrain.torch, T threads                                  (the same epochs)
     floor  stock nn.Conv2d, another thread count, the first 300 steps   (the noise floor)
+    floorfull  the same through all epochs (optional): how far two stock runs' accuracies differ
 
 Each run checkpoints after every epoch and resumes from there, so `--upto=E` runs (or
 continues) a run up to epoch E: a long run goes in pieces that each fit a time slot, and a
@@ -14,7 +15,7 @@ import os
 
 from . import compare, plots, records, train
 
-PARTS = ("stock", "ours", "floor")
+PARTS = ("stock", "ours", "floor", "floorfull")
 
 
 def part_config(model, part, a):
@@ -29,6 +30,9 @@ def part_config(model, part, a):
                                capture_mb=a.capture_mb)
     if part == "floor":
         base.update(threads=a.floor_threads, epochs=1, max_steps=a.window)
+        return train.RunConfig(**base, mode="stock", memory_format=a.stock_format)
+    if part == "floorfull":  # the floor run through every epoch: the accuracy two stock runs reach
+        base.update(threads=a.floor_threads)
         return train.RunConfig(**base, mode="stock", memory_format=a.stock_format)
     raise ValueError(f"part {part!r}: expected one of {', '.join(PARTS)}")
 
@@ -60,10 +64,11 @@ def compare_model(model, a, log):
     if runs["stock"] is None or runs["ours"] is None:
         log(f"{model}: compare needs the stock and ours runs")
         return None
-    r = compare.compare(runs["stock"], runs["ours"], runs["floor"], a.window)
+    floor = runs["floorfull"] or runs["floor"]
+    r = compare.compare(runs["stock"], runs["ours"], floor, a.window)
     out = os.path.join(a.out, f"compare_{model}")
     compare.write(r, out)
-    made, note = plots.plot_all(r, runs["stock"], runs["ours"], runs["floor"], out, a.window)
+    made, note = plots.plot_all(r, runs["stock"], runs["ours"], floor, out, a.window)
     print(f"\n== {model}\n" + compare.format_report(r))
     print(f"results: {out}/compare.json, compare.txt; plots: {', '.join(made) if made else note}")
     return r

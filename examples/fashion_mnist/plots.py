@@ -52,7 +52,7 @@ def _loss(plt, ref, ours, floor, folder, window):
     ax[1].axvspan(0, window, color="0.9", label=f"parity window ({window} steps)")
     ax[1].set_ylabel("|loss - reference loss|")
     ax[1].legend(fontsize=8)
-    for run, col in runs[:2]:  # the floor run stops after the parity window
+    for run, col in [r for r in runs if not r[0]["config"].get("max_steps")]:  # not a run cut after the window
         ax[2].plot([e["epoch"] for e in run["epochs"]], [e["test_accuracy"] for e in run["epochs"]], col + "o-",
                    label=_label(run))
     ax[2].set_xlabel("step (top two) / epoch (bottom)")
