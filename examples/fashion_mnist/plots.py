@@ -68,9 +68,9 @@ def _sparsity(plt, run, folder):
     fig, ax = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
     steps = [s["step"] for s in run["sparsity"]]
     for i, name in enumerate(layers):
-        col = f"C{i % 10}"
-        ax[0].plot(steps, [s["layers"][name]["src"] for s in run["sparsity"]], col, lw=0.8, label=name)
-        ax[1].plot(steps, [s["layers"][name]["diff_dst"] for s in run["sparsity"]], col, lw=0.8, label=name)
+        style = dict(color=f"C{i % 10}", ls="-" if i < 10 else "--", lw=0.8, label=name)
+        ax[0].plot(steps, [s["layers"][name]["src"] for s in run["sparsity"]], **style)
+        ax[1].plot(steps, [s["layers"][name]["diff_dst"] for s in run["sparsity"]], **style)
     ax[0].set_title("input (src) zeros")
     ax[1].set_title("output gradient (diff_dst) zeros")
     for a in ax:
