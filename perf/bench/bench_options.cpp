@@ -13,7 +13,7 @@ namespace bench {
 const char *usage() {
     return "usage: sparsetrain-bench [--net=vgg16|resnet34|resnet50|fixup_resnet50[,...]]\n"
            "                         [--profile=final|epoch1|epoch10|mean] [--layers=NAME,...]\n"
-           "                         [--sweep] [--dir=fwd|bwd_d|bwd_w|all] [--sparsity=S] [--mb=N]\n"
+           "                         [--sweep] [--replay[=DIR]] [--dir=fwd|bwd_d|bwd_w|all] [--sparsity=S] [--mb=N]\n"
            "                         [--baseline=direct|fastest] [--dispatch=auto|sparse|dense]\n"
            "                         [--layout=nchw16c|nhwc|both]\n"
            "                         [--threads=T] [--reps=R] [--warmup=W] [--out=DIR] [--no-out]\n"
@@ -39,6 +39,10 @@ const char *usage() {
            "  --sweep     speedup against sparsity 0, 0.05, ..., 0.95 for the given problem(s) (default\n"
            "      VGG16 conv4_2) and --dir, beside the 1/(1-s) bound: oneDNN, sparsetrain forced sparse\n"
            "      and sparsetrain automatic dispatch. R = 5, W = 1.\n"
+           "  --replay[=DIR]  conv tensors captured in real training (examples/train_fashion_mnist.py\n"
+           "      --capture=DIR; default: the set shipped in perf/data/captures): every layer in each\n"
+           "      direction on the real tensors and on the same values at shuffled positions (i.i.d.\n"
+           "      zeros, same sparsity), both speedups side by side. R = 5, W = 1.\n"
            "\n"
            "  --baseline=direct   oneDNN's convolution_direct with its own layouts (default);\n"
            "  --baseline=fastest  also Winograd (convolution_auto) and nhwc; the fastest per problem wins.\n"
@@ -101,6 +105,7 @@ std::vector<std::string> split_list(const std::string &flag, const std::string &
 } // namespace
 
 run_mode options::mode() const {
+    if (replay) return run_mode::replay;
     if (sweep) return run_mode::sweep;
     if (!nets.empty()) return run_mode::network;
     return run_mode::problems;
@@ -180,6 +185,10 @@ options parse_options(int argc, char **argv) {
             o.layers = split_list("--layers", v);
         } else if (a == "--sweep") {
             o.sweep = true;
+        } else if (a == "--replay" || take(a, "--replay", v)) {
+            if (a != "--replay" && v.empty()) throw error("--replay=: expected a capture folder (or --replay alone)");
+            o.replay = true;
+            o.replay_dir = v;
         } else if (take(a, "--out", v)) {
             if (v.empty()) throw error("--out=: expected a folder (--no-out writes no files)");
             o.out_dir = v;
@@ -217,6 +226,9 @@ options parse_options(int argc, char **argv) {
     if (!o.nets.empty() && (!o.problems.empty() || !o.batch_files.empty()))
         throw error("--net runs the network's own layers; drop the problems / --batch");
     if (!o.layers.empty() && o.nets.size() != 1) throw error("--layers needs exactly one --net");
+    if (o.replay && (o.sweep || !o.nets.empty() || !o.problems.empty() || !o.batch_files.empty() || o.denormals))
+        throw error("--replay times the captured layers; drop --net / --sweep / problems / --batch / --denormals");
+    if (o.replay && o.mb_given) throw error("--replay runs the captured batch; drop --mb");
     if (out_given && no_out) throw error("--out and --no-out contradict each other");
     const run_mode m = o.mode();
     if (!reps_given) o.reps = m == run_mode::problems ? 10 : 5;

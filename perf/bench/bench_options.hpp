@@ -12,8 +12,9 @@
 namespace sparsetrain {
 namespace bench {
 
-// problems: the given (or default) problems at one sparsity; network: --net; sweep: --sweep.
-enum class run_mode { problems, network, sweep };
+// problems: the given (or default) problems at one sparsity; network: --net; sweep: --sweep;
+// replay: --replay[=DIR], tensors captured in real training.
+enum class run_mode { problems, network, sweep, replay };
 
 struct options {
     std::vector<direction> dirs {direction::fwd, direction::bwd_d, direction::bwd_w};
@@ -41,6 +42,8 @@ struct options {
     profile_kind profile = profile_kind::final_epoch;
     std::vector<std::string> layers; // --layers=a,b: only these layer-file entries of the network
     bool sweep = false;
+    bool replay = false;
+    std::string replay_dir; // "" with replay: the capture set shipped with sparsetrain
     std::string out_dir;  // where CSV / JSON / plots go ("" = nowhere)
     std::string data_dir; // --data: read perf/data files from here instead of the embedded copies
     bool progress = true;

@@ -11,6 +11,7 @@
 #include "bench/plot.hpp"
 #include "bench/problem_bench.hpp"
 #include "bench/problem_list.hpp"
+#include "bench/replay_mode.hpp"
 #include "bench/report.hpp"
 #include "bench/sweep.hpp"
 #include "bench/text_util.hpp"
@@ -167,6 +168,7 @@ int main(int argc, char **argv) {
         case run_mode::problems: return run_problems(o);
         case run_mode::network: ok = run_networks(o); break;
         case run_mode::sweep: ok = run_sweeps(o); break;
+        case run_mode::replay: ok = run_replay_mode(o); break;
         }
         if (!ok) {
             std::cerr << "sparsetrain-bench: some outputs differ from oneDNN's (see the check column)\n";

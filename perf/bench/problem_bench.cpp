@@ -145,6 +145,26 @@ void problem_bench::fill(double sparsity, uint64_t seed, bool denormal, zero_pat
     for (auto &o : I.ours) I.load_side(o);
 }
 
+void problem_bench::load_plain(const std::vector<float> &src, const std::vector<float> &weights,
+        const std::vector<float> &bias, const std::vector<float> &dst) {
+    auto &I = *impl_;
+    const bool needs[4] = {I.dir != direction::bwd_d, I.dir != direction::bwd_w, I.dir == direction::fwd,
+            I.dir != direction::fwd};
+    const std::vector<float> *given[4] = {&src, &weights, &bias, &dst};
+    std::vector<float> *mine[4] = {&I.src, &I.weights, &I.bias, &I.dst};
+    const char *names[4] = {"src", "weights", "bias", "dst"};
+    for (int i = 0; i < 4; ++i) {
+        if (!needs[i] && given[i]->empty()) continue;
+        if (given[i]->size() != mine[i]->size())
+            throw error("problem_bench::load_plain: " + std::string(names[i]) + " has " + std::to_string(given[i]->size())
+                    + " values, " + I.p.shape_string() + " needs " + std::to_string(mine[i]->size()));
+        *mine[i] = *given[i];
+    }
+    I.sparsity = zero_fraction(I.dir == direction::bwd_d ? I.dst : I.src);
+    for (auto &d : I.dense) I.load_side(d);
+    for (auto &o : I.ours) I.load_side(o);
+}
+
 measurement problem_bench::run(int warmup, int reps, bool check) { return run_together({this}, warmup, reps, check)[0]; }
 
 std::vector<measurement> problem_bench::run_together(const std::vector<problem_bench *> &benches, int warmup, int reps,

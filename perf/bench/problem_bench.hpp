@@ -77,6 +77,11 @@ public:
     // denormal: that operand's non-zeros are all denormal (so are their products with the
     // weights), the worst case for FP units.
     void fill(double sparsity, uint64_t seed, bool denormal = false, zero_pattern zeros = zero_pattern::iid);
+    // Given plain data instead (src nchw, weights oihw, bias, dst nchw; dst = diff_dst for the
+    // backward directions), e.g. tensors captured in real training (--replay). Each must have
+    // the problem's size; the ones a direction does not read may be empty.
+    void load_plain(const std::vector<float> &src, const std::vector<float> &weights, const std::vector<float> &bias,
+            const std::vector<float> &dst);
     // Interleaved timing, median of `reps` after `warmup` runs of each side; optionally
     // compares every sparsetrain side's output with oneDNN direct's. The first run() of a
     // bench times each sparsetrain side's first three executes on their own first
