@@ -88,18 +88,8 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
         if (t.size() >= shape.targets_hist.size()) shape.targets_hist.resize(t.size() + 1);
         ++shape.targets_hist[t.size()];
     }
-    row_pass_blocking_hints bh = h.blocking();
+    const row_pass_blocking_hints bh = h.blocking();
     row_pass_blocking best;
-    // nhwc, kernels larger than 1x1: 4 output-channel blocks per pass (256 contiguous bytes
-    // of each output pixel) where the cost model, which does not see the layout, picks 2.
-    // Measured (kernel-bench-fwd --layout=nhwc, 3x3 stride 1, 64-512 channels, 50-90 %):
-    // 3-25 % faster; on nChw16c the same choice gains nothing, so it stays there as it was.
-    if (o.act == act_format::nhwc && p.kh * p.kw > 1 && bh.n_blk == 0 && OCB % 4 == 0) {
-        row_pass_blocking_hints wide = bh;
-        wide.n_blk = 4;
-        row_pass_blocking b4;
-        if (choose_row_pass_blocking(shape, wide, b4) && b4.n_blk == 4) bh = wide;
-    }
     if (!choose_row_pass_blocking(shape, bh, best)) return fail(why_not, "no blocking satisfies the plan hints");
 
     c = fwd_config();
