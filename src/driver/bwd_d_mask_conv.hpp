@@ -1,0 +1,25 @@
+// Masked backward data, diff_src = (W^T * diff_dst) * [src > 0]: threads and loops around the
+// bucket sort (jit/mask_bucket_kernel) and the masked kernel (jit/bwd_d_mask_kernel), as a
+// `sparse_conv` whose exploited operand is src (conv_tensors::mask_src, required). Weights in
+// OIhw16i16o (the forward layout: 16 output channels of one input channel and tap contiguous).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/problem.hpp"
+#include "config/bwd_d_mask_plan.hpp"
+#include "driver/sparse_conv.hpp"
+
+namespace sparsetrain {
+
+// The implementation name of the masked kernel, for verbose lines and impl_info_str().
+extern const char *const bwd_d_mask_impl_name;
+
+// Builds the implementation for an already planned configuration (tests, kernel benchmarks).
+std::unique_ptr<sparse_conv> make_sparse_bwd_d_mask_from_config(const bwd_d_mask_config &c);
+// Plans (developer overrides from SPARSETRAIN_BWD_D_MASK_PLAN) and builds; nullptr and
+// why_not when the problem is not covered.
+std::unique_ptr<sparse_conv> make_sparse_bwd_d_mask(const problem_t &p, std::string &why_not);
+
+} // namespace sparsetrain
