@@ -3,89 +3,97 @@
 //
 // For one non-zero src element (pixel p, input channel ic) the kernel accumulates, over the
 // pixel's valid taps t and the call's diff_dst channel blocks b,
-//     acc += W[b, ic, t] (16 output channels, one 64-byte line of OIhw16i16o weights)
+//     acc += W[b, ic, t] (16 output channels: one 64-byte line of IOhw16i16o weights)
 //          * diff_dst[p - t, b] (the same 16 output channels: one vector)
 // and sums acc's 16 lanes at the end. The FMA count per computed element equals dense
-// backward data's; no broadcast. The elements of one pixel and 16-channel block are an
-// "item" of n entries (n = the number of lanes with src > 0); its entries share every
-// diff_dst vector, which is loaded once into a register and feeds n FMAs whose weight operands
-// are 64-byte memory operands (the weight slice of one channel block is L1-resident).
+// backward data's; no broadcast. The elements of one pixel and 16-channel block form an item of
+// n entries (n = its lanes with src > 0); they share every diff_dst vector, which is loaded
+// once into a register and feeds n FMAs whose weight operands are 64-byte memory operands
+// (the call's weight slice, 16 input channels x taps x occ blocks, is sized to stay in L1).
 //
-// Items are pre-sorted by n into buckets (mask_bucket_kernel), so that the code variant of
-// each n runs a loop over its bucket without mispredicted dispatch. Variant n:
-//   1. vcmpps of the item's src vector -> k1 (lanes with src > 0); vpcompressd of the lane
-//      offsets (lane * 64) into a stack buffer; n entry registers loaded from it.
-//   2. Accumulators zeroed (n x sets; `sets` > 1 alternate the blocks so that small n still
-//      has >= 8 independent FMA chains), then the tap loop: per tap, the pixel's diff_dst offset
-//      and weight offset from the tap table, per block one diff_dst load and n FMAs.
+// Items come sorted into buckets by (tap class, n), with one record each (mask_bucket_kernel):
+// the code of each bucket is a loop over its records, without mispredicted dispatch, and an
+// item starts with independent loads from its record (mask, diff_dst origin, lane offsets).
+// Per item:
+//   1. The n entries' lane offsets from the record into entry registers (groups of at most
+//      the entry registers when n is larger; each group runs the taps again).
+//   2. Accumulators zeroed (n x sets; sets > 1 alternate taps or blocks so that a small n
+//      still has enough independent FMA chains), then per tap and block one diff_dst load and n
+//      FMAs. Tap classes of the plan (`classes`, the frequent tap lists: all taps of an
+//      interior pixel, the parity classes of stride 2) have their taps unrolled with constant
+//      displacements; other pixels (edges) run a loop over their taps in the tap table.
 //   3. Sets added, the n accumulators summed by the transpose-add tree (lane_sum_tree) into
-//      lanes 0..n-1 of one register, vexpandps'ed into their lanes under k1 (zeros elsewhere),
-//      added to diff_src (accumulate) or stored: one vector store per item.
-// More entries than entry registers run as several groups (each its own tap loop), combined
-// before the store. Counts >= full_from run all 16 lanes with constant lane displacements
-// (no entry registers) and a zero-masked store. Bucket 0 (nothing to compute: src <= 0
-// everywhere, or no valid tap) stores zeros, unless accumulating. So every element of every
-// listed item is written.
+//      lanes 0..n-1 of one register, vexpandps'ed into their lanes under the mask (zeros
+//      elsewhere), added to diff_src (accumulate) or stored: one vector store per item.
+// Counts >= full_from run all 16 lanes with constant lane displacements and a zero-masked
+// store. Bucket count 0 stores zeros (unless accumulating), so every listed item is written.
 //
-// Activation addressing is entirely in the tables the driver builds (pixel table: byte offset
-// of the item in src / diff_src, of its diff_dst origin, its taps), so the kernel does not
-// depend on the activation layout beyond `dd_blk_stride`, the distance between two diff_dst
-// channel blocks.
+// Activation addressing is entirely in the tables the driver builds (config/bwd_d_mask_plan:
+// byte offsets of each pixel in src / diff_src and of its diff_dst origin, its taps), so the
+// kernel depends on the activation layout only through dd_blk_stride (between two diff_dst
+// channel blocks).
 //
 // Tables:
-//   pixel table, 4 int32 per pixel: act_off (bytes from src / dst to the item's 16 floats),
-//     dd_off (bytes from dd to the pixel's diff_dst origin), tap_end (index one past its last
-//     tap in the tap table), ntaps (0: no tap reaches the pixel; it goes to bucket 0)
-//   tap table, 2 int64 per tap: dd_rel (bytes from the pixel's origin to that tap's
-//     diff_dst pixel), w_off (bytes from w to the tap's weights of lane 0)
-//   single_tap (1x1): every pixel has one tap with dd_rel = w_off = 0; no tap loop.
+//   records: see mask_bucket_kernel.hpp (pixel entry, mask, lane offsets)
+//   tap table (generic class), 2 int64 per tap: dd_rel (bytes from the pixel's diff_dst origin
+//     to the tap's diff_dst pixel), the absolute address of the tap's lane-0 weights for this
+//     call; a record's taps are [tap_end - ntaps, tap_end)
+//   classes: the same (dd_rel, w_off) lists, with w_off relative to `w`, fixed at generation
 //
-// Register allocation (role names in bwd_d_mask_kernel.cpp):
-//   rax tap index (negative, steps of 2 to 0)   rbx the item's tap table end
-//   rcx the tap's dd_rel   rdx the tap's weight address   rsi the pixel's diff_dst origin
-//   rdi rbp r8..r15: entry lane offsets (single_tap: also rax rbx rcx)
-//   zmm0..25 accumulators   zmm26 group result   zmm27 tree scratch / permutation index
-//   zmm28 diff_dst line   zmm29 0.0f   zmm30 compress scratch   zmm31 lane offsets (lane*64)
-//   k1 the item's mask   k2 group lanes
-//   loop state (bucket, item index, the item's offsets) lives in the stack frame.
+// Register allocation (role names at the top of bwd_d_mask_kernel.cpp):
+//   unrolled classes: rsi the diff_dst origin (advanced per block), rdx the block's weight
+//     offset, entries rdi rbp rbx rcx r8..r15 rax (absolute lane addresses)
+//   one tap (1x1): rsi the diff_dst origin, entries rdi rbp rbx rcx rdx r8..r15 rax
+//   generic: rax tap index (negative, steps of 2), rbx the record's tap table end, rcx dd_rel,
+//     rdx the tap's weights, rsi the diff_dst origin, entries rdi rbp r8..r15 (lane offsets)
+//   zmm0..25 accumulators   zmm26 item result   zmm27 tree scratch / permutation index
+//   zmm28 diff_dst line   zmm29 0.0f   k1 the item's mask   k2 group lanes
+//   the record pointer and the bases live in the stack frame.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "jit/jit_generator.hpp"
+#include "jit/mask_bucket_kernel.hpp"
 
 namespace sparsetrain {
 namespace jit {
 
+using tap_list = std::vector<std::pair<int64_t, int64_t>>; // (dd_rel, w_off) per tap
+
 struct bwd_d_mask_desc {
     int occ = 1;                // diff_dst channel blocks per call: FMAs per entry and tap
-    bool single_tap = false;    // every pixel has one tap, dd_rel = w_off = 0 (1x1)
     int64_t dd_blk_stride = 0;  // bytes between diff_dst channel blocks
     int64_t w_blk_stride = 0;   // bytes between weight output-channel blocks
-    bool accumulate = false;    // add into diff_src (a later block chunk); bucket 0 untouched
+    bool accumulate = false;    // add into diff_src (a later block chunk); count 0 untouched
     int max_group = 0;          // entries per group (0: all the entry registers)
     int full_from = 17;         // counts >= full_from compute all 16 lanes
+    int chains = 8;             // independent FMA chains wanted per group (sets = chains / m)
+    std::vector<tap_list> classes; // tap classes 0..K-1, unrolled
+    bool generic = true;        // class K: any tap list, from the tap table
     std::string problem;        // benchdnn string of the layer, for dumps (not in key())
 
-    // Entry registers available (10 with the tap loop, 13 single_tap).
-    int entry_regs() const { return single_tap ? 13 : 10; }
-    // Accumulator sets for a group of m entries.
-    int sets(int m) const;
+    int n_classes() const { return (int)classes.size() + (generic ? 1 : 0); }
+    // Entry registers of a class's code.
+    int entry_regs(int cls) const;
+    // Accumulator sets for a group of m entries of class cls.
+    int sets(int cls, int m) const;
     std::string key() const;
 };
 
 struct bwd_d_mask_args {
-    const int32_t *items;  // bucket n: items[n * cap + i], i < counts[n] (pixel indices)
-    const int32_t *counts; // 17 buckets
-    int64_t cap;
-    const int32_t *pix;    // pixel table
-    const int64_t *taps;   // tap table
+    const char *records;   // records of every bucket, in bucket order
+    const int32_t *starts; // first record of each bucket (class * 17 + count)
+    const int32_t *counts; // records of each bucket
+    const int64_t *taps;   // tap table of this call (absolute weight addresses)
     const float *src;      // origin of act_off (the mask source)
     float *dst;            // origin of act_off (diff_src)
     const float *dd;       // origin of dd_off (the call's first diff_dst channel block)
-    const float *w;        // origin of w_off (the call's first output-channel block, input block)
+    const float *w;        // origin of the classes' w_off (the call's first output block, input block)
 };
 
 class bwd_d_mask_kernel : public jit_generator {

@@ -1,14 +1,19 @@
-// Sorting of the items of a masked backward-data call by their entry count, so that each
-// count's code variant runs as a loop without mispredicted dispatch (bwd_d_mask_kernel.hpp).
+// Sorting of the items of a masked backward-data call into buckets by (tap class, entry count),
+// so that each bucket's code variant runs as a loop without mispredicted dispatch, and writing
+// each item's record, so that the masked kernel starts an item with independent loads instead
+// of a chain of dependent ones (jit/bwd_d_mask_kernel.hpp).
 //
-// For pixels p0 .. p0 + n_pix - 1 of the pixel table: n = the number of lanes of the item's
-// src vector (at src + act_off) that are > 0 (vcmpps LT_OQ against 0, as the masked kernel
-// does: -0, +0, negatives and NaN are not > 0), or 0 when the pixel has no tap; the pixel
-// index is appended to bucket n: items[n * cap + counts[n]++]. Branch-free; counts is
-// read and written (the caller zeroes it once per sort).
+// An item is one pixel of one 16-channel block. Its count n = the lanes of its src vector (at
+// src + act_off) that are > 0 (vcmpps LT_OQ against 0, exactly as the masked kernel compares:
+// -0, +0, negatives and NaN are not > 0), or 0 when no tap reaches the pixel. Its bucket is
+// class * 17 + n, with the class from the pixel table (entry 3, bits 16..23).
 //
-// Registers: rdi args, rsi pixel table, rdx pixel index, r8 pixels left, r9 src, r10 items,
-// r11 cap (bytes), r12 counts, rax n, rcx / rbx scratch, zmm0 0.0f, k1 the mask.
+// Pass 1 counts the items per bucket (and keeps each mask), then starts[b] = the first record
+// of bucket b (buckets in order), and pass 2 writes the records:
+//   +0  the pixel table entry (act_off, dd_off, tap_end, ntaps | class << 16), 16 bytes
+//   +16 the mask (uint16)
+//   +32 the byte offsets (lane * 64, uint16) of its n lanes > 0, in lane order
+// Branch-free. Register use: see mask_bucket_kernel.cpp.
 #pragma once
 
 #include <cstdint>
@@ -20,23 +25,33 @@
 namespace sparsetrain {
 namespace jit {
 
+constexpr int mask_counts = 17;       // entry counts 0..16
+constexpr int mask_record_bytes = 64; // one item record
+constexpr int mask_record_offsets = 32;
+
 struct mask_bucket_args {
-    const int32_t *pix; // pixel table entry of p0 (4 int32 per pixel: act_off, ., ., ntaps)
-    int64_t p0, n_pix;  // first pixel index, pixels
-    const float *src;   // origin of act_off
-    int32_t *items;     // 17 buckets of cap entries
-    int64_t cap;
-    int32_t *counts;    // 17
+    const int32_t *pix;  // pixel table entry of the first pixel (4 int32 per pixel)
+    int64_t n_pix;       // pixels (>= 1)
+    const float *src;    // origin of act_off
+    uint16_t *masks;     // n_pix scratch
+    char *records;       // n_pix records of mask_record_bytes
+    int32_t *starts;     // out: n_buckets first record indices
+    int32_t *counts;     // out: n_buckets counts
+    int32_t *cursor;     // n_buckets scratch
 };
 
 class mask_bucket_kernel : public jit_generator {
 public:
-    explicit mask_bucket_kernel(const std::string &problem = "");
+    explicit mask_bucket_kernel(int n_classes);
     void operator()(const mask_bucket_args *a) const { entry<void (*)(const mask_bucket_args *)>()(a); }
-    static std::shared_ptr<const mask_bucket_kernel> get();
+    int n_buckets() const { return n_classes_ * mask_counts; }
+    static std::shared_ptr<const mask_bucket_kernel> get(int n_classes);
 
 protected:
     void generate() override;
+
+private:
+    int n_classes_;
 };
 
 } // namespace jit

@@ -89,7 +89,7 @@ int main(int argc, char **argv) {
         const auto f32 = memory::data_type::f32;
         const memory::desc src_md({p.mb, p.ic, p.ih, p.iw}, f32, tag::nChw16c),
                 dst_md({p.mb, p.oc, p.oh, p.ow}, f32, tag::nChw16c), wei_any({p.oc, p.ic, p.kh, p.kw}, f32, tag::any),
-                wei_fwd({p.oc, p.ic, p.kh, p.kw}, f32, tag::OIhw16i16o);
+                wei_fwd({p.oc, p.ic, p.kh, p.kw}, f32, tag::IOhw16i16o);
         const memory::dims st {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
         convolution_forward::primitive_desc fpd(
                 {prop_kind::forward_training, algorithm::convolution_direct, src_md, wei_any, dst_md, st, pl, pr}, eng);

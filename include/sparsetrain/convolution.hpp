@@ -117,6 +117,24 @@ public:
     convolution_forward(const primitive_desc &pd);
 };
 
+// Options of a backward-data primitive beyond oneDNN's.
+struct backward_data_options {
+    // Fused ReLU backward. Set it when this convolution's forward input `src` is the output of
+    // a ReLU, max(z, 0), or of a max or average pool applied to a ReLU output: the primitive
+    // then computes
+    //     diff_src = (backward data of diff_dst) * [src > 0]
+    // i.e. the input gradient with the ReLU's backward already applied (0 wherever src <= 0,
+    // whatever the convolution's gradient was there; -0.0 and NaN in src count as "not > 0"),
+    // and computes only the elements where src > 0. Execute needs DNNL_ARG_SRC: the forward
+    // src, in the layout of diff_src (src_desc() == diff_src_desc()).
+    // Exact when src = relu(z), maxpool(relu(z)) or avgpool(relu(z)): there, src is 0 exactly
+    // where the ReLU's backward zeroes the gradient (for a pool: where every input it pooled was
+    // 0). Where the ReLU output also feeds other layers (a residual block's input), their
+    // gradients must be added before the ReLU's backward: do not fuse there. Not for arbitrary
+    // non-negative inputs (e.g. a sigmoid output), whose zeros do not come from a ReLU.
+    bool relu_mask = false;
+};
+
 class convolution_backward_data : public conv_primitive_base {
 public:
     struct desc : public dnnl::convolution_backward_data::desc {
@@ -144,10 +162,20 @@ public:
         primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
                 const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
                 const dispatch_options &dispatch, bool allow_empty = false);
+        // With backward_data_options (the fused ReLU backward, relu_mask).
+        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
+                const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
+                const dispatch_options &dispatch, const backward_data_options &options, bool allow_empty = false);
+        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
+                const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
+                const dispatch_options &dispatch, const backward_data_options &options, bool allow_empty = false);
 
         dnnl::memory::desc diff_src_desc() const;
         dnnl::memory::desc weights_desc() const;
         dnnl::memory::desc diff_dst_desc() const;
+        // With relu_mask: the desc of DNNL_ARG_SRC (equal to diff_src_desc()); else a zero desc.
+        dnnl::memory::desc src_desc() const;
+        bool relu_mask() const;
     };
     convolution_backward_data() = default;
     convolution_backward_data(const primitive_desc &pd);

@@ -30,12 +30,15 @@ struct act_geometry {
 
 // Developer overrides, "key=value,...": occ (diff_dst blocks per call), rb, ib (unit rows and
 // images), g (entries per group, 0: all registers), full (counts from which all 16 lanes are
-// computed), l1 (weight-slice budget, bytes), threads. Throws on malformed text.
+// computed), l1 (weight-slice budget, bytes), ch (FMA chains per group), cls (most unrolled tap classes; 0: generic code
+// only), threads. Throws on malformed text.
 struct bwd_d_mask_hints {
     int64_t occ = 0, rb = 0, ib = 0;
     int64_t max_group = 0;
     int64_t full_from = 0;
     int64_t l1_bytes = 36 * 1024;
+    int64_t max_classes = -1;
+    int64_t chains = 0;
     int64_t threads = 1;
     static bwd_d_mask_hints parse(const std::string &s);
 };
@@ -43,17 +46,23 @@ struct bwd_d_mask_hints {
 struct bwd_d_mask_config {
     problem_t p;
     act_geometry act, dd;        // src / diff_src, diff_dst
-    int64_t w_tap = 1024;        // OIhw16i16o weights: bytes per (kh, kw) 16x16 block
+    int64_t w_tap = 1024;        // IOhw16i16o weights: bytes per (kh, kw) 16x16 block
     int64_t w_icb = 0, w_ocb = 0; // bytes between input-channel blocks / output-channel blocks
     int64_t occ = 0, n_chunks = 0;
     int64_t ib = 1, rb = 0, n_hblk = 0;
     int max_group = 0, full_from = 17;
+    int chains = 8; // independent FMA chains per group (accumulator sets = chains / entries)
 
     // Pixel table of one unit-sized image group (ib images x ih x iw, pixel index
-    // (i * ih + h) * iw + w): 4 int32 per pixel (act_off, dd_off, tap_end, ntaps), and the tap
-    // table, 2 int64 per tap (dd_rel, w_off). See jit/bwd_d_mask_kernel.hpp.
+    // (i * ih + h) * iw + w): 4 int32 per pixel (act_off, dd_off, tap_end, ntaps | class << 16),
+    // and the tap table, 2 int64 per tap (dd_rel, w_off). See jit/bwd_d_mask_kernel.hpp.
     std::vector<int32_t> pix;
     std::vector<int64_t> taps;
+    // The tap lists with unrolled code (classes 0..K-1, the most frequent ones), and whether
+    // some pixels have another tap list (class K, the tap-table loop).
+    std::vector<std::vector<std::pair<int64_t, int64_t>>> classes;
+    bool generic = false;
+    int n_classes() const { return (int)classes.size() + (generic ? 1 : 0); }
 
     int64_t unit_pixels() const { return ib * rb * p.iw; }
     bool single_tap() const { return p.kh == 1 && p.kw == 1; }

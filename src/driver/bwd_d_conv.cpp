@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include "common/env.hpp"
+#include "driver/relu_mask.hpp"
 #include "driver/row_pass_lists.hpp"
 #include "driver/row_pass_units.hpp"
 #include "jit/row_pass_compact.hpp"
@@ -176,6 +177,13 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
         for (int64_t r = 0; r < rows; ++r)
             if (!touched[r]) zero_row(ih0 + r);
     }
+    // relu_mask: diff_src * [src > 0] on the unit's rows, while they are in cache.
+    if (t.mask_src)
+        for (int64_t n = n0; n < n1; ++n)
+            for (int64_t b = 0; b < p.ic / 16; ++b) {
+                const int64_t off = n * dsrc_img_ + b * dsrc_cblk_ + ih0 * p.iw * 16;
+                apply_relu_mask(t.diff_src + off, t.mask_src + off, (size_t)(rows * p.iw * 16));
+            }
 }
 
 } // namespace

@@ -1,7 +1,9 @@
 // Masked backward data, diff_src = (W^T * diff_dst) * [src > 0]: threads and loops around the
 // bucket sort (jit/mask_bucket_kernel) and the masked kernel (jit/bwd_d_mask_kernel), as a
 // `sparse_conv` whose exploited operand is src (conv_tensors::mask_src, required). Weights in
-// OIhw16i16o (the forward layout: 16 output channels of one input channel and tap contiguous).
+// IOhw16i16o: a 64-byte line holds the 16 output channels of one input channel and tap (as in
+// the forward layout OIhw16i16o), and input-channel blocks are outermost, so that the slice of
+// one kernel call (one input block x taps x a chunk of output blocks) is contiguous.
 #pragma once
 
 #include <memory>

@@ -1,0 +1,165 @@
+// backward_data_options::relu_mask through the public API: every dispatch mode returns
+// diff_src * [src > 0], bitwise equal to oneDNN backward data + oneDNN eltwise_backward ReLU
+// and to the naive reference (small-integer data), with diff_src pre-filled with NaN (every
+// element written); forced sparse runs the masked kernel (stats, impl name); missing
+// DNNL_ARG_SRC is an error naming it; a declined shape falls back to oneDNN + the mask.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "sparsetrain/convolution.hpp"
+#include "sparsetrain/error.hpp"
+#include "util/mask_case.hpp"
+#include "util/test_data.hpp"
+
+using namespace sparsetrain;
+using tag = dnnl::memory::format_tag;
+
+namespace {
+
+struct masked_run {
+    std::vector<float> diff_src; // plain nchw
+    std::string impl;
+    dispatch_stats stats;
+};
+
+dnnl::memory::desc any_md(const dnnl::memory::dims &d) { return dnnl::memory::desc(d, dnnl::memory::data_type::f32, tag::any); }
+
+dnnl::memory filled(const dnnl::memory::desc &md, const std::vector<float> &plain, tag plain_tag) {
+    auto &eng = test::cpu_engine();
+    dnnl::memory m(md, eng);
+    dnnl::memory src(dnnl::memory::desc(md.dims(), dnnl::memory::data_type::f32, plain_tag), eng,
+            const_cast<float *>(plain.data()));
+    dnnl::stream s(eng);
+    dnnl::reorder(src, m).execute(s, src, m);
+    s.wait();
+    return m;
+}
+
+std::vector<float> plain_of(dnnl::memory &m, tag plain_tag) {
+    auto &eng = test::cpu_engine();
+    std::vector<float> out(m.get_desc().get_size() / sizeof(float));
+    dnnl::memory dst(dnnl::memory::desc(m.get_desc().dims(), dnnl::memory::data_type::f32, plain_tag), eng, out.data());
+    dnnl::stream s(eng);
+    dnnl::reorder(m, dst).execute(s, m, dst);
+    s.wait();
+    return out;
+}
+
+// Runs the masked primitive `runs` times (automatic mode calibrates on the first).
+masked_run run_masked(const test::mask_case &c, dispatch_mode mode, int runs = 1, bool with_src = true) {
+    const auto &p = c.p;
+    auto &eng = test::cpu_engine();
+    const dnnl::memory::dims st {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
+    const auto src_md = any_md(test::src_dims(p)), wei_md = any_md(test::wei_dims(p)), dst_md = any_md(test::dst_dims(p));
+    dispatch_options dispatch;
+    dispatch.mode = mode;
+    dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src_md,
+            wei_md, dst_md, st, pl, pr);
+    convolution_forward::primitive_desc fpd(fd, dnnl::primitive_attr(), eng, dispatch);
+    dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_md, wei_md, dst_md, st, pl, pr);
+    backward_data_options opt;
+    opt.relu_mask = true;
+    convolution_backward_data::primitive_desc pd(bd, dnnl::primitive_attr(), eng, fpd, dispatch, opt);
+    REQUIRE(pd.relu_mask());
+    REQUIRE(pd.src_desc() == pd.diff_src_desc());
+    auto wei = filled(pd.weights_desc(), c.wei, tag::oihw);
+    auto dd = filled(pd.diff_dst_desc(), c.diff_dst, tag::nchw);
+    auto src = filled(pd.src_desc(), c.src, tag::nchw);
+    dnnl::memory dsrc(pd.diff_src_desc(), eng);
+    convolution_backward_data prim(pd);
+    dnnl::stream s(eng);
+    for (int r = 0; r < runs; ++r) {
+        auto *d = static_cast<float *>(dsrc.get_data_handle());
+        std::fill_n(d, pd.diff_src_desc().get_size() / sizeof(float), std::numeric_limits<float>::quiet_NaN());
+        std::unordered_map<int, dnnl::memory> args {{DNNL_ARG_DIFF_SRC, dsrc}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_DST, dd}};
+        if (with_src) args[DNNL_ARG_SRC] = src;
+        prim.execute(s, args);
+        s.wait();
+    }
+    return {plain_of(dsrc, tag::nchw), pd.impl_info_str(), prim.stats()};
+}
+
+void check_mode(const char *ps, dispatch_mode mode, double src_sp, double dd_sp, int runs = 1) {
+    const auto c = test::make_mask_case(ps, src_sp, dd_sp, 7 + (uint64_t)(100 * src_sp + 10 * dd_sp));
+    const auto ref = test::mask_reference(c), dnn = test::mask_onednn(c);
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        const auto r = run_masked(c, mode, runs);
+        const auto a = test::compare(r.diff_src, ref, 0), b = test::compare(r.diff_src, dnn, 0);
+        INFO(ps << " mode " << (int)mode << " src sparsity " << src_sp << " diff_dst sparsity " << dd_sp << " threads "
+                << threads << " impl " << r.impl << " runs sparse/mask/dense " << r.stats.sparse_runs << "/"
+                << r.stats.sparse_mask_runs << "/" << r.stats.dense_runs);
+        INFO("vs reference: " << a.summary() << "; vs oneDNN + ReLU backward: " << b.summary());
+        CHECK(a.ok);
+        CHECK(b.ok);
+        CHECK(r.stats.sparse_runs + r.stats.dense_runs + r.stats.reference_runs >= (unsigned long long)runs);
+        if (mode == dispatch_mode::sparse && max_isa() >= cpu_isa::avx512_core) {
+            CHECK(r.stats.dense_runs == 0);
+            CHECK(r.stats.sparse_runs == (unsigned long long)runs);
+            // The masked kernel runs unless diff_dst is sparser than src (then the row kernel + mask).
+            if (src_sp >= dd_sp) CHECK(r.stats.sparse_mask_runs == (unsigned long long)runs);
+        }
+        if (mode == dispatch_mode::dense) CHECK(r.stats.sparse_runs == 0);
+    }
+    omp_set_num_threads(2);
+}
+
+const char *const shapes[] = {"mb2ic32ih9oc32oh9kh3ph1", "mb2ic32ih13oc48oh7kh3sh2ph1", "mb2ic64ih7oc32oh7kh1ph0",
+        "mb2ic32ih15oc32oh8kh1sh2ph0", "mb1ic48ih10iw13oc32oh10ow13kh3ph1"};
+
+} // namespace
+
+TEST_CASE("relu_mask: forced sparse equals oneDNN + ReLU backward and the reference", "[api][mask]") {
+    for (const char *ps : shapes)
+        for (double s : {0.0, 0.5, 0.9, 1.0}) check_mode(ps, dispatch_mode::sparse, s, 0.0);
+    // Sparse diff_dst: the masked kernel (src sparser) or the row kernel + mask (diff_dst sparser).
+    check_mode("mb2ic32ih9oc32oh9kh3ph1", dispatch_mode::sparse, 0.5, 0.9);
+    check_mode("mb2ic32ih9oc32oh9kh3ph1", dispatch_mode::sparse, 0.9, 0.5);
+    check_mode("mb2ic64ih7oc32oh7kh1ph0", dispatch_mode::sparse, 0.5, 1.0);
+}
+
+TEST_CASE("relu_mask: dense and automatic modes apply the mask too", "[api][mask][dispatch]") {
+    for (double s : {0.0, 0.5, 0.9}) {
+        check_mode("mb2ic32ih9oc32oh9kh3ph1", dispatch_mode::dense, s, 0.0);
+        check_mode("mb2ic32ih9oc32oh9kh3ph1", dispatch_mode::automatic, s, 0.0, 3);
+        check_mode("mb2ic64ih7oc32oh7kh1ph0", dispatch_mode::automatic, s, 0.5, 3);
+    }
+}
+
+TEST_CASE("relu_mask: a shape the kernels decline falls back to oneDNN, still masked", "[api][mask]") {
+    // ic = 8: no sparse kernel (channel blocking); oneDNN dense, then the mask.
+    const auto c = test::make_mask_case("mb2ic8ih9oc16oh9kh3ph1", 0.5, 0.0, 5);
+    const auto r = run_masked(c, dispatch_mode::sparse);
+    INFO(r.impl);
+    CHECK(r.impl.find("relu_mask") != std::string::npos);
+    CHECK(r.stats.sparse_runs == 0);
+    CHECK(test::compare(r.diff_src, test::mask_reference(c), 0).ok);
+    CHECK(test::compare(r.diff_src, test::mask_onednn(c), 0).ok);
+}
+
+TEST_CASE("relu_mask: DNNL_ARG_SRC is required and named; without the option nothing changes", "[api][mask]") {
+    const auto c = test::make_mask_case("mb2ic32ih9oc32oh9kh3ph1", 0.5, 0.0, 9);
+    try {
+        run_masked(c, dispatch_mode::sparse, 1, false);
+        FAIL("no error without DNNL_ARG_SRC");
+    } catch (const sparsetrain::error &e) {
+        CHECK(std::string(e.what()).find("DNNL_ARG_SRC") != std::string::npos);
+    }
+    const auto &p = c.p;
+    auto &eng = test::cpu_engine();
+    const dnnl::memory::dims st {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
+    const auto src_md = any_md(test::src_dims(p)), wei_md = any_md(test::wei_dims(p)), dst_md = any_md(test::dst_dims(p));
+    dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src_md,
+            wei_md, dst_md, st, pl, pr);
+    convolution_forward::primitive_desc fpd(fd, dnnl::primitive_attr(), eng, dispatch_options());
+    dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_md, wei_md, dst_md, st, pl, pr);
+    convolution_backward_data::primitive_desc plain_pd(bd, dnnl::primitive_attr(), eng, fpd, dispatch_options());
+    CHECK_FALSE(plain_pd.relu_mask());
+    CHECK(plain_pd.src_desc() == dnnl::memory::desc());
+    CHECK(plain_pd.impl_info_str().find("relu_mask") == std::string::npos);
+}
