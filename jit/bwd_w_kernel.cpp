@@ -15,6 +15,7 @@ std::string bwd_w_kernel_params::key() const {
     std::ostringstream os;
     os << "bwd_w_kernel:slot=" << slot_bytes << ",icb=" << icb_stride << "x" << icb_step << ",sets=" << nsets;
     if (indirect) os << ",indirect:scale=" << dd_scale << ",src_icb=" << src_icb_stride;
+    if (indirect && src_scale != 1) os << ",src_scale=" << src_scale; // (nChw16c keys unchanged)
     if (pairs) os << ",pairs@" << pair_disp << ":step=" << pair_step;
     os << ",acc=";
     for (size_t i = 0; i < dd_disp.size(); ++i) os << (i ? ";" : "") << dd_disp[i] << "/" << dw_disp[i];
@@ -29,8 +30,9 @@ bwd_w_kernel::bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &prob
     if (p.icb_step < 1 || p.slot_bytes > INT32_MAX || p.icb_stride * p.icb_step > INT32_MAX
             || p.src_icb_stride * p.icb_step > INT32_MAX)
         throw error("bwd_w_kernel: strides out of range");
-    if (p.indirect && p.dd_scale != 1 && p.dd_scale != 2 && p.dd_scale != 4 && p.dd_scale != 8)
-        throw error("bwd_w_kernel: diff_dst scale must be 1, 2, 4 or 8");
+    auto scale_ok = [](int s) { return s == 1 || s == 2 || s == 4 || s == 8; };
+    if (p.indirect && (!scale_ok(p.dd_scale) || !scale_ok(p.src_scale)))
+        throw error("bwd_w_kernel: diff_dst and src scales must be 1, 2, 4 or 8");
     if (p.pairs && (p.indirect || f * p.nsets > 28 || p.pair_disp <= 0 || p.slot_bytes * 16 + p.pair_disp > INT32_MAX
                 || p.pair_step <= 0 || p.pair_step > INT32_MAX / 2))
         throw error("bwd_w_kernel: bad pair mode");
@@ -97,7 +99,7 @@ void bwd_w_kernel::generate() {
     for (int i = 0; i < f * s; ++i) vpxord(Zmm(i), Zmm(i), Zmm(i));
     xor_(idx, idx);
     mark("list loop");
-    if (p_.indirect) emit_list_loop_indirect(*this, lr, p_.dd_scale, sets, left);
+    if (p_.indirect) emit_list_loop_indirect(*this, lr, p_.dd_scale, sets, left, p_.src_scale);
     else emit_list_loop(*this, lr, sets, left);
     if (p_.pairs) {
         mark("pair list loop");

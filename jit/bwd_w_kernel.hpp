@@ -56,11 +56,11 @@ struct bwd_w_kernel_params {
     std::vector<int32_t> dd_disp;    // per accumulator of one copy: diff_dst displacement
     std::vector<int32_t> dw_disp;    // per accumulator of one copy: diff_w displacement
     int nsets = 1;
-    // Indirect mode (offsets-only lists): the value of an entry is src[vals + offset] and its
-    // diff_dst vectors are at dd + offset * dd_scale + disp. Channel c's src is at
+    // Indirect mode (offsets-only lists): the value of an entry is src[vals + offset * src_scale]
+    // and its diff_dst vectors are at dd + offset * dd_scale + disp. Channel c's src is at
     // vals + 4 * (c % 16) + (c / 16) * src_icb_stride * icb_step.
     bool indirect = false;
-    int dd_scale = 1;
+    int dd_scale = 1, src_scale = 1;
     int64_t src_icb_stride = 0;
     // Pair mode (value lists only): channel c's pair list is pair_disp bytes after its single
     // list (in vals and offs); the partner pixel's diff_dst vectors are pair_step bytes further.

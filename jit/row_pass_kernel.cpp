@@ -38,7 +38,9 @@ std::string row_pass_desc::key() const {
     std::ostringstream os;
     os << "row_pass_" << direction << ":blk" << n_blk << "x" << acc_sets << ":dd";
     for (auto v : dense_disp) os << v << ",";
-    os << ":ds" << dst_blk_stride << "," << dst_row_stride << ":list" << starts_row_stride << "," << offs_disp;
+    os << ":ds" << dst_blk_stride << "," << dst_row_stride;
+    if (dst_px_stride != 64) os << ",px" << dst_px_stride; // (nChw16c keys unchanged)
+    os << ":list" << starts_row_stride << "," << offs_disp;
     if (pair) os << ":pair" << pair_dst_disp << "," << region_disp << "," << vb_disp;
     if (inline_vecs) os << ":inline" << inline_vecs << "," << src_col_stride << "," << src_vec_stride;
     os << ":init" << (int)init << ":relu" << relu << ":" << sched.key();
@@ -114,7 +116,7 @@ void row_pass_kernel::emit_open(int y_rel) {
             const Zmm a = acc(y_rel, j, img);
             switch (d_.init) {
             case acc_init::load:
-                vmovups(a, ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride + img * d_.pair_dst_disp, "dst")]);
+                vmovups(a, ptr[reg_dst + disp32((int64_t)y_rel * d_.dst_px_stride + j * d_.dst_blk_stride + img * d_.pair_dst_disp, "dst")]);
                 break;
             case acc_init::zero: vxorps(a, a, a); break;
             case acc_init::bias: vmovups(a, ptr[reg_bias + j * 64]); break;
@@ -131,7 +133,7 @@ void row_pass_kernel::emit_close(int y_rel) {
             if (d_.acc_sets == 2) vaddps(a, a, acc(y_rel, j, img, 1));
             // vmaxps returns its second source when either is NaN: NaN stays NaN.
             if (d_.relu) vmaxps(a, Zmm(zero_idx), a);
-            vmovups(ptr[reg_dst + disp32((int64_t)y_rel * 64 + j * d_.dst_blk_stride + img * d_.pair_dst_disp, "dst")], a);
+            vmovups(ptr[reg_dst + disp32((int64_t)y_rel * d_.dst_px_stride + j * d_.dst_blk_stride + img * d_.pair_dst_disp, "dst")], a);
         }
 }
 
@@ -271,7 +273,7 @@ void row_pass_kernel::generate() {
 
     const auto its = iterations();
     const int32_t ptr_step = d_.inline_vecs ? disp32(s.px * d_.src_col_stride, "src stride") : s.px * 4 * (d_.pair ? 3 : 1);
-    const int32_t dst_step = s.py * 64;
+    const int32_t dst_step = disp32(s.py * d_.dst_px_stride, "dst_px_stride");
 
     Label row_loop;
     L(row_loop);

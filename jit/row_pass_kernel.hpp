@@ -67,6 +67,7 @@ struct row_pass_desc {
     int acc_sets = 1;                // 1 or 2 (see above)
     std::vector<int32_t> dense_disp; // [j * taps + tap]: byte displacement of the dense line
     int64_t dst_blk_stride = 0;      // bytes between the blocks of one output pixel
+    int64_t dst_px_stride = 64;      // bytes between consecutive output pixels of a row
     int64_t dst_row_stride = 0;      // bytes between consecutive rows of dst
     int64_t starts_row_stride = 0;   // bytes between consecutive rows of starts
     int64_t offs_disp = 0;           // bytes from vals[i] to its offset

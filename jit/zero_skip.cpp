@@ -248,14 +248,14 @@ void emit_list_loop(jit_generator &g, const list_loop_regs &r,
 }
 
 void emit_list_loop_indirect(jit_generator &g, const list_loop_regs &r, int dense_scale,
-        const std::vector<std::vector<fma_target>> &sets, const Reg64 &left) {
+        const std::vector<std::vector<fma_target>> &sets, const Reg64 &left, int src_scale) {
     const int u = std::max<int>(1, (int)sets.size());
     if (u & (u - 1)) throw Xbyak::Error(Xbyak::ERR_BAD_PARAMETER);
     emit_unrolled(g, r, u, left, Opmask(7), [&](int i, int set, const Opmask &m) {
         g.movsxd(r.off, g.dword[r.offs + r.idx * 4 + 4 * i]);
         // An offset past the count is stale: its value load must be masked as well.
-        if (m.getIdx() == 0) g.vbroadcastss(r.bcast, g.ptr[r.vals + r.off]);
-        else g.vbroadcastss(r.bcast | m | g.T_z, g.ptr[r.vals + r.off]);
+        if (m.getIdx() == 0) g.vbroadcastss(r.bcast, g.ptr[r.vals + r.off * src_scale]);
+        else g.vbroadcastss(r.bcast | m | g.T_z, g.ptr[r.vals + r.off * src_scale]);
         for (const auto &t : sets[set]) fma(g, t.acc, m, r.bcast, g.ptr[r.dense + r.off * dense_scale + t.disp]);
     });
 }

@@ -121,12 +121,13 @@ void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector
 void emit_list_loop(jit_generator &g, const list_loop_regs &r,
         const std::vector<std::vector<fma_target>> &sets, const Xbyak::Reg64 &left);
 
-// The list loop over an offsets-only list: entry i broadcasts values[offs[i]] (the value read
-// from the sparse operand itself) and runs t.acc += value * dense[offs[i] * dense_scale + t.disp]
-// (dense_scale 1, 2, 4 or 8). Unrolled over `sets` like the loop above (k7 clobbered).
-// `r.vals` is the base of the sparse operand.
+// The list loop over an offsets-only list: entry i broadcasts values[offs[i] * src_scale] (the
+// value read from the sparse operand itself) and runs
+// t.acc += value * dense[offs[i] * dense_scale + t.disp] (scales 1, 2, 4 or 8: the two
+// operands' pixel strides in units of the stored offset). Unrolled over `sets` like the loop
+// above (k7 clobbered). `r.vals` is the base of the sparse operand.
 void emit_list_loop_indirect(jit_generator &g, const list_loop_regs &r, int dense_scale,
-        const std::vector<std::vector<fma_target>> &sets, const Xbyak::Reg64 &left);
+        const std::vector<std::vector<fma_target>> &sets, const Xbyak::Reg64 &left, int src_scale = 1);
 
 // The list loop over a pair list (stage 2b): entry i carries two values (v0, v1) = vals[2i],
 // vals[2i + 1] of two elements whose dense vectors are `step` bytes apart. For every target t:

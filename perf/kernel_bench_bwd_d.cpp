@@ -1,8 +1,9 @@
 // kernel-bench-bwd-d: the sparse backward-data convolution against oneDNN dense on the
-// same nChw16c / OIhw16o16i (IOhw16o16i for 1x1, oneDNN's pick) buffers, in one process,
+// same nChw16c (or --layout=nhwc) / OIhw16o16i (IOhw16o16i for 1x1, oneDNN's pick) buffers, in one process,
 // interleaved run by run; prints medians and the same-run ratio. Developer tool.
 //
 //   kernel-bench-bwd-d [--mb=16] [--reps=9] [--sparsity=0,0.5,0.7,0.9] [--plan=icb=4,cb=2] [--plan2=HINTS] [--hint=auto|none|D]
+//                      [--layout=nchw16c|nhwc]
 //                      [problem ...]
 // Without problems it runs the four layers and the stride-2 layers of ResNet-50.
 // Threads: OMP_NUM_THREADS. FLOP convention: 2*N*K*C*R*S*OH*OW (padding taps counted).
@@ -19,6 +20,7 @@
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
 #include "config/bwd_d_config.hpp"
 #include "driver/bwd_d_conv.hpp"
@@ -61,6 +63,7 @@ int main(int argc, char **argv) {
     int reps = 9;
     std::vector<double> sparsities = {0.0, 0.5, 0.7, 0.9};
     std::string plan, plan2, hint = "auto";
+    act_format layout = act_format::nChw16c;
     std::vector<std::string> problems;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -70,6 +73,7 @@ int main(int argc, char **argv) {
         else if (a.rfind("--plan=", 0) == 0) plan = a.substr(7);
         else if (a.rfind("--plan2=", 0) == 0) plan2 = a.substr(8);
         else if (a.rfind("--hint=", 0) == 0) hint = a.substr(7);
+        else if (a.rfind("--layout=", 0) == 0) layout = act_format_from_string(a.substr(9));
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -93,6 +97,7 @@ int main(int argc, char **argv) {
         const auto wtag = one_by_one ? memory::format_tag::IOhw16o16i : memory::format_tag::OIhw16o16i;
         sparse_conv_options o;
         o.wei_layout = one_by_one ? weights_layout::IOhw16o16i : weights_layout::OIhw16o16i;
+        o.act = layout;
         bwd_d_config cfg;
         std::string why;
         const auto t_plan = clk::now();
@@ -117,8 +122,9 @@ int main(int argc, char **argv) {
         const double create_ms = ms_since(t_plan);
 
         auto md = [](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
-        auto src_md = md({p.mb, p.ic, p.ih, p.iw}, memory::format_tag::nChw16c);
-        auto dst_md = md({p.mb, p.oc, p.oh, p.ow}, memory::format_tag::nChw16c);
+        const auto act_tag = layout == act_format::nhwc ? memory::format_tag::nhwc : memory::format_tag::nChw16c;
+        auto src_md = md({p.mb, p.ic, p.ih, p.iw}, act_tag);
+        auto dst_md = md({p.mb, p.oc, p.oh, p.ow}, act_tag);
         auto wei_md = md({p.oc, p.ic, p.kh, p.kw}, wtag);
         const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
         convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, src_md, wei_md,

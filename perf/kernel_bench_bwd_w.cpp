@@ -1,12 +1,14 @@
 // kernel-bench-bwd-w: the sparse bwd_w path against oneDNN convolution_backward_weights (with
-// diff_bias) on the same nChw16c / OIhw16i16o buffers, in one process, runs interleaved,
-// medians reported. Developer tool; the user-facing benchmark is sparsetrain-bench.
+// diff_bias) on the same nChw16c (or --layout nhwc) / OIhw16i16o buffers, in one process, runs
+// interleaved, medians reported. Developer tool; the user-facing benchmark is sparsetrain-bench.
 //
-//   kernel-bench-bwd-w [--reps N] [--sparsity 0,0.5,0.7,0.9] [--build-only] [--variants] [problem ...]
+//   kernel-bench-bwd-w [--reps N] [--sparsity 0,0.5,0.7,0.9] [--build-only] [--variants] [--layout nchw16c|nhwc]
+//                      [--env2 VAR=VALUE,...] [problem ...]
 // Threads: OMP_NUM_THREADS (both libraries). Tuning: SPARSETRAIN_BWD_W_* (see bwd_w_plan.hpp).
 // --build-only also times the list building alone (every tile, each thread its channels).
 // The sparse side gets the true density as its density hint (the variant the dispatcher would
 // pick); --variants also times the single-list and the pair-list variant, interleaved.
+// --env2 also times a second plan made with these SPARSETRAIN_BWD_W_* settings, interleaved.
 // BENCH_BWD_W_HUGEPAGES=1 backs the tensors with transparent huge pages; BENCH_BWD_W_CODE_RANGES=1
 // prints each JIT kernel's address range (to attribute `perf record -e cpu-clock` samples).
 // GF/s use the padding-inclusive FLOP count (problem_t::flops()); "eq" = dense-equivalent.
@@ -21,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
@@ -89,7 +92,7 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps, bool 
                         for (int64_t m = 0; m < my_icb; ++m) {
                             const int64_t icb = ib0 + m, slot = k * my_c + m * 16;
                             jit::bwd_w_build_args a;
-                            a.src = src + (((n * q.icb + icb) * p.ih + c.a + p.sh * r0) * p.iw + c.b + p.sw * j0) * 16;
+                            a.src = src + q.src_l.at(n, icb, c.a + p.sh * r0, c.b + p.sw * j0);
                             a.vals = vals + slot * slot_floats;
                             a.offs = reinterpret_cast<int32_t *>(vals + slots * slot_floats) + slot * slot_floats;
                             a.cnt = counts + slot;
@@ -107,12 +110,35 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps, bool 
     return median(ts);
 }
 
-void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, bool build_only, bool variants) {
+// The tuning with the comma-separated VAR=VALUE settings applied (the environment restored after).
+bwd_w_tuning tuning_with(const std::string &settings) {
+    std::vector<std::pair<std::string, std::string>> saved;
+    std::stringstream ss(settings);
+    std::string kv;
+    while (std::getline(ss, kv, ',')) {
+        const size_t eq = kv.find('=');
+        if (eq == std::string::npos) continue;
+        const std::string k = kv.substr(0, eq);
+        const char *old = std::getenv(k.c_str());
+        saved.push_back({k, old ? old : std::string("\x01")});
+        setenv(k.c_str(), kv.substr(eq + 1).c_str(), 1);
+    }
+    const bwd_w_tuning t = bwd_w_tuning::from_env();
+    for (const auto &s : saved) {
+        if (s.second == "\x01") unsetenv(s.first.c_str());
+        else setenv(s.first.c_str(), s.second.c_str(), 1);
+    }
+    return t;
+}
+
+void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, bool build_only, bool variants,
+        act_format layout, const std::string &env2) {
     auto &eng = *new engine(engine::kind::cpu, 0);
     stream s(eng);
     auto md = [](const memory::dims &d, tag t) { return memory::desc(d, memory::data_type::f32, t); };
     const memory::dims src_d {p.mb, p.ic, p.ih, p.iw}, dd_d {p.mb, p.oc, p.oh, p.ow}, w_d {p.oc, p.ic, p.kh, p.kw};
-    const auto src_md = md(src_d, tag::nChw16c), dd_md = md(dd_d, tag::nChw16c), dw_md = md(w_d, tag::OIhw16i16o);
+    const tag act = layout == act_format::nhwc ? tag::nhwc : tag::nChw16c;
+    const auto src_md = md(src_d, act), dd_md = md(dd_d, act), dw_md = md(w_d, tag::OIhw16i16o);
     const auto db_md = md({p.oc}, tag::x);
     const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
     convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, src_md, dw_md, db_md,
@@ -125,12 +151,22 @@ void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, 
 
     bwd_w_plan q;
     std::string why;
-    if (!plan_bwd_w(p, omp_get_max_threads(), true, bwd_w_tuning::from_env(), q, why)) {
+    if (!plan_bwd_w(p, omp_get_max_threads(), true, bwd_w_tuning::from_env(), q, why, layout)) {
         std::printf("%s: declined: %s\n", p.to_string().c_str(), why.c_str());
         return;
     }
     bwd_w_conv conv(q);
     std::printf("# %s  oneDNN %s  threads %d\n# plan: %s\n", p.to_string().c_str(), impl.c_str(), q.nthr, q.str().c_str());
+    std::unique_ptr<bwd_w_conv> conv2;
+    if (!env2.empty()) {
+        bwd_w_plan q2;
+        if (!plan_bwd_w(p, omp_get_max_threads(), true, tuning_with(env2), q2, why, layout)) {
+            std::printf("%s: plan 2 declined: %s\n", p.to_string().c_str(), why.c_str());
+            return;
+        }
+        conv2.reset(new bwd_w_conv(q2));
+        std::printf("# plan 2 (%s): %s\n", env2.c_str(), q2.str().c_str());
+    }
     if (std::getenv("BENCH_BWD_W_CODE_RANGES"))
         for (const auto &k : conv.kernels())
             std::printf("# code %p %zu %s\n", (const void *)k->code(), k->code_size(), k->kind().c_str());
@@ -169,15 +205,17 @@ void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, 
         for (int w = 0; w < 2; ++w) {
             run_dense();
             conv.execute(ts);
+            if (conv2) conv2->execute(ts);
             if (variants) {
                 conv.execute(t_single);
                 conv.execute(t_pairs);
             }
         }
-        std::vector<double> td, tsp, t1, t2;
+        std::vector<double> td, tsp, t1, t2, tp2;
         for (int r = 0; r < reps; ++r) {
             td.push_back(time_ms(run_dense));
             tsp.push_back(time_ms([&] { conv.execute(ts); }));
+            if (conv2) tp2.push_back(time_ms([&] { conv2->execute(ts); }));
             if (variants) {
                 t1.push_back(time_ms([&] { conv.execute(t_single); }));
                 t2.push_back(time_ms([&] { conv.execute(t_pairs); }));
@@ -193,6 +231,7 @@ void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, 
         std::printf("%-34s %5.2f  dense %8.3f ms (%5.0f GF/s)  sparse %8.3f ms (%5.0f GF/s eq)  ratio %5.2fx  maxrel %.1e",
                 p.shape_string().c_str(), sp, md_, gflop / md_ * 1e3, ms_, gflop / ms_ * 1e3, md_ / ms_, max_rel);
         if (variants) std::printf("  single %8.3f ms  pairs %8.3f ms (%5.3f)", median(t1), median(t2), median(t1) / median(t2));
+        if (conv2) std::printf("  plan2 %8.3f ms (%5.3f of plan 1)", median(tp2), median(tp2) / ms_);
         if (build_only) {
             std::printf("  build %.3f ms", time_build_only(conv, src.p, reps, false));
             if (q.pairs) std::printf("  pair build %.3f ms", time_build_only(conv, src.p, reps, true));
@@ -217,9 +256,13 @@ int main(int argc, char **argv) {
     bool build_only = false, variants = false;
     std::vector<double> sparsities {0.0, 0.5, 0.7, 0.9};
     std::vector<std::string> problems;
+    act_format layout = act_format::nChw16c;
+    std::string env2;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--reps" && i + 1 < argc) reps = std::stoi(argv[++i]);
+        else if (a == "--layout" && i + 1 < argc) layout = act_format_from_string(argv[++i]);
+        else if (a == "--env2" && i + 1 < argc) env2 = argv[++i];
         else if (a == "--sparsity" && i + 1 < argc) sparsities = parse_list(argv[++i]);
         else if (a == "--build-only") build_only = true;
         else if (a == "--variants") variants = true;
@@ -228,6 +271,6 @@ int main(int argc, char **argv) {
     if (problems.empty())
         problems = {"mb16ic256ih28oc256oh28kh3ph1", "mb16ic128ih56oc128oh56kh3ph1", "mb16ic256ih56oc64oh56kh1ph0",
                 "mb16ic1024ih14oc256oh14kh1ph0", "mb16ic128ih56oc128oh28kh3sh2ph1", "mb16ic256ih56oc512oh28kh1sh2ph0"};
-    for (const auto &ps : problems) bench(problem_t::parse(ps, 16), sparsities, reps, build_only, variants);
+    for (const auto &ps : problems) bench(problem_t::parse(ps, 16), sparsities, reps, build_only, variants, layout, env2);
     return 0;
 }

@@ -1,9 +1,10 @@
 // kernel-bench-fwd: the sparse forward convolution against oneDNN dense on the same
-// nChw16c / OIhw16i16o buffers, in one process, interleaved run by run; prints medians and
-// the same-run ratio. Developer tool (uses internal headers).
+// buffers (nChw16c / OIhw16i16o, or --layout=nhwc with --wei=TAG, default oneDNN's nhwc
+// pick), in one process, interleaved run by run; prints medians and the same-run ratio.
+// Developer tool (uses internal headers).
 //
 //   kernel-bench-fwd [--mb=16] [--reps=9] [--sparsity=0,0.5,0.7,0.9] [--plan=ocb=4,cb=2] [--plan2=HINTS] [--hint=auto|none|D]
-//                    [--relu] [--bias] [problem ...]
+//                    [--relu] [--bias] [--layout=nchw16c|nhwc] [--wei=OIhw16i16o|Ohwi16o|32o|48o|64o] [problem ...]
 // Without problems it runs the four layers. Threads: OMP_NUM_THREADS.
 // --plan2 runs a second sparse configuration interleaved with the first (its ratio printed
 // after the first's); --hint sets conv_tensors::density_hint: auto (default) the fill's
@@ -22,6 +23,7 @@
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
 #include "config/fwd_config.hpp"
 #include "driver/fwd_conv.hpp"
@@ -60,11 +62,14 @@ std::vector<double> parse_list(const std::string &s) {
 } // namespace
 
 int main(int argc, char **argv) {
+    using namespace dnnl;
     int64_t mb = 16;
     int reps = 9;
     std::vector<double> sparsities = {0.0, 0.5, 0.7, 0.9};
     std::string plan, plan2, hint = "auto";
     bool relu = false, bias = false;
+    act_format layout = act_format::nChw16c;
+    std::string wei_name;
     std::vector<std::string> problems;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -75,6 +80,8 @@ int main(int argc, char **argv) {
         else if (a.rfind("--plan2=", 0) == 0) plan2 = a.substr(8);
         else if (a.rfind("--hint=", 0) == 0) hint = a.substr(7);
         else if (a == "--relu") relu = true;
+        else if (a.rfind("--layout=", 0) == 0) layout = act_format_from_string(a.substr(9));
+        else if (a.rfind("--wei=", 0) == 0) wei_name = a.substr(6);
         else if (a == "--bias") bias = true;
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
@@ -85,7 +92,6 @@ int main(int argc, char **argv) {
         problems = {"ic256ih28oc256oh28kh3ph1", "ic128ih56oc128oh56kh3ph1", "ic256ih56oc64oh56kh1ph0",
                 "ic1024ih14oc256oh14kh1ph0"};
 
-    using namespace dnnl;
     engine eng(engine::kind::cpu, 0);
     stream strm(eng);
     std::printf("threads %d, mb %lld, median of %d interleaved runs; GFLOP counts padding taps\n",
@@ -98,6 +104,31 @@ int main(int argc, char **argv) {
         sparse_conv_options o;
         o.with_bias = bias;
         o.with_relu = relu;
+        o.act = layout;
+        const memory::format_tag act_tag = layout == act_format::nhwc ? memory::format_tag::nhwc : memory::format_tag::nChw16c;
+        memory::format_tag wei_tag = memory::format_tag::OIhw16i16o;
+        {
+            const std::pair<const char *, std::pair<weights_layout, memory::format_tag>> tags[] = {
+                    {"OIhw16i16o", {weights_layout::OIhw16i16o, memory::format_tag::OIhw16i16o}},
+                    {"Ohwi16o", {weights_layout::Ohwi16o, memory::format_tag::Ohwi16o}},
+                    {"Ohwi32o", {weights_layout::Ohwi32o, memory::format_tag::Ohwi32o}},
+                    {"Ohwi48o", {weights_layout::Ohwi48o, memory::format_tag::Ohwi48o}},
+                    {"Ohwi64o", {weights_layout::Ohwi64o, memory::format_tag::Ohwi64o}}};
+            std::string want = wei_name;
+            if (want.empty() && layout == act_format::nhwc) { // oneDNN's own pick for nhwc
+                auto md = [&](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
+                const convolution_forward::primitive_desc q({prop_kind::forward_training, algorithm::convolution_direct,
+                        md({p.mb, p.ic, p.ih, p.iw}, act_tag), md({p.oc, p.ic, p.kh, p.kw}, memory::format_tag::any),
+                        md({p.mb, p.oc, p.oh, p.ow}, act_tag), {p.sh, p.sw}, {p.ph, p.pw}, {p.ph_r, p.pw_r}}, eng);
+                for (const auto &t : tags)
+                    if (q.weights_desc() == md({p.oc, p.ic, p.kh, p.kw}, t.second.second)) want = t.first;
+            }
+            for (const auto &t : tags)
+                if (want == t.first) {
+                    o.wei_layout = t.second.first;
+                    wei_tag = t.second.second;
+                }
+        }
         fwd_config cfg;
         std::string why;
         const auto t_plan = clk::now();
@@ -122,9 +153,9 @@ int main(int argc, char **argv) {
         const double create_ms = ms_since(t_plan);
 
         auto md = [](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
-        auto src_md = md({p.mb, p.ic, p.ih, p.iw}, memory::format_tag::nChw16c);
-        auto dst_md = md({p.mb, p.oc, p.oh, p.ow}, memory::format_tag::nChw16c);
-        auto wei_md = md({p.oc, p.ic, p.kh, p.kw}, memory::format_tag::OIhw16i16o);
+        auto src_md = md({p.mb, p.ic, p.ih, p.iw}, act_tag);
+        auto dst_md = md({p.mb, p.oc, p.oh, p.ow}, act_tag);
+        auto wei_md = md({p.oc, p.ic, p.kh, p.kw}, wei_tag);
         auto bia_md = md({p.oc}, memory::format_tag::x);
         const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
         auto fd = convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_md,

@@ -52,11 +52,13 @@ std::vector<float> plain_of(dnnl::memory &m, tag plain_tag) {
 }
 
 // Runs the masked primitive `runs` times (automatic mode calibrates on the first).
-masked_run run_masked(const test::mask_case &c, dispatch_mode mode, int runs = 1, bool with_src = true) {
+masked_run run_masked(const test::mask_case &c, dispatch_mode mode, int runs = 1, bool with_src = true, tag act = tag::any) {
     const auto &p = c.p;
     auto &eng = test::cpu_engine();
     const dnnl::memory::dims st {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
-    const auto src_md = any_md(test::src_dims(p)), wei_md = any_md(test::wei_dims(p)), dst_md = any_md(test::dst_dims(p));
+    const auto f32 = dnnl::memory::data_type::f32;
+    const dnnl::memory::desc src_md(test::src_dims(p), f32, act), dst_md(test::dst_dims(p), f32, act);
+    const auto wei_md = any_md(test::wei_dims(p));
     dispatch_options dispatch;
     dispatch.mode = mode;
     dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src_md,
@@ -85,12 +87,14 @@ masked_run run_masked(const test::mask_case &c, dispatch_mode mode, int runs = 1
     return {plain_of(dsrc, tag::nchw), pd.impl_info_str(), prim.stats()};
 }
 
-void check_mode(const char *ps, dispatch_mode mode, double src_sp, double dd_sp, int runs = 1) {
+// expect_mask (forced sparse): 1 the masked kernel must run, 0 the diff_dst-sparse kernel, -1 either.
+void check_mode(const char *ps, dispatch_mode mode, double src_sp, double dd_sp, int runs = 1, int expect_mask = -1,
+        tag act = tag::any) {
     const auto c = test::make_mask_case(ps, src_sp, dd_sp, 7 + (uint64_t)(100 * src_sp + 10 * dd_sp));
     const auto ref = test::mask_reference(c), dnn = test::mask_onednn(c);
     for (int threads : {1, 2}) {
         omp_set_num_threads(threads);
-        const auto r = run_masked(c, mode, runs);
+        const auto r = run_masked(c, mode, runs, true, act);
         const auto a = test::compare(r.diff_src, ref, 0), b = test::compare(r.diff_src, dnn, 0);
         INFO(ps << " mode " << (int)mode << " src sparsity " << src_sp << " diff_dst sparsity " << dd_sp << " threads "
                 << threads << " impl " << r.impl << " runs sparse/mask/dense " << r.stats.sparse_runs << "/"
@@ -102,8 +106,7 @@ void check_mode(const char *ps, dispatch_mode mode, double src_sp, double dd_sp,
         if (mode == dispatch_mode::sparse && max_isa() >= cpu_isa::avx512_core) {
             CHECK(r.stats.dense_runs == 0);
             CHECK(r.stats.sparse_runs == (unsigned long long)runs);
-            // The masked kernel runs unless diff_dst is sparser than src (then the row kernel + mask).
-            if (src_sp >= dd_sp) CHECK(r.stats.sparse_mask_runs == (unsigned long long)runs);
+            if (expect_mask >= 0) CHECK(r.stats.sparse_mask_runs == (unsigned long long)(expect_mask ? runs : 0));
         }
         if (mode == dispatch_mode::dense) CHECK(r.stats.sparse_runs == 0);
     }
@@ -122,6 +125,20 @@ TEST_CASE("relu_mask: forced sparse equals oneDNN + ReLU backward and the refere
     check_mode("mb2ic32ih9oc32oh9kh3ph1", dispatch_mode::sparse, 0.5, 0.9);
     check_mode("mb2ic32ih9oc32oh9kh3ph1", dispatch_mode::sparse, 0.9, 0.5);
     check_mode("mb2ic64ih7oc32oh7kh1ph0", dispatch_mode::sparse, 0.5, 1.0);
+    // The kernel predicted faster by the static cost shapes (many output channels per tap: the
+    // masked kernel on a sparse src; the diff_dst kernel on a very sparse diff_dst).
+    check_mode("mb1ic32ih10oc256oh10kh3ph1", dispatch_mode::sparse, 0.5, 0.0, 1, 1);
+    check_mode("mb1ic32ih10oc256oh10kh3ph1", dispatch_mode::sparse, 0.9, 0.0, 1, 1);
+    check_mode("mb1ic32ih10oc256oh10kh3ph1", dispatch_mode::sparse, 0.0, 0.95, 1, 0);
+}
+
+TEST_CASE("relu_mask: nhwc activations, both kernels and dense", "[api][mask][nhwc]") {
+    for (const char *ps : {"mb2ic32ih9oc48oh9kh3ph1", "mb2ic64ih7oc32oh7kh1ph0", "mb2ic32ih13oc32oh7kh3sh2ph1"})
+        for (double s : {0.0, 0.5, 0.9, 1.0}) check_mode(ps, dispatch_mode::sparse, s, 0.0, 1, -1, tag::nhwc);
+    check_mode("mb1ic32ih10oc256oh10kh3ph1", dispatch_mode::sparse, 0.5, 0.0, 1, 1, tag::nhwc);
+    check_mode("mb1ic32ih10oc256oh10kh3ph1", dispatch_mode::sparse, 0.0, 0.95, 1, 0, tag::nhwc);
+    check_mode("mb2ic32ih9oc48oh9kh3ph1", dispatch_mode::dense, 0.5, 0.0, 1, -1, tag::nhwc);
+    check_mode("mb2ic32ih9oc48oh9kh3ph1", dispatch_mode::automatic, 0.5, 0.0, 3, -1, tag::nhwc);
 }
 
 TEST_CASE("relu_mask: dense and automatic modes apply the mask too", "[api][mask][dispatch]") {
@@ -129,6 +146,7 @@ TEST_CASE("relu_mask: dense and automatic modes apply the mask too", "[api][mask
         check_mode("mb2ic32ih9oc32oh9kh3ph1", dispatch_mode::dense, s, 0.0);
         check_mode("mb2ic32ih9oc32oh9kh3ph1", dispatch_mode::automatic, s, 0.0, 3);
         check_mode("mb2ic64ih7oc32oh7kh1ph0", dispatch_mode::automatic, s, 0.5, 3);
+        check_mode("mb2ic32ih9oc32oh9kh3ph1", dispatch_mode::deterministic, s, 0.0, 2);
     }
 }
 

@@ -225,6 +225,11 @@ TEST_CASE("bench options: modes, their defaults, errors", "[bench]") {
     CHECK(net.base == baseline::direct);
     CHECK(net.out_dir == "sparsetrain-bench-out");
     CHECK(net.dirs.size() == 3);
+    CHECK(net.layout == act_format::nChw16c);
+    CHECK(timing_of(parse({"--layout=nhwc"})).layout == act_format::nhwc);
+    CHECK(parse({"--sweep", "--layout=nchw16c"}).layout == act_format::nChw16c);
+    CHECK(parse({"--layout=both"}).both_layouts);
+    CHECK_THROWS_AS(parse({"--net=vgg16", "--layout=both"}), error);
 
     const auto more = parse({"--net=resnet50,fixup_resnet50", "--profile=epoch10", "--baseline=fastest", "--mb=2",
             "--reps=1", "--warmup=0", "--out=dir", "--dir=fwd,bwd_w"});
@@ -248,7 +253,7 @@ TEST_CASE("bench options: modes, their defaults, errors", "[bench]") {
     for (const auto &bad : std::vector<std::vector<std::string>> {{"--net=alexnet"}, {"--net=vgg16", "--profile=last"},
                  {"--baseline=winograd"}, {"--sweep", "--net=vgg16"}, {"--layers=conv5_1"},
                  {"--net=vgg16", "--out=x", "--no-out"}, {"--net=vgg16", "ic16ih8oc16oh8kh3ph1"}, {"--frobnicate"},
-                 {"--reps=0"}, {"--out="}, {"--net="}})
+                 {"--reps=0"}, {"--out="}, {"--net="}, {"--layout=nchw"}})
         CHECK_THROWS_AS(parse(bad), error);
 }
 

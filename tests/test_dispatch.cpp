@@ -144,7 +144,7 @@ struct recorder {
     std::vector<std::string> calls;
     exec_paths paths() {
         exec_paths p;
-        p.sparse = [this](bool zero, double) { calls.push_back(zero ? "sparse(zeros)" : "sparse"); };
+        p.sparse = [this](double) { calls.push_back("sparse"); };
         p.dense = [this] { calls.push_back("dense"); };
         p.reference = [this] { calls.push_back("reference"); };
         return p;
@@ -190,11 +190,16 @@ TEST_CASE("dispatcher: forced modes, calibration order, decisions from the model
         dispatcher d(pd);
         REQUIRE(d.model());
         recorder r;
+        // The first two executes run one path each (no run on an all-zero operand): the
+        // static model's choice (dense for a dense operand), then the other one.
         auto c = d.run(pd, m, r.paths());
-        CHECK(r.calls
-                == std::vector<std::string> {"sparse", "sparse(zeros)", "sparse(zeros)", "dense", "dense", "sparse"});
-        CHECK(c.path == exec_path::sparse);
+        CHECK(r.calls == std::vector<std::string> {"dense"});
+        CHECK(c.path == exec_path::dense);
         CHECK(c.zero_fraction == Approx(0.0));
+        CHECK_FALSE(d.model()->calibrated());
+        c = d.run(pd, m, r.paths());
+        CHECK(r.calls == std::vector<std::string> {"dense", "sparse"});
+        CHECK(c.path == exec_path::sparse);
         CHECK(d.model()->calibrated());
 
         // Dense operand (density 1): a model where sparse loses at density > 0.5.

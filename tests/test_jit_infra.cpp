@@ -27,10 +27,7 @@ using namespace Xbyak;
 TEST_CASE("zero-skip emitters: compaction and list loop match a scalar model", "[jit]") {
     test::test_kernel k;
     k.create();
-    if (max_isa() < cpu_isa::avx512_core) {
-        WARN("AVX-512 unavailable or capped (" << isa_limit_reason() << "): the kernel is generated, not run");
-        return;
-    }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512(); // generated above, not run
     const int nvec = 4; // 64 sparse lanes, 64 + 16 dense rows
     for (double sparsity : {0.0, 0.5, 0.9, 1.0}) {
         std::vector<float> sparse(nvec * 16), dense((nvec * 16 + 16) * 16);

@@ -24,10 +24,10 @@ namespace {
 const int guard = 64;
 const float canary = -12345.75f;
 
-std::vector<float> run_mask(const sparse_conv &impl, const test::mask_case &c) {
+std::vector<float> run_mask(const sparse_conv &impl, const test::mask_case &c, tag act = tag::nChw16c) {
     const auto &p = c.p;
-    const auto src_b = test::to_layout(c.src, test::src_dims(p), tag::nchw, tag::nChw16c);
-    const auto dd_b = test::to_layout(c.diff_dst, test::dst_dims(p), tag::nchw, tag::nChw16c);
+    const auto src_b = test::to_layout(c.src, test::src_dims(p), tag::nchw, act);
+    const auto dd_b = test::to_layout(c.diff_dst, test::dst_dims(p), tag::nchw, act);
     const auto wei_b = test::to_layout(c.wei, test::wei_dims(p), tag::oihw, tag::IOhw16i16o);
     const size_t n = src_b.size();
     std::vector<float> buf(n + 2 * guard, canary);
@@ -43,13 +43,13 @@ std::vector<float> run_mask(const sparse_conv &impl, const test::mask_case &c) {
         guards_ok = guards_ok && std::memcmp(&buf[i], &canary, 4) == 0 && std::memcmp(&buf[guard + n + i], &canary, 4) == 0;
     CHECK(guards_ok);
     std::vector<float> blocked(buf.begin() + guard, buf.begin() + guard + n);
-    return test::from_layout(blocked, test::src_dims(p), tag::nChw16c, tag::nchw);
+    return test::from_layout(blocked, test::src_dims(p), act, tag::nchw);
 }
 
-std::unique_ptr<sparse_conv> make(const problem_t &p, const std::string &hints) {
+std::unique_ptr<sparse_conv> make(const problem_t &p, const std::string &hints, bool nhwc = false) {
     bwd_d_mask_config cfg;
     std::string why;
-    const bool ok = plan_bwd_d_mask(p, bwd_d_mask_hints::parse(hints), cfg, why);
+    const bool ok = plan_bwd_d_mask(p, bwd_d_mask_hints::parse(hints), cfg, why, nhwc);
     INFO(why);
     REQUIRE(ok);
     return make_sparse_bwd_d_mask_from_config(cfg);
@@ -62,17 +62,17 @@ bool not_trivial(const std::vector<float> &v) {
 }
 
 void check_exact(const std::string &ps, const std::vector<double> &src_sparsities, double dd_sparsity = 0.0,
-        const std::string &hints = "") {
+        const std::string &hints = "", bool nhwc = false) {
     for (double s : src_sparsities) {
         const auto c = test::make_mask_case(ps, s, dd_sparsity, 31 + (uint64_t)(s * 100));
         const auto ref = test::mask_reference(c);
         const auto dnn = test::mask_onednn(c);
-        const auto impl = make(c.p, hints);
+        const auto impl = make(c.p, hints, nhwc);
         for (int threads : {1, 2}) {
             omp_set_num_threads(threads);
             INFO(ps << " src sparsity " << s << " diff_dst sparsity " << dd_sparsity << " threads " << threads
                     << " hints '" << hints << "' config " << impl->config_str());
-            const auto got = run_mask(*impl, c);
+            const auto got = run_mask(*impl, c, nhwc ? tag::nhwc : tag::nChw16c);
             const auto r1 = test::compare(got, ref, 0), r2 = test::compare(got, dnn, 0);
             INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
             CHECK(r1.ok);
@@ -106,6 +106,15 @@ TEST_CASE("masked bwd_d 1x1, stride 2 leaves exact zeros", "[bwd_d][mask]") {
     for (const char *ps : {"mb2ic32ih8oc64oh8kh1ph0", "mb2ic64ih15oc32oh8kh1sh2ph0", "mb1ic128ih7oc512oh7kh1ph0",
                  "mb3ic64ih7oc256oh7kh1ph0"})
         check_exact(ps, sweep);
+}
+
+TEST_CASE("masked bwd_d on nhwc activations", "[bwd_d][mask][nhwc]") {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    for (const char *ps : {"mb2ic32ih9oc48oh9kh3ph1", "mb2ic48ih13oc32oh7kh3sh2ph1", "mb2ic64ih7oc32oh7kh1ph0",
+                 "mb2ic32ih15oc64oh8kh1sh2ph0", "mb1ic32ih10iw13oc32oh10ow13kh3ph1"})
+        check_exact(ps, sweep, 0.0, "", true);
+    check_exact("mb2ic32ih9oc32oh9kh3ph1", {0.5}, 0.8, "", true);
+    check_exact("mb3ic32ih9oc64oh9kh3ph1", {0.6}, 0.0, "occ=2,ib=2,g=3", true);
 }
 
 TEST_CASE("masked bwd_d with sparse diff_dst", "[bwd_d][mask]") {

@@ -12,11 +12,12 @@
 #include "config/bwd_w_plan.hpp"
 #include "driver/sparse_conv.hpp"
 #include "jit/bwd_w_list_builder.hpp"
+#include "util/test_data.hpp"
 
 using namespace sparsetrain;
 
 TEST_CASE("bwd_w list builder: per-channel lists of non-zeros with their offsets", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     // A strided class: every other pixel of every other row, 3 rows x `cols` pixels.
     const int64_t iw = 50, col_stride = 2, row_stride = 2;
     jit::bwd_w_build_params bp;
@@ -83,7 +84,7 @@ TEST_CASE("bwd_w list builder: per-channel lists of non-zeros with their offsets
 }
 
 TEST_CASE("bwd_w planner: coverage and declines", "[bwd_w]") {
-    if (max_isa() < cpu_isa::avx512_core) { WARN("no AVX-512: sparse bwd_w not run"); return; }
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
     const auto t = bwd_w_tuning {};
     bwd_w_plan q;
     std::string why;

@@ -129,9 +129,17 @@ struct backward_data_options {
     // src, in the layout of diff_src (src_desc() == diff_src_desc()).
     // Exact when src = relu(z), maxpool(relu(z)) or avgpool(relu(z)): there, src is 0 exactly
     // where the ReLU's backward zeroes the gradient (for a pool: where every input it pooled was
-    // 0). Where the ReLU output also feeds other layers (a residual block's input), their
-    // gradients must be added before the ReLU's backward: do not fuse there. Not for arbitrary
-    // non-negative inputs (e.g. a sigmoid output), whose zeros do not come from a ReLU.
+    // 0). Where this conv is the ReLU output's only reader, the framework's ReLU backward for it
+    // can be dropped (for a max pool in between too: the pool's backward then routes only
+    // masked gradients to positions > 0). Where the ReLU output also feeds other layers (a
+    // residual block's input: conv1, the downsample conv, the identity path), masking this
+    // contribution is still exact, but the ReLU's backward must still run on the sum of the
+    // gradients. Not for arbitrary non-negative inputs (e.g. a sigmoid output), whose zeros do
+    // not come from a ReLU.
+    // Which kernel runs: the masked kernel (cost with the density of src), the diff_dst-sparse
+    // kernel followed by the mask, or oneDNN followed by the mask, chosen per execute as
+    // dispatch_options says (stats().sparse_mask_runs counts the masked kernel's runs). The
+    // masked kernel takes nChw16c or nhwc activations; other layouts run oneDNN + the mask.
     bool relu_mask = false;
 };
 

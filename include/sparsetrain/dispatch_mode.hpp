@@ -4,10 +4,13 @@
 namespace sparsetrain {
 
 enum class dispatch_mode {
-    from_env, // SPARSETRAIN_DISPATCH=auto|sparse|dense (default auto)
-    automatic, // measure the sparse operand's zeros, pick the faster path per call
+    from_env, // SPARSETRAIN_DISPATCH=auto|sparse|dense|deterministic (default auto)
+    automatic, // measure the sparse operand's zeros, pick the faster path per call (timed)
     sparse,    // always the sparse kernel when one accepted the problem
     dense,     // always oneDNN dense
+    deterministic, // sparse iff the sampled sparsity reaches a threshold fixed at creation by a
+                   // static cost model: no timing, so every run of a program takes the same
+                   // paths and gives the same bits (README, "Reproducibility")
 };
 
 // What the sparse kernels do with denormal (subnormal) floats. Any FP operation on a

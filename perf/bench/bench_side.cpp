@@ -99,23 +99,24 @@ struct sparsetrain_api {
 
 template <class Api>
 side build(const Api &api, const problem_t &p, direction dir, algorithm alg, tag act, const std::string &prefix) {
-    const memory::dims strides {p.sh, p.sw}, pad_l {p.ph, p.pw}, pad_r {p.ph_r, p.pw_r};
+    // Dilation in oneDNN's (and benchdnn's) convention: 0 = dense taps.
+    const memory::dims strides {p.sh, p.sw}, dilates {p.dh, p.dw}, pad_l {p.ph, p.pw}, pad_r {p.ph_r, p.pw_r};
     const auto f32 = memory::data_type::f32;
     const memory::desc src({p.mb, p.ic, p.ih, p.iw}, f32, act), dst({p.mb, p.oc, p.oh, p.ow}, f32, act),
             wei({p.oc, p.ic, p.kh, p.kw}, f32, tag::any), bias({p.oc}, f32, tag::x);
     const dnnl::convolution_forward::desc fd(
-            prop_kind::forward_training, alg, src, wei, bias, dst, strides, pad_l, pad_r);
+            prop_kind::forward_training, alg, src, wei, bias, dst, strides, dilates, pad_l, pad_r);
     const auto fpd = api.fwd_pd(fd);
     switch (dir) {
     case direction::fwd:
         return wire<direction::fwd>(prefix + fpd.impl_info_str(), fpd, typename Api::fwd(fpd));
     case direction::bwd_d: {
-        const dnnl::convolution_backward_data::desc bd(alg, src, wei, dst, strides, pad_l, pad_r);
+        const dnnl::convolution_backward_data::desc bd(alg, src, wei, dst, strides, dilates, pad_l, pad_r);
         const auto bpd = api.bwd_d_pd(bd, fpd);
         return wire<direction::bwd_d>(prefix + bpd.impl_info_str(), bpd, typename Api::bwd_d(bpd));
     }
     case direction::bwd_w: {
-        const dnnl::convolution_backward_weights::desc wd(alg, src, wei, bias, dst, strides, pad_l, pad_r);
+        const dnnl::convolution_backward_weights::desc wd(alg, src, wei, bias, dst, strides, dilates, pad_l, pad_r);
         const auto wpd = api.bwd_w_pd(wd, fpd);
         return wire<direction::bwd_w>(prefix + wpd.impl_info_str(), wpd, typename Api::bwd_w(wpd));
     }
@@ -129,10 +130,10 @@ side make_onednn_side(const problem_t &p, direction dir, algorithm alg, tag act,
     return build(onednn_api(), p, dir, alg, act, label_prefix);
 }
 
-side make_sparsetrain_side(const problem_t &p, direction dir, dispatch_mode mode, algorithm alg) {
+side make_sparsetrain_side(const problem_t &p, direction dir, dispatch_mode mode, algorithm alg, tag act) {
     sparsetrain_api api;
     api.dopt.mode = mode;
-    return build(api, p, dir, alg, tag::any, "");
+    return build(api, p, dir, alg, act, "");
 }
 
 } // namespace bench

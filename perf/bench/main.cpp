@@ -3,12 +3,15 @@
 
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "bench/bench_options.hpp"
 #include "bench/net_bench.hpp"
 #include "bench/net_report.hpp"
 #include "bench/plot.hpp"
 #include "bench/problem_bench.hpp"
+#include "bench/problem_list.hpp"
+#include "bench/replay_mode.hpp"
 #include "bench/report.hpp"
 #include "bench/sweep.hpp"
 #include "bench/text_util.hpp"
@@ -26,38 +29,47 @@ void report_plot(const plot_files &f) {
     else std::cout << "  plot:   not made: " << f.note << "\n";
 }
 
-bool run_problems(const options &o) {
-    const auto problems = collect_problems(o);
+// Exit status of the problem mode: 0, 1 when some problem could not be run (error rows), 2
+// when some output differs from oneDNN's.
+int run_problems(const options &o) {
+    const auto entries = collect_problem_entries(o);
     const auto t = timing_of(o);
-    std::cout << "sparsetrain-bench: " << problems.size() << " problem(s), sparsity " << o.sparsity << ", "
-              << omp_get_max_threads() << " thread(s), median of " << t.reps << " runs"
-              << (o.denormals ? ", non-zeros of the exploited operand denormal" : "") << "\n";
+    std::string zeros;
+    for (zero_pattern z : o.zeros) zeros += (zeros.empty() ? "" : ",") + std::string(to_string(z));
+    std::cout << "sparsetrain-bench: " << entries.size() << " problem(s), sparsity " << o.sparsity << " (" << zeros
+              << " zeros), " << omp_get_max_threads() << " thread(s), "
+              << (o.both_layouts ? "nchw16c and nhwc" : to_string(t.layout)) << " activations, median of " << t.reps
+              << " runs" << (o.denormals ? ", non-zeros of the exploited operand denormal" : "") << "\n";
     double work = 0;
-    for (const auto &p : problems) work += p.flops() * o.dirs.size();
-    progress prog(std::cerr, (int)(problems.size() * o.dirs.size()), work, o.progress);
-    print_table_header(std::cout);
-    std::vector<measurement> all;
-    bool ok = true;
-    for (const auto &p : problems)
-        for (direction d : o.dirs) {
-            prog.begin((p.name.empty() ? p.shape_string() : p.name) + " " + to_string(d), p.flops());
-            problem_bench b(p, d, t.dispatch, t.base);
-            b.fill(o.sparsity, t.seed, o.denormals);
-            const auto m = b.run(t.warmup, t.reps, t.check);
-            prog.clear();
-            print_table_row(std::cout, m);
-            ok = ok && m.check_ok;
-            all.push_back(m);
+    int steps = 0;
+    for (const auto &e : entries)
+        if (e.error.empty()) {
+            work += e.prob.flops() * o.dirs.size();
+            steps += (int)o.dirs.size();
         }
+    progress prog(std::cerr, steps, work, o.progress);
+    print_table_header(std::cout);
+    const auto r = run_problem_list(entries, o, prog, std::cout);
+    const auto &all = r.measured;
     prog.finish();
     if (!o.csv_path.empty()) write_csv(o.csv_path, all);
     if (!o.json_path.empty()) write_json(o.json_path, all);
     if (!o.out_dir.empty()) {
-        write_csv(out_file(o, "bench.csv"), all);
-        write_json(out_file(o, "bench.json"), all);
-        std::cout << "results: " << out_file(o, "bench.csv") << ", " << out_file(o, "bench.json") << "\n";
+        const std::string suffix = o.both_layouts ? "_both" : o.layout == act_format::nhwc ? "_nhwc" : "";
+        write_csv(out_file(o, "bench" + suffix + ".csv"), all);
+        write_json(out_file(o, "bench" + suffix + ".json"), all);
+        std::cout << "results: " << out_file(o, "bench" + suffix + ".csv") << ", " << out_file(o, "bench" + suffix + ".json")
+                  << "\n";
     }
-    return ok;
+    if (!r.all_ok) {
+        std::cerr << "sparsetrain-bench: some outputs differ from oneDNN's (see the check column)\n";
+        return 2;
+    }
+    if (r.errors) {
+        std::cerr << "sparsetrain-bench: " << r.errors << " problem(s) could not be run (ERROR rows above)\n";
+        return 1;
+    }
+    return 0;
 }
 
 bool run_networks(const options &o) {
@@ -66,6 +78,7 @@ bool run_networks(const options &o) {
     plan_options po;
     po.dirs = o.dirs;
     po.only_layers = o.layers;
+    po.relu_mask = o.net_mask;
     std::vector<net_result> results;
     bool ok = true;
     for (const auto &name : o.nets) {
@@ -84,7 +97,8 @@ bool run_networks(const options &o) {
         print_net_totals(std::cout, r);
         for (const auto &m : r.results) ok = ok && m.check_ok;
         if (!o.out_dir.empty()) {
-            const std::string base = file_safe(name + "_" + to_string(o.profile) + "_mb" + std::to_string(o.mb));
+            const std::string base = file_safe(name + "_" + to_string(o.profile) + "_mb" + std::to_string(o.mb)
+                    + (o.layout == act_format::nhwc ? "_nhwc" : ""));
             write_net_csv(out_file(o, base + ".csv"), {r});
             write_net_totals_csv(out_file(o, base + "_totals.csv"), {r});
             write_net_json(out_file(o, base + ".json"), {r});
@@ -119,7 +133,10 @@ bool run_sweeps(const options &o) {
         }
         if (!o.out_dir.empty()) {
             std::cout << "\n";
-            report_plot(plot_sweep(o.out_dir, "sweep_" + file_safe(p.name.empty() ? p.shape_string() : p.name), mine));
+            report_plot(plot_sweep(o.out_dir,
+                    "sweep_" + file_safe(p.name.empty() ? p.shape_string() : p.name)
+                            + (o.layout == act_format::nhwc ? "_nhwc" : ""),
+                    mine));
         }
         all.insert(all.end(), mine.begin(), mine.end());
     }
@@ -127,10 +144,11 @@ bool run_sweeps(const options &o) {
     if (!o.csv_path.empty()) write_sweep_csv(o.csv_path, all);
     if (!o.json_path.empty()) write_sweep_json(o.json_path, all);
     if (!o.out_dir.empty()) {
-        write_sweep_csv(out_file(o, "sweep.csv"), all);
-        write_sweep_json(out_file(o, "sweep.json"), all);
-        std::cout << "  table:  stdout and " << out_file(o, "sweep.csv") << "\n  json:   " << out_file(o, "sweep.json")
-                  << "\n";
+        const std::string suffix = o.layout == act_format::nhwc ? "_nhwc" : "";
+        write_sweep_csv(out_file(o, "sweep" + suffix + ".csv"), all);
+        write_sweep_json(out_file(o, "sweep" + suffix + ".json"), all);
+        std::cout << "  table:  stdout and " << out_file(o, "sweep" + suffix + ".csv") << "\n  json:   "
+                  << out_file(o, "sweep" + suffix + ".json") << "\n";
     }
     return ok;
 }
@@ -148,9 +166,10 @@ int main(int argc, char **argv) {
         if (!o.out_dir.empty()) std::filesystem::create_directories(o.out_dir);
         bool ok = true;
         switch (o.mode()) {
-        case run_mode::problems: ok = run_problems(o); break;
+        case run_mode::problems: return run_problems(o);
         case run_mode::network: ok = run_networks(o); break;
         case run_mode::sweep: ok = run_sweeps(o); break;
+        case run_mode::replay: ok = run_replay_mode(o); break;
         }
         if (!ok) {
             std::cerr << "sparsetrain-bench: some outputs differ from oneDNN's (see the check column)\n";

@@ -53,10 +53,22 @@ std::vector<total_row> total_rows(const net_totals &t) {
 std::string heading(const net_result &r) {
     std::ostringstream os;
     os << r.plan.net.title << ", N=" << r.plan.mb << ", " << to_string(r.plan.profile) << "-epoch sparsity profile, "
-       << r.threads << " thread(s), baseline oneDNN " << to_string(r.timing.base) << ", median of " << r.timing.reps
+       << r.threads << " thread(s), " << to_string(r.timing.layout) << " activations, baseline oneDNN "
+       << to_string(r.timing.base) << ", median of " << r.timing.reps
        << " after " << r.timing.warmup << " warm-up";
     if (r.plan.subset) os << " [subset of the network]";
     return os.str();
+}
+
+// The sparsity sources, and for masked BWD-data the mask's src sparsity and the baseline.
+std::string source_str(const bench_task &t, const measurement &m) {
+    std::string s = join(t.sources, "; ");
+    if (t.mask == bwd_d_mask_kind::none) return s;
+    const char *base = t.mask == bwd_d_mask_kind::relu ? "oneDNN bwd_d + ReLU bwd"
+            : t.mask == bwd_d_mask_kind::maxpool_relu  ? "oneDNN bwd_d + ReLU bwd (4x, pre-pool)"
+                                                        : "oneDNN bwd_d alone (shared ReLU output)";
+    return "diff_dst " + s + " | mask " + to_string(t.mask) + ": src zeros " + format("%.3f", m.mask_sparsity) + " (target "
+            + format("%.3f", t.mask_sparsity) + "), baseline " + base;
 }
 
 } // namespace
@@ -74,7 +86,7 @@ void print_net_table(std::ostream &os, const net_result &r) {
         std::snprintf(b, sizeof(b), "%-24s %-5s %6.3f %6.3f %10.3f %10.3f %7.2fx  %-30s %-28s %-12s %-5s %s",
                 fit(task_label(t), 24).c_str(), to_string(t.dir), t.sparsity, m.sparsity_actual, m.dense_ms,
                 m.sparse_ms, m.speedup(), fit(m.dense_impl, 30).c_str(), fit(m.sparse_impl, 28).c_str(),
-                ran_str(m).c_str(), check_str(m).c_str(), join(t.sources, "; ").c_str());
+                ran_str(m).c_str(), check_str(m).c_str(), source_str(t, m).c_str());
         os << b << "\n";
     }
 }
@@ -106,6 +118,21 @@ void print_net_totals(std::ostream &os, const net_result &r) {
                 c.dense_ms, c.sparse_ms, c.speedup());
         os << b << "\n";
     }
+    // Each distinct layer problem's first executes (with automatic dispatch: its calibration
+    // and confirmation; every mode: first-touch costs) are paid once per process, in the first
+    // training steps: their time beyond three steady executes.
+    double first1 = 0, first3 = 0;
+    for (const auto &m : r.results)
+        if (!m.ours.empty() && m.ours[0].first_ms >= 0) {
+            first1 += std::max(0.0, m.ours[0].first_ms - m.ours[0].ms);
+            first3 += std::max(0.0, m.ours[0].first3_ms - 3 * m.ours[0].ms);
+        }
+    const double step_ms = r.totals.step(true).sparse_ms;
+    std::snprintf(b, sizeof(b),
+            "first executes of each layer problem, beyond steady time (%s dispatch): first +%.1f ms, first three "
+            "+%.1f ms = %.2f steps, once per process",
+            mode_name(r.timing.dispatch), first1, first3, step_ms > 0 ? first3 / step_ms : 0.0);
+    os << b << "\n";
     for (const auto &c : r.plan.occurrences)
         if (c.initial && !c.runs[(int)direction::bwd_d] && task_of(r.plan, c, direction::fwd) >= 0)
             os << "(" << c.layer << ", the first layer, runs fwd and bwd_w through sparsetrain (its dense fallback); "
@@ -130,7 +157,8 @@ void print_net_totals(std::ostream &os, const net_result &r) {
 
 std::string net_csv_header() {
     return std::string(csv_header())
-            + ",network,profile,mb,initial,occurrences,layers,sparsity_target,sparsity_source,ran,check";
+            + ",network,profile,mb,initial,occurrences,layers,sparsity_target,sparsity_source,ran,check,bwd_d_mask,"
+              "mask_src_sparsity";
 }
 
 void write_net_csv(const std::string &path, const std::vector<net_result> &rs) {
@@ -144,12 +172,13 @@ void write_net_csv(const std::string &path, const std::vector<net_result> &rs) {
             out << csv_row(m) << "," << r.plan.net.name << "," << to_string(r.plan.profile) << "," << r.plan.mb << ","
                 << (t.initial ? 1 : 0) << "," << t.weight << "," << csv_quote(join(t.layers, ";")) << ","
                 << format("%.3f", t.sparsity) << "," << csv_quote(join(t.sources, "; ")) << "," << ran_str(m) << ","
-                << csv_quote(check_str(m)) << "\n";
+                << csv_quote(check_str(m)) << "," << to_string(t.mask) << ","
+                << (m.mask_sparsity >= 0 ? format("%.3f", m.mask_sparsity) : std::string()) << "\n";
         }
     if (!out) throw error(path + ": write failed");
 }
 
-std::string net_totals_csv_header() { return "network,profile,mb,baseline,scope,dir,dense_ms,sparse_ms,speedup"; }
+std::string net_totals_csv_header() { return "network,profile,mb,baseline,scope,dir,dense_ms,sparse_ms,speedup,layout"; }
 
 void write_net_totals_csv(const std::string &path, const std::vector<net_result> &rs) {
     std::ofstream out(path);
@@ -160,7 +189,7 @@ void write_net_totals_csv(const std::string &path, const std::vector<net_result>
             out << r.plan.net.name << "," << to_string(r.plan.profile) << "," << r.plan.mb << ","
                 << to_string(r.timing.base) << "," << row.scope << "," << row.dir << ","
                 << format("%.4f", row.t.dense_ms) << "," << format("%.4f", row.t.sparse_ms) << ","
-                << format("%.4f", row.t.speedup()) << "\n";
+                << format("%.4f", row.t.speedup()) << "," << to_string(r.timing.layout) << "\n";
     if (!out) throw error(path + ": write failed");
 }
 
@@ -174,7 +203,8 @@ void write_net_json(const std::string &path, const std::vector<net_result> &rs) 
         const auto &r = rs[n];
         out << (n ? ",\n" : "\n") << " {\"network\": " << str(r.plan.net.name) << ", \"title\": " << str(r.plan.net.title)
             << ", \"profile\": " << str(to_string(r.plan.profile)) << ", \"mb\": " << r.plan.mb
-            << ", \"threads\": " << r.threads << ", \"baseline\": " << str(to_string(r.timing.base))
+            << ", \"threads\": " << r.threads << ", \"layout\": " << str(to_string(r.timing.layout))
+            << ", \"baseline\": " << str(to_string(r.timing.base))
             << ", \"reps\": " << r.timing.reps << ", \"warmup\": " << r.timing.warmup
             << ", \"subset\": " << (r.plan.subset ? "true" : "false") << ",\n  \"tasks\": [";
         for (size_t i = 0; i < r.plan.tasks.size(); ++i) {

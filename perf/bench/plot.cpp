@@ -78,7 +78,8 @@ std::string network_plot_script(const std::string &base, const net_result &r) {
     const int width = std::max(900, 120 + 24 * n);
     std::ostringstream title;
     title << r.plan.net.title << ", N=" << r.plan.mb << ", " << to_string(r.plan.profile)
-          << "-epoch sparsity: speedup over oneDNN " << to_string(r.timing.base) << " per layer (training step "
+          << "-epoch sparsity, " << to_string(r.timing.layout) << ": speedup over oneDNN " << to_string(r.timing.base)
+          << " per layer (training step "
           << format("%.2f", r.totals.step(false).speedup()) << "x without the first layer, "
           << format("%.2f", r.totals.step(true).speedup()) << "x with it)";
     std::ostringstream os;
@@ -119,7 +120,8 @@ plot_files plot_sweep(const std::string &dir, const std::string &base, const std
     os << "set terminal pngcairo noenhanced size 960,640 font \"sans,10\"\n"
        << "set output " << quoted(base + ".png") << "\n"
        << "set title " << quoted((p.name.empty() ? "" : p.name + " ") + p.shape_string()
-                      + ": speedup over oneDNN " + to_string(rs[0].timing.base) + " against sparsity")
+                      + " (" + to_string(rs[0].timing.layout) + "): speedup over oneDNN " + to_string(rs[0].timing.base)
+                      + " against sparsity")
        << "\n"
        << "set xlabel \"sparsity of the exploited operand (fwd, bwd_w: src; bwd_d: diff_dst)\"\n"
        << "set ylabel \"speedup (oneDNN ms / sparsetrain ms)\"\n"

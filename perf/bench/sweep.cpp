@@ -27,12 +27,12 @@ sweep_result run_sweep(const problem_t &p, direction dir, const timing_options &
     r.prob = p;
     r.dir = dir;
     r.timing = t;
-    problem_bench b(p, dir, {dispatch_mode::sparse, dispatch_mode::automatic}, t.base);
+    problem_bench b(p, dir, {dispatch_mode::sparse, dispatch_mode::automatic}, t.base, t.layout);
     for (double s : sweep_sparsities()) {
         prog.begin("sweep " + (p.name.empty() ? p.shape_string() : p.name) + " " + to_string(dir) + " s="
                         + format("%.2f", s),
                 p.flops());
-        b.fill(s, t.seed);
+        b.fill(s, t.seed, false, t.zeros);
         r.points.push_back({b.run(t.warmup, t.reps, t.check)});
     }
     return r;
@@ -42,7 +42,8 @@ void print_sweep(std::ostream &os, const sweep_result &r) {
     const auto &p0 = r.points.front().m;
     os << "\nsweep " << (r.prob.name.empty() ? "" : r.prob.name + " ") << r.prob.shape_string() << " "
        << to_string(r.dir) << ": oneDNN " << p0.dense_impl << " vs sparsetrain " << p0.ours[0].impl
-       << " (forced sparse) and automatic dispatch; median of " << r.timing.reps << "\n";
+       << " (forced sparse) and automatic dispatch, " << to_string(r.timing.layout) << " activations; median of "
+       << r.timing.reps << "\n";
     char b[256];
     std::snprintf(b, sizeof(b), "%6s %6s %8s %10s %10s %10s %8s %8s %9s %-12s %s", "target", "zeros", "1/(1-s)",
             "dense ms", "sparse ms", "auto ms", "sparse x", "auto x", "auto/best", "auto ran", "check");
@@ -86,7 +87,8 @@ void write_sweep_json(const std::string &path, const std::vector<sweep_result> &
         const auto &r = rs[k];
         const auto &m0 = r.points.front().m;
         out << (k ? ",\n" : "\n") << " {\"problem\": " << str(r.prob.shape_string()) << ", \"name\": " << str(r.prob.name)
-            << ", \"dir\": " << str(to_string(r.dir)) << ", \"baseline\": " << str(to_string(r.timing.base))
+            << ", \"dir\": " << str(to_string(r.dir)) << ", \"layout\": " << str(to_string(r.timing.layout))
+            << ", \"baseline\": " << str(to_string(r.timing.base))
             << ", \"reps\": " << r.timing.reps << ", \"dense_impl\": " << str(m0.dense_impl)
             << ", \"sparse_impl\": " << str(m0.ours[0].impl) << ", \"points\": [";
         for (size_t i = 0; i < r.points.size(); ++i) {

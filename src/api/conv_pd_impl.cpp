@@ -79,7 +79,8 @@ dispatch_mode resolve_mode(const dispatch_options &o) {
     if (v == "auto") return dispatch_mode::automatic;
     if (v == "sparse") return dispatch_mode::sparse;
     if (v == "dense") return dispatch_mode::dense;
-    throw error("SPARSETRAIN_DISPATCH=" + v + ": expected auto, sparse or dense");
+    if (v == "deterministic") return dispatch_mode::deterministic;
+    throw error("SPARSETRAIN_DISPATCH=" + v + ": expected auto, sparse, dense or deterministic");
 }
 
 bool resolve_flush_denormals(const dispatch_options &o) {

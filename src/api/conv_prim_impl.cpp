@@ -1,7 +1,5 @@
 #include "api/conv_prim_impl.hpp"
 
-#include <sys/mman.h>
-
 #include <cstdlib>
 #include <sstream>
 
@@ -25,7 +23,8 @@ conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p)
     : pd(std::move(p)), choose(non_null(pd)), choose_masked(*pd) {
     // The dense primitive exists before the first execute whenever dense may run, so that
     // switching to it never stalls a training step on primitive creation.
-    if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic)) {
+    if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic
+                                || pd->mode == dispatch_mode::deterministic)) {
         try {
             switch (pd->dir) {
             case direction::fwd: dense = dnnl::convolution_forward(pd->dnnl_fwd); break;
@@ -131,7 +130,7 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
 
     const double t0 = verbose_level() ? now_ms() : 0.0;
     exec_paths paths;
-    paths.sparse = [&](bool zero_operand, double density) { run_sparse(m, zero_operand, density); };
+    paths.sparse = [&](double density) { run_sparse(m, density); };
     paths.dense = [&] {
         dense.execute(s, args);
         s.wait();
@@ -156,13 +155,12 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     }
 }
 
-void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand, double density) const {
+void conv_prim_impl::run_sparse(const conv_memories &m, double density) const {
     auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
-    const float *zeros = zero_operand ? this->zero_operand() : nullptr;
     conv_tensors t;
     switch (pd->dir) {
     case direction::fwd:
-        t.src = zero_operand ? zeros : f(m.src);
+        t.src = f(m.src);
         t.weights = f(m.weights);
         t.dst = f(m.dst);
         t.bias = pd->with_bias ? f(m.bias) : nullptr;
@@ -170,7 +168,7 @@ void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand, doubl
     case direction::bwd_d:
         t.diff_src = f(m.src);
         t.weights = f(m.weights);
-        t.diff_dst = zero_operand ? zeros : f(m.dst);
+        t.diff_dst = f(m.dst);
         if (weights_to_sparse) {
             // The calling thread's own buffer (slot 7: the drivers use 0..4), so concurrent
             // executes of this primitive never share it.
@@ -183,7 +181,7 @@ void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand, doubl
         }
         break;
     case direction::bwd_w:
-        t.src = zero_operand ? zeros : f(m.src);
+        t.src = f(m.src);
         t.diff_weights = f(m.weights);
         t.diff_dst = f(m.dst);
         t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;
@@ -192,23 +190,6 @@ void conv_prim_impl::run_sparse(const conv_memories &m, bool zero_operand, doubl
     t.density_hint = density;
     t.flush_denormals = pd->flush_denormals;
     pd->sparse->execute(t);
-}
-
-const float *conv_prim_impl::zero_operand() const {
-    std::call_once(zeros_once_, [&] {
-        const auto &md = pd->dir == direction::bwd_d ? pd->md.dst : pd->md.src;
-        zeros_size_ = (md.get_size() + 4095) & ~size_t(4095);
-        void *p = mmap(nullptr, zeros_size_, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) throw error("calibration: cannot map a zero operand");
-        volatile const char *c = static_cast<const char *>(p);
-        for (size_t i = 0; i < zeros_size_; i += 4096) (void)c[i];
-        zeros_ = p;
-    });
-    return static_cast<const float *>(zeros_);
-}
-
-conv_prim_impl::~conv_prim_impl() {
-    if (zeros_) munmap(zeros_, zeros_size_);
 }
 
 dispatch_stats conv_prim_impl::stats() const {

@@ -8,7 +8,6 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <atomic>
-#include <mutex>
 
 #include "api/conv_pd_impl.hpp"
 #include "dispatch/exec_choice.hpp"
@@ -33,27 +32,14 @@ struct conv_prim_impl {
 
 private:
     conv_memories checked_args(const std::unordered_map<int, dnnl::memory> &args) const;
-    void run_sparse(const conv_memories &m, bool zero_operand, double density) const;
+    void run_sparse(const conv_memories &m, double density) const;
     // relu_mask (conv_prim_masked.cpp): one execute, and its two kernels.
     void execute_masked(dnnl::stream &s, const std::unordered_map<int, dnnl::memory> &args,
             const conv_memories &m) const;
-    void run_mask_kernel(const conv_memories &m, bool zero_src, double density) const;
-    void run_row_kernel_masked(const conv_memories &m, bool zero_dd, double density) const;
-    const float *zero_floats(size_t bytes) const; // calibration: an owned all-zero buffer
+    void run_mask_kernel(const conv_memories &m, double density) const;
+    void run_row_kernel_masked(const conv_memories &m, double density) const;
     mutable std::atomic<unsigned long long> n_sparse_ {0}, n_dense_ {0}, n_reference_ {0}, n_sparse_mask_ {0};
-    mutable std::mutex zero_buf_m_;
-    mutable std::shared_ptr<float> zero_buf_;
-    mutable size_t zero_buf_bytes_ = 0;
     mutable std::atomic<double> last_zeros_ {-1.0};
-    // All-zero stand-in for the exploited operand (calibration only): an anonymous mapping
-    // that is read once so that every page maps the shared zero page (no memory used).
-    const float *zero_operand() const;
-    mutable std::once_flag zeros_once_;
-    mutable void *zeros_ = nullptr;
-    mutable size_t zeros_size_ = 0;
-
-public:
-    ~conv_prim_impl();
 };
 
 } // namespace detail

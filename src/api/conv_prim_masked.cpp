@@ -2,8 +2,6 @@
 // of a conv_prim_impl whose pd has relu_mask. Every path gives diff_src * [src > 0]: the masked
 // kernel, the diff_dst-sparse kernel with the mask applied to its rows, oneDNN dense (or the
 // reference) followed by a mask pass; masked_dispatcher chooses.
-#include <cstdlib>
-#include <cstring>
 #include <sstream>
 
 #include "api/conv_prim_impl.hpp"
@@ -33,24 +31,11 @@ const float *reordered_weights(const dnnl::reorder &r, const dnnl::memory &weigh
 
 } // namespace
 
-const float *conv_prim_impl::zero_floats(size_t bytes) const {
-    std::lock_guard<std::mutex> lk(zero_buf_m_);
-    if (zero_buf_bytes_ < bytes) {
-        const size_t n = (bytes + 4095) / 4096 * 4096;
-        void *p = std::aligned_alloc(4096, n);
-        if (!p) throw error("calibration: cannot allocate an all-zero operand");
-        std::memset(p, 0, n); // real pages, as the operand's own memory
-        zero_buf_.reset(static_cast<float *>(p), [](float *q) { std::free(q); });
-        zero_buf_bytes_ = n;
-    }
-    return zero_buf_.get();
-}
-
-void conv_prim_impl::run_mask_kernel(const conv_memories &m, bool zero_src, double density) const {
+void conv_prim_impl::run_mask_kernel(const conv_memories &m, double density) const {
     conv_tensors t;
     t.diff_src = fptr(m.src);
     t.diff_dst = fptr(m.dst);
-    t.mask_src = zero_src ? zero_floats(pd->md.src.get_size()) : fptr(m.mask_src);
+    t.mask_src = fptr(m.mask_src);
     t.weights = weights_to_mask ? reordered_weights(weights_to_mask, m.weights, pd->mask_weights_md, pd->engine)
                                 : fptr(m.weights);
     t.density_hint = density;
@@ -58,10 +43,10 @@ void conv_prim_impl::run_mask_kernel(const conv_memories &m, bool zero_src, doub
     pd->sparse_mask->execute(t);
 }
 
-void conv_prim_impl::run_row_kernel_masked(const conv_memories &m, bool zero_dd, double density) const {
+void conv_prim_impl::run_row_kernel_masked(const conv_memories &m, double density) const {
     conv_tensors t;
     t.diff_src = fptr(m.src);
-    t.diff_dst = zero_dd ? zero_floats(pd->md.dst.get_size()) : fptr(m.dst);
+    t.diff_dst = fptr(m.dst);
     t.mask_src = fptr(m.mask_src);
     t.weights = weights_to_sparse ? reordered_weights(weights_to_sparse, m.weights, pd->sparse_weights_md, pd->engine)
                                   : fptr(m.weights);
@@ -77,8 +62,8 @@ void conv_prim_impl::execute_masked(dnnl::stream &s, const std::unordered_map<in
     float *diff_src = fptr(m.src);
     const size_t n_src = pd->md.src.get_size() / sizeof(float), n_dd = pd->md.dst.get_size() / sizeof(float);
     masked_paths paths;
-    paths.mask = [&](bool zero, double density) { run_mask_kernel(m, zero, density); };
-    paths.row = [&](bool zero, double density) { run_row_kernel_masked(m, zero, density); };
+    paths.mask = [&](double density) { run_mask_kernel(m, density); };
+    paths.row = [&](double density) { run_row_kernel_masked(m, density); };
     paths.dense = [&] {
         std::unordered_map<int, dnnl::memory> dense_args(args);
         dense_args.erase(DNNL_ARG_SRC);
@@ -91,11 +76,6 @@ void conv_prim_impl::execute_masked(dnnl::stream &s, const std::unordered_map<in
         apply_relu_mask_parallel(diff_src, src, n_src);
     };
     const masked_choice c = choose_masked.run(*pd, src, n_src, fptr(m.dst), n_dd, paths);
-    if (c.note.find("calibrated") != std::string::npos) { // the zero operand is not needed again soon
-        std::lock_guard<std::mutex> lk(zero_buf_m_);
-        zero_buf_.reset();
-        zero_buf_bytes_ = 0;
-    }
     std::string impl;
     switch (c.path) {
     case masked_path::mask:
@@ -116,8 +96,9 @@ void conv_prim_impl::execute_masked(dnnl::stream &s, const std::unordered_map<in
         impl = "reference+relu_mask";
         break;
     }
-    if (c.src_zeros >= 0) last_zeros_ = c.src_zeros;
-    else if (c.dd_zeros >= 0) last_zeros_ = c.dd_zeros;
+    // The sparsity of the operand the path exploited (src for the masked kernel and dense).
+    if (c.path == masked_path::row && c.dd_zeros >= 0) last_zeros_ = c.dd_zeros;
+    else if (c.src_zeros >= 0) last_zeros_ = c.src_zeros;
     if (verbose_level()) {
         std::ostringstream os;
         os << "exec," << to_string(pd->dir) << "," << impl << "," << pd->prob.to_string() << "," << pd->formats_str()

@@ -39,7 +39,8 @@ std::string md_str(const dnnl::memory::desc &md) {
             {tag::nchw, "nchw"}, {tag::nhwc, "nhwc"}, {tag::nChw16c, "nChw16c"},
             {tag::nChw8c, "nChw8c"}, {tag::OIhw16i16o, "OIhw16i16o"},
             {tag::OIhw16o16i, "OIhw16o16i"}, {tag::IOhw16o16i, "IOhw16o16i"},
-            {tag::Ohwi16o, "Ohwi16o"}, {tag::hwio, "hwio"}, {tag::x, "x"},
+            {tag::Ohwi16o, "Ohwi16o"}, {tag::Ohwi32o, "Ohwi32o"}, {tag::Ohwi48o, "Ohwi48o"},
+            {tag::Ohwi64o, "Ohwi64o"}, {tag::hwio, "hwio"}, {tag::x, "x"},
             {tag::ncdhw, "ncdhw"}, {tag::nCdhw16c, "nCdhw16c"}, {tag::goihw, "goihw"},
     };
     for (const auto &k : known)

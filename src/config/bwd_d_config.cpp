@@ -44,6 +44,7 @@ std::string bwd_d_config::str() const {
     os << "icb" << n_icb << "x" << n_icg;
     print_units(os);
     os << ":" << to_string(wei);
+    if (act != act_format::nChw16c) os << ":" << to_string(act);
     return os.str();
 }
 
@@ -53,8 +54,9 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     if (p.g != 1) return fail(why_not, "groups are not supported");
     if (p.dh != 0 || p.dw != 0) return fail(why_not, "dilation is not supported");
     if (p.ic % 16 || p.oc % 16) return fail(why_not, "ic and oc must be multiples of 16");
-    if (o.wei_layout != weights_layout::OIhw16o16i && o.wei_layout != weights_layout::IOhw16o16i)
-        return fail(why_not, "backward data needs OIhw16o16i or IOhw16o16i weights");
+    const wei_layout wl = make_wei_layout(o.wei_layout, p);
+    if (!wl.i.lines_of_16() || !wl.o.uniform_over(16) || !wl.i.uniform_over(16))
+        return fail(why_not, std::string("backward data needs OIhw16o16i or IOhw16o16i weights, not ") + to_string(o.wei_layout));
     if (p.kh > 7 || p.kw > 7) return fail(why_not, "kernels larger than 7x7 are not supported");
     if (p.sh > 4 || p.sw > 4) return fail(why_not, "strides larger than 4 are not supported");
     if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
@@ -68,14 +70,8 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
 
     c = bwd_d_config();
     c.p = p;
+    c.act = o.act;
     c.wei = o.wei_layout;
-    if (c.wei == weights_layout::OIhw16o16i) {
-        c.w_sparse_blk = ICB * p.kh * p.kw * 256;
-        c.w_dense_blk = p.kh * p.kw * 256;
-    } else {
-        c.w_sparse_blk = p.kh * p.kw * 256;
-        c.w_dense_blk = OCB * p.kh * p.kw * 256;
-    }
 
     // Blocking (config/row_pass_blocking.hpp).
     row_pass_shape shape;

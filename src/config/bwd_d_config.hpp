@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
 #include "config/row_pass_blocking.hpp"
 #include "config/row_pass_plan.hpp"
@@ -39,10 +40,8 @@ struct bwd_d_plan_hints : row_pass_plan_hints { // n_blk: key "icb"
 
 struct bwd_d_config : row_pass_plan {
     problem_t p;
-    weights_layout wei = weights_layout::OIhw16o16i;
-    // Weight strides in floats: between 16-channel blocks of oc (the sparse channels) and of
-    // ic (the output blocks); a channel's line is 16 floats.
-    int64_t w_sparse_blk = 0, w_dense_blk = 0;
+    act_format act = act_format::nChw16c; // diff_src and diff_dst
+    weights_layout wei = weights_layout::OIhw16o16i; // addressed through make_wei_layout
     int64_t n_icb = 0, n_icg = 0; // diff_src blocks per group, groups
     // Inline compaction runs from row_pass_plan's default 15 % density up (shorter lists: slower).
     std::string str() const;

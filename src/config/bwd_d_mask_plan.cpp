@@ -122,6 +122,15 @@ act_geometry act_geometry::nChw16c(int64_t c, int64_t h, int64_t w) {
     return g;
 }
 
+act_geometry act_geometry::nhwc(int64_t c, int64_t h, int64_t w) {
+    act_geometry g;
+    g.pixel = c * 4;
+    g.row = w * g.pixel;
+    g.cblk = 64;
+    g.image = h * g.row;
+    return g;
+}
+
 bwd_d_mask_hints bwd_d_mask_hints::parse(const std::string &s) {
     bwd_d_mask_hints h;
     const std::string pre = "bwd_d mask plan hints: ";
@@ -152,11 +161,13 @@ bwd_d_mask_hints bwd_d_mask_hints::parse(const std::string &s) {
 std::string bwd_d_mask_config::str() const {
     std::ostringstream os;
     os << "mask:occ" << occ << "x" << n_chunks << ":rb" << rb << "x" << n_hblk << ":ib" << ib << ":g" << max_group
-       << ":full" << full_from << ":ch" << chains << ":cls" << classes.size() << (generic ? "+generic" : "") << ":IOhw16i16o";
+       << ":full" << full_from << ":ch" << chains << ":cls" << classes.size() << (generic ? "+generic" : "") << ":IOhw16i16o"
+       << (nhwc ? ":nhwc" : "");
     return os.str();
 }
 
-bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_config &c, std::string &why_not) {
+bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_config &c, std::string &why_not,
+        bool nhwc) {
     if (p.ndims != 4) return fail(why_not, "only 2D convolutions");
     if (p.g != 1) return fail(why_not, "groups are not supported");
     if (p.dh != 0 || p.dw != 0) return fail(why_not, "dilation is not supported");
@@ -168,8 +179,9 @@ bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_c
 
     c = bwd_d_mask_config();
     c.p = p;
-    c.act = act_geometry::nChw16c(p.ic, p.ih, p.iw);
-    c.dd = act_geometry::nChw16c(p.oc, p.oh, p.ow);
+    c.nhwc = nhwc;
+    c.act = nhwc ? act_geometry::nhwc(p.ic, p.ih, p.iw) : act_geometry::nChw16c(p.ic, p.ih, p.iw);
+    c.dd = nhwc ? act_geometry::nhwc(p.oc, p.oh, p.ow) : act_geometry::nChw16c(p.oc, p.oh, p.ow);
     const int64_t OCB = p.oc / 16, ICB = p.ic / 16, taps = p.kh * p.kw;
     // IOhw16i16o: the taps x blocks of one input-channel block are contiguous, so that the
     // slice of a call is too (no L1 set conflicts between its lines).

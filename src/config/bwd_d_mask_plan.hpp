@@ -1,6 +1,7 @@
 // The planner of masked backward data (diff_src * [src > 0], jit/bwd_d_mask_kernel.hpp):
 // problem + threads -> the blocking, the activation and weight strides, and the tables the
-// kernels read, or the reason it declines. A pure function of its inputs.
+// kernels read, or the reason it declines. A pure function of its inputs. Activations nChw16c
+// or nhwc (both tensors alike): only act_geometry's strides differ.
 //
 // Work: a unit is `ib` images x `rb` diff_src rows. For each input-channel block of the unit,
 // the unit's pixels are sorted by how many of their 16 src lanes are > 0 (mask_bucket_kernel);
@@ -25,6 +26,7 @@ namespace sparsetrain {
 struct act_geometry {
     int64_t pixel = 64, row = 0, image = 0, cblk = 0;
     static act_geometry nChw16c(int64_t c, int64_t h, int64_t w);
+    static act_geometry nhwc(int64_t c, int64_t h, int64_t w);
     int64_t offset(int64_t n, int64_t cb, int64_t h, int64_t w) const { return n * image + cb * cblk + h * row + w * pixel; }
 };
 
@@ -45,6 +47,7 @@ struct bwd_d_mask_hints {
 
 struct bwd_d_mask_config {
     problem_t p;
+    bool nhwc = false;           // activation layout (else nChw16c)
     act_geometry act, dd;        // src / diff_src, diff_dst
     int64_t w_tap = 1024;        // IOhw16i16o weights: bytes per (kh, kw) 16x16 block
     int64_t w_icb = 0, w_ocb = 0; // bytes between input-channel blocks / output-channel blocks
@@ -70,6 +73,7 @@ struct bwd_d_mask_config {
 };
 
 // Returns false and sets why_not when the problem is not covered.
-bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_config &c, std::string &why_not);
+bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_config &c, std::string &why_not,
+        bool nhwc = false);
 
 } // namespace sparsetrain

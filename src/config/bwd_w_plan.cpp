@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <numeric>
 #include <sstream>
 
 #include "common/cpu.hpp"
@@ -20,6 +21,7 @@ bwd_w_tuning bwd_w_tuning::from_env() {
     t.prefetch_tiles = (int)std::max(0L, env::get_int("SPARSETRAIN_BWD_W_PF_TILES", t.prefetch_tiles));
     t.kernel_prefetch = env::get_int("SPARSETRAIN_BWD_W_PF_KERNEL", t.kernel_prefetch ? 1 : 0) != 0;
     t.max_acc = (int)env::get_int("SPARSETRAIN_BWD_W_MAX_ACC", t.max_acc);
+    t.balance_channels = env::get_int("SPARSETRAIN_BWD_W_BALANCE", t.balance_channels ? 1 : 0) != 0;
     t.max_acc = std::min(std::max(t.max_acc, 1), 29);
     const std::string pmd = env::get_string("SPARSETRAIN_BWD_W_PAIR_MIN_DENSITY", "");
     if (!pmd.empty()) {
@@ -84,7 +86,7 @@ std::vector<bwd_w_group> make_groups(int n_taps, int o, int max_acc) {
 } // namespace
 
 bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
-        bwd_w_plan &plan, std::string &why_not) {
+        bwd_w_plan &plan, std::string &why_not, act_format act) {
     // No ISA check here: planning and generation work on any CPU (listings, tests); the
     // dispatch layer refuses to run sparse kernels without AVX-512.
     try {
@@ -109,6 +111,9 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
 
     bwd_w_plan q;
     q.p = p;
+    q.act = act;
+    q.src_l = src_layout(p, act);
+    q.dd_l = dst_layout(p, act);
     q.nthr = nthr;
     q.icb = p.ic / 16;
     q.ocb = p.oc / 16;
@@ -161,21 +166,34 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     for (auto &c : q.classes) c.groups = make_groups((int)c.taps.size(), q.o, t.max_acc);
 
     // diff_dst in place is possible when every tap of every class lands on the centre inside
-    // the image; by default it is used only where the oc-block planes of nChw16c do not
-    // alias in L1 (plane stride not close to a multiple of 4 KB: the o vectors of one pixel
-    // would share a cache set).
+    // the image; by default it is used only where a tile of it does not alias in L1.
+    // nChw16c: the oc-block planes' stride must not be close to a multiple of 4 KB (the o
+    // vectors of one pixel would share a cache set). nhwc: a pixel's o vectors are adjacent,
+    // but pixels are oc * 4 bytes apart, so a tile covers all 64 sets of L1 only when that
+    // stride (in lines) shares at most a factor o with 64 (oc = 64 with o = 4: yes; oc = 256:
+    // a quarter of the sets; oc >= 1024: 4 sets).
     bool direct_ok = q.dy_min == 0 && q.dy_max == 0 && q.dx_min == 0 && q.dx_max == 0;
     for (const auto &c : q.classes)
         if (c.h > p.oh || c.w > p.ow) direct_ok = false;
-    const int64_t plane_mod = (p.oh * p.ow * 64) % 4096;
-    const bool aliasing = plane_mod < 512 || plane_mod > 4096 - 512;
+    bool aliasing;
+    if (act == act_format::nChw16c) {
+        const int64_t plane_mod = (p.oh * p.ow * 64) % 4096;
+        aliasing = plane_mod < 512 || plane_mod > 4096 - 512;
+    } else {
+        aliasing = std::gcd<int64_t>(q.dd_l.px / 16, 64) > q.o;
+    }
     q.dd_copy = !direct_ok || t.dd_mode == 1 || (t.dd_mode == 0 && aliasing);
 
     // 1x1 stride 1 pad 0: a src pixel and its diff_dst pixel have the same coordinates, so one
-    // offset serves both (scaled by the diff_dst pixel size; the copy then needs full rows).
+    // offset serves both: the pixel index times a unit dividing both pixel strides (the copy
+    // then needs full rows). nChw16c: unit 64, src scale 1, diff_dst scale 1 (in place) or o.
+    const int64_t src_px = q.src_l.px * 4, dd_px = q.dd_copy ? q.o * 64 : q.dd_l.px * 4;
+    const int64_t unit = std::gcd(src_px, dd_px);
+    auto scale_ok = [](int64_t s) { return s == 1 || s == 2 || s == 4 || s == 8; };
     q.indirect = t.indirect && p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0
-            && p.oh == p.ih && p.ow == p.iw && q.classes.size() == 1 && (!q.dd_copy || q.o <= 8);
-    q.dd_scale = q.indirect && q.dd_copy ? q.o : 1;
+            && p.oh == p.ih && p.ow == p.iw && q.classes.size() == 1 && scale_ok(src_px / unit) && scale_ok(dd_px / unit);
+    q.src_scale = q.indirect ? (int)(src_px / unit) : 1;
+    q.dd_scale = q.indirect ? (int)(dd_px / unit) : 1;
 
     q.gh = p.oh;
     q.gw = p.ow;
@@ -219,11 +237,11 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
         q.off_row = q.buf_pitch * pix;
     }
     if (q.indirect) {
-        q.off_col = 64;
-        q.off_row = p.iw * 64;
+        q.off_col = unit;
+        q.off_row = p.iw * unit;
     } else if (!q.dd_copy) {
-        q.off_col = 64;
-        q.off_row = p.ow * 64;
+        q.off_col = q.dd_l.px * 4;
+        q.off_row = q.dd_l.row * 4;
     }
 
     // Lists: 16 entries of slack past each slot (the compaction writes whole vectors).
@@ -253,6 +271,7 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     // ocg ranges on top when there are fewer channel blocks than threads.
     q.n_c_parts = (int)std::min<int64_t>(nthr, q.icb);
     q.n_oc_parts = (int)std::max<int64_t>(1, std::min<int64_t>(nthr / q.n_c_parts, q.n_ocg));
+    q.balance_channels = t.balance_channels;
     q.prefetch_tiles = t.prefetch_tiles;
     q.kernel_prefetch = t.kernel_prefetch && t.prefetch_tiles > 0;
     const int64_t c_per_part = div_up(q.icb, q.n_c_parts) * 16;
@@ -277,8 +296,10 @@ std::string bwd_w_plan::str() const {
             os << (g ? "+" : "") << gr.taps.size() << "x" << gr.nocb << (gr.nsets > 1 ? "x" + std::to_string(gr.nsets) : "");
         }
     }
+    if (act != act_format::nChw16c) os << " act=" << to_string(act);
     os << " dd=" << (dd_copy ? "copy" : "direct") << (indirect ? " indirect" : "") << " tile=" << tile_h << "x" << band_w
        << " tiles=" << n_tiles << " thr=" << n_c_parts << "c x " << n_oc_parts << "oc"
+       << (balance_channels ? "" : " even-split")
        << " ocg_block=" << ocg_block << (kernel_prefetch ? " pf=kernel" : prefetch_tiles ? " pf=builder" : "");
     if (pairs) os << " pairs>=" << pair_min_density;
     return os.str();

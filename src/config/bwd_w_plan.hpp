@@ -24,13 +24,16 @@
 //   density hint (pairs pay where non-zeros often have a non-zero neighbour; at high sparsity
 //   the second list per channel and the costlier build cost more than they save).
 // * diff_dst: either a zero-padded, pixel-major copy of each tile ([row][col][o][16], every tap
-//   valid) or, when no tap ever leaves the image (1x1, pad 0), nChw16c in place.
+//   valid) or, when no tap ever leaves the image (1x1, pad 0), diff_dst in place.
+// * Layouts (common/layout.hpp): src and diff_dst nChw16c or nhwc; the list builder reads 16
+//   pixels of one 16-channel block either way (pixel stride 64 bytes or C * 4).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
 
 namespace sparsetrain {
@@ -60,7 +63,7 @@ struct bwd_w_class {
 struct bwd_w_tuning {
     // Defaults (measured on the 2-core AVX-512 development machine); each can be overridden
     // by an environment variable for experiments: SPARSETRAIN_BWD_W_L1_BYTES, _OCB, _DD,
-    // _INDIRECT, _PF_TILES, _PF_KERNEL, _P_BYTES, _MAX_ACC, _PAIR_MIN_DENSITY.
+    // _INDIRECT, _PF_TILES, _PF_KERNEL, _P_BYTES, _MAX_ACC, _PAIR_MIN_DENSITY, _BALANCE.
     int64_t l1_tile_bytes = 36 * 1024;   // diff_dst tile budget (L1 is 48 KB)
     int ocb_per_group = 0;               // oc blocks per ocg (0: planner's choice)
     int dd_mode = 0;                     // 0: planner's choice, 1: always copy, 2: in place when possible
@@ -71,11 +74,16 @@ struct bwd_w_tuning {
     int max_acc = 28;                    // zmm accumulators per kernel (of 32)
     // Pair lists when the density hint is at least this (or unknown); > 1 never, 0 always.
     double pair_min_density = 0.38;
+    // Channel-block ranges per thread cut by the sampled work (driver/bwd_w_channel_split.hpp);
+    // false: equal block counts (for comparisons).
+    bool balance_channels = true;
     static bwd_w_tuning from_env();
 };
 
 struct bwd_w_plan {
     problem_t p;
+    act_format act = act_format::nChw16c;
+    act_layout src_l, dd_l; // src and diff_dst
     int nthr = 1;
     int64_t icb = 0, ocb = 0; // channel blocks of 16
     bool with_bias = false;
@@ -85,11 +93,12 @@ struct bwd_w_plan {
 
     int o = 1;          // oc blocks per oc group (ocg); diff_dst tile pixel = o * 64 bytes
     int64_t n_ocg = 0;
-    bool dd_copy = true; // padded pixel-major tile copy (else nChw16c in place)
-    // Offsets-only lists (1x1 stride 1 only): the stored offset is the src pixel's offset in
-    // the tile, the kernel reads the value from src and diff_dst at offset * dd_scale.
+    bool dd_copy = true; // padded pixel-major tile copy (else diff_dst in place)
+    // Offsets-only lists (1x1 stride 1 only): the stored offset is the pixel's index in the
+    // tile times a unit that divides both pixel strides (src, diff_dst tile) by 1, 2, 4 or 8;
+    // the kernel reads the value at src + offset * src_scale and diff_dst at offset * dd_scale.
     bool indirect = false;
-    int dd_scale = 1;
+    int dd_scale = 1, src_scale = 1;
 
     // Tiles over the centre space of each image, ordered (n, band, row block).
     int64_t gh = 0, gw = 0;
@@ -121,6 +130,7 @@ struct bwd_w_plan {
     // so parts that share channels (only when there are fewer channel blocks than threads)
     // build them twice. Threads beyond the parts idle.
     int n_oc_parts = 1, n_c_parts = 1;
+    bool balance_channels = true; // cut the channel ranges by sampled work, per execute
     int prefetch_tiles = 1;
     // Src prefetch for the list builder: spread over the channels in the first kernel call of
     // each tile (the memory stream overlaps the FMAs), else in-line by the builder
@@ -128,15 +138,15 @@ struct bwd_w_plan {
     bool kernel_prefetch = true;
     int64_t ocg_block = 1; // ocgs per pass over the tiles (diff_w lines kept hot in L2)
 
-    int64_t src_row_step() const { return p.sh * p.iw * 64; } // bytes between class rows
-    int64_t src_col_step() const { return p.sw * 64; }         // bytes between class pixels
+    int64_t src_row_step() const { return p.sh * src_l.row * 4; } // bytes between class rows
+    int64_t src_col_step() const { return p.sw * src_l.px * 4; }  // bytes between class pixels
     int64_t dd_tile_floats() const { return buf_rows * buf_pitch * o * 16; }
     std::string str() const;
 };
 
 // Returns false and sets why_not when the problem is outside what the sparse path covers.
 bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
-        bwd_w_plan &plan, std::string &why_not);
+        bwd_w_plan &plan, std::string &why_not, act_format act = act_format::nChw16c);
 
 // Range [begin, end) of n items owned by part `i` of `parts` (balanced, contiguous).
 inline void split_range(int64_t n, int parts, int i, int64_t &begin, int64_t &end) {

@@ -41,6 +41,8 @@ std::string fwd_config::str() const {
     std::ostringstream os;
     os << "ocb" << n_ocb << "x" << n_ocg;
     print_units(os);
+    if (act != act_format::nChw16c) os << ":" << to_string(act) << ":" << to_string(wei);
+    if (wei_patterns > 1) os << ":wpat" << wei_patterns;
     os << (subsample ? ":subsample" : "") << (with_bias ? ":bias" : "") << (with_relu ? ":relu" : "");
     return os.str();
 }
@@ -51,7 +53,10 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     if (p.g != 1) return fail(why_not, "groups are not supported");
     if (p.dh != 0 || p.dw != 0) return fail(why_not, "dilation is not supported");
     if (p.ic % 16 || p.oc % 16) return fail(why_not, "ic and oc must be multiples of 16");
-    if (o.wei_layout != weights_layout::OIhw16i16o) return fail(why_not, "forward needs OIhw16i16o weights");
+    const wei_layout wl = make_wei_layout(o.wei_layout, p);
+    if (!wl.o.lines_of_16() || !wl.i.uniform_over(16))
+        return fail(why_not, std::string("forward needs weights with 16 output channels per line (OIhw16i16o, Ohwi16o .. "
+                                         "Ohwi64o), not ") + to_string(o.wei_layout));
     if (p.kh > 7 || p.kw > 7) return fail(why_not, "kernels larger than 7x7 are not supported");
     if (p.sh > 4 || p.sw > 4) return fail(why_not, "strides larger than 4 are not supported");
     if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
@@ -89,6 +94,8 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
 
     c = fwd_config();
     c.p = p;
+    c.act = o.act;
+    c.wei = o.wei_layout;
     c.with_bias = o.with_bias;
     c.with_relu = o.with_relu;
     c.subsample = g.subsample;
@@ -98,6 +105,7 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     c.n_ocg = OCB / best.n_blk;
     c.cb = best.cb;
     c.n_chunks = ICB / best.cb;
+    c.wei_patterns = std::min<int64_t>(c.n_ocg, wl.o.period_over(c.n_ocb * 16));
     c.ring = ring;
     c.est_cycles = best.cost;
     c.planning_sparsity = h.sparsity;

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
 #include "config/row_pass_blocking.hpp"
 #include "config/row_pass_plan.hpp"
@@ -39,6 +40,12 @@ struct fwd_plan_hints : row_pass_plan_hints { // n_blk: key "ocb"
 
 struct fwd_config : row_pass_plan {
     problem_t p;
+    act_format act = act_format::nChw16c;             // src and dst
+    weights_layout wei = weights_layout::OIhw16i16o;
+    // Output-channel groups whose weight displacements repeat (1 unless the weights' oc block
+    // neither divides nor is a multiple of a group, e.g. Ohwi48o with 64-channel groups): the
+    // driver generates one pass kernel per residue of the group index.
+    int64_t wei_patterns = 1;
     bool with_bias = false, with_relu = false;
     // 1x1 without padding: the lists hold only the used pixels (oh*sh, ow*sw), one list row
     // per output row, and the pass is a 1x1 stride-1 pass over them.

@@ -16,7 +16,7 @@ struct row_pass_plan_hints {
     int64_t n_blk = 0;
     int64_t cb = 0, rb = 0, ib = 0; // key cb, rb, ib: sparse blocks per chunk, rows and images per unit
     int64_t acc_sets = 0;           // key sets: 1 or 2
-    int64_t l1_bytes = 48 * 1024;   // key l1: weight-slice limit per pass (L1)
+    int64_t l1_bytes = 32 * 1024;   // key l1: weight-slice limit per pass (see row_pass_blocking_hints)
     int64_t l2_bytes = 1024 * 1024; // key l2: lists + output rows of one work unit
     double sparsity = 0.7;          // key s: the sparsity the cost model optimises for
     int64_t threads = 1;            // key threads: threads that will share the work units

@@ -39,10 +39,37 @@ void crossover_model::abort_calibration() {
     calibrating_ = false;
 }
 
+void crossover_model::record_first_run(bool sparse, double density, double ms) {
+    std::lock_guard<std::mutex> lk(m_);
+    calibrating_ = false;
+    has_first_ = true;
+    first_sparse_ = sparse;
+    first_density_ = density;
+    first_ms_ = ms;
+}
+
+bool crossover_model::first_run(bool &sparse, double &density, double &ms) const {
+    std::lock_guard<std::mutex> lk(m_);
+    sparse = first_sparse_;
+    density = first_density_;
+    ms = first_ms_;
+    return has_first_;
+}
+
 bool crossover_model::decide(double density) {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_) return true;
     const double ts = predict_locked(density);
+    // The single calibration run of the path not preferred is confirmed by one more run
+    // (whose time observe_*() then treats like any other) before the choice rests on it.
+    if (ts < t_dense_ && dense_provisional_) {
+        dense_provisional_ = false;
+        return false;
+    }
+    if (ts >= t_dense_ && sparse_provisional_) {
+        sparse_provisional_ = false;
+        return true;
+    }
     if (ts < t_dense_) {
         dense_streak_ = 0;
         // Dense is re-timed every 32nd consecutive sparse choice where it is predicted less
@@ -68,9 +95,10 @@ bool crossover_model::decide(double density) {
     return false;
 }
 
-void crossover_model::calibrate(double t_zero, double density, double t_sparse, double t_dense) {
+void crossover_model::calibrate(double t_zero, double density, double t_sparse, double t_dense, bool provisional) {
     std::lock_guard<std::mutex> lk(m_);
     calibrating_ = false;
+    sparse_provisional_ = dense_provisional_ = provisional;
     t0_ = std::max(0.0, std::min(t_zero, t_sparse));
     // With (almost) no non-zeros the slope cannot be measured: assume the kernel runs at
     // the dense rate for its non-zeros, i.e. t_sparse(1) ~ t_dense.
@@ -89,6 +117,7 @@ void crossover_model::calibrate(double t_zero, double density, double t_sparse, 
 void crossover_model::observe_sparse(double density, double ms) {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_) return;
+    sparse_provisional_ = false;
     const int bi = bin_of(density);
     // A run more than 20 % slower than predicted is held until the next run of its bin: if
     // that one is slow too, the faster of the two counts; if not, the slow one is dropped
@@ -122,6 +151,7 @@ void crossover_model::observe_sparse(double density, double ms) {
 void crossover_model::observe_dense(double ms) {
     std::lock_guard<std::mutex> lk(m_);
     if (!calibrated_) return;
+    dense_provisional_ = false;
     // Close to the estimate: averaged. Much faster: replaced. Much slower: replaced only when
     // the next dense run agrees (by the faster of the two), so that one run slowed down by
     // another process does not make dense look slow.

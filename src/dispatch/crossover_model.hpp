@@ -2,8 +2,12 @@
 //
 // The sparse kernels' time is close to affine in the density d = 1 - s of the exploited
 // operand:  t_sparse(d) = t0 + k * d  (t0: compaction, stores, loop overhead; k: the FMAs of
-// the non-zeros). oneDNN dense does not depend on s: t_dense. Calibration on first use gives
-// t0 (the sparse kernel on an all-zero operand), one (d, t_sparse) point and t_dense; every
+// the non-zeros). oneDNN dense does not depend on s: t_dense. Calibration over the first two
+// executes gives one (d, t_sparse) point, t_dense and t0 (from the static cost shape, see
+// dispatch/exec_choice.hpp), each from a single run: provisional. The next decision runs the
+// path the calibration did not prefer once to confirm its time (at most one run of that
+// path), so one run slowed down by the machine during calibration cannot lock a layer on the
+// other path for good. Every
 // later execute refines the estimates from its own timing (exponential averages; a
 // prediction more than 20 % off is replaced outright, except that a time more than 20 %
 // slower than predicted needs the next run of the same path (and density bin) to agree: one
@@ -28,13 +32,19 @@ namespace detail {
 class crossover_model {
 public:
     bool calibrated() const;
-    // True for exactly one caller while the model is uncalibrated: that caller calibrates
-    // (then calls calibrate() or abort_calibration()); concurrent first executes do not.
+    // True for exactly one caller at a time while the model is uncalibrated: that caller runs
+    // one calibration execute (then calls record_first_run(), calibrate() or
+    // abort_calibration()); concurrent executes do not.
     bool try_begin_calibration();
     void abort_calibration();
-    // First-use calibration: t_zero = sparse time on an all-zero operand; (density, t_sparse)
-    // measured on the real operand; t_dense measured with oneDNN.
-    void calibrate(double t_zero, double density, double t_sparse, double t_dense);
+    // The first calibration execute's path and time (ms); the second execute runs the other
+    // path and calls calibrate(). first_run() is false while none is recorded.
+    void record_first_run(bool sparse, double density, double ms);
+    bool first_run(bool &sparse, double &density, double &ms) const;
+    // Calibration: t_zero = sparse time at density 0; (density, t_sparse) measured on the real
+    // operand; t_dense measured with oneDNN. provisional: single runs (the dispatcher's
+    // calibration), confirmed as described above; false: trusted as given.
+    void calibrate(double t_zero, double density, double t_sparse, double t_dense, bool provisional = false);
     // Refinement from normal executes (milliseconds).
     void observe_sparse(double density, double ms);
     void observe_dense(double ms);
@@ -44,7 +54,8 @@ public:
     // The decision for one execute: prefer_sparse, except that every 32nd consecutive dense
     // choice runs sparse anyway when it is predicted within 30 % of dense, and every 32nd
     // consecutive sparse choice runs dense when dense is predicted within 30 %, so that a
-    // noisy estimate cannot lock a layer on one path (costs < 1 % where it triggers).
+    // noisy estimate cannot lock a layer on one path (costs < 1 % where it triggers); and a
+    // provisional calibration time of the path not preferred is confirmed by one run first.
     bool decide(double density);
     double predict_sparse(double density) const;
     double predict_dense() const;
@@ -58,12 +69,16 @@ private:
     static int bin_of(double density);
     double predict_locked(double density) const;
     bool calibrated_ = false, calibrating_ = false;
+    bool has_first_ = false, first_sparse_ = false;
+    double first_density_ = 0, first_ms_ = 0;
     double t0_ = 0, k_ = 0, t_dense_ = 0;
     double bin_ms_[bins] = {}; // measured sparse ms per density bin, 0 = none yet
     int bin_n_[bins] = {};     // measurements behind it (counted up to 2)
     double bin_pending_[bins] = {}; // a run much slower than predicted, awaiting confirmation
     int dense_streak_ = 0, sparse_streak_ = 0;
     double pending_dense_ = 0; // a dense time much slower than the estimate, awaiting confirmation
+    // Calibration times not yet confirmed by a second run of their path.
+    bool sparse_provisional_ = false, dense_provisional_ = false;
 };
 
 // Process-wide models keyed by (direction, problem, threads), so that primitives re-created

@@ -4,17 +4,23 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 #include "common/denormal_guard.hpp"
 #include "common/verbose.hpp"
 #include "dispatch/sparsity_probe.hpp"
+#include "dispatch/static_crossover.hpp"
 
 namespace sparsetrain {
 namespace detail {
 
 std::string crossover_key(const conv_pd_impl &pd, int threads) {
-    return std::string(to_string(pd.dir)) + ":" + pd.prob.shape_string() + ":t" + std::to_string(threads)
-            + (pd.with_bias ? ":b" : "") + (pd.with_relu ? ":r" : "");
+    std::ostringstream os;
+    os << to_string(pd.dir) << ":" << pd.prob.shape_string() << ":t" << threads << ":prop" << (int)pd.prop << ":alg"
+       << (int)pd.alg << ":" << pd.dnnl_impl << ":" << pd.formats_str() << (pd.with_bias ? ":b" : "")
+       << (pd.with_relu ? ":r" : "") << (pd.flush_denormals ? ":flush" : ":keep") << ":"
+       << (pd.sparse ? pd.sparse->config_str() : std::string());
+    return os.str();
 }
 
 const dnnl::memory &exploited_operand(const conv_pd_impl &pd, const conv_memories &m) {
@@ -22,8 +28,13 @@ const dnnl::memory &exploited_operand(const conv_pd_impl &pd, const conv_memorie
 }
 
 dispatcher::dispatcher(const conv_pd_impl &pd) {
-    if (pd.chosen == impl_kind::sparse_jit && pd.has_dnnl && pd.mode == dispatch_mode::automatic)
+    if (pd.chosen != impl_kind::sparse_jit || !pd.has_dnnl) return;
+    if (pd.mode != dispatch_mode::automatic && pd.mode != dispatch_mode::deterministic) return;
+    threshold_ = static_crossover_sparsity(pd.dir, pd.prob);
+    if (pd.mode == dispatch_mode::automatic) {
         model_ = crossover_model_for(crossover_key(pd, omp_get_max_threads()));
+        shape_ = static_relative_cost(pd.dir, pd.prob);
+    }
 }
 
 namespace {
@@ -42,6 +53,50 @@ std::string fmt(const char *f, double a, double b = 0, double c = 0) {
 }
 
 } // namespace
+
+void dispatcher::calibration_step(exec_choice &c, double density, const exec_paths &paths) const {
+    // Each of the first two executes runs one path, timed: the first the static model's choice
+    // (it also takes the first-touch costs of the outputs), the second the other path; then
+    // the model is calibrated from both. Both times are provisional: the model confirms the
+    // one of the path it does not prefer by one more run on a later execute. t0 (the sparse
+    // time at density 0) follows from the static shape t_sparse(d) ~ a + b d through the
+    // measured point. A concurrent execute of the same problem runs the static choice, untimed.
+    const bool static_sparse = c.zero_fraction >= threshold_;
+    auto run = [&](bool sparse) {
+        c.path = sparse ? exec_path::sparse : exec_path::dense;
+        return timed([&] {
+            if (sparse) paths.sparse(density);
+            else paths.dense();
+        });
+    };
+    const std::string head = "dispatch:auto,zeros:" + fmt("%.3f", c.zero_fraction) + ",calibration ";
+    if (!model_->try_begin_calibration()) {
+        run(static_sparse);
+        c.note = head + "elsewhere->" + (static_sparse ? "sparse" : "dense");
+        return;
+    }
+    bool first_sparse = false;
+    double first_density = 0, first_ms = 0;
+    const bool second = model_->first_run(first_sparse, first_density, first_ms);
+    const bool sparse = second ? !first_sparse : static_sparse;
+    double t = 0;
+    try {
+        t = run(sparse);
+    } catch (...) {
+        model_->abort_calibration();
+        throw;
+    }
+    if (!second) {
+        model_->record_first_run(sparse, density, t);
+        c.note = head + "1/2 (static threshold " + fmt("%.3f", threshold_) + "): " + (sparse ? "sparse" : "dense")
+                + fmt(" %.3f ms", t);
+        return;
+    }
+    const double d_s = sparse ? density : first_density, t_s = sparse ? t : first_ms, t_d = sparse ? first_ms : t;
+    const double t_zero = t_s * shape_.a / (shape_.a + shape_.b * std::max(0.0, d_s));
+    model_->calibrate(t_zero, d_s, t_s, t_d, true);
+    c.note = head + "2/2: " + (sparse ? "sparse" : "dense") + fmt(" %.3f ms", t) + ",model:" + model_->str();
+}
 
 exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, const exec_paths &paths) const {
     exec_choice c;
@@ -67,41 +122,30 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
     c.zero_fraction = est.zero_fraction;
     const double density = 1.0 - est.zero_fraction;
 
+    if (!model_ && threshold_ >= 0) { // deterministic: a pure function of the problem and the sample
+        const bool sparse = est.zero_fraction >= threshold_;
+        c.path = sparse ? exec_path::sparse : exec_path::dense;
+        c.note = "dispatch:deterministic,zeros:" + fmt("%.3f", est.zero_fraction) + ",threshold:"
+                + fmt("%.3f", threshold_) + "->" + (sparse ? "sparse" : "dense");
+        if (sparse) paths.sparse(density);
+        else paths.dense();
+        return c;
+    }
     if (!model_) { // sparse chosen, mode sparse (or no dense primitive to switch to)
         c.path = exec_path::sparse;
         c.note = "dispatch:sparse,zeros:" + fmt("%.3f", est.zero_fraction);
-        paths.sparse(false, density); // the density picks the kernel variant
+        paths.sparse(density); // the density picks the kernel variant
         return c;
     }
 
-    if (model_->try_begin_calibration()) {
-        // Warm run first (page faults, cold caches), then the minimum of two timed runs of the
-        // sparse kernel on an all-zero operand and of oneDNN; the last run, sparse on the real
-        // operand, is timed too and its result is the one kept.
-        try {
-            paths.sparse(false, density);
-            const double t_zero = std::min(timed([&] { paths.sparse(true, 0.0); }), timed([&] { paths.sparse(true, 0.0); }));
-            const double t_dense = std::min(timed([&] { paths.dense(); }), timed([&] { paths.dense(); }));
-            const double t_sparse = timed([&] { paths.sparse(false, density); });
-            model_->calibrate(t_zero, density, t_sparse, t_dense);
-        } catch (...) {
-            model_->abort_calibration();
-            throw;
-        }
-        c.path = exec_path::sparse;
-        c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrated:" + model_->str();
-        return c;
-    }
-    if (!model_->calibrated()) { // another thread is calibrating this problem right now
-        c.path = exec_path::sparse;
-        paths.sparse(false, density);
-        c.note = "dispatch:auto,zeros:" + fmt("%.3f", est.zero_fraction) + ",calibrating elsewhere->sparse";
+    if (!model_->calibrated()) {
+        calibration_step(c, density, paths);
         return c;
     }
     const double pred_s = model_->predict_sparse(density), pred_d = model_->predict_dense();
     if (model_->decide(density)) {
         c.path = exec_path::sparse;
-        const double t = timed([&] { paths.sparse(false, density); });
+        const double t = timed([&] { paths.sparse(density); });
         model_->observe_sparse(density, t);
     } else {
         c.path = exec_path::dense;

@@ -1,8 +1,14 @@
 // Per-execute choice between the sparse kernel and oneDNN dense.
 //   mode sparse / dense: always that path (dense when no sparse implementation accepted).
 //   mode automatic: probe the exploited operand's zeros (sampled), then ask the problem's
-//   crossover_model; on the first execute of a problem, calibrate the model (sparse on an
-//   all-zero operand, dense, then sparse on the real operand, whose result is kept).
+//   crossover_model. The model is calibrated over the first two executes of a problem, each
+//   running one path as any execute does: the first the static cost model's choice
+//   (dispatch/static_crossover.hpp), the second the other path. The sparse time's split into
+//   t0 + k * density comes from the static model's shape, so no run on an all-zero operand is
+//   needed (it cost a copy of the operand in fresh memory, and the kernels' time is not
+//   affine down to density 0 anyway).
+//   mode deterministic: probe, then sparse iff the sampled sparsity reaches the threshold the
+//   static cost model (dispatch/static_crossover.hpp) fixed at creation; nothing is timed.
 #pragma once
 
 #include <functional>
@@ -11,6 +17,7 @@
 
 #include "api/conv_pd_impl.hpp"
 #include "dispatch/crossover_model.hpp"
+#include "dispatch/static_crossover.hpp"
 #include "fallback/reference_exec.hpp"
 
 namespace sparsetrain {
@@ -24,10 +31,9 @@ struct exec_choice {
     std::string note;          // for the verbose line
 };
 
-// How to run each path on the current arguments; `zero_operand` replaces the exploited
-// operand by zeros (for calibration). Each returns nothing; the dispatcher times them.
+// How to run each path on the current arguments. Each returns nothing; the dispatcher times them.
 struct exec_paths {
-    std::function<void(bool zero_operand, double density)> sparse; // density -1: unknown
+    std::function<void(double density)> sparse; // density -1: unknown (picks the kernel variant)
     std::function<void()> dense;
     std::function<void()> reference;
 };
@@ -38,14 +44,22 @@ public:
     // Chooses and runs one path (more during calibration); thread-safe.
     exec_choice run(const conv_pd_impl &pd, const conv_memories &m, const exec_paths &paths) const;
     const std::shared_ptr<crossover_model> &model() const { return model_; }
+    // The static model's crossover sparsity: mode deterministic runs sparse from it, mode
+    // automatic takes it for its first execute (-1 in other modes).
+    double threshold() const { return threshold_; }
 
 private:
+    void calibration_step(exec_choice &c, double density, const exec_paths &paths) const;
     std::shared_ptr<crossover_model> model_; // null unless mode is automatic
+    double threshold_ = -1;
+    static_cost_shape shape_; // automatic: the static model's t_sparse(d) / t_dense shape
 };
 
-// The key of the per-problem model: direction, problem and thread count (OpenMP max threads
-// of the thread creating the primitive; executing it from a team of another size makes the
-// model compare unlike timings until its refinement catches up).
+// The key of the per-problem model: everything that changes either path's time: direction,
+// problem shape, thread count (OpenMP max threads of the thread creating the primitive;
+// executing it from a team of another size makes the model compare unlike timings until its
+// refinement catches up), propagation kind, algorithm (direct or Winograd dense), oneDNN's
+// implementation, memory formats, bias / fused ReLU, denormal mode and the sparse plan.
 std::string crossover_key(const conv_pd_impl &pd, int threads);
 
 // The exploited operand of the direction: fwd / bwd_w src, bwd_d diff_dst.

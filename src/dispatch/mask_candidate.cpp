@@ -31,14 +31,13 @@ std::shared_ptr<const sparse_conv> try_sparse_mask(const conv_pd_impl &pd, std::
         return no("algorithm other than convolution_direct/convolution_auto");
     bool relu = false;
     if (!sparse_supports_attr(pd.dir, pd.attr, relu, why_not)) return nullptr;
-    if (!has_tag(pd.md.src, tag::nChw16c))
-        return no("diff_src layout " + md_str(pd.md.src) + " (the masked kernel needs nChw16c)");
-    if (!has_tag(pd.md.dst, tag::nChw16c))
-        return no("diff_dst layout " + md_str(pd.md.dst) + " (the masked kernel needs nChw16c)");
-    if (!has_tag(pd.md.weights, tag::OIhw16o16i) && !has_tag(pd.md.weights, tag::IOhw16o16i)
-            && !has_tag(pd.md.weights, tag::OIhw16i16o) && !has_tag(pd.md.weights, tag::IOhw16i16o))
-        return no("weights layout " + md_str(pd.md.weights) + " (the masked kernel reorders 16x16-blocked weights)");
-    std::unique_ptr<sparse_conv> impl = make_sparse_bwd_d_mask(p, why_not);
+    // Activations: both nChw16c or both nhwc. Weights: any layout, reordered per execute.
+    const bool src_b = has_tag(pd.md.src, tag::nChw16c), src_n = has_tag(pd.md.src, tag::nhwc);
+    const bool dd_b = has_tag(pd.md.dst, tag::nChw16c), dd_n = has_tag(pd.md.dst, tag::nhwc);
+    if (!(src_b && dd_b) && !(src_n && dd_n))
+        return no("activation layouts diff_src " + md_str(pd.md.src) + ", diff_dst " + md_str(pd.md.dst)
+                + " (the masked kernel needs both nChw16c or both nhwc)");
+    std::unique_ptr<sparse_conv> impl = make_sparse_bwd_d_mask(p, why_not, src_n);
     if (!impl) return nullptr;
     if (!has_tag(pd.md.weights, tag::IOhw16i16o))
         weights_md_for_mask = dnnl::memory::desc(pd.md.weights.dims(), f32, tag::IOhw16i16o);

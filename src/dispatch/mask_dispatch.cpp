@@ -3,29 +3,23 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "common/denormal_guard.hpp"
 #include "common/verbose.hpp"
+#include "dispatch/exec_choice.hpp"
 #include "dispatch/sparsity_probe.hpp"
 
 namespace sparsetrain {
 namespace detail {
 
-std::string masked_model_key(const conv_pd_impl &pd, masked_path p, int threads) {
-    const char *kind = p == masked_path::mask ? "bwd_d_mask:" : "bwd_d_row_masked:";
-    return std::string(kind) + pd.prob.shape_string() + ":t" + std::to_string(threads) + ":alg"
-            + std::to_string((int)pd.alg) + (pd.flush_denormals ? ":flush" : ":keep");
-}
-
-masked_dispatcher::masked_dispatcher(const conv_pd_impl &pd) {
-    if (!pd.relu_mask || pd.chosen != impl_kind::sparse_jit || !pd.has_dnnl || pd.mode != dispatch_mode::automatic) return;
-    const int threads = omp_get_max_threads();
-    if (pd.sparse_mask) model_mask_ = crossover_model_for(masked_model_key(pd, masked_path::mask, threads));
-    if (pd.sparse) model_row_ = crossover_model_for(masked_model_key(pd, masked_path::row, threads));
-}
-
 namespace {
+
+// 16-lane FMAs per element of src > 0: oc / 16 per valid tap, kh * kw / (sh * sw) taps on average.
+double mask_fmas_per_nonzero(const problem_t &p) {
+    return std::max(1e-3, (double)p.oc / 16.0 * (double)(p.kh * p.kw) / (double)(p.sh * p.sw));
+}
 
 template <typename F>
 double timed(F &&f) {
@@ -40,7 +34,60 @@ std::string fmt(const char *f, double a, double b = 0) {
     return buf;
 }
 
+const char *name_of(masked_path p) {
+    switch (p) {
+    case masked_path::mask: return "mask";
+    case masked_path::row: return "row";
+    case masked_path::dense: return "dense";
+    case masked_path::reference: return "reference";
+    }
+    return "?";
+}
+
 } // namespace
+
+// Measured (Zen 5, 2 threads, N = 16): 3x3 256->256 28^2 (F = 144) t_mask / t_dense 0.77 / 0.58 /
+// 0.32 at 50 / 70 / 90 % zeros, crossover ~0.3; 1x1 1024->256 14^2 (F = 16) 1.21 / 0.98 / 0.66,
+// crossover ~0.65. s* = 1.09 - 0.159 ln F, a = 0.055 + 1.86 / sqrt(F).
+double mask_static_crossover_sparsity(const problem_t &p) {
+    return std::clamp(1.09 - 0.159 * std::log(mask_fmas_per_nonzero(p)), 0.0, 1.0);
+}
+
+static_cost_shape mask_static_relative_cost(const problem_t &p) {
+    static_cost_shape s;
+    s.a = std::clamp(0.055 + 1.86 / std::sqrt(mask_fmas_per_nonzero(p)), 0.05, 0.9);
+    s.b = (1.0 - s.a) / std::max(0.05, 1.0 - mask_static_crossover_sparsity(p));
+    return s;
+}
+
+std::string masked_model_key(const conv_pd_impl &pd, masked_path p, int threads) {
+    const bool mask = p == masked_path::mask;
+    const auto &impl = mask ? pd.sparse_mask : pd.sparse;
+    return std::string(mask ? "bwd_d_mask:" : "bwd_d_row_masked:") + crossover_key(pd, threads) + ":"
+            + (impl ? impl->config_str() : std::string());
+}
+
+masked_dispatcher::masked_dispatcher(const conv_pd_impl &pd) {
+    if (!pd.relu_mask || pd.chosen != impl_kind::sparse_jit) return;
+    k_[0].exists = pd.sparse_mask != nullptr;
+    k_[1].exists = pd.sparse != nullptr;
+    if (k_[0].exists) {
+        k_[0].threshold = mask_static_crossover_sparsity(pd.prob);
+        k_[0].shape = mask_static_relative_cost(pd.prob);
+    }
+    if (k_[1].exists) {
+        k_[1].threshold = static_crossover_sparsity(direction::bwd_d, pd.prob);
+        k_[1].shape = static_relative_cost(direction::bwd_d, pd.prob);
+    }
+    if (!pd.has_dnnl) return; // no dense path to switch to: always a kernel
+    automatic_ = pd.mode == dispatch_mode::automatic;
+    deterministic_ = pd.mode == dispatch_mode::deterministic;
+    if (automatic_) {
+        const int threads = omp_get_max_threads();
+        if (k_[0].exists) k_[0].model = crossover_model_for(masked_model_key(pd, masked_path::mask, threads));
+        if (k_[1].exists) k_[1].model = crossover_model_for(masked_model_key(pd, masked_path::row, threads));
+    }
+}
 
 masked_choice masked_dispatcher::run(const conv_pd_impl &pd, const float *src, size_t src_floats, const float *dd,
         size_t dd_floats, const masked_paths &paths) const {
@@ -60,80 +107,91 @@ masked_choice masked_dispatcher::run(const conv_pd_impl &pd, const float *src, s
     {
         // Under flush, denormals are zeros to the kernels: count them as zeros here too.
         denormal_guard g(pd.flush_denormals);
-        if (pd.sparse_mask) c.src_zeros = probe_zeros(src, src_floats).zero_fraction;
-        if (pd.sparse) c.dd_zeros = probe_zeros(dd, dd_floats).zero_fraction;
+        if (k_[0].exists) c.src_zeros = probe_zeros(src, src_floats).zero_fraction;
+        if (k_[1].exists) c.dd_zeros = probe_zeros(dd, dd_floats).zero_fraction;
     }
-    const double d_src = 1.0 - c.src_zeros, d_dd = 1.0 - c.dd_zeros;
-    const std::string zeros = "zeros(src):" + (pd.sparse_mask ? fmt("%.3f", c.src_zeros) : std::string("-"))
-            + ",zeros(diff_dst):" + (pd.sparse ? fmt("%.3f", c.dd_zeros) : std::string("-"));
-    auto run_kernel = [&](masked_path p, bool zero, double density) {
-        (p == masked_path::mask ? paths.mask : paths.row)(zero, density);
+    const double zeros[2] = {c.src_zeros, c.dd_zeros};
+    auto density = [&](int k) { return 1.0 - zeros[k]; };
+    const std::string head = "zeros(src):" + (k_[0].exists ? fmt("%.3f", c.src_zeros) : std::string("-"))
+            + ",zeros(diff_dst):" + (k_[1].exists ? fmt("%.3f", c.dd_zeros) : std::string("-"));
+
+    // The candidate kernel: predicted faster relative to dense (models when both are
+    // calibrated, else the static shapes; the masked kernel on a tie).
+    int k = k_[0].exists ? 0 : 1;
+    if (k_[0].exists && k_[1].exists) {
+        const bool models = k_[0].model && k_[1].model && k_[0].model->calibrated() && k_[1].model->calibrated();
+        auto pred = [&](int i) {
+            return models ? k_[i].model->predict_sparse(density(i)) / k_[i].model->predict_dense()
+                          : k_[i].shape.a + k_[i].shape.b * density(i);
+        };
+        k = pred(1) < pred(0) ? 1 : 0;
+    }
+    const masked_path kp = k == 0 ? masked_path::mask : masked_path::row;
+    const kernel_state &ks = k_[k];
+    auto run_path = [&](bool kernel) {
+        c.path = kernel ? kp : masked_path::dense;
+        return timed([&] {
+            if (!kernel) paths.dense();
+            else if (k == 0) paths.mask(density(0));
+            else paths.row(density(1));
+        });
     };
 
-    if (!model_mask_ && !model_row_) { // mode sparse (or no dense path to switch to)
-        c.path = !pd.sparse ? masked_path::mask : !pd.sparse_mask ? masked_path::row
-                : d_src <= d_dd ? masked_path::mask : masked_path::row;
-        c.note = "dispatch:sparse," + zeros;
-        run_kernel(c.path, false, c.path == masked_path::mask ? d_src : d_dd);
+    if (deterministic_) {
+        const bool kernel = zeros[k] >= ks.threshold;
+        run_path(kernel);
+        c.note = "dispatch:deterministic," + head + ",threshold(" + name_of(kp) + "):" + fmt("%.3f", ks.threshold) + "->"
+                + name_of(c.path);
+        return c;
+    }
+    if (!automatic_) { // mode sparse, or no dense path
+        run_path(true);
+        c.note = "dispatch:sparse," + head + "->" + name_of(c.path);
         return c;
     }
 
-    const std::pair<masked_path, crossover_model *> models[2] = {
-            {masked_path::mask, model_mask_.get()}, {masked_path::row, model_row_.get()}};
-    auto density_of = [&](masked_path p) { return p == masked_path::mask ? d_src : d_dd; };
-    for (const auto &m : models) {
-        if (!m.second || !m.second->try_begin_calibration()) continue;
-        // As the unmasked dispatcher: a warm run, the faster of two runs on an all-zero operand
-        // and of two dense runs, then the kernel on the real operand (its result is kept).
-        try {
-            const double d = density_of(m.first);
-            run_kernel(m.first, false, d);
-            const double t_zero = std::min(timed([&] { run_kernel(m.first, true, 0.0); }),
-                    timed([&] { run_kernel(m.first, true, 0.0); }));
-            const double t_dense = std::min(timed([&] { paths.dense(); }), timed([&] { paths.dense(); }));
-            const double t_sparse = timed([&] { run_kernel(m.first, false, d); });
-            m.second->calibrate(t_zero, d, t_sparse, t_dense);
-        } catch (...) {
-            m.second->abort_calibration();
-            throw;
-        }
-        c.path = m.first;
-        c.note = "dispatch:auto," + zeros + ",calibrated:" + m.second->str();
-        return c;
-    }
-    // The kernel predicted faster (among the calibrated ones) competes with dense.
-    masked_path best = masked_path::dense;
-    crossover_model *bm = nullptr;
-    double best_ms = 0;
-    for (const auto &m : models) {
-        if (!m.second) continue;
-        if (!m.second->calibrated()) { // another thread is calibrating it right now
-            c.path = m.first;
-            run_kernel(m.first, false, density_of(m.first));
-            c.note = "dispatch:auto," + zeros + ",calibrating elsewhere->sparse";
+    crossover_model &m = *ks.model;
+    if (!m.calibrated()) {
+        // As dispatch/exec_choice.cpp: the static choice first, the other path second, each
+        // timed once; t0 from the static shape through the measured kernel point.
+        const bool static_kernel = zeros[k] >= ks.threshold;
+        const std::string cal = "dispatch:auto," + head + ",calibration(" + name_of(kp) + ") ";
+        if (!m.try_begin_calibration()) {
+            run_path(static_kernel);
+            c.note = cal + "elsewhere->" + name_of(c.path);
             return c;
         }
-        const double ms = m.second->predict_sparse(density_of(m.first));
-        if (!bm || ms < best_ms) {
-            best = m.first;
-            bm = m.second;
-            best_ms = ms;
+        bool first_kernel = false;
+        double first_density = 0, first_ms = 0;
+        const bool second = m.first_run(first_kernel, first_density, first_ms);
+        const bool kernel = second ? !first_kernel : static_kernel;
+        double t = 0;
+        try {
+            t = run_path(kernel);
+        } catch (...) {
+            m.abort_calibration();
+            throw;
         }
+        if (!second) {
+            m.record_first_run(kernel, density(k), t);
+            c.note = cal + "1/2: " + name_of(c.path) + fmt(" %.3f ms", t);
+            return c;
+        }
+        const double d_s = kernel ? density(k) : first_density, t_s = kernel ? t : first_ms, t_d = kernel ? first_ms : t;
+        const double t_zero = t_s * ks.shape.a / (ks.shape.a + ks.shape.b * std::max(0.0, d_s));
+        m.calibrate(t_zero, d_s, t_s, t_d, true);
+        c.note = cal + "2/2: " + name_of(c.path) + fmt(" %.3f ms", t) + ",model:" + m.str();
+        return c;
     }
-    const double pred_dense = bm->predict_dense();
-    if (bm->decide(density_of(best))) {
-        c.path = best;
-        const double t = timed([&] { run_kernel(best, false, density_of(best)); });
-        bm->observe_sparse(density_of(best), t);
-    } else {
-        c.path = masked_path::dense;
-        const double t = timed([&] { paths.dense(); });
-        for (const auto &m : models)
-            if (m.second) m.second->observe_dense(t);
-    }
-    c.note = "dispatch:auto," + zeros + ",predicted " + (best == masked_path::mask ? "mask " : "row ")
-            + fmt("%.3f ms dense %.3f ms", best_ms, pred_dense) + "->"
-            + (c.path == masked_path::mask ? "mask" : c.path == masked_path::row ? "row" : "dense");
+    const double pred_k = m.predict_sparse(density(k)), pred_d = m.predict_dense();
+    const bool kernel = m.decide(density(k));
+    const double t = run_path(kernel);
+    if (kernel) m.observe_sparse(density(k), t);
+    else
+        for (const auto &s : k_)
+            if (s.model && s.model->calibrated()) s.model->observe_dense(t);
+    c.note = "dispatch:auto," + head + ",predicted " + name_of(kp) + fmt(" %.3f ms dense %.3f ms", pred_k, pred_d) + "->"
+            + name_of(c.path);
     return c;
 }
 

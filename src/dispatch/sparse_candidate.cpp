@@ -45,6 +45,50 @@ bool sparse_supports_attr(direction dir, const dnnl::primitive_attr &attr, bool 
     return true;
 }
 
+namespace {
+
+// All activation tensors of the primitive in one layout the kernels read: nChw16c or nhwc.
+bool activation_layout(const conv_pd_impl &pd, act_format &act, std::string &why_not) {
+    const auto names = md_names(pd.dir);
+    auto format_of = [](const dnnl::memory::desc &md, act_format &f) {
+        if (has_tag(md, tag::nChw16c)) f = act_format::nChw16c;
+        else if (has_tag(md, tag::nhwc)) f = act_format::nhwc;
+        else return false;
+        return true;
+    };
+    act_format fs = act_format::nChw16c, fd = act_format::nChw16c;
+    if (!format_of(pd.md.src, fs)) {
+        why_not = std::string(names.src) + " layout " + md_str(pd.md.src) + " (sparse kernels need nChw16c or nhwc)";
+        return false;
+    }
+    if (!format_of(pd.md.dst, fd)) {
+        why_not = std::string(names.dst) + " layout " + md_str(pd.md.dst) + " (sparse kernels need nChw16c or nhwc)";
+        return false;
+    }
+    if (fs != fd) {
+        why_not = std::string("mixed activation layouts: ") + names.src + " " + md_str(pd.md.src) + ", " + names.dst
+                + " " + md_str(pd.md.dst) + " (sparse kernels need both in nChw16c or both in nhwc)";
+        return false;
+    }
+    act = fs;
+    return true;
+}
+
+// The forward weight layouts read in place besides OIhw16i16o: oneDNN's brgconv picks.
+bool forward_weights_layout(const dnnl::memory::desc &md, weights_layout &l) {
+    const std::pair<tag, weights_layout> ohwi[] = {{tag::Ohwi16o, weights_layout::Ohwi16o},
+            {tag::Ohwi32o, weights_layout::Ohwi32o}, {tag::Ohwi48o, weights_layout::Ohwi48o},
+            {tag::Ohwi64o, weights_layout::Ohwi64o}};
+    for (const auto &x : ohwi)
+        if (has_tag(md, x.first)) {
+            l = x.second;
+            return true;
+        }
+    return false;
+}
+
+} // namespace
+
 std::shared_ptr<const sparse_conv> try_sparse(const conv_pd_impl &pd, std::string &why_not,
         dnnl::memory::desc &weights_md_for_sparse) {
     weights_md_for_sparse = dnnl::memory::desc();
@@ -83,15 +127,8 @@ std::shared_ptr<const sparse_conv> try_sparse(const conv_pd_impl &pd, std::strin
     if (!sparse_supports_attr(pd.dir, pd.attr, relu, why_not)) return nullptr;
 
     const auto names = md_names(pd.dir);
-    if (!has_tag(pd.md.src, tag::nChw16c)) {
-        why_not = std::string(names.src) + " layout " + md_str(pd.md.src) + " (sparse kernels need nChw16c)";
-        return nullptr;
-    }
-    if (!has_tag(pd.md.dst, tag::nChw16c)) {
-        why_not = std::string(names.dst) + " layout " + md_str(pd.md.dst) + " (sparse kernels need nChw16c)";
-        return nullptr;
-    }
     sparse_conv_options o;
+    if (!activation_layout(pd, o.act, why_not)) return nullptr;
     if (pd.dir == direction::bwd_d) {
         if (has_tag(pd.md.weights, tag::OIhw16o16i)) o.wei_layout = weights_layout::OIhw16o16i;
         else if (has_tag(pd.md.weights, tag::IOhw16o16i)) o.wei_layout = weights_layout::IOhw16o16i;
@@ -109,9 +146,12 @@ std::shared_ptr<const sparse_conv> try_sparse(const conv_pd_impl &pd, std::strin
         }
     } else if (has_tag(pd.md.weights, tag::OIhw16i16o)) {
         o.wei_layout = weights_layout::OIhw16i16o;
+    } else if (pd.dir == direction::fwd && forward_weights_layout(pd.md.weights, o.wei_layout)) {
+        // oneDNN's brgconv pick on nhwc: read in place through the layout's own strides.
     } else {
         why_not = std::string(names.weights) + " layout " + md_str(pd.md.weights)
-                + " (sparse kernels need OIhw16i16o)";
+                + (pd.dir == direction::fwd ? " (sparse kernels need OIhw16i16o or Ohwi16o/32o/48o/64o)"
+                                            : " (sparse kernels need OIhw16i16o)");
         return nullptr;
     }
     if (pd.with_bias && !has_tag(pd.md.bias, tag::x)) {

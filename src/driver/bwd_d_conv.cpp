@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include "common/env.hpp"
+#include "driver/act_rows.hpp"
 #include "driver/relu_mask.hpp"
 #include "driver/row_pass_lists.hpp"
 #include "driver/row_pass_units.hpp"
@@ -39,22 +40,21 @@ private:
     // [row_pass_variant][first pass of its rows]; null for a variant the plan does not have.
     std::shared_ptr<const jit::row_pass_kernel> pass_[3][2];
     std::unique_ptr<int32_t, aligned_free> offs_table_;
-    // Strides in floats.
-    int64_t ddst_img_, ddst_cblk_, dsrc_img_, dsrc_cblk_;
+    act_layout ddst_, dsrc_;
+    wei_layout wei_;
 };
 
 sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
     const auto &p = c_.p;
-    ddst_cblk_ = p.oh * p.ow * 16;
-    ddst_img_ = p.oc * p.oh * p.ow;
-    dsrc_cblk_ = p.ih * p.iw * 16;
-    dsrc_img_ = p.ic * p.ih * p.iw;
+    ddst_ = dst_layout(p, c_.act);
+    dsrc_ = src_layout(p, c_.act);
+    wei_ = make_wei_layout(c_.wei, p);
 
-    // Lane o of diff_dst block b of a chunk multiplies weight line (b, o) of the chunk's
-    // origin: b * w_sparse_blk + o * 16 floats.
+    // Lane o of diff_dst block b of a chunk multiplies the weight line of output channel
+    // b*16 + o (16 input channels) from the chunk's origin.
     offs_table_.reset(static_cast<int32_t *>(std::aligned_alloc(64, (size_t)c_.cb * 64)));
     for (int64_t b = 0; b < c_.cb; ++b)
-        for (int o = 0; o < 16; ++o) offs_table_.get()[b * 16 + o] = (int32_t)((b * c_.w_sparse_blk + o * 16) * 4);
+        for (int o = 0; o < 16; ++o) offs_table_.get()[b * 16 + o] = (int32_t)(wei_.o.at(b * 16 + o) * 4);
 
     const bool with_pairs = c_.pairs.acc_sets > 0;
     layout_ = row_pass_list_layout(c_.list_cap, with_pairs ? c_.pair_cap : 0);
@@ -63,27 +63,28 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
         const bool pair = v == (int)row_pass_variant::pairs, inl = v == (int)row_pass_variant::single_inline;
         if ((pair && !with_pairs) || (inl && !c_.inline_compact)) continue;
         jit::row_compact_desc cd;
-        cd.problem = p.to_string();
+        cd.problem = layout_label(p.to_string(), c_.act);
         cd.n_vec = (int)c_.cb;
         cd.cols = (int)p.ow;
-        cd.vec_stride = ddst_cblk_ * 4;
-        cd.col_stride = 64;
-        cd.row_stride = p.ow * 64;
-        wire_compact_variant(cd, layout_, pair, ddst_img_ * 4);
+        cd.vec_stride = ddst_.cblk * 4;
+        cd.col_stride = ddst_.px * 4;
+        cd.row_stride = ddst_.row * 4;
+        wire_compact_variant(cd, layout_, pair, ddst_.img * 4);
         if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
 
         jit::row_pass_desc pd;
-        pd.problem = p.to_string();
+        pd.problem = layout_label(p.to_string(), c_.act);
         pd.direction = "bwd_d";
         pd.sched = jit::bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
         pd.n_blk = (int)c_.n_icb;
         pd.acc_sets = pair ? c_.pairs.acc_sets : c_.acc_sets;
         for (int64_t j = 0; j < c_.n_icb; ++j)
-            for (int t = 0; t < pd.sched.taps; ++t) pd.dense_disp.push_back((int32_t)((j * c_.w_dense_blk + t * 256) * 4));
-        pd.dst_blk_stride = dsrc_cblk_ * 4;
-        pd.dst_row_stride = p.sh * p.iw * 64; // a tap feeds every sh-th diff_src row
+            for (int t = 0; t < pd.sched.taps; ++t) pd.dense_disp.push_back((int32_t)((wei_.i.at(j * 16) + t * wei_.kw) * 4));
+        pd.dst_blk_stride = dsrc_.cblk * 4;
+        pd.dst_px_stride = dsrc_.px * 4;
+        pd.dst_row_stride = p.sh * dsrc_.row * 4; // a tap feeds every sh-th diff_src row
         pd.starts_row_stride = p.ow * 4 * (pair ? 3 : 1);
-        wire_pass_variant(pd, cd, layout_, pair, inl, dsrc_img_ * 4, c_.cb);
+        wire_pass_variant(pd, cd, layout_, pair, inl, dsrc_.img * 4, c_.cb);
         for (int first = 0; first < 2; ++first) {
             pd.init = first ? jit::acc_init::zero : jit::acc_init::load;
             pass_[v][first] = jit::row_pass_kernel::get(pd);
@@ -125,9 +126,9 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
     thread_local row_pass_unit_lists lists;
     if (nlr > 0) {
         row_pass_source src;
-        src.base = t.diff_dst + n0 * ddst_img_ + lr0 * p.ow * 16;
-        src.image = ddst_img_;
-        src.chunk = c_.cb * ddst_cblk_;
+        src.base = t.diff_dst + ddst_.at(n0, 0, lr0, 0);
+        src.image = ddst_.img;
+        src.chunk = c_.cb * ddst_.cblk;
         lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, p.ow, pairs, !inl);
     }
     float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
@@ -135,11 +136,9 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
     const int64_t rows = ih1 - ih0;
     std::vector<char> touched((size_t)rows);
     for (int64_t g = 0; g < c_.n_icg; ++g) {
-        auto dsrc_of = [&](int64_t n) { return t.diff_src + n * dsrc_img_ + g * c_.n_icb * dsrc_cblk_; };
+        auto dsrc_of = [&](int64_t n) { return t.diff_src + dsrc_.at(n, g * c_.n_icb, 0, 0); };
         auto zero_row = [&](int64_t ih) {
-            for (int64_t n = n0; n < n1; ++n)
-                for (int64_t j = 0; j < c_.n_icb; ++j)
-                    std::memset(dsrc_of(n) + j * dsrc_cblk_ + ih * p.iw * 16, 0, (size_t)p.iw * 64);
+            for (int64_t n = n0; n < n1; ++n) fill_act_row(t.diff_src + dsrc_.at(n, 0, 0, 0), dsrc_, g * c_.n_icb, c_.n_icb, ih, nullptr);
         };
         std::fill(touched.begin(), touched.end(), 0);
         for (const auto &pass : c_.passes) {
@@ -157,19 +156,18 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
             for (int64_t r = 0; r < nr; ++r) touched[a + r * p.sh - ih0] = 1;
 
             jit::row_pass_args pa {};
-            pa.dense = t.weights + ch * c_.cb * c_.w_sparse_blk + g * c_.n_icb * c_.w_dense_blk + kh * p.kw * 256;
+            pa.dense = t.weights + wei_.o.at(ch * c_.cb * 16) + wei_.i.at(g * c_.n_icb * 16) + kh * wei_.kh;
             pa.n_rows = nr;
             pa.lane_offsets = offs_table_.get();
             for (const auto &grp : lists.groups()) {
                 pa.vals = grp.vals;
                 if (inl) {
                     pa.vals = inline_list;
-                    pa.starts = reinterpret_cast<const int32_t *>(
-                            t.diff_dst + (n0 + grp.image) * ddst_img_ + ch * c_.cb * ddst_cblk_ + oh_a * p.ow * 16);
+                    pa.starts = reinterpret_cast<const int32_t *>(t.diff_dst + ddst_.at(n0 + grp.image, ch * c_.cb, oh_a, 0));
                 } else {
                     pa.starts = lists.starts(grp, ch, oh_a - lr0);
                 }
-                pa.dst = dsrc_of(n0 + grp.image) + a * p.iw * 16;
+                pa.dst = dsrc_of(n0 + grp.image) + a * dsrc_.row;
                 const auto kv = grp.pair ? row_pass_variant::pairs : inl ? row_pass_variant::single_inline : row_pass_variant::single;
                 (*pass_[(int)kv][init])(&pa);
             }
@@ -179,11 +177,7 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
     }
     // relu_mask: diff_src * [src > 0] on the unit's rows, while they are in cache.
     if (t.mask_src)
-        for (int64_t n = n0; n < n1; ++n)
-            for (int64_t b = 0; b < p.ic / 16; ++b) {
-                const int64_t off = n * dsrc_img_ + b * dsrc_cblk_ + ih0 * p.iw * 16;
-                apply_relu_mask(t.diff_src + off, t.mask_src + off, (size_t)(rows * p.iw * 16));
-            }
+        for (int64_t n = n0; n < n1; ++n) mask_act_rows(t.diff_src, t.mask_src, dsrc_, n, ih0, ih1);
 }
 
 } // namespace

@@ -127,11 +127,11 @@ std::unique_ptr<sparse_conv> make_sparse_bwd_d_mask_from_config(const bwd_d_mask
     return std::unique_ptr<sparse_conv>(new sparse_bwd_d_mask(c));
 }
 
-std::unique_ptr<sparse_conv> make_sparse_bwd_d_mask(const problem_t &p, std::string &why_not) {
+std::unique_ptr<sparse_conv> make_sparse_bwd_d_mask(const problem_t &p, std::string &why_not, bool nhwc) {
     bwd_d_mask_hints h = bwd_d_mask_hints::parse(env::get_string("SPARSETRAIN_BWD_D_MASK_PLAN", ""));
     h.threads = omp_get_max_threads();
     bwd_d_mask_config c;
-    if (!plan_bwd_d_mask(p, h, c, why_not)) return nullptr;
+    if (!plan_bwd_d_mask(p, h, c, why_not, nhwc)) return nullptr;
     return make_sparse_bwd_d_mask_from_config(c);
 }
 

@@ -22,6 +22,7 @@ extern const char *const bwd_d_mask_impl_name;
 std::unique_ptr<sparse_conv> make_sparse_bwd_d_mask_from_config(const bwd_d_mask_config &c);
 // Plans (developer overrides from SPARSETRAIN_BWD_D_MASK_PLAN) and builds; nullptr and
 // why_not when the problem is not covered.
-std::unique_ptr<sparse_conv> make_sparse_bwd_d_mask(const problem_t &p, std::string &why_not);
+// Activations nChw16c, or nhwc (both diff_src / src and diff_dst).
+std::unique_ptr<sparse_conv> make_sparse_bwd_d_mask(const problem_t &p, std::string &why_not, bool nhwc = false);
 
 } // namespace sparsetrain

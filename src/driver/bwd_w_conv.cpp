@@ -8,6 +8,7 @@
 
 #include "common/denormal_guard.hpp"
 #include "common/scratch.hpp"
+#include "driver/bwd_w_channel_split.hpp"
 #include "driver/bwd_w_dd_tile.hpp"
 #include "jit/kernel_cache.hpp"
 #include "sparsetrain/error.hpp"
@@ -44,7 +45,7 @@ int64_t class_cols(const bwd_w_class &c, const tile_geom &t) { return std::max<i
 bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
     const auto &q = plan_;
     const auto &p = q.p;
-    const std::string prob = p.shape_string();
+    const std::string prob = layout_label(p.shape_string(), q.act);
     auto &cache = jit::kernel_cache::instance();
 
     jit::bwd_w_build_params bp;
@@ -54,7 +55,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
     bp.off_row = q.off_row;
     bp.off_col = q.off_col;
     // In-line prefetch by the builder (same pixels, next row tile) unless the kernels prefetch.
-    bp.prefetch_dist = q.kernel_prefetch ? 0 : q.prefetch_tiles * q.tile_h * p.sh * p.iw * 64;
+    bp.prefetch_dist = q.kernel_prefetch ? 0 : q.prefetch_tiles * q.tile_h * q.src_row_step();
     bp.offsets_only = q.indirect;
     auto make_builder = [&](const jit::bwd_w_build_params &b) {
         return cache.get<jit::bwd_w_list_builder>(b.key(), [&] {
@@ -74,7 +75,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
         pair_builder_ = make_builder(bp);
     }
 
-    const int64_t ocb_disp = q.dd_copy ? 64 : p.oh * p.ow * 64;
+    const int64_t ocb_disp = q.dd_copy ? 64 : q.dd_l.cblk * 4;
     for (const auto &c : q.classes) {
         kernels_.emplace_back();
         pair_kernels_.emplace_back();
@@ -86,7 +87,8 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
             kp.nsets = g.nsets;
             kp.indirect = q.indirect;
             kp.dd_scale = q.dd_scale;
-            kp.src_icb_stride = p.ih * p.iw * 64;
+            kp.src_scale = q.src_scale;
+            kp.src_icb_stride = q.src_l.cblk * 4;
             for (int ti : g.taps) {
                 const auto &tap = c.taps[ti];
                 for (int l = 0; l < g.nocb; ++l) {
@@ -124,18 +126,19 @@ std::vector<std::shared_ptr<const jit::jit_generator>> bwd_w_conv::kernels() con
 
 namespace {
 
-// One thread's part of an execute: channel blocks [ib0, ib1) x ocgs [og0, og1), with the
-// thread's scratch (lists of one tile for its channels, the diff_dst tile copy).
+// One thread's part of an execute: channel blocks [ib0, ib1) (bwd_w_channel_parts) x ocgs
+// [og0, og1), with the thread's scratch (lists of one tile for its channels, the diff_dst tile
+// copy).
 class part_runner {
 public:
     using kernel_table = std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>>;
     // pair_builder / pair_kernels: the pair variant (null / unused when it does not run).
     part_runner(const bwd_w_plan &q, const jit::bwd_w_list_builder &builder, const jit::bwd_w_list_builder *pair_builder,
-            const kernel_table &kernels, const kernel_table &pair_kernels, const conv_tensors &t, int pc, int po)
+            const kernel_table &kernels, const kernel_table &pair_kernels, const conv_tensors &t, int pc, int po,
+            int64_t ib0, int64_t ib1)
         : q_(q), p_(q.p), builder_(builder), pair_builder_(pair_builder), kernels_(kernels),
-          pair_kernels_(pair_kernels), t_(t) {
+          pair_kernels_(pair_kernels), t_(t), ib0_(ib0), ib1_(ib1) {
         split_range(q.n_ocg, q.n_oc_parts, po, og0_, og1_);
-        split_range(q.icb, q.n_c_parts, pc, ib0_, ib1_);
         my_c_ = (ib1_ - ib0_) * 16;
         diff_bias_ = q.with_bias && pc == 0 ? t.diff_bias : nullptr;
         n_cls_ = (int64_t)q.classes.size();
@@ -187,7 +190,7 @@ private:
             for (int64_t icb = ib0_; icb < ib1_; ++icb) {
                 const int64_t slot = k * my_c_ + (icb - ib0_) * 16;
                 jit::bwd_w_build_args a;
-                a.src = t_.src + (((tg.n * q_.icb + icb) * p_.ih + c.a + p_.sh * tg.r0) * p_.iw + c.b + p_.sw * tg.j0) * 16;
+                a.src = t_.src + q_.src_l.at(tg.n, icb, c.a + p_.sh * tg.r0, c.b + p_.sw * tg.j0);
                 a.vals = vals_ + slot * slot_;
                 a.offs = offs_ + slot * slot_;
                 a.cnt = counts_ + slot;
@@ -201,7 +204,8 @@ private:
     }
 
     bwd_w_dd_view dd_view(const tile_geom &tg, int64_t ocg) const {
-        return {t_.diff_dst + tg.n * q_.ocb * p_.oh * p_.ow * 16, p_.oh, p_.ow, ocg * q_.o, q_.o};
+        const act_layout &l = q_.dd_l;
+        return {t_.diff_dst + l.at(tg.n, 0, 0, 0), p_.oh, p_.ow, ocg * q_.o, q_.o, l.cblk, l.row, l.px};
     }
 
     // In-place diff_dst: bring the next tile's rows towards L2 while this one computes (the
@@ -221,7 +225,7 @@ private:
                     q_.buf_pitch, buf_, q_.tile_h);
             origin = buf_ + (-q_.dy_min * q_.buf_pitch - q_.dx_min) * q_.o * 16;
         } else {
-            origin = v.plane(0) + (tg.r0 * p_.ow + tg.j0) * 16;
+            origin = v.at(0, tg.r0, tg.j0);
         }
         if (diff_bias_) bwd_w_sum_dd_tile(v, tg.r0, tg.r1, tg.j0, tg.j1, diff_bias_ + ocg * q_.o * 16);
         return origin;
@@ -231,7 +235,8 @@ private:
     // pf_base_, which is 64-byte aligned), in address order; handed to the first kernel call
     // of the current tile, which prefetches a share of them before each channel.
     void plan_src_prefetch(const tile_geom &tn) {
-        const char *plane = reinterpret_cast<const char *>(t_.src + (tn.n * q_.icb + ib0_) * p_.ih * p_.iw * 16);
+        const act_layout &sl = q_.src_l;
+        const char *plane = reinterpret_cast<const char *>(t_.src + sl.at(tn.n, ib0_, 0, 0));
         pf_base_ = reinterpret_cast<const char *>(reinterpret_cast<uintptr_t>(plane) & ~uintptr_t(63));
         const int64_t skew = plane - pf_base_;
         pf_table_.clear();
@@ -252,7 +257,7 @@ private:
             int64_t last = -1;
             for (int64_t x = x_lo; x <= x_hi; ++x) {
                 if (!parity[x % sw]) continue;
-                const int64_t b = skew + (y * p_.iw + x) * 64;
+                const int64_t b = skew + sl.at(0, 0, y, x) * 4;
                 for (int64_t line = b >> 6; line <= (b + 63) >> 6; ++line)
                     if (line != last) pf_table_.push_back((int32_t)((last = line) << 6));
             }
@@ -271,11 +276,10 @@ private:
             for (size_t gi = 0; gi < c.groups.size(); ++gi) {
                 const auto &gr = c.groups[gi];
                 jit::bwd_w_kernel_args a;
-                a.vals = q_.indirect ? t_.src + ((tg.n * q_.icb + ib0_) * p_.ih * p_.iw + tg.r0 * p_.iw + tg.j0) * 16
-                                     : vals_ + k * my_c_ * slot_;
+                a.vals = q_.indirect ? t_.src + q_.src_l.at(tg.n, ib0_, tg.r0, tg.j0) : vals_ + k * my_c_ * slot_;
                 a.offs = offs_ + k * my_c_ * slot_;
                 a.cnt = counts_ + k * my_c_;
-                a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : p_.oh * p_.ow * 16);
+                a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : q_.dd_l.cblk);
                 a.dw = t_.diff_weights + ((ocg * q_.o + gr.ocb0) * q_.icb + ib0_) * khw * 256;
                 a.n_icb = ib1_ - ib0_;
                 a.pcnt = pcounts_ + k * my_c_;
@@ -283,7 +287,7 @@ private:
                     a.pf = pf_base_;
                     a.pf_offs = pf_table_.data();
                     a.pf_lines = pf_lines_;
-                    a.pf_icb_stride = p_.ih * p_.iw * 64;
+                    a.pf_icb_stride = q_.src_l.cblk * 4;
                 }
                 (*(paired(c) ? pair_kernels_ : kernels_)[k][gi])(&a);
             }
@@ -299,7 +303,7 @@ private:
     const jit::bwd_w_list_builder *pair_builder_;
     const kernel_table &kernels_, &pair_kernels_;
     const conv_tensors &t_;
-    int64_t og0_ = 0, og1_ = 0, ib0_ = 0, ib1_ = 0, my_c_ = 0, n_cls_ = 0;
+    int64_t ib0_ = 0, ib1_ = 0, og0_ = 0, og1_ = 0, my_c_ = 0, n_cls_ = 0;
     int64_t slot_ = 0; // list slot stride (floats) of the variant this execute runs
     float *diff_bias_ = nullptr;
     float *vals_ = nullptr, *buf_ = nullptr;
@@ -315,13 +319,15 @@ private:
 void bwd_w_conv::execute(const conv_tensors &t) const {
     const int n_parts = plan_.n_oc_parts * plan_.n_c_parts;
     const jit::bwd_w_list_builder *pair_builder = plan_.use_pairs(t.density_hint) ? pair_builder_.get() : nullptr;
+    const std::vector<int64_t> c_bounds = bwd_w_channel_parts(plan_, t.src);
 #pragma omp parallel num_threads(plan_.nthr)
     {
         denormal_guard fp(t.flush_denormals);
         // Parts are dealt round-robin, so a smaller team than planned still covers them all.
         for (int part = omp_get_thread_num(); part < n_parts; part += omp_get_num_threads()) {
-            part_runner r(plan_, *builder_, pair_builder, kernels_, pair_kernels_, t, part % plan_.n_c_parts,
-                    part / plan_.n_c_parts);
+            const int pc = part % plan_.n_c_parts;
+            part_runner r(plan_, *builder_, pair_builder, kernels_, pair_kernels_, t, pc, part / plan_.n_c_parts,
+                    c_bounds[pc], c_bounds[pc + 1]);
             if (!r.empty()) r.run();
         }
     }
@@ -333,7 +339,8 @@ std::unique_ptr<sparse_conv> make_sparse_bwd_w(const problem_t &p, const sparse_
         return nullptr;
     }
     bwd_w_plan plan;
-    if (!plan_bwd_w(p, omp_get_max_threads(), o.with_bias, bwd_w_tuning::from_env(), plan, why_not)) return nullptr;
+    if (!plan_bwd_w(p, omp_get_max_threads(), o.with_bias, bwd_w_tuning::from_env(), plan, why_not, o.act))
+        return nullptr;
     return std::make_unique<bwd_w_conv>(plan);
 }
 

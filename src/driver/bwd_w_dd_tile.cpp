@@ -25,10 +25,10 @@ __attribute__((target("avx512f"))) void bwd_w_copy_dd_tile(const bwd_w_dd_view &
         for (int64_t q = c_in1 * o; q < cols * o; ++q) _mm512_storeu_ps(out + q * 16, zero);
         const bool pf = prefetch_rows > 0 && r + prefetch_rows < v.oh;
         for (int l = 0; l < o; ++l) {
-            const float *in = v.plane(l) + (r * v.ow + c_begin) * 16;
+            const float *in = v.at(l, r, c_begin);
             for (int64_t cc = c_in0; cc < c_in1; ++cc) {
-                _mm512_storeu_ps(out + (cc * o + l) * 16, _mm512_loadu_ps(in + cc * 16));
-                if (pf) _mm_prefetch(reinterpret_cast<const char *>(in + (prefetch_rows * v.ow + cc) * 16), _MM_HINT_T1);
+                _mm512_storeu_ps(out + (cc * o + l) * 16, _mm512_loadu_ps(in + cc * v.px));
+                if (pf) _mm_prefetch(reinterpret_cast<const char *>(in + prefetch_rows * v.row + cc * v.px), _MM_HINT_T1);
             }
         }
     }
@@ -42,7 +42,7 @@ void bwd_w_prefetch_dd_tile(const bwd_w_dd_view &v, int64_t r0, int64_t r1, int6
     for (int l = 0; l < v.o; ++l)
         for (int64_t r = r0; r < r1; ++r)
             for (int64_t c = c0; c < c1; ++c)
-                _mm_prefetch(reinterpret_cast<const char *>(v.plane(l) + (r * v.ow + c) * 16), _MM_HINT_T1);
+                _mm_prefetch(reinterpret_cast<const char *>(v.at(l, r, c)), _MM_HINT_T1);
 }
 
 __attribute__((target("avx512f"))) void bwd_w_sum_dd_tile(const bwd_w_dd_view &v, int64_t r0, int64_t r1,
@@ -55,13 +55,13 @@ __attribute__((target("avx512f"))) void bwd_w_sum_dd_tile(const bwd_w_dd_view &v
     for (int l = 0; l < v.o; ++l) {
         __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
         for (int64_t r = r0; r < r1; ++r) {
-            const float *in = v.plane(l) + r * v.ow * 16;
+            const float *in = v.at(l, r, 0);
             int64_t c = c0;
             for (; c + 1 < c1; c += 2) {
-                s0 = _mm512_add_ps(s0, _mm512_loadu_ps(in + c * 16));
-                s1 = _mm512_add_ps(s1, _mm512_loadu_ps(in + (c + 1) * 16));
+                s0 = _mm512_add_ps(s0, _mm512_loadu_ps(in + c * v.px));
+                s1 = _mm512_add_ps(s1, _mm512_loadu_ps(in + (c + 1) * v.px));
             }
-            if (c < c1) s0 = _mm512_add_ps(s0, _mm512_loadu_ps(in + c * 16));
+            if (c < c1) s0 = _mm512_add_ps(s0, _mm512_loadu_ps(in + c * v.px));
         }
         _mm512_storeu_ps(bias + l * 16, _mm512_add_ps(_mm512_loadu_ps(bias + l * 16), _mm512_add_ps(s0, s1)));
     }

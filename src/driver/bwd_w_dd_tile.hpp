@@ -6,13 +6,16 @@
 
 namespace sparsetrain {
 
-// One image's diff_dst in nChw16c, seen from an oc group of `o` blocks starting at `ocb0`.
+// One image's diff_dst (nChw16c or nhwc), seen from an oc group of `o` blocks starting at
+// `ocb0`; strides in floats (common/layout.hpp act_layout).
 struct bwd_w_dd_view {
     const float *img; // image n, oc block 0
     int64_t oh, ow;
     int64_t ocb0;
     int o;
-    const float *plane(int l) const { return img + (ocb0 + l) * oh * ow * 16; }
+    int64_t cblk, row, px;
+    const float *plane(int l) const { return img + (ocb0 + l) * cblk; }
+    const float *at(int l, int64_t r, int64_t c) const { return plane(l) + r * row + c * px; }
 };
 
 // buf[rr][cc][l][16] = diff_dst(row r_begin + rr, column c_begin + cc, oc block l), zero where the

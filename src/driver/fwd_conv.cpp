@@ -1,12 +1,14 @@
 #include "driver/fwd_conv.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <vector>
 
 #include <omp.h>
 
 #include "common/env.hpp"
+#include "driver/act_rows.hpp"
 #include "driver/row_pass_lists.hpp"
 #include "driver/row_pass_units.hpp"
 #include "jit/row_pass_compact.hpp"
@@ -36,77 +38,81 @@ private:
     jit::row_schedule sched_;
     row_pass_compactors compact_;
     row_pass_list_layout layout_;
-    // [fwd_variant][first pass][last pass]; null for a variant the plan does not have.
-    std::shared_ptr<const jit::row_pass_kernel> pass_[3][2][2];
+    // [weight pattern][fwd_variant][first pass][last pass]; null for a variant the plan does not
+    // have. Group g runs pattern g % c_.wei_patterns (fwd_config::wei_patterns).
+    std::vector<std::array<std::array<std::array<std::shared_ptr<const jit::row_pass_kernel>, 2>, 2>, 3>> pass_;
     std::unique_ptr<int32_t, aligned_free> offs_table_;
-    // Strides in floats.
-    int64_t src_img_, src_cblk_, dst_img_, dst_oblk_, wei_ocb_, wei_icb_, wei_kh_;
+    act_layout src_, dst_;
+    wei_layout wei_;
 };
 
 sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
     const auto &p = c_.p;
-    const int64_t ICB = p.ic / 16;
-    src_cblk_ = p.ih * p.iw * 16;
-    src_img_ = p.ic * p.ih * p.iw;
-    dst_oblk_ = p.oh * p.ow * 16;
-    dst_img_ = p.oc * p.oh * p.ow;
-    wei_kh_ = p.kw * 256;
-    wei_icb_ = p.kh * wei_kh_;
-    wei_ocb_ = ICB * wei_icb_;
+    src_ = src_layout(p, c_.act);
+    dst_ = dst_layout(p, c_.act);
+    wei_ = make_wei_layout(c_.wei, p);
 
     sched_ = c_.subsample ? jit::fwd_row_schedule((int)p.ow, (int)p.ow, 1, 1, 0)
                           : jit::fwd_row_schedule((int)p.iw, (int)p.ow, (int)p.kw, (int)p.sw, (int)p.pw);
 
-    // Offsets of the lanes of a chunk: input channel b*16 + i is weight line i of input
-    // block b: (b*KH*KW*16 + i) * 64 bytes from the chunk's origin.
+    // Offsets of the lanes of a chunk: input channel b*16 + i is the weight line of that
+    // input channel (for OIhw16i16o: (b*KH*KW*16 + i) * 64 bytes from the chunk's origin).
     offs_table_.reset(static_cast<int32_t *>(std::aligned_alloc(64, (size_t)c_.cb * 64)));
     for (int64_t b = 0; b < c_.cb; ++b)
-        for (int i = 0; i < 16; ++i) offs_table_.get()[b * 16 + i] = (int32_t)((b * wei_icb_ + i * 16) * 4);
+        for (int i = 0; i < 16; ++i) offs_table_.get()[b * 16 + i] = (int32_t)(wei_.i.at(b * 16 + i) * 4);
 
     const bool with_pairs = c_.pairs.acc_sets > 0;
     layout_ = row_pass_list_layout(c_.list_cap, with_pairs ? c_.pair_cap : 0);
     compact_.offs_table = offs_table_.get();
+    pass_.resize((size_t)c_.wei_patterns);
+    const int64_t span = c_.n_ocb * 16; // output channels of a group
     for (int v = 0; v < 3; ++v) {
         const bool pair = v == (int)fwd_variant::pairs, inl = v == (int)fwd_variant::single_inline;
         if ((pair && !with_pairs) || (inl && !c_.inline_compact)) continue;
         jit::row_compact_desc cd;
-        cd.problem = p.to_string();
+        cd.problem = layout_label(p.to_string(), c_.act);
         cd.n_vec = (int)c_.cb;
         cd.cols = (int)c_.lcols;
-        cd.vec_stride = src_cblk_ * 4;
-        cd.col_stride = 64 * (c_.subsample ? p.sw : 1);
-        cd.row_stride = p.iw * 64 * (c_.subsample ? p.sh : 1);
-        wire_compact_variant(cd, layout_, pair, src_img_ * 4);
+        cd.vec_stride = src_.cblk * 4;
+        cd.col_stride = src_.px * 4 * (c_.subsample ? p.sw : 1);
+        cd.row_stride = src_.row * 4 * (c_.subsample ? p.sh : 1);
+        wire_compact_variant(cd, layout_, pair, src_.img * 4);
         if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
 
-        jit::row_pass_desc pd;
-        pd.problem = p.to_string();
-        pd.direction = "fwd";
-        pd.sched = sched_;
-        pd.n_blk = (int)c_.n_ocb;
-        pd.acc_sets = pair ? c_.pairs.acc_sets : c_.acc_sets;
-        for (int64_t j = 0; j < c_.n_ocb; ++j)
-            for (int t = 0; t < sched_.taps; ++t) pd.dense_disp.push_back((int32_t)((j * wei_ocb_ + t * 256) * 4));
-        pd.dst_blk_stride = dst_oblk_ * 4;
-        pd.dst_row_stride = p.ow * 64;
-        pd.starts_row_stride = (c_.subsample ? 1 : p.sh) * c_.lcols * 4 * (pair ? 3 : 1);
-        wire_pass_variant(pd, cd, layout_, pair, inl, dst_img_ * 4, c_.cb);
-        for (int first = 0; first < 2; ++first)
-            for (int last = 0; last < 2; ++last) {
-                pd.init = !first ? jit::acc_init::load : c_.with_bias ? jit::acc_init::bias : jit::acc_init::zero;
-                pd.relu = last && c_.with_relu;
-                pass_[v][first][last] = jit::row_pass_kernel::get(pd);
-            }
+        for (int64_t pat = 0; pat < c_.wei_patterns; ++pat) {
+            jit::row_pass_desc pd;
+            pd.problem = layout_label(p.to_string(), c_.act);
+            pd.direction = "fwd";
+            pd.sched = sched_;
+            pd.n_blk = (int)c_.n_ocb;
+            pd.acc_sets = pair ? c_.pairs.acc_sets : c_.acc_sets;
+            const int64_t o0 = wei_.o.at(pat * span);
+            for (int64_t j = 0; j < c_.n_ocb; ++j)
+                for (int t = 0; t < sched_.taps; ++t)
+                    pd.dense_disp.push_back((int32_t)((wei_.o.at(pat * span + j * 16) - o0 + t * wei_.kw) * 4));
+            pd.dst_blk_stride = dst_.cblk * 4;
+            pd.dst_px_stride = dst_.px * 4;
+            pd.dst_row_stride = dst_.row * 4;
+            pd.starts_row_stride = (c_.subsample ? 1 : p.sh) * c_.lcols * 4 * (pair ? 3 : 1);
+            wire_pass_variant(pd, cd, layout_, pair, inl, dst_.img * 4, c_.cb);
+            for (int first = 0; first < 2; ++first)
+                for (int last = 0; last < 2; ++last) {
+                    pd.init = !first ? jit::acc_init::load : c_.with_bias ? jit::acc_init::bias : jit::acc_init::zero;
+                    pd.relu = last && c_.with_relu;
+                    pass_[pat][v][first][last] = jit::row_pass_kernel::get(pd);
+                }
+        }
     }
 }
 
 std::vector<std::shared_ptr<const jit::jit_generator>> sparse_fwd::kernels() const {
     std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact_.single};
     if (compact_.pair) ks.push_back(compact_.pair);
-    for (const auto &variant : pass_)
-        for (const auto &row : variant)
-            for (const auto &k : row)
-                if (k && std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k); // without ReLU, [x][0] == [x][1]
+    for (const auto &pattern : pass_)
+        for (const auto &variant : pattern)
+            for (const auto &row : variant)
+                for (const auto &k : row)
+                    if (k && std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k); // without ReLU, [x][0] == [x][1]
     return ks;
 }
 
@@ -139,9 +145,9 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
     {
         const int64_t src_row0 = c_.subsample ? lr0 * p.sh : lr0;
         row_pass_source src;
-        src.base = t.src + n0 * src_img_ + src_row0 * p.iw * 16;
-        src.image = src_img_;
-        src.chunk = c_.cb * src_cblk_;
+        src.base = t.src + src_.at(n0, 0, src_row0, 0);
+        src.image = src_.img;
+        src.chunk = c_.cb * src_.cblk;
         lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, c_.lcols, pairs, !inl);
     }
     float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
@@ -164,21 +170,17 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
     const size_t n_pass = c_.passes.size();
     int64_t a, b, lrow;
     for (int64_t g = 0; g < c_.n_ocg; ++g) {
-        const float *bias = t.bias ? t.bias + g * c_.n_ocb * 16 : nullptr;
-        const float *wei_g = t.weights + g * c_.n_ocb * wei_ocb_;
-        auto dst_of = [&](int64_t n) { return t.dst + n * dst_img_ + g * c_.n_ocb * dst_oblk_; };
+        const int64_t ocb0 = g * c_.n_ocb;
+        const float *bias = t.bias ? t.bias + ocb0 * 16 : nullptr;
+        const float *wei_g = t.weights + wei_.o.at(ocb0 * 16);
+        const auto &passes = pass_[(size_t)(g % c_.wei_patterns)];
+        auto dst_of = [&](int64_t n) { return t.dst + dst_.at(n, ocb0, 0, 0); };
 
         // Rows the first pass does not reach start from bias / zero here.
         rows_of(c_.passes[0].first, a, b, lrow);
         for (int64_t n = n0; n < n1; ++n)
-            for (int64_t oh = oh0; oh < oh1; ++oh) {
-                if (oh >= a && oh < b) continue;
-                for (int64_t j = 0; j < c_.n_ocb; ++j) {
-                    float *d = dst_of(n) + j * dst_oblk_ + oh * p.ow * 16;
-                    for (int64_t w = 0; w < p.ow; ++w)
-                        for (int l = 0; l < 16; ++l) d[w * 16 + l] = bias ? bias[j * 16 + l] : 0.f;
-                }
-            }
+            for (int64_t oh = oh0; oh < oh1; ++oh)
+                if (oh < a || oh >= b) fill_act_row(t.dst + dst_.at(n, 0, 0, 0), dst_, ocb0, c_.n_ocb, oh, bias);
 
         for (size_t i = 0; i < n_pass; ++i) {
             const int kh = c_.passes[i].first;
@@ -186,7 +188,7 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
             rows_of(kh, a, b, lrow);
             if (a >= b) continue;
             jit::row_pass_args pa {};
-            pa.dense = wei_g + ch * c_.cb * wei_icb_ + kh * wei_kh_;
+            pa.dense = wei_g + wei_.i.at(ch * c_.cb * 16) + kh * wei_.kh;
             pa.bias = bias;
             pa.n_rows = b - a;
             pa.lane_offsets = offs_table_.get();
@@ -195,14 +197,14 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
                 if (inl) {
                     // Subsampled 1x1: list row r is src row (lr0 + r) * sh.
                     pa.vals = inline_list;
-                    pa.starts = reinterpret_cast<const int32_t *>(t.src + (n0 + grp.image) * src_img_
-                            + ch * c_.cb * src_cblk_ + (lr0 + lrow) * p.sh * p.iw * 16);
+                    pa.starts = reinterpret_cast<const int32_t *>(
+                            t.src + src_.at(n0 + grp.image, ch * c_.cb, (lr0 + lrow) * p.sh, 0));
                 } else {
                     pa.starts = lists.starts(grp, ch, lrow);
                 }
-                pa.dst = dst_of(n0 + grp.image) + a * p.ow * 16;
+                pa.dst = dst_of(n0 + grp.image) + a * dst_.row;
                 const int kv = grp.pair ? (int)fwd_variant::pairs : (int)(inl ? fwd_variant::single_inline : fwd_variant::single);
-                (*pass_[kv][i == 0][i + 1 == n_pass])(&pa);
+                (*passes[kv][i == 0][i + 1 == n_pass])(&pa);
             }
         }
 
@@ -210,14 +212,8 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
         if (c_.with_relu) {
             rows_of(c_.passes[n_pass - 1].first, a, b, lrow);
             for (int64_t n = n0; n < n1; ++n)
-                for (int64_t oh = oh0; oh < oh1; ++oh) {
-                    if (oh >= a && oh < b) continue;
-                    for (int64_t j = 0; j < c_.n_ocb; ++j) {
-                        float *d = dst_of(n) + j * dst_oblk_ + oh * p.ow * 16;
-                        for (int64_t w = 0; w < p.ow * 16; ++w)
-                            if (!(d[w] > 0.f) && d[w] == d[w]) d[w] = 0.f;
-                    }
-                }
+                for (int64_t oh = oh0; oh < oh1; ++oh)
+                    if (oh < a || oh >= b) relu_act_row(t.dst + dst_.at(n, 0, 0, 0), dst_, ocb0, c_.n_ocb, oh);
         }
     }
 }

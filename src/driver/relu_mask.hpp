@@ -5,11 +5,16 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+
+#include "common/layout.hpp"
 
 namespace sparsetrain {
 
 // n floats, on the calling thread.
 void apply_relu_mask(float *diff_src, const float *src, size_t n);
+// Rows [y0, y1) of image n, every channel, in layout l (both tensors in it), on the calling thread.
+void mask_act_rows(float *diff_src, const float *src, const act_layout &l, int64_t n, int64_t y0, int64_t y1);
 // The same split over the calling thread's OpenMP team.
 void apply_relu_mask_parallel(float *diff_src, const float *src, size_t n);
 

@@ -3,10 +3,12 @@
 // layouts; it either accepts (and owns its planned configuration and JIT kernels) or
 // declines with a reason that the dispatch layer logs.
 //
-// Layouts (exactly oneDNN 2.6's own picks for f32 with format_tag::any, so that the oneDNN
-// dense fallback can run on the very same memory without any reorder):
-//   activations (src, dst, diff_src, diff_dst): nChw16c
-//   weights fwd / diff_weights bwd_w:           OIhw16i16o
+// Layouts (exactly oneDNN 2.6's own picks for f32 with format_tag::any weights, so that the
+// oneDNN dense fallback can run on the very same memory without any reorder; see
+// common/layout.hpp):
+//   activations (src, dst, diff_src, diff_dst): nChw16c or nhwc (all four in one layout)
+//   weights fwd:                                OIhw16i16o (nChw16c), Ohwi16o/32o/48o/64o (nhwc)
+//   diff_weights bwd_w:                         OIhw16i16o
 //   weights bwd_d:                              OIhw16o16i, or IOhw16o16i (oneDNN's pick for 1x1)
 //   bias / diff_bias:                           x (plain, oc floats)
 #pragma once
@@ -15,13 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
 #include "jit/jit_generator.hpp"
 
 namespace sparsetrain {
-
-enum class weights_layout { OIhw16i16o, OIhw16o16i, IOhw16o16i };
-const char *to_string(weights_layout l);
 
 // Raw pointers for one execute; members a direction does not use are null.
 struct conv_tensors {
@@ -46,6 +46,7 @@ struct conv_tensors {
 
 struct sparse_conv_options {
     weights_layout wei_layout = weights_layout::OIhw16i16o;
+    act_format act = act_format::nChw16c; // every activation tensor of the primitive
     bool with_bias = false;      // fwd: add bias; bwd_w: compute diff_bias
     bool with_relu = false;      // fwd only: fused ReLU post-op (max(x, 0))
 };

@@ -27,8 +27,10 @@ struct conv_results {
 };
 
 // dir fwd: dst (with bias if `with_bias`); bwd_d: diff_src; bwd_w: diff_weights (+ diff_bias).
+// `act`: the activation tensors' format tag in both libraries' descs (any: their own pick,
+// nChw16c; nhwc: channels last); weights are format_tag::any. Outputs start as NaN.
 conv_results run_both(const problem_t &p, direction dir, const conv_data &d, bool with_bias,
-        const dispatch_options &dispatch = {});
+        const dispatch_options &dispatch = {}, dnnl::memory::format_tag act = dnnl::memory::format_tag::any);
 
 } // namespace test
 } // namespace sparsetrain

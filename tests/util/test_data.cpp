@@ -1,6 +1,7 @@
 #include "util/test_data.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <sstream>
 
@@ -33,6 +34,11 @@ double zero_fraction(const std::vector<float> &v) {
 dnnl::memory::dims src_dims(const problem_t &p) { return {p.mb, p.ic, p.ih, p.iw}; }
 dnnl::memory::dims dst_dims(const problem_t &p) { return {p.mb, p.oc, p.oh, p.ow}; }
 dnnl::memory::dims wei_dims(const problem_t &p) { return {p.oc, p.ic, p.kh, p.kw}; }
+
+void report_skip(const std::string &why) {
+    std::printf("%s: %s\n", SPARSETRAIN_SKIP_MARKER, why.c_str());
+    std::fflush(stdout);
+}
 
 dnnl::engine &cpu_engine() {
     static dnnl::engine e(dnnl::engine::kind::cpu, 0);

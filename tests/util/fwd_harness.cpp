@@ -1,0 +1,194 @@
+// The forward kernel test harness (see fwd_harness.hpp).
+#include "util/fwd_harness.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "config/fwd_config.hpp"
+#include "driver/fwd_conv.hpp"
+#include "reference/ref_conv.hpp"
+#include "util/test_data.hpp"
+#include "util/test_layouts.hpp"
+
+namespace sparsetrain {
+namespace test {
+namespace fwd {
+
+using tag = dnnl::memory::format_tag;
+
+namespace {
+const int guard = 64; // floats before and after dst
+const float canary = -12345.75f;
+} // namespace
+
+// Small-integer data: every sum is exact in fp32 in any order. Some pixels are forced all
+// zero and some fully dense so that empty and full 16-lane vectors always occur.
+fwd_case make_case(const std::string &ps, double sparsity, uint64_t seed, bool bias, bool relu) {
+    fwd_case c;
+    c.p = problem_t::parse(ps);
+    c.bias = bias;
+    c.relu = relu;
+    const auto &p = c.p;
+    c.src.resize(p.mb * p.ic * p.ih * p.iw);
+    c.wei.resize(p.oc * p.ic * p.kh * p.kw);
+    c.b.resize(p.oc);
+    test::fill_int(c.src, seed, -3, 3);
+    test::sparsify(c.src, seed, sparsity);
+    test::fill_int(c.wei, seed + 1, -2, 2);
+    test::fill_int(c.b, seed + 2, -5, 5);
+    if (sparsity > 0 && sparsity < 1) {
+        std::mt19937_64 gen(seed + 3);
+        const int64_t hw = p.ih * p.iw;
+        for (int64_t n = 0; n < p.mb; ++n)
+            for (int64_t k = 0; k < hw / 5 + 1; ++k) {
+                const int64_t pix = (int64_t)(gen() % hw);
+                const bool dense = gen() & 1;
+                for (int64_t ch = 0; ch < p.ic; ++ch) {
+                    float &x = c.src[(n * p.ic + ch) * hw + pix];
+                    x = dense ? (float)(1 + (int)(gen() % 3)) : 0.f;
+                }
+            }
+    }
+    return c;
+}
+
+std::vector<float> blocked_src(const fwd_case &c) {
+    return test::to_layout(c.src, test::src_dims(c.p), tag::nchw, test::act_tag(c.act));
+}
+std::vector<float> blocked_wei(const fwd_case &c) {
+    return test::to_layout(c.wei, test::wei_dims(c.p), tag::oihw, test::wei_tag(c.wl));
+}
+
+// The case in layout `act`, with the weights oneDNN picks for it.
+fwd_case in_layout(fwd_case c, act_format act) {
+    c.act = act;
+    c.wl = test::onednn_fwd_weights(c.p, act);
+    return c;
+}
+
+// Runs `impl` on guarded dst pre-filled with NaN; checks the guards; returns plain dst.
+std::vector<float> run_sparse(const sparse_conv &impl, const fwd_case &c, const std::vector<float> &src_b,
+        const std::vector<float> &wei_b, double density_hint) {
+    const auto &p = c.p;
+    const size_t n = (size_t)(p.mb * p.oc * p.oh * p.ow);
+    std::vector<float> buf(n + 2 * guard, canary);
+    for (size_t i = 0; i < n; ++i) buf[guard + i] = std::numeric_limits<float>::quiet_NaN(); // must be overwritten
+    conv_tensors t;
+    t.src = src_b.data();
+    t.weights = wei_b.data();
+    t.bias = c.bias ? c.b.data() : nullptr;
+    t.dst = buf.data() + guard;
+    t.density_hint = density_hint;
+    impl.execute(t);
+    bool guards_ok = true;
+    for (int i = 0; i < guard; ++i)
+        guards_ok = guards_ok && std::memcmp(&buf[i], &canary, 4) == 0
+                && std::memcmp(&buf[guard + n + i], &canary, 4) == 0;
+    CHECK(guards_ok);
+    std::vector<float> blocked(buf.begin() + guard, buf.begin() + guard + n);
+    return test::from_layout(blocked, test::dst_dims(p), test::act_tag(c.act), tag::nchw);
+}
+
+std::vector<float> run_reference(const fwd_case &c) {
+    std::vector<float> d((size_t)(c.p.mb * c.p.oc * c.p.oh * c.p.ow));
+    reference::conv_fwd(c.p, c.src.data(), c.wei.data(), c.bias ? c.b.data() : nullptr, d.data(), c.relu);
+    return d;
+}
+
+// oneDNN dense on the same blocked buffers.
+std::vector<float> run_onednn(const fwd_case &c, const std::vector<float> &src_b, const std::vector<float> &wei_b) {
+    using namespace dnnl;
+    const auto &p = c.p;
+    auto &eng = test::cpu_engine();
+    auto md = [](const memory::dims &d, tag t) { return memory::desc(d, memory::data_type::f32, t); };
+    auto src_md = md(test::src_dims(p), test::act_tag(c.act)), dst_md = md(test::dst_dims(p), test::act_tag(c.act));
+    auto wei_md = md(test::wei_dims(p), test::wei_tag(c.wl)), bia_md = md({p.oc}, tag::x);
+    const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
+    auto fd = c.bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct,
+                               src_md, wei_md, bia_md, dst_md, strides, pl, pr)
+                     : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct,
+                               src_md, wei_md, dst_md, strides, pl, pr);
+    primitive_attr attr;
+    if (c.relu) {
+        post_ops po;
+        po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+        attr.set_post_ops(po);
+    }
+    convolution_forward::primitive_desc pd(fd, attr, eng);
+    std::vector<float> dst_b(pd.dst_desc().get_size() / 4);
+    memory m_src(src_md, eng, const_cast<float *>(src_b.data())), m_wei(wei_md, eng, const_cast<float *>(wei_b.data()));
+    memory m_bia(bia_md, eng, const_cast<float *>(c.b.data())), m_dst(dst_md, eng, dst_b.data());
+    stream s(eng);
+    convolution_forward(pd).execute(s, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_WEIGHTS, m_wei},
+            {DNNL_ARG_BIAS, m_bia}, {DNNL_ARG_DST, m_dst}});
+    s.wait();
+    return test::from_layout(dst_b, test::dst_dims(p), test::act_tag(c.act), tag::nchw);
+}
+
+std::unique_ptr<sparse_conv> make(const fwd_case &c, const std::string &hints) {
+    sparse_conv_options o;
+    o.with_bias = c.bias;
+    o.with_relu = c.relu;
+    o.act = c.act;
+    o.wei_layout = c.wl;
+    fwd_config cfg;
+    std::string why;
+    auto h = fwd_plan_hints::parse(hints);
+    h.threads = 2;
+    const bool ok = plan_fwd(c.p, o, cfg, why, h);
+    INFO(why);
+    REQUIRE(ok);
+    return make_sparse_fwd_from_config(cfg);
+}
+
+bool not_trivial(const std::vector<float> &v) {
+    for (float x : v)
+        if (x != 0.f) return true;
+    return false;
+}
+
+// Exact comparison of one case against both the reference and oneDNN, for 1 and 2 threads.
+// With expect_pairs the plan must have the image-pair variant.
+void check_case(const fwd_case &c, double s, const std::string &hints, bool expect_pairs, double density_hint) {
+    const auto src_b = blocked_src(c), wei_b = blocked_wei(c);
+    const auto ref = run_reference(c);
+    const auto dnn = run_onednn(c, src_b, wei_b);
+    const auto impl = make(c, hints);
+    const std::string ps = c.p.to_string();
+    if (expect_pairs) {
+        INFO(ps << " hints '" << hints << "' config " << impl->config_str());
+        CHECK(impl->config_str().find(":pairs") != std::string::npos);
+    }
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        INFO(ps << " " << to_string(c.act) << " weights " << to_string(c.wl) << " sparsity " << s << " threads " << threads
+                << " bias " << c.bias << " relu " << c.relu << " hints '" << hints << "' density hint " << density_hint
+                << " config " << impl->config_str());
+        const auto got = run_sparse(*impl, c, src_b, wei_b, density_hint);
+        const auto r1 = test::compare(got, ref, 0), r2 = test::compare(got, dnn, 0);
+        INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
+        CHECK(r1.ok);
+        CHECK(r2.ok);
+        if (s < 1.0 || c.bias) CHECK(not_trivial(got));
+    }
+    omp_set_num_threads(2);
+}
+
+// check_case in both activation layouts (nhwc with oneDNN's weights pick) at each sparsity.
+void check_exact(const std::string &ps, const std::vector<double> &sparsities, bool bias, bool relu,
+        const std::string &hints, bool expect_pairs, double density_hint) {
+    for (double s : sparsities)
+        for (act_format act : test::both_layouts())
+            check_case(in_layout(make_case(ps, s, 11 + (uint64_t)(s * 100), bias, relu), act), s, hints, expect_pairs,
+                    density_hint);
+}
+
+} // namespace fwd
+} // namespace test
+} // namespace sparsetrain
