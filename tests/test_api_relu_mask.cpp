@@ -52,7 +52,8 @@ std::vector<float> plain_of(dnnl::memory &m, tag plain_tag) {
 }
 
 // Runs the masked primitive `runs` times (automatic mode calibrates on the first).
-masked_run run_masked(const test::mask_case &c, dispatch_mode mode, int runs = 1, bool with_src = true, tag act = tag::any) {
+masked_run run_masked(const test::mask_case &c, dispatch_mode mode, int runs = 1, bool with_src = true, tag act = tag::any,
+        bool optional = false) {
     const auto &p = c.p;
     auto &eng = test::cpu_engine();
     const dnnl::memory::dims st {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
@@ -67,6 +68,7 @@ masked_run run_masked(const test::mask_case &c, dispatch_mode mode, int runs = 1
     dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_md, wei_md, dst_md, st, pl, pr);
     backward_data_options opt;
     opt.relu_mask = true;
+    opt.relu_mask_optional = optional;
     convolution_backward_data::primitive_desc pd(bd, dnnl::primitive_attr(), eng, fpd, dispatch, opt);
     REQUIRE(pd.relu_mask());
     REQUIRE(pd.src_desc() == pd.diff_src_desc());
@@ -139,6 +141,32 @@ TEST_CASE("relu_mask: nhwc activations, both kernels and dense", "[api][mask][nh
     check_mode("mb1ic32ih10oc256oh10kh3ph1", dispatch_mode::sparse, 0.0, 0.95, 1, 0, tag::nhwc);
     check_mode("mb2ic32ih9oc48oh9kh3ph1", dispatch_mode::dense, 0.5, 0.0, 1, -1, tag::nhwc);
     check_mode("mb2ic32ih9oc48oh9kh3ph1", dispatch_mode::automatic, 0.5, 0.0, 3, -1, tag::nhwc);
+}
+
+TEST_CASE("relu_mask_optional: exact where src > 0, no mask pass on the dense path", "[api][mask]") {
+    const auto c = test::make_mask_case("mb1ic32ih10oc256oh10kh3ph1", 0.5, 0.0, 21);
+    const auto ref = test::mask_reference(c);
+    auto masked = [&](std::vector<float> v) {
+        for (size_t i = 0; i < v.size(); ++i) v[i] = c.src[i] > 0.f ? v[i] : 0.f;
+        return v;
+    };
+    // Dense: oneDNN's unmasked gradient (non-zero somewhere src is 0), exact after the ReLU backward.
+    const auto d = run_masked(c, dispatch_mode::dense, 1, true, tag::any, true);
+    CHECK(d.impl.find("relu_mask") != std::string::npos);
+    CHECK(test::compare(masked(d.diff_src), ref, 0).ok);
+    bool unmasked_somewhere = false;
+    for (size_t i = 0; i < ref.size(); ++i) unmasked_somewhere = unmasked_somewhere || (!(c.src[i] > 0.f) && d.diff_src[i] != 0.f);
+    CHECK(unmasked_somewhere);
+    // The masked kernel still writes exact zeros where src <= 0.
+    const auto s = run_masked(c, dispatch_mode::sparse, 1, true, tag::any, true);
+    CHECK(s.stats.sparse_mask_runs == 1);
+    CHECK(test::compare(s.diff_src, ref, 0).ok);
+    // The diff_dst-sparse kernel: no mask pass either.
+    const auto c2 = test::make_mask_case("mb1ic32ih10oc256oh10kh3ph1", 0.0, 0.95, 22);
+    const auto r = run_masked(c2, dispatch_mode::sparse, 1, true, tag::any, true);
+    CHECK(r.stats.sparse_runs == 1);
+    CHECK(r.stats.sparse_mask_runs == 0);
+    CHECK(test::compare(r.diff_src, test::mask_reference(c2), 0).ok); // src has no zeros here
 }
 
 TEST_CASE("relu_mask: dense and automatic modes apply the mask too", "[api][mask][dispatch]") {

@@ -141,6 +141,12 @@ struct backward_data_options {
     // dispatch_options says (stats().sparse_mask_runs counts the masked kernel's runs). The
     // masked kernel takes nChw16c or nhwc activations; other layouts run oneDNN + the mask.
     bool relu_mask = false;
+    // With relu_mask, for a ReLU output that other layers read too (a residual block's input),
+    // where the framework runs the ReLU's backward on the summed gradient anyway: diff_src
+    // where src <= 0 is then left unspecified (0, or the unmasked gradient, whichever path ran),
+    // so that the paths that would need a separate mask pass (oneDNN dense, the diff_dst-sparse
+    // kernel) skip it. The masked kernel still skips the elements where src <= 0.
+    bool relu_mask_optional = false;
 };
 
 class convolution_backward_data : public conv_primitive_base {

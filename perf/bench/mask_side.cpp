@@ -13,7 +13,7 @@ namespace bench {
 using namespace dnnl;
 using tag = memory::format_tag;
 
-side make_sparsetrain_masked_side(const problem_t &p, dispatch_mode mode, algorithm alg, tag act) {
+side make_sparsetrain_masked_side(const problem_t &p, dispatch_mode mode, algorithm alg, tag act, bool optional) {
     const memory::dims strides {p.sh, p.sw}, dilates {p.dh, p.dw}, pad_l {p.ph, p.pw}, pad_r {p.ph_r, p.pw_r};
     const auto f32 = memory::data_type::f32;
     const memory::desc src({p.mb, p.ic, p.ih, p.iw}, f32, act), dst({p.mb, p.oc, p.oh, p.ow}, f32, act),
@@ -26,6 +26,7 @@ side make_sparsetrain_masked_side(const problem_t &p, dispatch_mode mode, algori
     const dnnl::convolution_backward_data::desc bd(alg, src, wei, dst, strides, dilates, pad_l, pad_r);
     backward_data_options opt;
     opt.relu_mask = true;
+    opt.relu_mask_optional = optional;
     const sparsetrain::convolution_backward_data::primitive_desc bpd(bd, primitive_attr(), cpu_engine(), fpd, dopt, opt);
     const sparsetrain::convolution_backward_data prim(bpd);
     side sd;

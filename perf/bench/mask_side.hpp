@@ -11,10 +11,10 @@
 namespace sparsetrain {
 namespace bench {
 
-// sparsetrain's backward data with relu_mask (activations in `act`, weights any); side.mask_src
-// is its DNNL_ARG_SRC.
+// sparsetrain's backward data with relu_mask (activations in `act`, weights any; `optional`:
+// relu_mask_optional); side.mask_src is its DNNL_ARG_SRC.
 side make_sparsetrain_masked_side(const problem_t &p, dispatch_mode mode, dnnl::algorithm alg,
-        dnnl::memory::format_tag act);
+        dnnl::memory::format_tag act, bool optional = false);
 
 // Appends oneDNN's ReLU backward to a oneDNN backward-data side, timed with it. scale 1: on
 // diff_src itself, in place, with side.mask_src (diff_src's desc) as the ReLU output, so that

@@ -47,7 +47,9 @@ std::string paths_taken(const dispatch_stats &before, const dispatch_stats &afte
     auto add = [&](unsigned long long b, unsigned long long a, const char *name) {
         if (a > b) r += (r.empty() ? "" : "+") + std::string(name);
     };
-    add(before.sparse_runs, after.sparse_runs, "sparse");
+    // Masked backward data: "mask" for the masked kernel, "sparse" for the diff_dst kernel + mask.
+    add(before.sparse_mask_runs, after.sparse_mask_runs, "mask");
+    add(before.sparse_runs - before.sparse_mask_runs, after.sparse_runs - after.sparse_mask_runs, "sparse");
     add(before.dense_runs, after.dense_runs, "dense");
     add(before.reference_runs, after.reference_runs, "reference");
     return r;
@@ -133,7 +135,8 @@ problem_bench::problem_bench(const problem_t &p, direction dir, const std::vecto
         for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_side(p, dir, m, ours_alg, act));
         return;
     }
-    for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_masked_side(p, m, ours_alg, act));
+    for (dispatch_mode m : modes)
+        I.ours.push_back(make_sparsetrain_masked_side(p, m, ours_alg, act, mask.relu_bwd_scale == 0));
     if (mask.relu_bwd_scale)
         for (auto &d : I.dense) add_relu_backward(d, p, mask.relu_bwd_scale);
 }
@@ -281,10 +284,12 @@ void problem_bench::check_outputs(measurement &m) const {
                                                   : (double)I.p.mb * I.p.oh * I.p.ow;
     const double tol = std::max(1e-6, 5e-7 * std::sqrt(k_len));
     auto cmp = [&](const memory &a, const memory &b, tag tg) {
-        const auto x = store(a, tg);
-        auto y = store(b, tg);
-        if (I.mask.on) // oneDNN's backward data, then the ReLU backward's mask
-            for (size_t i = 0; i < y.size(); ++i) y[i] = I.src[i] > 0.f ? y[i] : 0.f;
+        auto x = store(a, tg), y = store(b, tg);
+        if (I.mask.on) // both after the ReLU backward (ours may be unmasked: relu_mask_optional)
+            for (size_t i = 0; i < y.size(); ++i) {
+                x[i] = I.src[i] > 0.f ? x[i] : 0.f;
+                y[i] = I.src[i] > 0.f ? y[i] : 0.f;
+            }
         double max_ref = 0;
         for (float v : y) max_ref = std::max(max_ref, (double)std::fabs(v));
         const double scale = std::max(1.0, max_ref);

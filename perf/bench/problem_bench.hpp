@@ -32,6 +32,8 @@ const char *mode_name(dispatch_mode m);
 // larger pre-pool tensor of a 2x2/2 max-pool (4); 0: backward data alone (the ReLU output has
 // other consumers: its ReLU backward runs after the sum on both sides). Outputs are checked
 // against oneDNN's backward data masked with src.
+// relu_bwd_scale 0 (the ReLU backward runs after the sum anyway) gives sparsetrain
+// relu_mask_optional: its dense path skips the mask pass.
 struct mask_setup {
     bool on = false;
     int relu_bwd_scale = 1;

@@ -58,7 +58,7 @@ std::string conv_pd_impl::formats_str() const {
 }
 
 std::string conv_pd_impl::attrs_str() const {
-    return with_relu ? "post_ops:relu" : relu_mask ? "relu_mask" : "";
+    return with_relu ? "post_ops:relu" : relu_mask ? (relu_mask_optional ? "relu_mask:optional" : "relu_mask") : "";
 }
 
 dnnl::primitive_desc_base conv_pd_impl::dnnl_pd() const {
@@ -147,7 +147,7 @@ void log_creation(const conv_pd_impl &pd) {
 
 std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convolution_desc_t &desc,
         const dnnl::primitive_attr &attr, const dnnl::engine &engine, const fwd_hint &hint,
-        const dispatch_options &dispatch, const dnnl_pd_maker &make_dnnl, bool relu_mask) {
+        const dispatch_options &dispatch, const dnnl_pd_maker &make_dnnl, bool relu_mask, bool relu_mask_optional) {
     check_engine(engine, "engine");
     if (relu_mask && dir != direction::bwd_d) throw error("relu_mask: a backward-data option");
     auto pd = std::make_shared<conv_pd_impl>();
@@ -197,6 +197,7 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
     std::string why_not_mask;
     if (relu_mask) {
         pd->relu_mask = true;
+        pd->relu_mask_optional = relu_mask_optional;
         pd->sparse_mask = try_sparse_mask(*pd, why_not_mask, pd->mask_weights_md);
     }
 

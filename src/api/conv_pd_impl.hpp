@@ -51,6 +51,7 @@ struct conv_pd_impl {
     // (exploits src; reads IOhw16i16o weights, reordered per execute) runs beside `sparse`
     // (exploits diff_dst; the mask applied to its output), the dispatcher choosing per call.
     bool relu_mask = false;
+    bool relu_mask_optional = false; // backward_data_options::relu_mask_optional: no mask pass needed
     std::shared_ptr<const sparse_conv> sparse_mask;
     dnnl::memory::desc mask_weights_md;
     dispatch_mode mode = dispatch_mode::automatic; // resolved (never from_env)
@@ -78,7 +79,8 @@ using dnnl_pd_maker = std::function<void(conv_pd_impl &pd, const fwd_hint &hint,
 
 std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convolution_desc_t &desc,
         const dnnl::primitive_attr &attr, const dnnl::engine &engine, const fwd_hint &hint,
-        const dispatch_options &dispatch, const dnnl_pd_maker &make_dnnl, bool relu_mask = false);
+        const dispatch_options &dispatch, const dnnl_pd_maker &make_dnnl, bool relu_mask = false,
+        bool relu_mask_optional = false);
 
 // Throws unless `engine` is a non-empty CPU engine (field name "engine" in the message).
 void check_engine(const dnnl::engine &engine, const char *what);

@@ -47,7 +47,7 @@ void conv_prim_impl::run_row_kernel_masked(const conv_memories &m, double densit
     conv_tensors t;
     t.diff_src = fptr(m.src);
     t.diff_dst = fptr(m.dst);
-    t.mask_src = fptr(m.mask_src);
+    t.mask_src = pd->relu_mask_optional ? nullptr : fptr(m.mask_src); // optional: no mask pass
     t.weights = weights_to_sparse ? reordered_weights(weights_to_sparse, m.weights, pd->sparse_weights_md, pd->engine)
                                   : fptr(m.weights);
     t.density_hint = density;
@@ -69,11 +69,11 @@ void conv_prim_impl::execute_masked(dnnl::stream &s, const std::unordered_map<in
         dense_args.erase(DNNL_ARG_SRC);
         dense.execute(s, dense_args);
         s.wait();
-        apply_relu_mask_parallel(diff_src, src, n_src);
+        if (!pd->relu_mask_optional) apply_relu_mask_parallel(diff_src, src, n_src);
     };
     paths.reference = [&] {
         reference_execute(*pd, s, m);
-        apply_relu_mask_parallel(diff_src, src, n_src);
+        if (!pd->relu_mask_optional) apply_relu_mask_parallel(diff_src, src, n_src);
     };
     const masked_choice c = choose_masked.run(*pd, src, n_src, fptr(m.dst), n_dd, paths);
     std::string impl;

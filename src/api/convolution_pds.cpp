@@ -125,7 +125,7 @@ std::shared_ptr<const conv_pd_impl> make_bwd_d(const dnnl::convolution_backward_
                 [&](conv_pd_impl &pd, const fwd_hint &h, const dnnl::primitive_attr &a) {
                     pd.dnnl_bwd_d = dnnl::convolution_backward_data::primitive_desc(d, a, e, dnnl_hint(h));
                 },
-                options.relu_mask);
+                options.relu_mask, options.relu_mask_optional);
     });
 }
 

@@ -63,7 +63,8 @@ static_cost_shape mask_static_relative_cost(const problem_t &p) {
 std::string masked_model_key(const conv_pd_impl &pd, masked_path p, int threads) {
     const bool mask = p == masked_path::mask;
     const auto &impl = mask ? pd.sparse_mask : pd.sparse;
-    return std::string(mask ? "bwd_d_mask:" : "bwd_d_row_masked:") + crossover_key(pd, threads) + ":"
+    return std::string(mask ? "bwd_d_mask:" : "bwd_d_row_masked:") + (pd.relu_mask_optional ? "optional:" : "")
+            + crossover_key(pd, threads) + ":"
             + (impl ? impl->config_str() : std::string());
 }
 
