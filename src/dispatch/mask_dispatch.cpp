@@ -117,15 +117,18 @@ masked_choice masked_dispatcher::run(const conv_pd_impl &pd, const float *src, s
             + ",zeros(diff_dst):" + (k_[1].exists ? fmt("%.3f", c.dd_zeros) : std::string("-"));
 
     // The candidate kernel: predicted faster relative to dense (models when both are
-    // calibrated, else the static shapes; the masked kernel on a tie).
+    // calibrated, else the static shapes; the masked kernel on a tie). Automatic: while one
+    // model is calibrated and the other not, the other (so that both get measured).
     int k = k_[0].exists ? 0 : 1;
     if (k_[0].exists && k_[1].exists) {
-        const bool models = k_[0].model && k_[1].model && k_[0].model->calibrated() && k_[1].model->calibrated();
+        const bool have = k_[0].model && k_[1].model;
+        const bool cal0 = have && k_[0].model->calibrated(), cal1 = have && k_[1].model->calibrated();
         auto pred = [&](int i) {
-            return models ? k_[i].model->predict_sparse(density(i)) / k_[i].model->predict_dense()
-                          : k_[i].shape.a + k_[i].shape.b * density(i);
+            return cal0 && cal1 ? k_[i].model->predict_sparse(density(i)) / k_[i].model->predict_dense()
+                                : k_[i].shape.a + k_[i].shape.b * density(i);
         };
         k = pred(1) < pred(0) ? 1 : 0;
+        if (cal0 != cal1) k = cal0 ? 1 : 0;
     }
     const masked_path kp = k == 0 ? masked_path::mask : masked_path::row;
     const kernel_state &ks = k_[k];

@@ -5,7 +5,8 @@
 //   dense: oneDNN backward data, then the mask
 // Both operands are probed (sampled) when their kernel exists. The candidate kernel of a call
 // is the one predicted faster at its sampled density (by its calibrated model when both are
-// calibrated, else by the static cost shapes). Then, as dispatch/exec_choice.hpp:
+// calibrated, else by the static cost shapes; in automatic mode, while only one model is
+// calibrated, the other kernel, so that both get measured). Then, as dispatch/exec_choice.hpp:
 //   mode sparse: the candidate; mode dense: dense;
 //   mode deterministic: the candidate iff its operand's sampled sparsity reaches its static
 //     threshold (fixed at creation), else dense;
