@@ -97,6 +97,10 @@ TEST_CASE("masked dispatcher: forced modes, candidate kernel, both models calibr
         CHECK(c.v == std::vector<std::string> {"mask", "dense", "dense", "row"});
         CHECK(crossover_model_for(masked_model_key(pd, masked_path::mask, omp_get_max_threads()))->calibrated());
         CHECK(crossover_model_for(masked_model_key(pd, masked_path::row, omp_get_max_threads()))->calibrated());
+        // Then each kernel once more (confirming its calibration time), then the models decide.
+        c.v.clear();
+        for (int i = 0; i < 2; ++i) d.run(pd, src.data(), src.size(), dd.data(), dd.size(), c.paths());
+        CHECK(c.v == std::vector<std::string> {"mask", "row"});
         c.v.clear();
         const auto ch = d.run(pd, src.data(), src.size(), dd.data(), dd.size(), c.paths());
         CHECK(c.v.size() == 1);

@@ -13,7 +13,10 @@
 //   mode automatic: the candidate's crossover_model (keyed apart from the unmasked problem,
 //     since the dense time includes the mask pass) is calibrated over the first two executes
 //     it is the candidate in (the static choice first, then the other path, t0 from the static
-//     shape), then decides between it and dense, refined by every timed run.
+//     shape), then decides between it and dense, refined by every timed run. Once both
+//     kernels' models are calibrated, each kernel runs once more (timed, observed): its
+//     calibration run may have carried the first executes' costs, and a kernel that is not
+//     the candidate would otherwise never be measured again.
 #pragma once
 
 #include <functional>
