@@ -100,6 +100,21 @@ masked_dispatcher::masked_dispatcher(const conv_pd_impl &pd) {
     }
 }
 
+// The candidate kernel: predicted faster relative to dense (models when both are calibrated,
+// else the static shapes; the masked kernel on a tie). Automatic: while one model is
+// calibrated and the other not, the other (so that both get measured).
+int masked_dispatcher::candidate(const double density[2]) const {
+    if (!k_[0].exists || !k_[1].exists) return k_[0].exists ? 0 : 1;
+    const bool have = k_[0].model && k_[1].model;
+    const bool cal0 = have && k_[0].model->calibrated(), cal1 = have && k_[1].model->calibrated();
+    if (cal0 != cal1) return cal0 ? 1 : 0;
+    auto pred = [&](int i) {
+        return cal0 && cal1 ? k_[i].model->predict_sparse(density[i]) / k_[i].model->predict_dense()
+                            : k_[i].shape.a + k_[i].shape.b * density[i];
+    };
+    return pred(1) < pred(0) ? 1 : 0;
+}
+
 masked_choice masked_dispatcher::run(const conv_pd_impl &pd, const float *src, size_t src_floats, const float *dd,
         size_t dd_floats, const masked_paths &paths) const {
     masked_choice c;
@@ -126,20 +141,8 @@ masked_choice masked_dispatcher::run(const conv_pd_impl &pd, const float *src, s
     const std::string head = "zeros(src):" + (k_[0].exists ? fmt("%.3f", c.src_zeros) : std::string("-"))
             + ",zeros(diff_dst):" + (k_[1].exists ? fmt("%.3f", c.dd_zeros) : std::string("-"));
 
-    // The candidate kernel: predicted faster relative to dense (models when both are
-    // calibrated, else the static shapes; the masked kernel on a tie). Automatic: while one
-    // model is calibrated and the other not, the other (so that both get measured).
-    int k = k_[0].exists ? 0 : 1;
-    if (k_[0].exists && k_[1].exists) {
-        const bool have = k_[0].model && k_[1].model;
-        const bool cal0 = have && k_[0].model->calibrated(), cal1 = have && k_[1].model->calibrated();
-        auto pred = [&](int i) {
-            return cal0 && cal1 ? k_[i].model->predict_sparse(density(i)) / k_[i].model->predict_dense()
-                                : k_[i].shape.a + k_[i].shape.b * density(i);
-        };
-        k = pred(1) < pred(0) ? 1 : 0;
-        if (cal0 != cal1) k = cal0 ? 1 : 0;
-    }
+    const double densities[2] = {density(0), density(1)};
+    const int k = candidate(densities);
     const masked_path kp = k == 0 ? masked_path::mask : masked_path::row;
     const kernel_state &ks = k_[k];
     auto run_path = [&](bool kernel) {

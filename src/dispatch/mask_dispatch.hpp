@@ -58,6 +58,7 @@ private:
         static_cost_shape shape;
         std::shared_ptr<crossover_model> model; // automatic only
     };
+    int candidate(const double density[2]) const; // 0: mask, 1: row
     kernel_state k_[2]; // [masked_path::mask, masked_path::row]
     bool automatic_ = false, deterministic_ = false;
 };
