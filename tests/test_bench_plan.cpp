@@ -169,11 +169,15 @@ TEST_CASE("net plan tasks: each distinct (shape, direction, sparsity) once, weig
         INFO(net.name);
         const auto plan = make_net_plan(net, profile_kind::final_epoch, 8, data_source());
         CHECK_FALSE(plan.subset);
-        std::set<std::tuple<std::string, int, double, bool>> keys;
+        std::set<std::tuple<std::string, int, double, bool, int, double>> keys;
         int weight[n_dirs] = {0, 0, 0};
         for (size_t i = 0; i < plan.tasks.size(); ++i) {
             const auto &t = plan.tasks[i];
-            CHECK(keys.insert({t.prob.shape_string(), (int)t.dir, t.sparsity, t.initial}).second);
+            CHECK(keys.insert({t.prob.shape_string(), (int)t.dir, t.sparsity, t.initial, (int)t.mask, t.mask_sparsity}).second);
+            // Masked BWD-data: every non-initial one, the mask's sparsity = the FWD sparsity (the input).
+            CHECK((t.mask != bwd_d_mask_kind::none) == (t.dir == direction::bwd_d && !t.initial));
+            if (t.mask != bwd_d_mask_kind::none)
+                for (const auto &l : t.layers) CHECK(by_layer(plan)[l].sparsity[FWD] == t.mask_sparsity);
             CHECK(t.weight == (int)t.layers.size());
             CHECK(t.prob.mb == 8);
             weight[(int)t.dir] += t.initial ? 0 : t.weight;
@@ -186,8 +190,10 @@ TEST_CASE("net plan tasks: each distinct (shape, direction, sparsity) once, weig
         }
         for (int d = 0; d < n_dirs; ++d) CHECK(weight[d] == net.non_initial_layers);
     }
-    // ResNet-34's dense gradients: one BWD-data task per distinct shape.
-    const auto r34 = make_net_plan(find_network("resnet34"), profile_kind::final_epoch, 8, data_source());
+    // ResNet-34's dense gradients, without the mask: one BWD-data task per distinct shape.
+    plan_options no_mask;
+    no_mask.relu_mask = false;
+    const auto r34 = make_net_plan(find_network("resnet34"), profile_kind::final_epoch, 8, data_source(), no_mask);
     int bwd_d_tasks = 0;
     for (const auto &t : r34.tasks)
         if (t.dir == direction::bwd_d) {
@@ -195,6 +201,37 @@ TEST_CASE("net plan tasks: each distinct (shape, direction, sparsity) once, weig
             if (t.shape == "layer3_3x3") CHECK(t.weight == 11);
         }
     CHECK(bwd_d_tasks == (int)r34.layers.size() - 1);
+}
+
+TEST_CASE("net plan: the bwd_d_mask column (relu: the conv is the ReLU output's only reader; shared: not)", "[bench]") {
+    const plan_options po; // one object (GCC 12 warns on temporaries' initializer lists here)
+    const data_source data;
+    const auto r50 = make_net_plan(find_network("resnet50"), profile_kind::final_epoch, 8, data, po);
+    auto L = by_layer(r50);
+    CHECK(L["res2a_branch2b"].mask == bwd_d_mask_kind::relu);
+    CHECK(L["res2a_branch2c"].mask == bwd_d_mask_kind::relu);
+    CHECK(L["res2a_branch2a"].mask == bwd_d_mask_kind::shared);
+    CHECK(L["res3a_branch1"].mask == bwd_d_mask_kind::shared);
+    CHECK(L["conv1"].mask == bwd_d_mask_kind::none);
+    const auto r34 = make_net_plan(find_network("resnet34"), profile_kind::final_epoch, 8, data, po);
+    L = by_layer(r34);
+    CHECK(L["layer1.0.conv2"].mask == bwd_d_mask_kind::relu);
+    CHECK(L["layer1.0.conv1"].mask == bwd_d_mask_kind::shared);
+    CHECK(L["layer2.0.downsample"].mask == bwd_d_mask_kind::shared);
+    const auto vgg = make_net_plan(find_network("vgg16"), profile_kind::final_epoch, 8, data, po);
+    L = by_layer(vgg);
+    CHECK(L["conv1_2"].mask == bwd_d_mask_kind::relu);
+    CHECK(L["conv2_1"].mask == bwd_d_mask_kind::maxpool_relu);
+    CHECK(L["conv5_3"].mask == bwd_d_mask_kind::relu);
+    // A mapping without the column: no mask anywhere; a bad value is an error naming it.
+    CHECK(parse_sparsity_map("shape,occurrence,layer,src_sparsity,diff_dst_sparsity,note\nc,1,c,row:1,dense,\n", "m")[0].mask
+            == bwd_d_mask_kind::none);
+    try {
+        parse_sparsity_map("shape,occurrence,layer,src_sparsity,diff_dst_sparsity,bwd_d_mask,note\nc,1,c,row:1,dense,relux,\n", "m");
+        FAIL("accepted");
+    } catch (const error &e) {
+        CHECK(std::string(e.what()).find("bwd_d_mask") != std::string::npos);
+    }
 }
 
 TEST_CASE("net plan: --layers and --dir subsets", "[bench]") {
@@ -219,7 +256,8 @@ TEST_CASE("net plan: the mapping must cover every occurrence of every layer exac
     const std::string shapes = d.source().read(net.shapes_file);
     CHECK_NOTHROW(make_net_plan(net, profile_kind::final_epoch, 2, d.source()));
     SECTION("an occurrence missing") {
-        d.write(net.mapping_file, replace_line(map, "conv5_1,3,conv5_3,row:conv11,pool:conv12,feeds ReLU conv12 then pool4\n", ""));
+        d.write(net.mapping_file,
+                replace_line(map, "conv5_1,3,conv5_3,row:conv11,pool:conv12,relu,feeds ReLU conv12 then pool4\n", ""));
         CHECK_THROWS_AS(make_net_plan(net, profile_kind::final_epoch, 2, d.source()), error);
     }
     SECTION("an occurrence beyond *N") {

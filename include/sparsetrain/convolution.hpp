@@ -117,6 +117,38 @@ public:
     convolution_forward(const primitive_desc &pd);
 };
 
+// Options of a backward-data primitive beyond oneDNN's.
+struct backward_data_options {
+    // Fused ReLU backward. Set it when this convolution's forward input `src` is the output of
+    // a ReLU, max(z, 0), or of a max or average pool applied to a ReLU output: the primitive
+    // then computes
+    //     diff_src = (backward data of diff_dst) * [src > 0]
+    // i.e. the input gradient with the ReLU's backward already applied (0 wherever src <= 0,
+    // whatever the convolution's gradient was there; -0.0 and NaN in src count as "not > 0"),
+    // and computes only the elements where src > 0. Execute needs DNNL_ARG_SRC: the forward
+    // src, in the layout of diff_src (src_desc() == diff_src_desc()).
+    // Exact when src = relu(z), maxpool(relu(z)) or avgpool(relu(z)): there, src is 0 exactly
+    // where the ReLU's backward zeroes the gradient (for a pool: where every input it pooled was
+    // 0). Where this conv is the ReLU output's only reader, the framework's ReLU backward for it
+    // can be dropped (for a max pool in between too: the pool's backward then routes only
+    // masked gradients to positions > 0). Where the ReLU output also feeds other layers (a
+    // residual block's input: conv1, the downsample conv, the identity path), masking this
+    // contribution is still exact, but the ReLU's backward must still run on the sum of the
+    // gradients. Not for arbitrary non-negative inputs (e.g. a sigmoid output), whose zeros do
+    // not come from a ReLU.
+    // Which kernel runs: the masked kernel (cost with the density of src), the diff_dst-sparse
+    // kernel followed by the mask, or oneDNN followed by the mask, chosen per execute as
+    // dispatch_options says (stats().sparse_mask_runs counts the masked kernel's runs). The
+    // masked kernel takes nChw16c or nhwc activations; other layouts run oneDNN + the mask.
+    bool relu_mask = false;
+    // With relu_mask, for a ReLU output that other layers read too (a residual block's input),
+    // where the framework runs the ReLU's backward on the summed gradient anyway: diff_src
+    // where src <= 0 is then left unspecified (0, or the unmasked gradient, whichever path ran),
+    // so that the paths that would need a separate mask pass (oneDNN dense, the diff_dst-sparse
+    // kernel) skip it. The masked kernel still skips the elements where src <= 0.
+    bool relu_mask_optional = false;
+};
+
 class convolution_backward_data : public conv_primitive_base {
 public:
     struct desc : public dnnl::convolution_backward_data::desc {
@@ -144,10 +176,20 @@ public:
         primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
                 const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
                 const dispatch_options &dispatch, bool allow_empty = false);
+        // With backward_data_options (the fused ReLU backward, relu_mask).
+        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
+                const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
+                const dispatch_options &dispatch, const backward_data_options &options, bool allow_empty = false);
+        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
+                const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
+                const dispatch_options &dispatch, const backward_data_options &options, bool allow_empty = false);
 
         dnnl::memory::desc diff_src_desc() const;
         dnnl::memory::desc weights_desc() const;
         dnnl::memory::desc diff_dst_desc() const;
+        // With relu_mask: the desc of DNNL_ARG_SRC (equal to diff_src_desc()); else a zero desc.
+        dnnl::memory::desc src_desc() const;
+        bool relu_mask() const;
     };
     convolution_backward_data() = default;
     convolution_backward_data(const primitive_desc &pd);

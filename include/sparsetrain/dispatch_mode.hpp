@@ -30,6 +30,9 @@ struct dispatch_options {
 // What a primitive has run so far (for logs and benchmarks).
 struct dispatch_stats {
     unsigned long long sparse_runs = 0, dense_runs = 0, reference_runs = 0;
+    // Backward data with relu_mask: of sparse_runs, those of the masked kernel (which skips the
+    // elements where src <= 0; the others ran the diff_dst-sparse kernel, then the mask).
+    unsigned long long sparse_mask_runs = 0;
     double last_zero_fraction = -1; // sampled sparsity of the exploited operand, -1 if not measured
 };
 

@@ -19,7 +19,7 @@ const char *usage() {
            "                         [--threads=T] [--reps=R] [--warmup=W] [--out=DIR] [--no-out]\n"
            "                         [--csv=FILE] [--json=FILE] [--batch=FILE] [--data=DIR]\n"
            "                         [--no-check] [--no-progress] [--denormals] [PROBLEM ...]\n"
-           "                         [--zeros=iid|channels|spatial]\n"
+           "                         [--zeros=iid|channels|spatial] [--mask=on|off] [--relu-mask=S]\n"
            "\n"
            "Times oneDNN dense against sparsetrain in the same process on the same data, interleaved,\n"
            "median of R runs after W warm-up runs; weight reorders are outside the timing. The operand\n"
@@ -63,7 +63,11 @@ const char *usage() {
            "               independently), channels (whole channels dead in every image, a random choice of\n"
            "               that share), spatial (square patches of every channel, per image). The problem\n"
            "               mode takes a list (--zeros=iid,channels,spatial): each pattern is timed on the\n"
-           "               same primitives in turn, one row each, the pattern in the row's name.\n";
+           "               same primitives in turn, one row each, the pattern in the row's name.\n"
+           "  --mask=on|off  (--net) BWD-data with the fused ReLU mask where the mapping's bwd_d_mask column\n"
+           "               says so, against oneDNN bwd_d + ReLU backward where the mask replaces it (default on).\n"
+           "  --relu-mask=S  (problems, bwd_d) backward data with the ReLU mask, src a ReLU output with zeros\n"
+           "               at S, against oneDNN bwd_d + oneDNN ReLU backward (--sparsity: of diff_dst).\n";
 }
 
 namespace {
@@ -206,6 +210,12 @@ options parse_options(int argc, char **argv) {
                     throw error("--zeros=" + v + ": expected iid, channels or spatial (a list in the problem mode)");
                 }
             }
+        } else if (take(a, "--mask", v)) {
+            if (v != "on" && v != "off") throw error("--mask=" + v + ": expected on or off");
+            o.net_mask = v == "on";
+        } else if (take(a, "--relu-mask", v)) {
+            o.relu_mask = to_double("--relu-mask", v);
+            if (!(o.relu_mask >= 0 && o.relu_mask <= 1)) throw error("--relu-mask=" + v + ": expected a sparsity in [0, 1]");
         } else if (a == "--denormals") {
             o.denormals = true;
         } else if (a == "--no-check") {
@@ -222,6 +232,9 @@ options parse_options(int argc, char **argv) {
     if (o.both_layouts && o.mode() != run_mode::problems) throw error("--layout=both applies to problems, not --net / --sweep");
     if (o.zeros.size() > 1 && o.mode() != run_mode::problems)
         throw error("--zeros: a list of patterns applies to problems, not --net / --sweep");
+    if (o.relu_mask >= 0 && o.mode() != run_mode::problems) throw error("--relu-mask applies to problems (--net: --mask)");
+    if (o.relu_mask >= 0 && (o.dirs.size() != 1 || o.dirs[0] != direction::bwd_d))
+        throw error("--relu-mask needs --dir=bwd_d");
     if (o.sweep && !o.nets.empty()) throw error("--sweep takes problems (or none for the default), not --net");
     if (!o.nets.empty() && (!o.problems.empty() || !o.batch_files.empty()))
         throw error("--net runs the network's own layers; drop the problems / --batch");

@@ -37,6 +37,11 @@ struct options {
     // each pattern on the same primitives, one row each (same-run comparisons).
     std::vector<zero_pattern> zeros {zero_pattern::iid};
     bool help = false;
+    // Masked backward data (perf/README.md): --mask=off runs every BWD-data of --net unmasked;
+    // --relu-mask=S (problems, bwd_d) runs backward data with the ReLU mask, src with zeros at S,
+    // against oneDNN backward data + ReLU backward (-1: off).
+    bool net_mask = true;
+    double relu_mask = -1;
 
     std::vector<std::string> nets; // --net=a,b
     profile_kind profile = profile_kind::final_epoch;

@@ -22,6 +22,9 @@ struct side {
     // Forward naming: src is diff_src for bwd_d; weights is diff_weights for bwd_w; bias is
     // diff_bias for bwd_w (absent for bwd_d); dst is diff_dst for both backward directions.
     dnnl::memory src, weights, bias, dst;
+    // Masked backward data (bench/mask_side.hpp): the ReLU output src -- DNNL_ARG_SRC of
+    // sparsetrain's relu_mask primitive, or the src of oneDNN's ReLU backward after its bwd_d.
+    dnnl::memory mask_src;
 };
 
 // oneDNN dense with `alg` (convolution_direct or convolution_auto) and activations in

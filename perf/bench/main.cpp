@@ -78,6 +78,7 @@ bool run_networks(const options &o) {
     plan_options po;
     po.dirs = o.dirs;
     po.only_layers = o.layers;
+    po.relu_mask = o.net_mask;
     std::vector<net_result> results;
     bool ok = true;
     for (const auto &name : o.nets) {

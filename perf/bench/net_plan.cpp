@@ -34,6 +34,7 @@ std::vector<conv_occurrence> occurrences_of(const network_info &net, const std::
         c.initial = e->initial;
         c.prob = e->prob;
         c.note = m.note;
+        c.mask = m.mask;
         for (int d = 0; d < n_dirs; ++d) {
             const sparsity_rule &r = (direction)d == direction::bwd_d ? m.diff_dst : m.src;
             if (r.kind == sparsity_rule::not_needed) {
@@ -85,9 +86,11 @@ net_plan make_net_plan(const network_info &net, profile_kind profile, int64_t mb
             const int d = (int)dir;
             for (const auto &c : plan.occurrences) {
                 if (c.shape != l.shape || !c.runs[d]) continue;
+                const bwd_d_mask_kind mk = dir == direction::bwd_d && o.relu_mask ? c.mask : bwd_d_mask_kind::none;
+                const double ms = mk == bwd_d_mask_kind::none ? 0.0 : c.sparsity[(int)direction::fwd];
                 auto t = std::find_if(plan.tasks.begin(), plan.tasks.end(), [&](const bench_task &x) {
                     return x.prob.shape_string() == c.prob.shape_string() && x.dir == dir && x.sparsity == c.sparsity[d]
-                            && x.initial == c.initial;
+                            && x.initial == c.initial && x.mask == mk && x.mask_sparsity == ms;
                 });
                 if (t == plan.tasks.end()) {
                     bench_task nt;
@@ -96,6 +99,8 @@ net_plan make_net_plan(const network_info &net, profile_kind profile, int64_t mb
                     nt.dir = dir;
                     nt.sparsity = c.sparsity[d];
                     nt.initial = c.initial;
+                    nt.mask = mk;
+                    nt.mask_sparsity = ms;
                     plan.tasks.push_back(nt);
                     t = plan.tasks.end() - 1;
                 }

@@ -11,6 +11,7 @@
 #include "bench/layer_file.hpp"
 #include "bench/net_catalog.hpp"
 #include "bench/problem_bench.hpp"
+#include "bench/sparsity_map.hpp"
 #include "bench/sparsity_profile.hpp"
 
 namespace sparsetrain {
@@ -27,6 +28,7 @@ struct conv_occurrence {
     bool runs[n_dirs] = {false, false, false}; // per direction: timed (and in the totals)
     double sparsity[n_dirs] = {0, 0, 0};
     std::string source[n_dirs]; // where the sparsity came from, or why the direction is not run
+    bwd_d_mask_kind mask = bwd_d_mask_kind::none; // masked BWD-data (mapping column bwd_d_mask)
     std::string note;
 };
 
@@ -36,6 +38,10 @@ struct bench_task {
     direction dir = direction::fwd;
     double sparsity = 0;
     bool initial = false;
+    // BWD-data with the ReLU mask (none: plain); the mask's src sparsity is the occurrence's
+    // FWD sparsity (its input).
+    bwd_d_mask_kind mask = bwd_d_mask_kind::none;
+    double mask_sparsity = 0;
     int weight = 0;                  // occurrences it stands for
     std::vector<std::string> layers; // their names
     std::vector<std::string> sources;
@@ -44,6 +50,7 @@ struct bench_task {
 struct plan_options {
     std::vector<direction> dirs {direction::fwd, direction::bwd_d, direction::bwd_w};
     std::vector<std::string> only_layers; // layer-file entries to keep (shape names); empty: all
+    bool relu_mask = true; // BWD-data with the mask where the mapping says so (--mask=off: never)
 };
 
 struct net_plan {

@@ -60,6 +60,17 @@ std::string heading(const net_result &r) {
     return os.str();
 }
 
+// The sparsity sources, and for masked BWD-data the mask's src sparsity and the baseline.
+std::string source_str(const bench_task &t, const measurement &m) {
+    std::string s = join(t.sources, "; ");
+    if (t.mask == bwd_d_mask_kind::none) return s;
+    const char *base = t.mask == bwd_d_mask_kind::relu ? "oneDNN bwd_d + ReLU bwd"
+            : t.mask == bwd_d_mask_kind::maxpool_relu  ? "oneDNN bwd_d + ReLU bwd (4x, pre-pool)"
+                                                        : "oneDNN bwd_d alone (shared ReLU output)";
+    return "diff_dst " + s + " | mask " + to_string(t.mask) + ": src zeros " + format("%.3f", m.mask_sparsity) + " (target "
+            + format("%.3f", t.mask_sparsity) + "), baseline " + base;
+}
+
 } // namespace
 
 void print_net_table(std::ostream &os, const net_result &r) {
@@ -75,7 +86,7 @@ void print_net_table(std::ostream &os, const net_result &r) {
         std::snprintf(b, sizeof(b), "%-24s %-5s %6.3f %6.3f %10.3f %10.3f %7.2fx  %-30s %-28s %-12s %-5s %s",
                 fit(task_label(t), 24).c_str(), to_string(t.dir), t.sparsity, m.sparsity_actual, m.dense_ms,
                 m.sparse_ms, m.speedup(), fit(m.dense_impl, 30).c_str(), fit(m.sparse_impl, 28).c_str(),
-                ran_str(m).c_str(), check_str(m).c_str(), join(t.sources, "; ").c_str());
+                ran_str(m).c_str(), check_str(m).c_str(), source_str(t, m).c_str());
         os << b << "\n";
     }
 }
@@ -146,7 +157,8 @@ void print_net_totals(std::ostream &os, const net_result &r) {
 
 std::string net_csv_header() {
     return std::string(csv_header())
-            + ",network,profile,mb,initial,occurrences,layers,sparsity_target,sparsity_source,ran,check";
+            + ",network,profile,mb,initial,occurrences,layers,sparsity_target,sparsity_source,ran,check,bwd_d_mask,"
+              "mask_src_sparsity";
 }
 
 void write_net_csv(const std::string &path, const std::vector<net_result> &rs) {
@@ -160,7 +172,8 @@ void write_net_csv(const std::string &path, const std::vector<net_result> &rs) {
             out << csv_row(m) << "," << r.plan.net.name << "," << to_string(r.plan.profile) << "," << r.plan.mb << ","
                 << (t.initial ? 1 : 0) << "," << t.weight << "," << csv_quote(join(t.layers, ";")) << ","
                 << format("%.3f", t.sparsity) << "," << csv_quote(join(t.sources, "; ")) << "," << ran_str(m) << ","
-                << csv_quote(check_str(m)) << "\n";
+                << csv_quote(check_str(m)) << "," << to_string(t.mask) << ","
+                << (m.mask_sparsity >= 0 ? format("%.3f", m.mask_sparsity) : std::string()) << "\n";
         }
     if (!out) throw error(path + ": write failed");
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "bench/bench_side.hpp"
+#include "bench/mask_side.hpp"
 #include "bench/plain_data.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -46,7 +47,9 @@ std::string paths_taken(const dispatch_stats &before, const dispatch_stats &afte
     auto add = [&](unsigned long long b, unsigned long long a, const char *name) {
         if (a > b) r += (r.empty() ? "" : "+") + std::string(name);
     };
-    add(before.sparse_runs, after.sparse_runs, "sparse");
+    // Masked backward data: "mask" for the masked kernel, "sparse" for the diff_dst kernel + mask.
+    add(before.sparse_mask_runs, after.sparse_mask_runs, "mask");
+    add(before.sparse_runs - before.sparse_mask_runs, after.sparse_runs - after.sparse_mask_runs, "sparse");
     add(before.dense_runs, after.dense_runs, "dense");
     add(before.reference_runs, after.reference_runs, "reference");
     return r;
@@ -64,6 +67,8 @@ struct problem_bench::impl {
     std::vector<side> ours;                     // one per dispatch mode
     std::vector<dispatch_mode> modes;
     bool fresh = true; // no side has run yet
+    mask_setup mask;
+    double mask_sparsity = 0.5;
 
     void load_side(side &sd) const {
         switch (dir) {
@@ -75,6 +80,7 @@ struct problem_bench::impl {
         case direction::bwd_d:
             load(sd.weights, weights, tag::oihw);
             load(sd.dst, dst, tag::nchw);
+            if (mask.on && sd.mask_src) load(sd.mask_src, src, tag::nchw);
             break;
         case direction::bwd_w:
             load(sd.src, src, tag::nchw);
@@ -88,13 +94,15 @@ problem_bench::problem_bench(const problem_t &p, direction dir, dispatch_mode mo
     : problem_bench(p, dir, std::vector<dispatch_mode> {mode}, base, layout) {}
 
 problem_bench::problem_bench(const problem_t &p, direction dir, const std::vector<dispatch_mode> &modes, baseline base,
-        act_format layout)
+        act_format layout, const mask_setup &mask)
     : impl_(new impl) {
     auto &I = *impl_;
     I.p = p;
     I.dir = dir;
     I.layout = layout;
     I.modes = modes;
+    I.mask = mask;
+    if (mask.on && dir != direction::bwd_d) throw error("sparsetrain-bench: the ReLU mask is a backward-data option");
     if (p.ndims != 4 || p.g != 1) throw error("sparsetrain-bench: only 2D ungrouped problems (" + p.to_string() + ")");
     if (modes.empty()) throw error("sparsetrain-bench: no dispatch mode to time");
     I.src.resize(p.mb * p.ic * p.ih * p.iw);
@@ -123,8 +131,17 @@ problem_bench::problem_bench(const problem_t &p, direction dir, const std::vecto
     // Against the fastest oneDNN, sparsetrain is given convolution_auto too: its dense path
     // (and the automatic choice) is then oneDNN's Winograd where oneDNN picks it.
     const auto ours_alg = fastest ? algorithm::convolution_auto : algorithm::convolution_direct;
-    for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_side(p, dir, m, ours_alg, act));
+    if (!mask.on) {
+        for (dispatch_mode m : modes) I.ours.push_back(make_sparsetrain_side(p, dir, m, ours_alg, act));
+        return;
+    }
+    for (dispatch_mode m : modes)
+        I.ours.push_back(make_sparsetrain_masked_side(p, m, ours_alg, act, mask.relu_bwd_scale == 0));
+    if (mask.relu_bwd_scale)
+        for (auto &d : I.dense) add_relu_backward(d, p, mask.relu_bwd_scale);
 }
+
+void problem_bench::set_mask_sparsity(double s) { impl_->mask_sparsity = s; }
 
 problem_bench::~problem_bench() = default;
 
@@ -141,6 +158,10 @@ void problem_bench::fill(double sparsity, uint64_t seed, bool denormal, zero_pat
     fill_plain(I.dst, seed + 3, src_sparse ? 0.0 : iid, src_sparse ? 1.0 : scale);
     if (src_sparse) apply_zero_pattern(I.src, p.mb, p.ic, p.ih, p.iw, zeros, sparsity, seed + 4);
     else apply_zero_pattern(I.dst, p.mb, p.oc, p.oh, p.ow, zeros, sparsity, seed + 4);
+    if (I.mask.on) { // a ReLU output: non-negative, zeros at the mask sparsity
+        fill_plain(I.src, seed + 5, I.mask_sparsity);
+        for (float &x : I.src) x = std::fabs(x);
+    }
     for (auto &d : I.dense) I.load_side(d);
     for (auto &o : I.ours) I.load_side(o);
 }
@@ -148,7 +169,7 @@ void problem_bench::fill(double sparsity, uint64_t seed, bool denormal, zero_pat
 void problem_bench::load_plain(const std::vector<float> &src, const std::vector<float> &weights,
         const std::vector<float> &bias, const std::vector<float> &dst) {
     auto &I = *impl_;
-    const bool needs[4] = {I.dir != direction::bwd_d, I.dir != direction::bwd_w, I.dir == direction::fwd,
+    const bool needs[4] = {I.dir != direction::bwd_d || I.mask.on, I.dir != direction::bwd_w, I.dir == direction::fwd,
             I.dir != direction::fwd};
     const std::vector<float> *given[4] = {&src, &weights, &bias, &dst};
     std::vector<float> *mine[4] = {&I.src, &I.weights, &I.bias, &I.dst};
@@ -223,6 +244,10 @@ std::vector<measurement> problem_bench::run_together(const std::vector<problem_b
         m.layout = I.layout;
         m.sparsity = I.sparsity;
         m.sparsity_actual = zero_fraction(I.dir == direction::bwd_d ? I.dst : I.src);
+        if (I.mask.on) {
+            m.mask_sparsity = zero_fraction(I.src);
+            m.relu_bwd_scale = I.mask.relu_bwd_scale;
+        }
         size_t best = 0;
         for (size_t k = 0; k < I.dense.size(); ++k)
             if (median(t[at + k]) < median(t[at + best])) best = k;
@@ -259,7 +284,12 @@ void problem_bench::check_outputs(measurement &m) const {
                                                   : (double)I.p.mb * I.p.oh * I.p.ow;
     const double tol = std::max(1e-6, 5e-7 * std::sqrt(k_len));
     auto cmp = [&](const memory &a, const memory &b, tag tg) {
-        const auto x = store(a, tg), y = store(b, tg);
+        auto x = store(a, tg), y = store(b, tg);
+        if (I.mask.on) // both after the ReLU backward (ours may be unmasked: relu_mask_optional)
+            for (size_t i = 0; i < y.size(); ++i) {
+                x[i] = I.src[i] > 0.f ? x[i] : 0.f;
+                y[i] = I.src[i] > 0.f ? y[i] : 0.f;
+            }
         double max_ref = 0;
         for (float v : y) max_ref = std::max(max_ref, (double)std::fabs(v));
         const double scale = std::max(1.0, max_ref);

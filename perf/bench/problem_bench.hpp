@@ -26,6 +26,19 @@ baseline baseline_from_string(const std::string &s); // throws sparsetrain::erro
 // "auto", "sparse", "dense" or "env" (SPARSETRAIN_DISPATCH decides).
 const char *mode_name(dispatch_mode m);
 
+// Masked backward data (bwd_d only; bench/mask_side.hpp): sparsetrain runs relu_mask with a
+// ReLU output src (zeros at the sparsity given to set_mask_sparsity); oneDNN's side is its
+// backward data plus, for relu_bwd_scale 1 or 4, its ReLU backward on src (1) or on the 4x
+// larger pre-pool tensor of a 2x2/2 max-pool (4); 0: backward data alone (the ReLU output has
+// other consumers: its ReLU backward runs after the sum on both sides). Outputs are checked
+// against oneDNN's backward data masked with src.
+// relu_bwd_scale 0 (the ReLU backward runs after the sum anyway) gives sparsetrain
+// relu_mask_optional: its dense path skips the mask pass.
+struct mask_setup {
+    bool on = false;
+    int relu_bwd_scale = 1;
+};
+
 struct mode_result {
     dispatch_mode mode = dispatch_mode::from_env;
     std::string impl; // sparsetrain's pick, e.g. "sparse_jit:avx512_core" or "onednn:jit:avx512_core"
@@ -43,6 +56,8 @@ struct measurement {
     act_format layout = act_format::nChw16c; // activations of both sides
     double sparsity = 0;        // requested
     double sparsity_actual = 0; // measured zero fraction of the exploited operand
+    double mask_sparsity = -1;  // masked bwd_d: measured zero fraction of src; -1 without mask
+    int relu_bwd_scale = -1;    // masked bwd_d: mask_setup::relu_bwd_scale of the baseline
     std::string dense_impl, sparse_impl;
     double dense_ms = 0, sparse_ms = 0;
     double speedup() const { return sparse_ms > 0 ? dense_ms / sparse_ms : 0; }
@@ -67,7 +82,7 @@ public:
     problem_bench(const problem_t &p, direction dir, dispatch_mode mode, baseline base = baseline::direct,
             act_format layout = act_format::nChw16c);
     problem_bench(const problem_t &p, direction dir, const std::vector<dispatch_mode> &modes,
-            baseline base = baseline::direct, act_format layout = act_format::nChw16c);
+            baseline base = baseline::direct, act_format layout = act_format::nChw16c, const mask_setup &mask = {});
     ~problem_bench();
     problem_bench(const problem_bench &) = delete;
     problem_bench &operator=(const problem_bench &) = delete;
@@ -77,6 +92,8 @@ public:
     // denormal: that operand's non-zeros are all denormal (so are their products with the
     // weights), the worst case for FP units.
     void fill(double sparsity, uint64_t seed, bool denormal = false, zero_pattern zeros = zero_pattern::iid);
+    // Masked bwd_d: the zeros of src (i.i.d.) in later fills (default 0.5).
+    void set_mask_sparsity(double s);
     // Given plain data instead (src nchw, weights oihw, bias, dst nchw; dst = diff_dst for the
     // backward directions), e.g. tensors captured in real training (--replay). Each must have
     // the problem's size; the ones a direction does not read may be empty.

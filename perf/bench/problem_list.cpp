@@ -31,7 +31,10 @@ problem_list_result run_problem_list(const std::vector<problem_entry> &entries, 
                 std::vector<std::unique_ptr<problem_bench>> benches;
                 std::vector<problem_bench *> group;
                 for (act_format l : layouts) {
-                    benches.emplace_back(new problem_bench(p, d, t.dispatch, t.base, l));
+                    mask_setup ms;
+                    ms.on = o.relu_mask >= 0;
+                    benches.emplace_back(new problem_bench(p, d, std::vector<dispatch_mode> {t.dispatch}, t.base, l, ms));
+                    if (ms.on) benches.back()->set_mask_sparsity(o.relu_mask);
                     group.push_back(benches.back().get());
                 }
                 for (zero_pattern z : o.zeros) {
@@ -40,6 +43,9 @@ problem_list_result run_problem_list(const std::vector<problem_entry> &entries, 
                     prog.clear();
                     for (auto &m : ms) {
                         if (o.zeros.size() > 1) m.prob.name = (p.name.empty() ? "" : p.name + " ") + "zeros=" + to_string(z);
+                        if (m.mask_sparsity >= 0) // masked bwd_d: the src zeros beside diff_dst's
+                            m.prob.name = (m.prob.name.empty() ? "" : m.prob.name + " ") + "mask src zeros="
+                                    + format("%.2f", m.mask_sparsity);
                         print_table_row(table, m);
                         r.all_ok = r.all_ok && m.check_ok;
                         r.measured.push_back(m);

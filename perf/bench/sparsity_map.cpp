@@ -36,20 +36,40 @@ std::string sparsity_rule::to_string() const {
     return "?";
 }
 
+const char *to_string(bwd_d_mask_kind k) {
+    switch (k) {
+    case bwd_d_mask_kind::none: return "none";
+    case bwd_d_mask_kind::relu: return "relu";
+    case bwd_d_mask_kind::maxpool_relu: return "maxpool_relu";
+    case bwd_d_mask_kind::shared: return "shared";
+    }
+    return "?";
+}
+
+bwd_d_mask_kind bwd_d_mask_kind_from_string(const std::string &s) {
+    for (auto k : {bwd_d_mask_kind::none, bwd_d_mask_kind::relu, bwd_d_mask_kind::maxpool_relu, bwd_d_mask_kind::shared})
+        if (s == to_string(k)) return k;
+    throw error("bwd_d_mask '" + s + "': expected none, relu, maxpool_relu or shared");
+}
+
 std::vector<layer_occurrence> parse_sparsity_map(const std::string &csv_text, const std::string &what) {
     std::vector<layer_occurrence> out;
-    bool header = true;
+    bool header = true, with_mask = false;
     for (const auto &line : content_lines(csv_text)) {
         const std::string where = what + ":" + std::to_string(line.number) + ": ";
         const auto f = split_csv(line.text);
         if (header) {
-            if (f.size() != 6 || f[0] != "shape" || f[1] != "occurrence" || f[2] != "layer" || f[3] != "src_sparsity"
-                    || f[4] != "diff_dst_sparsity" || f[5] != "note")
-                throw error(where + "expected the header shape,occurrence,layer,src_sparsity,diff_dst_sparsity,note");
+            with_mask = f.size() == 7 && f[5] == "bwd_d_mask";
+            const size_t nf = with_mask ? 7 : 6;
+            if (f.size() != nf || f[0] != "shape" || f[1] != "occurrence" || f[2] != "layer" || f[3] != "src_sparsity"
+                    || f[4] != "diff_dst_sparsity" || f[nf - 1] != "note")
+                throw error(where
+                        + "expected the header shape,occurrence,layer,src_sparsity,diff_dst_sparsity[,bwd_d_mask],note");
             header = false;
             continue;
         }
-        if (f.size() != 6) throw error(where + "expected 6 fields, got " + std::to_string(f.size()));
+        const size_t nf = with_mask ? 7 : 6;
+        if (f.size() != nf) throw error(where + "expected " + std::to_string(nf) + " fields, got " + std::to_string(f.size()));
         layer_occurrence o;
         o.shape = f[0];
         bool digits = !f[1].empty() && f[1].size() < 6;
@@ -61,12 +81,15 @@ std::vector<layer_occurrence> parse_sparsity_map(const std::string &csv_text, co
         try {
             o.src = sparsity_rule::parse(f[3]);
             o.diff_dst = sparsity_rule::parse(f[4]);
+            if (with_mask) o.mask = bwd_d_mask_kind_from_string(f[5]);
         } catch (const error &e) {
             throw error(where + e.what());
         }
         if (o.src.kind == sparsity_rule::not_needed)
             throw error(where + "src_sparsity cannot be not_needed (FWD and BWD-weights always run)");
-        o.note = f[5];
+        if (o.mask != bwd_d_mask_kind::none && o.diff_dst.kind == sparsity_rule::not_needed)
+            throw error(where + "bwd_d_mask " + to_string(o.mask) + " on an occurrence whose BWD-data is not run");
+        o.note = f[nf - 1];
         for (const auto &p : out) {
             if (p.shape == o.shape && p.occurrence == o.occurrence)
                 throw error(where + o.shape + " occurrence " + f[1] + " mapped twice");

@@ -27,15 +27,28 @@ struct sparsity_rule {
     std::string to_string() const;
 };
 
+// Masked backward data (backward_data_options::relu_mask) of a conv occurrence: what its input
+// is, which decides the baseline (perf/README.md, "Masked backward data").
+enum class bwd_d_mask_kind {
+    none,         // "none": no mask (the first layer; or a mapping without the column)
+    relu,         // "relu": a ReLU output only this conv reads; baseline bwd_d + ReLU bwd on src
+    maxpool_relu, // "maxpool_relu": a 2x2/2 max-pool of one; baseline bwd_d + ReLU bwd on 4x src
+    shared,       // "shared": a ReLU output other layers read too; baseline bwd_d alone
+};
+const char *to_string(bwd_d_mask_kind k);
+bwd_d_mask_kind bwd_d_mask_kind_from_string(const std::string &s); // throws sparsetrain::error
+
 struct layer_occurrence {
     std::string shape; // the entry of the layer file ("conv3_2" of "vgg_16:conv3_2*2")
     int occurrence = 1; // 1..N among that entry's N occurrences
     std::string layer;  // this occurrence's own name ("conv3_3")
     sparsity_rule src, diff_dst;
+    bwd_d_mask_kind mask = bwd_d_mask_kind::none;
     std::string note;
 };
 
-// `what` names the file in errors (with the line number).
+// `what` names the file in errors (with the line number). The bwd_d_mask column (between
+// diff_dst_sparsity and note) is optional: without it every occurrence has mask none.
 std::vector<layer_occurrence> parse_sparsity_map(const std::string &csv_text, const std::string &what);
 
 // The sparsity a rule gives under a profile column, and a short description of where it came

@@ -8,6 +8,7 @@
 #include "api/md_utils.hpp"
 #include "common/env.hpp"
 #include "common/verbose.hpp"
+#include "dispatch/mask_candidate.hpp"
 #include "dispatch/sparse_candidate.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -27,10 +28,13 @@ void check_engine(const dnnl::engine &engine, const char *what) {
 }
 
 std::string conv_pd_impl::impl_name() const {
+    const std::string masked = relu_mask ? "+relu_mask" : "";
     switch (chosen) {
-    case impl_kind::sparse_jit: return sparse ? sparse->name() : "sparse_jit";
-    case impl_kind::onednn: return "onednn:" + dnnl_impl;
-    case impl_kind::reference: return "reference";
+    case impl_kind::sparse_jit:
+        if (sparse_mask) return sparse_mask->name();
+        return (sparse ? sparse->name() : "sparse_jit") + masked;
+    case impl_kind::onednn: return "onednn:" + dnnl_impl + masked;
+    case impl_kind::reference: return "reference" + masked;
     }
     return "?";
 }
@@ -47,13 +51,14 @@ std::string conv_pd_impl::formats_str() const {
     one(n.weights, md.weights);
     if (with_bias) one(n.bias, md.bias);
     one(n.dst, md.dst);
+    if (relu_mask) one("src_desc", md.src);
     std::string r = os.str();
     if (!r.empty()) r.pop_back();
     return r;
 }
 
 std::string conv_pd_impl::attrs_str() const {
-    return with_relu ? "post_ops:relu" : "";
+    return with_relu ? "post_ops:relu" : relu_mask ? (relu_mask_optional ? "relu_mask:optional" : "relu_mask") : "";
 }
 
 dnnl::primitive_desc_base conv_pd_impl::dnnl_pd() const {
@@ -142,8 +147,9 @@ void log_creation(const conv_pd_impl &pd) {
 
 std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convolution_desc_t &desc,
         const dnnl::primitive_attr &attr, const dnnl::engine &engine, const fwd_hint &hint,
-        const dispatch_options &dispatch, const dnnl_pd_maker &make_dnnl) {
+        const dispatch_options &dispatch, const dnnl_pd_maker &make_dnnl, bool relu_mask, bool relu_mask_optional) {
     check_engine(engine, "engine");
+    if (relu_mask && dir != direction::bwd_d) throw error("relu_mask: a backward-data option");
     auto pd = std::make_shared<conv_pd_impl>();
     pd->dir = dir;
     pd->engine = engine;
@@ -188,9 +194,16 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
     bool relu = false;
     if (sparse_supports_attr(dir, attr, relu, why_not)) pd->with_relu = relu;
     pd->sparse = try_sparse(*pd, why_not, pd->sparse_weights_md);
+    std::string why_not_mask;
+    if (relu_mask) {
+        pd->relu_mask = true;
+        pd->relu_mask_optional = relu_mask_optional;
+        pd->sparse_mask = try_sparse_mask(*pd, why_not_mask, pd->mask_weights_md);
+    }
 
-    if (pd->sparse) {
+    if (pd->sparse || pd->sparse_mask) {
         pd->chosen = impl_kind::sparse_jit;
+        if (!pd->sparse) pd->declined.insert(pd->declined.begin(), {"sparse_jit", why_not});
     } else {
         pd->declined.insert(pd->declined.begin(), {"sparse_jit", why_not});
         if (pd->has_dnnl) {
@@ -227,6 +240,7 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
             pd->chosen = impl_kind::reference;
         }
     }
+    if (relu_mask && !pd->sparse_mask) pd->declined.insert(pd->declined.begin(), {"sparse_jit_mask", why_not_mask});
     log_creation(*pd);
     return pd;
 }

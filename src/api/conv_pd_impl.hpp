@@ -46,6 +46,14 @@ struct conv_pd_impl {
     // primitive's (backward data under oneDNN's Winograd pick, OIhw16i16o): each sparse
     // execute reorders them with oneDNN first (counted in its time).
     dnnl::memory::desc sparse_weights_md;
+    // Backward data with the fused ReLU backward (backward_data_options::relu_mask):
+    // DNNL_ARG_SRC is required, every path computes diff_src * [src > 0]. The masked kernel
+    // (exploits src; reads IOhw16i16o weights, reordered per execute) runs beside `sparse`
+    // (exploits diff_dst; the mask applied to its output), the dispatcher choosing per call.
+    bool relu_mask = false;
+    bool relu_mask_optional = false; // backward_data_options::relu_mask_optional: no mask pass needed
+    std::shared_ptr<const sparse_conv> sparse_mask;
+    dnnl::memory::desc mask_weights_md;
     dispatch_mode mode = dispatch_mode::automatic; // resolved (never from_env)
     bool flush_denormals = true;                   // resolved denormal_mode: FTZ/DAZ in sparse kernels
 
@@ -71,7 +79,8 @@ using dnnl_pd_maker = std::function<void(conv_pd_impl &pd, const fwd_hint &hint,
 
 std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convolution_desc_t &desc,
         const dnnl::primitive_attr &attr, const dnnl::engine &engine, const fwd_hint &hint,
-        const dispatch_options &dispatch, const dnnl_pd_maker &make_dnnl);
+        const dispatch_options &dispatch, const dnnl_pd_maker &make_dnnl, bool relu_mask = false,
+        bool relu_mask_optional = false);
 
 // Throws unless `engine` is a non-empty CPU engine (field name "engine" in the message).
 void check_engine(const dnnl::engine &engine, const char *what);

@@ -19,7 +19,8 @@ const conv_pd_impl &non_null(const std::shared_ptr<const conv_pd_impl> &p) {
 }
 } // namespace
 
-conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p) : pd(std::move(p)), choose(non_null(pd)) {
+conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p)
+    : pd(std::move(p)), choose(non_null(pd)), choose_masked(*pd) {
     // The dense primitive exists before the first execute whenever dense may run, so that
     // switching to it never stalls a training step on primitive creation.
     if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic
@@ -37,6 +38,9 @@ conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p) : pd(std::
     if (pd->sparse && pd->sparse_weights_md.data.ndims)
         weights_to_sparse = dnnl::reorder(dnnl::reorder::primitive_desc(pd->engine, pd->md.weights, pd->engine,
                 pd->sparse_weights_md));
+    if (pd->sparse_mask && pd->mask_weights_md.data.ndims)
+        weights_to_mask = dnnl::reorder(dnnl::reorder::primitive_desc(pd->engine, pd->md.weights, pd->engine,
+                pd->mask_weights_md));
 }
 
 namespace {
@@ -74,7 +78,7 @@ const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, con
 conv_memories conv_prim_impl::checked_args(const std::unordered_map<int, dnnl::memory> &args) const {
     conv_memories m;
     // A fixed array rather than a vector: GCC 12 warns (-Wnonnull) on vector list-assignment.
-    arg_spec spec[4];
+    arg_spec spec[5];
     int n = 0;
     auto add = [&](int key, const char *name, const dnnl::memory::desc *md, dnnl::memory *slot) {
         spec[n++] = {key, name, md, slot};
@@ -90,6 +94,8 @@ conv_memories conv_prim_impl::checked_args(const std::unordered_map<int, dnnl::m
         add(DNNL_ARG_DIFF_SRC, "DNNL_ARG_DIFF_SRC", &pd->md.src, &m.src);
         add(DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS", &pd->md.weights, &m.weights);
         add(DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST", &pd->md.dst, &m.dst);
+        // relu_mask: the forward src, in diff_src's layout.
+        if (pd->relu_mask) add(DNNL_ARG_SRC, "DNNL_ARG_SRC (backward_data_options::relu_mask)", &pd->md.src, &m.mask_src);
         break;
     case direction::bwd_w:
         add(DNNL_ARG_SRC, "DNNL_ARG_SRC", &pd->md.src, &m.src);
@@ -117,6 +123,10 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     if (s.get_engine() != pd->engine)
         throw error("stream: belongs to another engine than the primitive_desc's");
     const conv_memories m = checked_args(args);
+    if (pd->relu_mask) {
+        execute_masked(s, args, m);
+        return;
+    }
 
     const double t0 = verbose_level() ? now_ms() : 0.0;
     exec_paths paths;
@@ -187,6 +197,7 @@ dispatch_stats conv_prim_impl::stats() const {
     st.sparse_runs = n_sparse_;
     st.dense_runs = n_dense_;
     st.reference_runs = n_reference_;
+    st.sparse_mask_runs = n_sparse_mask_;
     st.last_zero_fraction = last_zeros_;
     return st;
 }

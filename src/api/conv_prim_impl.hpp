@@ -11,6 +11,7 @@
 
 #include "api/conv_pd_impl.hpp"
 #include "dispatch/exec_choice.hpp"
+#include "dispatch/mask_dispatch.hpp"
 #include "fallback/reference_exec.hpp"
 #include "sparsetrain/dispatch_mode.hpp"
 
@@ -26,11 +27,18 @@ struct conv_prim_impl {
     dnnl::primitive dense; // oneDNN dense primitive, created up front when it may run
     dispatcher choose;
     dnnl::reorder weights_to_sparse; // when pd->sparse_weights_md is set
+    masked_dispatcher choose_masked; // relu_mask
+    dnnl::reorder weights_to_mask;   // relu_mask: into pd->mask_weights_md when it is set
 
 private:
     conv_memories checked_args(const std::unordered_map<int, dnnl::memory> &args) const;
     void run_sparse(const conv_memories &m, double density) const;
-    mutable std::atomic<unsigned long long> n_sparse_ {0}, n_dense_ {0}, n_reference_ {0};
+    // relu_mask (conv_prim_masked.cpp): one execute, and its two kernels.
+    void execute_masked(dnnl::stream &s, const std::unordered_map<int, dnnl::memory> &args,
+            const conv_memories &m) const;
+    void run_mask_kernel(const conv_memories &m, double density) const;
+    void run_row_kernel_masked(const conv_memories &m, double density) const;
+    mutable std::atomic<unsigned long long> n_sparse_ {0}, n_dense_ {0}, n_reference_ {0}, n_sparse_mask_ {0};
     mutable std::atomic<double> last_zeros_ {-1.0};
 };
 

@@ -36,7 +36,7 @@ dnnl::memory::desc conv_primitive_desc_base::query_md(dnnl::query what, int idx)
     using q = dnnl::query;
     const bool fwd = pd.dir == direction::fwd, bwd_d = pd.dir == direction::bwd_d;
     switch (what) {
-    case q::src_md: return bwd_d ? dnnl::memory::desc() : pd.md.src;
+    case q::src_md: return bwd_d ? (pd.relu_mask ? pd.md.src : dnnl::memory::desc()) : pd.md.src;
     case q::diff_src_md: return bwd_d ? pd.md.src : dnnl::memory::desc();
     case q::weights_md:
         if (pd.dir == direction::bwd_w) return {};
@@ -118,12 +118,14 @@ std::shared_ptr<const conv_pd_impl> make_fwd(const dnnl::convolution_forward::de
 template <typename Hint>
 std::shared_ptr<const conv_pd_impl> make_bwd_d(const dnnl::convolution_backward_data::desc &d,
         const dnnl::primitive_attr &attr, const dnnl::engine &e, const Hint &hint, const dispatch_options &dispatch,
-        bool allow_empty) {
+        bool allow_empty, const backward_data_options &options = backward_data_options()) {
     return create(allow_empty, [&] {
-        return detail::make_conv_pd(direction::bwd_d, d.data, attr, e, hint_from(hint), dispatch,
+        return detail::make_conv_pd(
+                direction::bwd_d, d.data, attr, e, hint_from(hint), dispatch,
                 [&](conv_pd_impl &pd, const fwd_hint &h, const dnnl::primitive_attr &a) {
                     pd.dnnl_bwd_d = dnnl::convolution_backward_data::primitive_desc(d, a, e, dnnl_hint(h));
-                });
+                },
+                options.relu_mask, options.relu_mask_optional);
     });
 }
 
@@ -182,7 +184,17 @@ bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::primitive_attr &attr, 
         const dnnl::convolution_forward::primitive_desc &hint, const dispatch_options &dispatch, bool allow_empty)
     : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch, allow_empty)) {}
 
+bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
+        const fwd_pd &hint, const dispatch_options &dispatch, const backward_data_options &options, bool allow_empty)
+    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch, allow_empty, options)) {}
+bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
+        const dnnl::convolution_forward::primitive_desc &hint, const dispatch_options &dispatch,
+        const backward_data_options &options, bool allow_empty)
+    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch, allow_empty, options)) {}
+
 dnnl::memory::desc bwd_d_pd::diff_src_desc() const { return checked().md.src; }
+dnnl::memory::desc bwd_d_pd::src_desc() const { return checked().relu_mask ? checked().md.src : dnnl::memory::desc(); }
+bool bwd_d_pd::relu_mask() const { return checked().relu_mask; }
 dnnl::memory::desc bwd_d_pd::weights_desc() const { return checked().md.weights; }
 dnnl::memory::desc bwd_d_pd::diff_dst_desc() const { return checked().md.dst; }
 

@@ -9,6 +9,7 @@
 
 #include "common/env.hpp"
 #include "driver/act_rows.hpp"
+#include "driver/relu_mask.hpp"
 #include "driver/row_pass_lists.hpp"
 #include "driver/row_pass_units.hpp"
 #include "jit/row_pass_compact.hpp"
@@ -174,6 +175,9 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
         for (int64_t r = 0; r < rows; ++r)
             if (!touched[r]) zero_row(ih0 + r);
     }
+    // relu_mask: diff_src * [src > 0] on the unit's rows, while they are in cache.
+    if (t.mask_src)
+        for (int64_t n = n0; n < n1; ++n) mask_act_rows(t.diff_src, t.mask_src, dsrc_, n, ih0, ih1);
 }
 
 } // namespace

@@ -33,6 +33,9 @@ struct conv_tensors {
     const float *diff_dst = nullptr; // bwd_d, bwd_w
     float *diff_weights = nullptr;   // bwd_w
     float *diff_bias = nullptr;      // bwd_w (optional)
+    // bwd_d under the ReLU-backward mask (src is a ReLU output): the forward src, same layout
+    // as diff_src; the result is diff_src * [mask_src > 0]. Null: no mask.
+    const float *mask_src = nullptr;
     // Sampled fraction of non-zeros of the exploited operand when the dispatcher measured
     // it (automatic mode), else -1. Implementations may use it to pick a kernel variant.
     double density_hint = -1;
