@@ -324,9 +324,9 @@ TEST_CASE("sparse bwd_d declines what it does not cover, with a reason", "[bwd_d
     o.wei_layout = weights_layout::OIhw16o16i;
     std::string why;
     CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc8oh8kh3ph1"), o, why));
-    CHECK(why.find("multiples of 16") != std::string::npos);
+    CHECK(why == "oc = 8 is not a multiple of 16");
     CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1dh1"), o, why));
-    CHECK(why.find("dilation") != std::string::npos);
+    CHECK(why == "dilated convolution");
     o.wei_layout = weights_layout::OIhw16i16o;
     CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1"), o, why));
     CHECK(why.find("OIhw16o16i") != std::string::npos);
