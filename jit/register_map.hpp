@@ -67,6 +67,25 @@ const Xbyak::Reg64 pf = Xbyak::util::rbp;         // src prefetch base
 const Xbyak::Opmask k_leftover = Xbyak::util::k7; // unrolled loops: leftover entries
 } // namespace bwd_w
 
+// bwd_w_list_builder (jit/bwd_w_list_builder.hpp): zmm0..15 the 16 pixels (transposed: the 16
+// channels), zmm16 the transpose's spare, then the constants below.
+namespace bwd_w_builder {
+const Xbyak::Reg64 row_src = Xbyak::util::r8, vals = Xbyak::util::r9, offs = Xbyak::util::r10;
+const Xbyak::Reg64 cnt = Xbyak::util::r11, rows = Xbyak::util::r12, cols = Xbyak::util::r13;
+const Xbyak::Reg64 row_off = Xbyak::util::r14, pix_src = Xbyak::util::r15, j = Xbyak::util::rbx;
+const Xbyak::Reg64 left = Xbyak::util::rax, count = Xbyak::util::rcx, scratch = Xbyak::util::rdx;
+const Xbyak::Reg64 pix_off = Xbyak::util::rbp;
+const Xbyak::Reg64 pcnt = Xbyak::util::rdi;       // pairs: replaces the argument pointer
+const Xbyak::Reg32 pair_first = Xbyak::util::esi; // pairs: lanes that start a pair
+const Xbyak::Zmm zero(17);      // 0.0f
+const Xbyak::Zmm offsets(18);   // the 16 pixels' list offsets
+const Xbyak::Zmm lane_off(19);  // lane p: p * off_col
+const Xbyak::Zmm tmp(20);       // compaction scratch
+const Xbyak::Zmm chan_bits(21); // offsets only: lane c = the pixels where channel c is non-zero
+const Xbyak::Opmask k = Xbyak::util::k1, k_chan = Xbyak::util::k2; // zero check; offsets only: a channel's mask
+const Xbyak::Opmask k_single = Xbyak::util::k2, k_first = Xbyak::util::k3, k_both = Xbyak::util::k4; // pairs
+} // namespace bwd_w_builder
+
 // row_compact_kernel (jit/row_pass_compact.hpp): zmm0 .. the offsets table.
 namespace row_compact {
 constexpr int max_table_regs = 24;                // table in zmm0..23, else reloaded into zmm27

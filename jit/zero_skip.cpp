@@ -13,13 +13,7 @@ void emit_compact_vector(jit_generator &g, const compact_regs &r, const Zmm &v, 
     g.mark("zero check (vcmpps -> mask) + compress non-zeros");
     // _CMP_NEQ_UQ: true for non-zero and for NaN, false for +0.0 and -0.0.
     g.vcmpps(r.k, v, r.zero, 4);
-    g.vcompressps(r.tmp | r.k | g.T_z, v);
-    g.vmovups(g.ptr[r.vals + r.count * 4 + disp], r.tmp);
-    g.vpcompressd(r.tmp | r.k | g.T_z, offsets);
-    g.vmovdqu32(g.ptr[r.offs + r.count * 4 + disp], r.tmp);
-    g.kmovw(r.scratch.cvt32(), r.k);
-    g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
-    g.add(r.count, r.scratch);
+    emit_compact_selected(g, r, r.k, v, offsets, disp);
 }
 
 void emit_compact_offsets(jit_generator &g, const compact_offsets_regs &r, const Opmask &mask,
