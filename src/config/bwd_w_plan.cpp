@@ -294,6 +294,7 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     q.act = act;
     q.src_l = src_layout(p, act);
     q.dd_l = dst_layout(p, act);
+    q.dw_l = make_wei_layout(weights_layout::OIhw16i16o, p);
     q.nthr = std::max(nthr, 1);
     q.icb = p.ic / 16;
     q.ocb = p.oc / 16;

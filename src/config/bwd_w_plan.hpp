@@ -91,6 +91,7 @@ struct bwd_w_plan {
     problem_t p;
     act_format act = act_format::nChw16c;
     act_layout src_l, dd_l; // src and diff_dst
+    wei_layout dw_l;        // diff_weights (OIhw16i16o)
     int nthr = 1;
     int64_t icb = 0, ocb = 0; // channel blocks of 16
     bool with_bias = false;

@@ -83,7 +83,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
         for (const auto &g : c.groups) {
             jit::bwd_w_kernel_params kp;
             kp.slot_bytes = q.slot_floats(bwd_w_variant::single) * 4;
-            kp.icb_stride = p.kh * p.kw * 1024;
+            kp.icb_stride = q.dw_l.at(0, 16, 0, 0) * 4;
             kp.icb_step = 1; // contiguous channel-block ranges per thread
             kp.nsets = g.nsets;
             kp.indirect = q.indirect;
@@ -95,7 +95,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
                 for (int l = 0; l < g.nocb; ++l) {
                     // (indirect: only 1x1, dy = dx = 0)
                     kp.dd_disp.push_back((int32_t)(tap.dy * q.off_row + tap.dx * q.off_col + l * ocb_disp));
-                    kp.dw_disp.push_back((int32_t)((l * q.icb * p.kh * p.kw + tap.kh * p.kw + tap.kw) * 1024));
+                    kp.dw_disp.push_back((int32_t)(q.dw_l.at(l * 16, 0, tap.kh, tap.kw) * 4));
                 }
             }
             auto make_kernel = [&](const jit::bwd_w_kernel_params &k) {
@@ -178,9 +178,9 @@ public:
 private:
     // Only this part ever writes its diff_w blocks and (channel part 0) its diff_bias range.
     void zero_owned_outputs() {
-        const int64_t khw = p_.kh * p_.kw;
+        const wei_layout &dw = q_.dw_l;
         for (int64_t ocb = og0_ * q_.o; ocb < og1_ * q_.o; ++ocb)
-            std::memset(t_.diff_weights + (ocb * q_.icb + ib0_) * khw * 256, 0, (ib1_ - ib0_) * khw * 256 * sizeof(float));
+            std::memset(t_.diff_weights + dw.at(ocb * 16, ib0_ * 16, 0, 0), 0, dw.at(0, (ib1_ - ib0_) * 16, 0, 0) * sizeof(float));
         if (diff_bias_) std::memset(diff_bias_ + og0_ * q_.o * 16, 0, (og1_ - og0_) * q_.o * 16 * sizeof(float));
     }
 
@@ -268,7 +268,6 @@ private:
 
     // One call per (class, group) runs every channel of the part.
     void run_kernels(const tile_geom &tg, int64_t ocg, const float *origin) const {
-        const int64_t khw = p_.kh * p_.kw;
         for (int64_t k = 0; k < n_cls_; ++k) {
             const auto &c = q_.classes[k];
             if (class_rows(c, tg) == 0 || class_cols(c, tg) == 0) continue;
@@ -279,7 +278,7 @@ private:
                 a.offs = offs_ + k * my_c_ * slot_;
                 a.cnt = counts_ + k * my_c_;
                 a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : q_.dd_l.cblk);
-                a.dw = t_.diff_weights + ((ocg * q_.o + gr.ocb0) * q_.icb + ib0_) * khw * 256;
+                a.dw = t_.diff_weights + q_.dw_l.at((ocg * q_.o + gr.ocb0) * 16, ib0_ * 16, 0, 0);
                 a.n_icb = ib1_ - ib0_;
                 a.pcnt = pcounts_ + k * my_c_;
                 if (k == 0 && gi == 0) { // the first call of the tile carries the prefetch
