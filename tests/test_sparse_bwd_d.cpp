@@ -287,23 +287,6 @@ TEST_CASE("sparse bwd_d skips zero diff_dst: Inf/NaN weights there leave the res
     CHECK(std::isnan(run_onednn(c, ddst_b, wei_b)[0])); // the difference this test pins
 }
 
-TEST_CASE("sparse bwd_d declines what it does not cover, with a reason", "[bwd_d]") {
-    sparse_conv_options o;
-    o.wei_layout = weights_layout::OIhw16o16i;
-    std::string why;
-    CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc8oh8kh3ph1"), o, why));
-    CHECK(why == "oc = 8 is not a multiple of 16");
-    CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1dh1"), o, why));
-    CHECK(why == "dilated convolution");
-    o.wei_layout = weights_layout::OIhw16i16o;
-    CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1"), o, why));
-    CHECK(why.find("OIhw16o16i") != std::string::npos);
-    o.wei_layout = weights_layout::IOhw16o16i;
-    why.clear();
-    CHECK(make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh1ph0"), o, why));
-    CHECK(why.empty());
-}
-
 TEST_CASE("sparse bwd_d shapes at the planner's limits: kernels 4..7, strides 3/4, SAME padding, one row, 1x1 output", "[bwd_d][shapes]") {
     for (const char *ps : {"mb2ic16ih9oc32oh8kh4ph1", "mb2ic32ih12oc16oh11kh6ph2", "mb1ic16ih14oc32oh14kh7ph3",
                  "mb2ic16ih15oc16oh8kh7sh2ph3", "mb2ic16ih9iw11oc16oh9ow11kh5kw3ph2pw1",
