@@ -8,7 +8,7 @@
 #include "config/conv_scope.hpp"
 #include "config/register_budget.hpp"
 #include "config/row_pass_blocking.hpp"
-#include "jit/row_pass_schedule.hpp"
+#include "config/row_pass_schedule.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -56,7 +56,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     if ((double)p.oc * p.ic * p.kh * p.kw * 4 >= 2e9 || (double)p.ic * p.ih * p.iw * 4 >= 2e9)
         return decline(why_not, "tensor too large for 32-bit offsets");
 
-    const auto sched = jit::bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
+    const auto sched = bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
     if (sched.ring > reg_budget::max_acc) return decline(why_not, "row schedule needs too many accumulators");
     const int64_t OCB = p.oc / 16, ICB = p.ic / 16;
 

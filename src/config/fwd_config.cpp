@@ -8,7 +8,7 @@
 #include "config/conv_scope.hpp"
 #include "config/register_budget.hpp"
 #include "config/row_pass_blocking.hpp"
-#include "jit/row_pass_schedule.hpp"
+#include "config/row_pass_schedule.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -18,15 +18,15 @@ namespace {
 struct geometry {
     bool subsample;
     int64_t lcols;
-    jit::row_schedule sched;
+    row_schedule sched;
 };
 
 geometry make_geometry(const problem_t &p) {
     geometry g;
     g.subsample = p.kh == 1 && p.kw == 1 && p.ph == 0 && p.pw == 0;
     g.lcols = g.subsample ? p.ow : p.iw;
-    g.sched = g.subsample ? jit::fwd_row_schedule((int)p.ow, (int)p.ow, 1, 1, 0)
-                          : jit::fwd_row_schedule((int)p.iw, (int)p.ow, (int)p.kw, (int)p.sw, (int)p.pw);
+    g.sched = g.subsample ? fwd_row_schedule((int)p.ow, (int)p.ow, 1, 1, 0)
+                          : fwd_row_schedule((int)p.iw, (int)p.ow, (int)p.kw, (int)p.sw, (int)p.pw);
     return g;
 }
 
@@ -91,6 +91,7 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     c.with_bias = o.with_bias;
     c.with_relu = o.with_relu;
     c.subsample = g.subsample;
+    c.sched = g.sched;
     c.lcols = g.lcols;
     c.acc_sets = best.acc_sets;
     c.n_ocb = best.n_blk;
