@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <sstream>
 
+#include "jit/register_map.hpp"
 #include "jit/zero_skip.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -25,7 +26,7 @@ std::string bwd_w_kernel_params::key() const {
 bwd_w_kernel::bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &problem)
     : jit_generator("bwd_w_kernel", p.key(), problem), p_(p) {
     const size_t f = p.dd_disp.size();
-    if (f == 0 || f != p.dw_disp.size() || p.nsets < 1 || f * p.nsets > 31)
+    if (f == 0 || f != p.dw_disp.size() || p.nsets < 1 || f * p.nsets > reg_budget::max_acc_bwd_w_single)
         throw error("bwd_w_kernel: bad accumulator set");
     if (p.icb_step < 1 || p.slot_bytes > INT32_MAX || p.icb_stride * p.icb_step > INT32_MAX
             || p.src_icb_stride * p.icb_step > INT32_MAX)
@@ -33,18 +34,20 @@ bwd_w_kernel::bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &prob
     auto scale_ok = [](int s) { return s == 1 || s == 2 || s == 4 || s == 8; };
     if (p.indirect && (!scale_ok(p.dd_scale) || !scale_ok(p.src_scale)))
         throw error("bwd_w_kernel: diff_dst and src scales must be 1, 2, 4 or 8");
-    if (p.pairs && (p.indirect || f * p.nsets > 28 || p.pair_disp <= 0 || p.slot_bytes * 16 + p.pair_disp > INT32_MAX
+    if (p.pairs && (p.indirect || f * p.nsets > reg_budget::max_acc || p.pair_disp <= 0 || p.slot_bytes * 16 + p.pair_disp > INT32_MAX
                 || p.pair_step <= 0 || p.pair_step > INT32_MAX / 2))
         throw error("bwd_w_kernel: bad pair mode");
 }
 
 void bwd_w_kernel::generate() {
+    // The registers' roles (jit/register_map.hpp); using-declarations, so that dd / dw hide
+    // the generator's data directives of the same names.
+    using regmap::bwd_w::vals, regmap::bwd_w::offs, regmap::bwd_w::cnt, regmap::bwd_w::dd, regmap::bwd_w::dw;
+    using regmap::bwd_w::n_icb, regmap::bwd_w::lane, regmap::bwd_w::idx, regmap::bwd_w::end, regmap::bwd_w::off;
+    using regmap::bwd_w::left, regmap::bwd_w::pcnt, regmap::bwd_w::pf;
+    using regmap::bwd_w::bcast_idx, regmap::bwd_w::pair_bcast_idx, regmap::bwd_w::pair_line0_idx, regmap::bwd_w::pair_line1_idx;
     const Reg64 a_ptr = abi_param1; // kept: the prefetch arguments are read per channel
-    const Reg64 vals = r8, offs = r9, cnt = r10, dd = r11, dw = r12, n_icb = r13, lane = r14;
-    const Reg64 idx = rax, end = rbx, off = rcx, left = rdx;
-    const Reg64 pcnt = r15; // pair mode
-    const Reg64 pf = rbp;
-    const Zmm bcast(31);
+    const Zmm bcast(bcast_idx);
     const int f = (int)p_.dd_disp.size(), s = p_.nsets;
     auto acc = [&](int set, int i) { return Zmm(set * f + i); };
 
@@ -105,7 +108,7 @@ void bwd_w_kernel::generate() {
         mark("pair list loop");
         xor_(idx, idx);
         movsxd(end, dword[pcnt]);
-        const pair_loop_regs pr {vals, offs, idx, end, dd, off, bcast, Zmm(30), Zmm(29), Zmm(28)};
+        const pair_loop_regs pr {vals, offs, idx, end, dd, off, bcast, Zmm(pair_bcast_idx), Zmm(pair_line0_idx), Zmm(pair_line1_idx)};
         emit_pair_list_loop(*this, pr, (int32_t)p_.pair_step, sets[0], (int32_t)p_.pair_disp);
     }
     mark("flush to diff_w");

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <sstream>
 
+#include "jit/register_map.hpp"
 #include "jit/zero_skip.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -82,18 +83,17 @@ void bwd_w_list_builder::transpose16x16(int reg[16], int &spare) {
     }
 }
 
+// The registers' roles: jit/register_map.hpp (using-declarations: they hide any generator
+// member of the same name).
 void bwd_w_list_builder::generate() {
-    // GPRs
+    using regmap::bwd_w_builder::row_src, regmap::bwd_w_builder::vals, regmap::bwd_w_builder::offs;
+    using regmap::bwd_w_builder::cnt, regmap::bwd_w_builder::rows, regmap::bwd_w_builder::cols;
+    using regmap::bwd_w_builder::row_off, regmap::bwd_w_builder::pix_src, regmap::bwd_w_builder::j;
+    using regmap::bwd_w_builder::scratch, regmap::bwd_w_builder::pix_off, regmap::bwd_w_builder::pcnt;
+    using regmap::bwd_w_builder::zero, regmap::bwd_w_builder::offsets, regmap::bwd_w_builder::lane_off;
     const Reg64 a_ptr = abi_param1;
-    const Reg64 row_src = r8, vals = r9, offs = r10, cnt = r11, rows = r12, cols = r13;
-    const Reg64 row_off = r14, pix_src = r15, j = rbx, left = rax, count = rcx, scratch = rdx;
-    const Reg64 pix_off = rbp;
-    // zmm: 0..16 pixel/channel vectors + spare, then constants.
-    const Zmm zero(17), offsets(18), lane_off(19), tmp(20);
-    const Zmm chan_bits(21);
-    const Opmask k = k1, k_chan = k2;
 
-    Label iota, pixel_bits, done, row_loop, block_loop, tail, have;
+    Label iota, pixel_bits, done, row_loop, block_loop;
     preamble();
     if (p_.offsets_only) sub(rsp, 64); // 16 mask words
     mov(row_src, ptr[a_ptr + offsetof(bwd_w_build_args, src)]);
@@ -102,7 +102,6 @@ void bwd_w_list_builder::generate() {
     mov(cnt, ptr[a_ptr + offsetof(bwd_w_build_args, cnt)]);
     mov(rows, ptr[a_ptr + offsetof(bwd_w_build_args, rows)]);
     mov(cols, ptr[a_ptr + offsetof(bwd_w_build_args, cols)]);
-    const Reg64 pcnt = rdi; // replaces the argument pointer (pair mode)
     if (p_.pairs) mov(pcnt, ptr[a_ptr + offsetof(bwd_w_build_args, pcnt)]);
 
     vpxord(zero, zero, zero);
@@ -123,84 +122,10 @@ void bwd_w_list_builder::generate() {
     mov(pix_off, row_off);
     xor_(j, j);
     L(block_loop);
-    mov(left, cols);
-    sub(left, j);
-    cmp(left, 16);
-    jl(tail, T_NEAR);
-    mark("load 16 pixels");
-    for (int q = 0; q < 16; ++q) {
-        vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * p_.src_col_step)]);
-        if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * p_.src_col_step + p_.prefetch_dist)]);
-    }
-    jmp(have, T_NEAR);
-    L(tail); // 1..15 pixels left: the others are zero vectors
-    for (int q = 1; q < 16; ++q) vpxord(Zmm(q), Zmm(q), Zmm(q));
-    vmovups(Zmm(0), ptr[pix_src]);
-    if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)p_.prefetch_dist]);
-    for (int q = 1; q < 15; ++q) {
-        cmp(left, q);
-        jle(have, T_NEAR);
-        vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * p_.src_col_step)]);
-        if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * p_.src_col_step + p_.prefetch_dist)]);
-    }
-    L(have);
-
+    emit_load_pixels();
     vpbroadcastd(offsets, pix_off.cvt32());
     vpaddd(offsets, offsets, lane_off);
-    if (p_.offsets_only) {
-        // Lane c of `chan_bits` collects bit q for every pixel q where channel c is non-zero:
-        // one masked OR per pixel, then one 64-byte store; channel c's mask is reloaded with
-        // kmovw from inside that store (a contained load, so it is forwarded).
-        mark("bit-transpose 16 masks");
-        vpxord(chan_bits, chan_bits, chan_bits);
-        for (int q = 0; q < 16; ++q) {
-            vcmpps(k, Zmm(q), zero, 4); // NEQ_UQ, as in emit_compact_vector
-            vpord(chan_bits | k, chan_bits, ptr_b[rip + pixel_bits + 4 * q]);
-        }
-        vmovdqu32(ptr[rsp], chan_bits);
-        mark("compact 16 channels (offsets)");
-        const compact_offsets_regs cr {tmp, offs, count, scratch};
-        for (int c = 0; c < 16; ++c) {
-            kmovw(k_chan, ptr[rsp + 4 * c]);
-            mov(count.cvt32(), ptr[cnt + 4 * c]);
-            emit_compact_offsets(*this, cr, k_chan, offsets, (int32_t)(c * p_.slot_bytes));
-            mov(ptr[cnt + 4 * c], count.cvt32());
-        }
-    } else {
-        mark("transpose 16x16");
-        int reg[16], spare = 16;
-        for (int q = 0; q < 16; ++q) reg[q] = q;
-        transpose16x16(reg, spare);
-        const compact_regs cr {zero, tmp, k, vals, offs, count, scratch};
-        if (p_.pairs) {
-            // rax (`left`, reloaded per block) and rsi are free here.
-            mark("pair and compact 16 channels");
-            const Reg32 m = left.cvt32(), first = esi, t = scratch.cvt32();
-            const Opmask k_single = k2, k_first = k3, k_both = k4;
-            for (int c = 0; c < 16; ++c) {
-                const int32_t disp = (int32_t)(c * p_.slot_bytes);
-                vcmpps(k, Zmm(reg[c]), zero, 4); // NEQ_UQ, as in emit_compact_vector
-                kmovw(m, k);
-                emit_pair_masks(*this, m, first, t); // t = both lanes of the pairs
-                kmovw(k_single, m);
-                kmovw(k_first, first);
-                kmovw(k_both, t);
-                mov(count.cvt32(), ptr[cnt + 4 * c]);
-                emit_compact_selected(*this, cr, k_single, Zmm(reg[c]), offsets, disp);
-                mov(ptr[cnt + 4 * c], count.cvt32());
-                mov(count.cvt32(), ptr[pcnt + 4 * c]);
-                emit_compact_pairs(*this, cr, k_first, k_both, Zmm(reg[c]), offsets, disp + (int32_t)p_.pair_disp);
-                mov(ptr[pcnt + 4 * c], count.cvt32());
-            }
-        } else {
-            mark("compact 16 channels");
-            for (int c = 0; c < 16; ++c) {
-                mov(count.cvt32(), ptr[cnt + 4 * c]);
-                emit_compact_vector(*this, cr, Zmm(reg[c]), offsets, (int32_t)(c * p_.slot_bytes));
-                mov(ptr[cnt + 4 * c], count.cvt32());
-            }
-        }
-    }
+    emit_compact_pixels(pixel_bits);
     add(pix_src, (int32_t)(16 * p_.src_col_step));
     add(pix_off, (int32_t)(16 * p_.off_col));
     add(j, 16);
@@ -224,6 +149,95 @@ void bwd_w_list_builder::generate() {
     for (int q = 0; q < 16; ++q) dd(q);
     L(pixel_bits);
     for (int q = 0; q < 16; ++q) dd(1u << q);
+}
+
+void bwd_w_list_builder::emit_load_pixels() {
+    using regmap::bwd_w_builder::left, regmap::bwd_w_builder::cols, regmap::bwd_w_builder::j;
+    using regmap::bwd_w_builder::pix_src;
+    Label tail, have;
+    mov(left, cols);
+    sub(left, j);
+    cmp(left, 16);
+    jl(tail, T_NEAR);
+    mark("load 16 pixels");
+    for (int q = 0; q < 16; ++q) {
+        vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * p_.src_col_step)]);
+        if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * p_.src_col_step + p_.prefetch_dist)]);
+    }
+    jmp(have, T_NEAR);
+    L(tail); // 1..15 pixels left: the others are zero vectors
+    for (int q = 1; q < 16; ++q) vpxord(Zmm(q), Zmm(q), Zmm(q));
+    vmovups(Zmm(0), ptr[pix_src]);
+    if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)p_.prefetch_dist]);
+    for (int q = 1; q < 15; ++q) {
+        cmp(left, q);
+        jle(have, T_NEAR);
+        vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * p_.src_col_step)]);
+        if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * p_.src_col_step + p_.prefetch_dist)]);
+    }
+    L(have);
+}
+
+void bwd_w_list_builder::emit_compact_pixels(Label &pixel_bits) {
+    using regmap::bwd_w_builder::vals, regmap::bwd_w_builder::offs, regmap::bwd_w_builder::cnt;
+    using regmap::bwd_w_builder::pcnt, regmap::bwd_w_builder::left, regmap::bwd_w_builder::count;
+    using regmap::bwd_w_builder::scratch, regmap::bwd_w_builder::k, regmap::bwd_w_builder::k_chan;
+    using regmap::bwd_w_builder::zero, regmap::bwd_w_builder::offsets, regmap::bwd_w_builder::tmp;
+    using regmap::bwd_w_builder::chan_bits;
+    if (p_.offsets_only) {
+        // Lane c of `chan_bits` collects bit q for every pixel q where channel c is non-zero:
+        // one masked OR per pixel, then one 64-byte store; channel c's mask is reloaded with
+        // kmovw from inside that store (a contained load, so it is forwarded).
+        mark("bit-transpose 16 masks");
+        vpxord(chan_bits, chan_bits, chan_bits);
+        for (int q = 0; q < 16; ++q) {
+            vcmpps(k, Zmm(q), zero, 4); // NEQ_UQ, as in emit_compact_vector
+            vpord(chan_bits | k, chan_bits, ptr_b[rip + pixel_bits + 4 * q]);
+        }
+        vmovdqu32(ptr[rsp], chan_bits);
+        mark("compact 16 channels (offsets)");
+        const compact_offsets_regs cr {tmp, offs, count, scratch};
+        for (int c = 0; c < 16; ++c) {
+            kmovw(k_chan, ptr[rsp + 4 * c]);
+            mov(count.cvt32(), ptr[cnt + 4 * c]);
+            emit_compact_offsets(*this, cr, k_chan, offsets, (int32_t)(c * p_.slot_bytes));
+            mov(ptr[cnt + 4 * c], count.cvt32());
+        }
+        return;
+    }
+    mark("transpose 16x16");
+    int reg[16], spare = 16;
+    for (int q = 0; q < 16; ++q) reg[q] = q;
+    transpose16x16(reg, spare);
+    const compact_regs cr {zero, tmp, k, vals, offs, count, scratch};
+    if (!p_.pairs) {
+        mark("compact 16 channels");
+        for (int c = 0; c < 16; ++c) {
+            mov(count.cvt32(), ptr[cnt + 4 * c]);
+            emit_compact_vector(*this, cr, Zmm(reg[c]), offsets, (int32_t)(c * p_.slot_bytes));
+            mov(ptr[cnt + 4 * c], count.cvt32());
+        }
+        return;
+    }
+    // rax (`left`, reloaded per block) and rsi are free here.
+    using regmap::bwd_w_builder::k_single, regmap::bwd_w_builder::k_first, regmap::bwd_w_builder::k_both;
+    mark("pair and compact 16 channels");
+    const Reg32 m = left.cvt32(), first = regmap::bwd_w_builder::pair_first, t = scratch.cvt32();
+    for (int c = 0; c < 16; ++c) {
+        const int32_t disp = (int32_t)(c * p_.slot_bytes);
+        vcmpps(k, Zmm(reg[c]), zero, 4); // NEQ_UQ, as in emit_compact_vector
+        kmovw(m, k);
+        emit_pair_masks(*this, m, first, t); // t = both lanes of the pairs
+        kmovw(k_single, m);
+        kmovw(k_first, first);
+        kmovw(k_both, t);
+        mov(count.cvt32(), ptr[cnt + 4 * c]);
+        emit_compact_selected(*this, cr, k_single, Zmm(reg[c]), offsets, disp);
+        mov(ptr[cnt + 4 * c], count.cvt32());
+        mov(count.cvt32(), ptr[pcnt + 4 * c]);
+        emit_compact_pairs(*this, cr, k_first, k_both, Zmm(reg[c]), offsets, disp + (int32_t)p_.pair_disp);
+        mov(ptr[pcnt + 4 * c], count.cvt32());
+    }
 }
 
 } // namespace jit

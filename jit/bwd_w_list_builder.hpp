@@ -64,6 +64,8 @@ public:
 private:
     void generate() override;
     void transpose16x16(int reg[16], int &spare);
+    void emit_load_pixels();                         // 16 pixels (fewer at a row's end) into zmm0..15
+    void emit_compact_pixels(Xbyak::Label &pixel_bits); // their 16 channels onto the lists
     bwd_w_build_params p_;
 };
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "jit/kernel_cache.hpp"
+#include "jit/register_map.hpp"
 #include "jit/zero_skip.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -14,7 +15,7 @@ namespace jit {
 using namespace Xbyak;
 
 namespace {
-const int max_table_regs = 24;
+using namespace regmap::row_compact;
 
 int32_t disp32(int64_t v, const char *what) {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
@@ -48,7 +49,7 @@ void row_compact_kernel::generate() {
     const Reg64 reg_args = rdi, reg_row = r8, reg_pix = r9, reg_vals = r10, reg_offs = r11;
     const Reg64 reg_count = r12, reg_starts = r13, reg_rows = r14, reg_cols = r15, reg_tmp = rax;
     const Reg64 reg_table = rsi, reg_count_a = rbx, reg_count_b = rbp;
-    const Zmm zero(31), tmp(30), v(29), vb(28), table_tmp(27);
+    const Zmm zero(zero_idx), tmp(tmp_idx), v(v_idx), vb(vb_idx), table_tmp(table_tmp_idx);
     const bool table_in_regs = d_.n_vec <= max_table_regs;
     const bool pair = d_.pair_stride != 0;
     const int n_lists = pair ? 3 : 1;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "jit/kernel_cache.hpp"
+#include "jit/register_map.hpp"
 #include "jit/zero_skip.hpp"
 #include "sparsetrain/error.hpp"
 
@@ -16,13 +17,7 @@ using namespace Xbyak::util;
 
 namespace {
 
-const Reg64 reg_ptr = r8, reg_vals = r9, reg_dense = r10, reg_dst = r11;
-const Reg64 reg_rows = r12, reg_iter = r13, reg_ptr_row = r14, reg_dst_row = r15;
-const Reg64 reg_idx = rax, reg_end = rdx, reg_vals_end = rbx, reg_addr = rcx, reg_bias = rsi;
-const Reg64 reg_args = rdi;
-const int line_idx = 24, n_line_regs = 4, bcast1_idx = 29, zero_idx = 30, bcast0_idx = 31;
-const int max_acc = 28, max_acc_pair = line_idx, max_acc_inline = 26;
-const int inline_v_idx = 26, inline_tmp_idx = 27, inline_table_idx = 28;
+using namespace regmap::row_pass; // the registers' roles
 
 int32_t disp32(int64_t v, const char *what) {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
@@ -64,7 +59,7 @@ struct row_pass_kernel::iteration {
 row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
     : jit_generator("sparse_row_pass_" + d.direction, d.key(), d.problem), d_(d) {
     if (d_.acc_sets != 1 && d_.acc_sets != 2) throw error("row_pass_kernel: acc_sets must be 1 or 2");
-    const int acc_limit = d_.pair ? max_acc_pair : d_.inline_vecs ? max_acc_inline : max_acc;
+    const int acc_limit = d_.pair ? reg_budget::max_acc_pair : d_.inline_vecs ? reg_budget::max_acc_inline : reg_budget::max_acc;
     if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * d_.acc_sets * images() > acc_limit)
         throw error("row_pass_kernel: ring x blocks x sets x images exceeds the accumulator registers");
     if (d_.inline_vecs && d_.pair) throw error("row_pass_kernel: inline compaction needs single mode");
@@ -191,7 +186,7 @@ void row_pass_kernel::emit_list(int x_rel, int list, const std::vector<row_targe
         if (d_.pair && list == 0) emit_pair_entry(disp, set, targets, mask);
         else emit_list_entry(disp, d_.pair ? list - 1 : 0, set, targets, mask);
     };
-    Label loop, skip;
+    Label skip;
     if (d_.inline_vecs) {
         // The list that emit_inline_compaction just wrote: entries [0, rdx).
         emit_inline_compaction(x_rel);
@@ -205,40 +200,22 @@ void row_pass_kernel::emit_list(int x_rel, int list, const std::vector<row_targe
     jz(skip, T_NEAR);
     lea(reg_vals_end, ptr[reg_vals + reg_end * 4 + disp32(list * d_.region_disp, "region_disp")]);
     const std::string what = !d_.pair ? "list loop" : list == 0 ? "pair list loop" : list == 1 ? "list loop a" : "list loop b";
-    if (d_.acc_sets == 2) {
-        // Pairs of entries, one per set. An odd count's first entry runs alone, without a
-        // branch on the parity (it would mispredict every other list): the first entry always
-        // runs, merge-masked by k7 = all ones iff the count is odd (idx = -count has the same
-        // low bit), then the index skips it iff the count is odd.
-        mov(reg_addr, reg_idx);
-        and_(reg_addr.cvt32(), 1);
-        neg(reg_addr.cvt32());
-        kmovw(k7, reg_addr.cvt32());
-        entry(0, 0, k7);
-        mov(reg_addr, reg_idx);
-        and_(reg_addr.cvt32(), 1);
-        add(reg_idx, reg_addr);
-        jz(skip, T_NEAR);
-        mark(what + " x2");
-        L(loop);
-        entry(0, 0);
-        entry(4, 1);
-        add(reg_idx, 2);
-        jnz(loop, T_NEAR);
-    } else {
-        mark(what);
-        L(loop);
-        entry(0, 0);
-        inc(reg_idx);
-        jnz(loop, T_NEAR);
-    }
+    // Two sets: pairs of entries, one per set (an odd count's first entry runs merge-masked).
+    list_loop_control c;
+    c.counter = list_counter::up_to_zero;
+    c.unroll = d_.acc_sets;
+    c.idx = reg_idx;
+    c.tmp = reg_addr;
+    c.leftover = k_odd;
+    c.mark = d_.acc_sets == 2 ? what + " x2" : what;
+    emit_list_loop_control(*this, c, [&](int i, const Opmask &mask) { entry(4 * i, i, mask); });
     L(skip);
 }
 
 // Compacts pixel x's vectors into the list at reg_vals (offsets at rbp); rdx = the count.
 void row_pass_kernel::emit_inline_compaction(int x_rel) {
     const Zmm v(inline_v_idx), tmp(inline_tmp_idx), table(inline_table_idx);
-    const compact_regs cr {Zmm(zero_idx), tmp, k1, reg_vals, rbp, reg_end, reg_addr};
+    const compact_regs cr {Zmm(zero_idx), tmp, k_inline, reg_vals, reg_inline_offs, reg_end, reg_addr};
     mark("inline compaction");
     xor_(reg_end.cvt32(), reg_end.cvt32());
     for (int b = 0; b < d_.inline_vecs; ++b) {
@@ -269,7 +246,7 @@ void row_pass_kernel::generate() {
     mov(reg_rows, ptr[reg_args + offsetof(row_pass_args, n_rows)]);
     vxorps(Zmm(zero_idx), Zmm(zero_idx), Zmm(zero_idx));
 
-    if (d_.inline_vecs) lea(rbp, ptr[reg_vals + disp32(d_.offs_disp, "offs_disp")]);
+    if (d_.inline_vecs) lea(reg_inline_offs, ptr[reg_vals + disp32(d_.offs_disp, "offs_disp")]);
 
     const auto its = iterations();
     const int32_t ptr_step = d_.inline_vecs ? disp32(s.px * d_.src_col_stride, "src stride") : s.px * 4 * (d_.pair ? 3 : 1);

@@ -53,10 +53,17 @@
 #include <vector>
 
 #include "jit/jit_generator.hpp"
-#include "jit/row_pass_schedule.hpp"
+#include "config/row_pass_schedule.hpp"
 
 namespace sparsetrain {
 namespace jit {
+
+// The row schedule is planned in config/ (config/row_pass_schedule.hpp); these names keep the
+// jit:: spelling its users had when it lived here.
+using sparsetrain::bwd_d_row_schedule;
+using sparsetrain::fwd_row_schedule;
+using sparsetrain::row_schedule;
+using sparsetrain::row_target;
 
 enum class acc_init { load, zero, bias };
 

@@ -13,13 +13,7 @@ void emit_compact_vector(jit_generator &g, const compact_regs &r, const Zmm &v, 
     g.mark("zero check (vcmpps -> mask) + compress non-zeros");
     // _CMP_NEQ_UQ: true for non-zero and for NaN, false for +0.0 and -0.0.
     g.vcmpps(r.k, v, r.zero, 4);
-    g.vcompressps(r.tmp | r.k | g.T_z, v);
-    g.vmovups(g.ptr[r.vals + r.count * 4 + disp], r.tmp);
-    g.vpcompressd(r.tmp | r.k | g.T_z, offsets);
-    g.vmovdqu32(g.ptr[r.offs + r.count * 4 + disp], r.tmp);
-    g.kmovw(r.scratch.cvt32(), r.k);
-    g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
-    g.add(r.count, r.scratch);
+    emit_compact_selected(g, r, r.k, v, offsets, disp);
 }
 
 void emit_compact_offsets(jit_generator &g, const compact_offsets_regs &r, const Opmask &mask,
@@ -101,27 +95,24 @@ int emit_pair_list_loop(jit_generator &g, const pair_loop_regs &r, int32_t step,
         int32_t list_disp) {
     const auto users = pair_users(targets, step);
     int shared = 0;
-    Label loop, done;
-    g.cmp(r.idx, r.end);
-    g.jge(done, g.T_NEAR);
-    g.L(loop);
-    g.vbroadcastss(r.bcast0, g.ptr[r.vals + r.idx * 8 + list_disp]);
-    g.vbroadcastss(r.bcast1, g.ptr[r.vals + r.idx * 8 + list_disp + 4]);
-    g.movsxd(r.off, g.dword[r.offs + r.idx * 4 + list_disp]);
-    for (const auto &u : users) {
-        const auto addr = g.ptr[r.dense + r.off + u.first];
-        if (u.second.size() == 1) {
-            g.vfmadd231ps(u.second[0].first, u.second[0].second ? r.bcast1 : r.bcast0, addr);
-            continue;
+    list_loop_control c;
+    c.idx = r.idx;
+    c.end = r.end;
+    emit_list_loop_control(g, c, [&](int, const Opmask &) {
+        g.vbroadcastss(r.bcast0, g.ptr[r.vals + r.idx * 8 + list_disp]);
+        g.vbroadcastss(r.bcast1, g.ptr[r.vals + r.idx * 8 + list_disp + 4]);
+        g.movsxd(r.off, g.dword[r.offs + r.idx * 4 + list_disp]);
+        for (const auto &u : users) {
+            const auto addr = g.ptr[r.dense + r.off + u.first];
+            if (u.second.size() == 1) {
+                g.vfmadd231ps(u.second[0].first, u.second[0].second ? r.bcast1 : r.bcast0, addr);
+                continue;
+            }
+            const Zmm &tmp = shared++ % 2 ? r.tmp1 : r.tmp0;
+            g.vmovups(tmp, addr);
+            for (const auto &a : u.second) g.vfmadd231ps(a.first, a.second ? r.bcast1 : r.bcast0, tmp);
         }
-        const Zmm &tmp = shared++ % 2 ? r.tmp1 : r.tmp0;
-        g.vmovups(tmp, addr);
-        for (const auto &a : u.second) g.vfmadd231ps(a.first, a.second ? r.bcast1 : r.bcast0, tmp);
-    }
-    g.inc(r.idx);
-    g.cmp(r.idx, r.end);
-    g.jl(loop, g.T_NEAR);
-    g.L(done);
+    });
     return shared;
 }
 
@@ -167,69 +158,110 @@ void emit_compact_pair(jit_generator &g, const compact_pair_regs &r, const compa
     advance(g, r.count[2], r.k, r.scratch);
 }
 
-void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector<fma_target> &targets) {
+void emit_list_loop_control(jit_generator &g, const list_loop_control &c, const list_entry_emitter &entry) {
+    const int u = c.unroll;
+    if (u < 1 || (u & (u - 1)) || (c.counter == list_counter::compare_end && u != 1)
+            || (c.counter == list_counter::up_to_zero && u > 2))
+        throw Xbyak::Error(Xbyak::ERR_BAD_PARAMETER);
+    const Opmask k0(0);
     Label loop, done;
-    g.cmp(r.idx, r.end);
-    g.jge(done, g.T_NEAR);
-    g.L(loop);
-    g.vbroadcastss(r.bcast, g.ptr[r.vals + r.idx * 4]);
-    g.movsxd(r.off, g.dword[r.offs + r.idx * 4]);
-    for (const auto &t : targets)
-        g.vfmadd231ps(t.acc, r.bcast, g.ptr[r.dense + r.off + t.disp]);
-    g.inc(r.idx);
-    g.cmp(r.idx, r.end);
-    g.jl(loop, g.T_NEAR);
+    switch (c.counter) {
+    case list_counter::compare_end:
+        g.cmp(c.idx, c.end);
+        g.jge(done, g.T_NEAR);
+        if (!c.mark.empty()) g.mark(c.mark);
+        g.L(loop);
+        entry(0, k0);
+        g.inc(c.idx);
+        g.cmp(c.idx, c.end);
+        g.jl(loop, g.T_NEAR);
+        break;
+    case list_counter::count_down: {
+        auto leftover = [&] {
+            g.mov(c.tmp, c.left);
+            g.and_(c.tmp, u - 1);
+        };
+        g.mov(c.left, c.end);
+        g.sub(c.left, c.idx);
+        for (int s = 0; s < u - 1; ++s) { // step s runs iff s < count mod u
+            leftover();
+            g.cmp(c.tmp, s);
+            g.setg(c.tmp.cvt8());
+            g.movzx(c.tmp.cvt32(), c.tmp.cvt8());
+            g.neg(c.tmp.cvt32()); // 0 or 0xffffffff
+            g.kmovw(c.leftover, c.tmp.cvt32());
+            entry(s, c.leftover);
+        }
+        if (u > 1) {
+            leftover();
+            g.add(c.idx, c.tmp);
+            g.sub(c.left, c.tmp);
+        }
+        g.test(c.left, c.left);
+        g.jz(done, g.T_NEAR);
+        if (!c.mark.empty()) g.mark(c.mark);
+        g.L(loop);
+        for (int s = 0; s < u; ++s) entry(s, k0);
+        g.add(c.idx, u);
+        g.sub(c.left, u);
+        g.jnz(loop, g.T_NEAR);
+        break;
+    }
+    case list_counter::up_to_zero:
+        if (u == 2) {
+            // An odd count's first entry runs alone, without a branch on the parity (it would
+            // mispredict every other list): it always runs, merge-masked by all ones iff the
+            // count is odd (idx = -count has the same low bit), then idx skips it iff odd.
+            g.mov(c.tmp, c.idx);
+            g.and_(c.tmp.cvt32(), 1);
+            g.neg(c.tmp.cvt32());
+            g.kmovw(c.leftover, c.tmp.cvt32());
+            entry(0, c.leftover);
+            g.mov(c.tmp, c.idx);
+            g.and_(c.tmp.cvt32(), 1);
+            g.add(c.idx, c.tmp);
+            g.jz(done, g.T_NEAR);
+        }
+        if (!c.mark.empty()) g.mark(c.mark);
+        g.L(loop);
+        for (int s = 0; s < u; ++s) entry(s, k0);
+        if (u == 1) g.inc(c.idx);
+        else g.add(c.idx, u);
+        g.jnz(loop, g.T_NEAR);
+        break;
+    }
     g.L(done);
 }
 
 namespace {
-
-// Shared body of the unrolled loops: `entry(i, set, mask)` emits the FMAs of entry idx + i into
-// `sets[set]`, merge-masked by `mask` unless it is k0 (masked-off memory operands do not
-// fault). Leftovers are handled without a branch: the first (count mod u) entries go through
-// u - 1 masked steps (step s: mask all-ones iff s < count mod u), so the main loop always runs
-// a multiple of u entries and its exit is the list's only data-dependent branch.
-template <typename Entry>
-void emit_unrolled(jit_generator &g, const list_loop_regs &r, int u, const Reg64 &left, const Opmask &mask,
-        Entry entry) {
-    const Reg64 tmp = r.off; // scratch until an entry loads its offset
-    auto leftover = [&] {
-        g.mov(tmp, left);
-        g.and_(tmp, u - 1);
-    };
-    Label main_loop, done;
-    g.mov(left, r.end);
-    g.sub(left, r.idx);
-    for (int s = 0; s < u - 1; ++s) {
-        leftover();
-        g.cmp(tmp, s);
-        g.setg(tmp.cvt8());
-        g.movzx(tmp.cvt32(), tmp.cvt8());
-        g.neg(tmp.cvt32()); // 0 or 0xffffffff
-        g.kmovw(mask, tmp.cvt32());
-        entry(s, s, mask);
-    }
-    if (u > 1) {
-        leftover();
-        g.add(r.idx, tmp);
-        g.sub(left, tmp);
-    }
-    g.test(left, left);
-    g.jz(done, g.T_NEAR);
-    g.L(main_loop);
-    for (int s = 0; s < u; ++s) entry(s, s, Opmask(0));
-    g.add(r.idx, u);
-    g.sub(left, u);
-    g.jnz(main_loop, g.T_NEAR);
-    g.L(done);
-}
 
 void fma(jit_generator &g, const Zmm &acc, const Opmask &m, const Zmm &b, const Address &a) {
     if (m.getIdx() == 0) g.vfmadd231ps(acc, b, a);
     else g.vfmadd231ps(acc | m, b, a);
 }
 
+// A list_loop_regs loop: entries [idx, end), `left` and k7 for the unrolled leftovers.
+list_loop_control control_of(const list_loop_regs &r, list_counter counter, int unroll, const Reg64 &left) {
+    list_loop_control c;
+    c.counter = counter;
+    c.unroll = unroll;
+    c.idx = r.idx;
+    c.end = r.end;
+    c.left = left;
+    c.tmp = r.off; // scratch until an entry loads its offset
+    return c;
+}
+
 } // namespace
+
+void emit_list_loop(jit_generator &g, const list_loop_regs &r, const std::vector<fma_target> &targets) {
+    emit_list_loop_control(g, control_of(r, list_counter::compare_end, 1, r.off), [&](int, const Opmask &) {
+        g.vbroadcastss(r.bcast, g.ptr[r.vals + r.idx * 4]);
+        g.movsxd(r.off, g.dword[r.offs + r.idx * 4]);
+        for (const auto &t : targets) g.vfmadd231ps(t.acc, r.bcast, g.ptr[r.dense + r.off + t.disp]);
+    });
+}
+
 
 void emit_list_loop(jit_generator &g, const list_loop_regs &r,
         const std::vector<std::vector<fma_target>> &sets, const Reg64 &left) {
@@ -238,25 +270,23 @@ void emit_list_loop(jit_generator &g, const list_loop_regs &r,
         emit_list_loop(g, r, sets.empty() ? std::vector<fma_target> {} : sets[0]);
         return;
     }
-    if (u & (u - 1)) throw Xbyak::Error(Xbyak::ERR_BAD_PARAMETER);
-    emit_unrolled(g, r, u, left, Opmask(7), [&](int i, int set, const Opmask &m) {
+    emit_list_loop_control(g, control_of(r, list_counter::count_down, u, left), [&](int i, const Opmask &m) {
         // Entries past the count are still inside the list's 16-entry slack: unmasked loads.
         g.vbroadcastss(r.bcast, g.ptr[r.vals + r.idx * 4 + 4 * i]);
         g.movsxd(r.off, g.dword[r.offs + r.idx * 4 + 4 * i]);
-        for (const auto &t : sets[set]) fma(g, t.acc, m, r.bcast, g.ptr[r.dense + r.off + t.disp]);
+        for (const auto &t : sets[i]) fma(g, t.acc, m, r.bcast, g.ptr[r.dense + r.off + t.disp]);
     });
 }
 
 void emit_list_loop_indirect(jit_generator &g, const list_loop_regs &r, int dense_scale,
         const std::vector<std::vector<fma_target>> &sets, const Reg64 &left, int src_scale) {
     const int u = std::max<int>(1, (int)sets.size());
-    if (u & (u - 1)) throw Xbyak::Error(Xbyak::ERR_BAD_PARAMETER);
-    emit_unrolled(g, r, u, left, Opmask(7), [&](int i, int set, const Opmask &m) {
+    emit_list_loop_control(g, control_of(r, list_counter::count_down, u, left), [&](int i, const Opmask &m) {
         g.movsxd(r.off, g.dword[r.offs + r.idx * 4 + 4 * i]);
         // An offset past the count is stale: its value load must be masked as well.
         if (m.getIdx() == 0) g.vbroadcastss(r.bcast, g.ptr[r.vals + r.off * src_scale]);
         else g.vbroadcastss(r.bcast | m | g.T_z, g.ptr[r.vals + r.off * src_scale]);
-        for (const auto &t : sets[set]) fma(g, t.acc, m, r.bcast, g.ptr[r.dense + r.off * dense_scale + t.disp]);
+        for (const auto &t : sets[i]) fma(g, t.acc, m, r.bcast, g.ptr[r.dense + r.off * dense_scale + t.disp]);
     });
 }
 

@@ -18,6 +18,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "jit/jit_generator.hpp"
@@ -94,6 +96,34 @@ struct compact_pair_layout {
 };
 void emit_compact_pair(jit_generator &g, const compact_pair_regs &r, const compact_pair_layout &l,
         const Xbyak::Zmm &a, const Xbyak::Zmm &b, const Xbyak::Zmm &offsets);
+
+// Stage 2's loop control, written once for every list loop of every kernel (forward and
+// backward-data row passes, backward weights): runs `entry(i, mask)` for the entries of one
+// list, unrolled by `unroll` (entry i of each group of `unroll` consecutive entries goes to
+// accumulator set i). The count mod unroll leftover entries run first, through merge-masked
+// steps (mask all ones iff the step is inside the count, else the masked-off FMAs and loads
+// neither write nor fault), so the loop exit is the list's only data-dependent branch. The
+// entry emits the FMAs of entry idx + i (`mask` is k0 in the main loop: unmasked).
+//
+// How the entries are counted (the kernels address their lists differently):
+//   compare_end  entries [idx, end): cmp/jge before, inc + cmp/jl per entry (unroll 1 only);
+//   count_down   entries [idx, end): `left` = end - idx counts down, idx up by unroll;
+//   up_to_zero   idx = -count counts up to 0, the lists addressed from a base biased to their
+//                end, so the add that advances idx is also the loop branch's test. The caller
+//                has set idx and left the flags of that (jz to its own exit when the list is
+//                empty); unroll 1 or 2.
+// `tmp` is scratch for the leftover masks (count_down, up_to_zero); `mark`, if not empty,
+// marks the main loop in listings.
+enum class list_counter { compare_end, count_down, up_to_zero };
+struct list_loop_control {
+    list_counter counter = list_counter::compare_end;
+    int unroll = 1;
+    Xbyak::Reg64 idx, end, left, tmp;
+    Xbyak::Opmask leftover = Xbyak::Opmask(7);
+    std::string mark;
+};
+using list_entry_emitter = std::function<void(int i, const Xbyak::Opmask &mask)>;
+void emit_list_loop_control(jit_generator &g, const list_loop_control &c, const list_entry_emitter &entry);
 
 struct fma_target {
     Xbyak::Zmm acc;

@@ -68,7 +68,8 @@ struct aligned_buf {
 double time_build_only(const bwd_w_conv &conv, const float *src, int reps, bool pairs) {
     const auto &q = conv.plan();
     const auto &p = q.p;
-    const jit::bwd_w_list_builder *builder = conv.builder(pairs && q.pairs);
+    const bwd_w_variant v = pairs && q.pairs ? bwd_w_variant::pairs : bwd_w_variant::single;
+    const jit::bwd_w_list_builder *builder = conv.builder(v);
     const int64_t n_cls = (int64_t)q.classes.size();
     std::vector<double> ts;
     for (int r = 0; r < reps; ++r) {
@@ -80,7 +81,7 @@ double time_build_only(const bwd_w_conv &conv, const float *src, int reps, bool 
                 int64_t ib0, ib1;
                 split_range(q.icb, q.n_c_parts, ithr, ib0, ib1);
                 const int64_t my_icb = ib1 - ib0, my_c = my_icb * 16, slots = n_cls * my_c;
-                const int64_t slot_floats = q.slot_floats(pairs && q.pairs);
+                const int64_t slot_floats = q.slot_floats(v);
                 float *vals = thread_local_scratch(5).get_as<float>(2 * slots * slot_floats);
                 int32_t *counts = thread_local_scratch(6).get_as<int32_t>(2 * slots);
                 for (int64_t g = 0; g < q.n_tiles; ++g) {

@@ -10,13 +10,9 @@
 // after the first's); --hint sets conv_tensors::density_hint: auto (default) the fill's
 // density 1 - s, as the dispatcher would sample it; none -1; or a fixed value.
 // FLOP convention: 2*N*K*C*R*S*OH*OW (padding taps counted).
-#include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -27,129 +23,81 @@
 #include "common/problem.hpp"
 #include "config/fwd_config.hpp"
 #include "driver/fwd_conv.hpp"
+#include "kernel_bench_util/kernel_bench.hpp"
 
 using namespace sparsetrain;
-using clk = std::chrono::steady_clock;
+using namespace sparsetrain::kbench;
 
 namespace {
 
-struct aligned_vec {
-    float *p = nullptr;
-    size_t n = 0;
-    explicit aligned_vec(size_t count) : n(count) {
-        p = static_cast<float *>(std::aligned_alloc(4096, (count * 4 + 4095) / 4096 * 4096));
+// The weights layout to benchmark: --wei, else oneDNN's own pick (nhwc) or OIhw16i16o.
+std::pair<weights_layout, dnnl::memory::format_tag> choose_weights(const problem_t &p, const std::string &wei_name,
+        act_format layout, dnnl::memory::format_tag act_tag, const dnnl::engine &eng) {
+    using namespace dnnl;
+    const std::pair<const char *, std::pair<weights_layout, memory::format_tag>> tags[] = {
+            {"OIhw16i16o", {weights_layout::OIhw16i16o, memory::format_tag::OIhw16i16o}},
+            {"Ohwi16o", {weights_layout::Ohwi16o, memory::format_tag::Ohwi16o}},
+            {"Ohwi32o", {weights_layout::Ohwi32o, memory::format_tag::Ohwi32o}},
+            {"Ohwi48o", {weights_layout::Ohwi48o, memory::format_tag::Ohwi48o}},
+            {"Ohwi64o", {weights_layout::Ohwi64o, memory::format_tag::Ohwi64o}}};
+    std::string want = wei_name;
+    if (want.empty() && layout == act_format::nhwc) { // oneDNN's own pick for nhwc
+        auto md = [&](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
+        const convolution_forward::primitive_desc q({prop_kind::forward_training, algorithm::convolution_direct,
+                md({p.mb, p.ic, p.ih, p.iw}, act_tag), md({p.oc, p.ic, p.kh, p.kw}, memory::format_tag::any),
+                md({p.mb, p.oc, p.oh, p.ow}, act_tag), {p.sh, p.sw}, {p.ph, p.pw}, {p.ph_r, p.pw_r}}, eng);
+        for (const auto &t : tags)
+            if (q.weights_desc() == md({p.oc, p.ic, p.kh, p.kw}, t.second.second)) want = t.first;
     }
-    ~aligned_vec() { std::free(p); }
-};
-
-double ms_since(clk::time_point t0) {
-    return std::chrono::duration<double, std::milli>(clk::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-std::vector<double> parse_list(const std::string &s) {
-    std::vector<double> r;
-    std::istringstream is(s);
-    std::string t;
-    while (std::getline(is, t, ',')) r.push_back(std::atof(t.c_str()));
-    return r;
+    for (const auto &t : tags)
+        if (want == t.first) return t.second;
+    return {weights_layout::OIhw16i16o, memory::format_tag::OIhw16i16o};
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
     using namespace dnnl;
-    int64_t mb = 16;
-    int reps = 9;
-    std::vector<double> sparsities = {0.0, 0.5, 0.7, 0.9};
-    std::string plan, plan2, hint = "auto";
+    options opt;
     bool relu = false, bias = false;
-    act_format layout = act_format::nChw16c;
     std::string wei_name;
-    std::vector<std::string> problems;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a.rfind("--mb=", 0) == 0) mb = std::atoll(a.c_str() + 5);
-        else if (a.rfind("--reps=", 0) == 0) reps = std::atoi(a.c_str() + 7);
-        else if (a.rfind("--sparsity=", 0) == 0) sparsities = parse_list(a.substr(11));
-        else if (a.rfind("--plan=", 0) == 0) plan = a.substr(7);
-        else if (a.rfind("--plan2=", 0) == 0) plan2 = a.substr(8);
-        else if (a.rfind("--hint=", 0) == 0) hint = a.substr(7);
-        else if (a == "--relu") relu = true;
-        else if (a.rfind("--layout=", 0) == 0) layout = act_format_from_string(a.substr(9));
+        if (opt.parse(a)) continue;
+        if (a == "--relu") relu = true;
         else if (a.rfind("--wei=", 0) == 0) wei_name = a.substr(6);
         else if (a == "--bias") bias = true;
-        else if (a.rfind("--", 0) == 0) {
+        else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
-        } else problems.push_back(a);
+        }
     }
-    if (problems.empty())
-        problems = {"ic256ih28oc256oh28kh3ph1", "ic128ih56oc128oh56kh3ph1", "ic256ih56oc64oh56kh1ph0",
+    if (opt.problems.empty())
+        opt.problems = {"ic256ih28oc256oh28kh3ph1", "ic128ih56oc128oh56kh3ph1", "ic256ih56oc64oh56kh1ph0",
                 "ic1024ih14oc256oh14kh1ph0"};
 
     engine eng(engine::kind::cpu, 0);
     stream strm(eng);
-    std::printf("threads %d, mb %lld, median of %d interleaved runs; GFLOP counts padding taps\n",
-            omp_get_max_threads(), (long long)mb, reps);
-    std::printf("%-34s %5s %9s %6s %9s %7s  %s\n", "problem", "spars", "dense_ms", "GF/s", "sparse_ms", "ratio",
-            "impls / config");
+    print_header(opt);
 
-    for (const auto &ps : problems) {
-        const problem_t p = problem_t::parse(ps, mb);
+    for (const auto &ps : opt.problems) {
+        const problem_t p = problem_t::parse(ps, opt.mb);
         sparse_conv_options o;
         o.with_bias = bias;
         o.with_relu = relu;
-        o.act = layout;
-        const memory::format_tag act_tag = layout == act_format::nhwc ? memory::format_tag::nhwc : memory::format_tag::nChw16c;
-        memory::format_tag wei_tag = memory::format_tag::OIhw16i16o;
-        {
-            const std::pair<const char *, std::pair<weights_layout, memory::format_tag>> tags[] = {
-                    {"OIhw16i16o", {weights_layout::OIhw16i16o, memory::format_tag::OIhw16i16o}},
-                    {"Ohwi16o", {weights_layout::Ohwi16o, memory::format_tag::Ohwi16o}},
-                    {"Ohwi32o", {weights_layout::Ohwi32o, memory::format_tag::Ohwi32o}},
-                    {"Ohwi48o", {weights_layout::Ohwi48o, memory::format_tag::Ohwi48o}},
-                    {"Ohwi64o", {weights_layout::Ohwi64o, memory::format_tag::Ohwi64o}}};
-            std::string want = wei_name;
-            if (want.empty() && layout == act_format::nhwc) { // oneDNN's own pick for nhwc
-                auto md = [&](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
-                const convolution_forward::primitive_desc q({prop_kind::forward_training, algorithm::convolution_direct,
-                        md({p.mb, p.ic, p.ih, p.iw}, act_tag), md({p.oc, p.ic, p.kh, p.kw}, memory::format_tag::any),
-                        md({p.mb, p.oc, p.oh, p.ow}, act_tag), {p.sh, p.sw}, {p.ph, p.pw}, {p.ph_r, p.pw_r}}, eng);
-                for (const auto &t : tags)
-                    if (q.weights_desc() == md({p.oc, p.ic, p.kh, p.kw}, t.second.second)) want = t.first;
-            }
-            for (const auto &t : tags)
-                if (want == t.first) {
-                    o.wei_layout = t.second.first;
-                    wei_tag = t.second.second;
-                }
-        }
-        fwd_config cfg;
-        std::string why;
+        o.act = opt.layout;
+        const memory::format_tag act_tag = opt.layout == act_format::nhwc ? memory::format_tag::nhwc : memory::format_tag::nChw16c;
+        const auto wei_choice = choose_weights(p, wei_name, opt.layout, act_tag, eng);
+        o.wei_layout = wei_choice.first;
+        const memory::format_tag wei_tag = wei_choice.second;
         const auto t_plan = clk::now();
-        fwd_plan_hints hints = fwd_plan_hints::parse(plan);
-        hints.threads = omp_get_max_threads();
-        if (!plan_fwd(p, o, cfg, why, hints)) {
-            std::printf("%-34s declined: %s\n", p.to_string().c_str(), why.c_str());
-            continue;
-        }
-        const auto sparse = make_sparse_fwd_from_config(cfg);
+        auto make = [&](const std::string &hints, const char *label) {
+            return plan_and_make<fwd_config, fwd_plan_hints>(p, o, hints, label, plan_fwd, make_sparse_fwd_from_config);
+        };
+        const auto sparse = make(opt.plan, "declined");
+        if (!sparse) continue;
         std::unique_ptr<sparse_conv> sparse2;
-        if (!plan2.empty()) {
-            fwd_config cfg2;
-            fwd_plan_hints hints2 = fwd_plan_hints::parse(plan2);
-            hints2.threads = omp_get_max_threads();
-            if (!plan_fwd(p, o, cfg2, why, hints2)) {
-                std::printf("%-34s plan2 declined: %s\n", p.to_string().c_str(), why.c_str());
-                continue;
-            }
-            sparse2 = make_sparse_fwd_from_config(cfg2);
-        }
+        if (!opt.plan2.empty() && !(sparse2 = make(opt.plan2, "plan2 declined"))) continue;
         const double create_ms = ms_since(t_plan);
 
         auto md = [](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
@@ -167,7 +115,6 @@ int main(int argc, char **argv) {
             attr.set_post_ops(po);
         }
         convolution_forward::primitive_desc pd(fd, attr, eng);
-        const std::string dnnl_impl = pd.impl_info_str();
         convolution_forward dense(pd);
 
         aligned_vec src(src_md.get_size() / 4), wei(wei_md.get_size() / 4), b(p.oc);
@@ -183,56 +130,26 @@ int main(int argc, char **argv) {
         t.bias = bias ? b.p : nullptr;
         t.dst = dst_s.p;
 
-        for (double s : sparsities) {
+        problem_run r;
+        r.p = &p;
+        r.dnnl_impl = pd.impl_info_str();
+        r.sparse = sparse.get();
+        r.sparse2 = sparse2.get();
+        r.t = &t;
+        r.out_dense = &dst_d;
+        r.out_sparse = &dst_s;
+        r.create_ms = create_ms;
+        r.fill = [&](double s) {
             std::uniform_real_distribution<double> u01(0.0, 1.0);
             for (size_t i = 0; i < src.n; ++i) src.p[i] = u01(gen) < s ? 0.f : us(gen);
             if (!bias) std::fill(b.p, b.p + b.n, 0.f);
             else for (size_t i = 0; i < b.n; ++i) b.p[i] = uw(gen);
-            auto run_dense = [&] {
-                dense.execute(strm, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_WEIGHTS, m_wei}, {DNNL_ARG_BIAS, m_bia},
-                        {DNNL_ARG_DST, m_dst}});
-                strm.wait();
-            };
-            t.density_hint = hint == "auto" ? 1.0 - s : hint == "none" ? -1.0 : std::atof(hint.c_str());
-            run_dense();
-            // Sanity: the sparse results agree with oneDNN's (relative to the output scale).
-            auto mismatch = [&](const sparse_conv &impl) {
-                impl.execute(t);
-                double max_err = 0, max_abs = 1e-30;
-                for (size_t i = 0; i < dst_d.n; ++i) {
-                    max_err = std::max(max_err, (double)std::fabs(dst_d.p[i] - dst_s.p[i]));
-                    max_abs = std::max(max_abs, (double)std::fabs(dst_d.p[i]));
-                }
-                return max_err > 1e-4 * max_abs;
-            };
-            const bool bad = mismatch(*sparse), bad2 = sparse2 && mismatch(*sparse2);
-            std::vector<double> td, ts, ts2;
-            for (int r = 0; r < reps; ++r) {
-                auto t0 = clk::now();
-                run_dense();
-                td.push_back(ms_since(t0));
-                t0 = clk::now();
-                sparse->execute(t);
-                ts.push_back(ms_since(t0));
-                if (sparse2) {
-                    t0 = clk::now();
-                    sparse2->execute(t);
-                    ts2.push_back(ms_since(t0));
-                }
-            }
-            const double md_ = median(td), ms_ = median(ts);
-            std::string second;
-            if (sparse2) {
-                char buf[160];
-                std::snprintf(buf, sizeof buf, "  plan2 %.3f ms %.2fx (%s)%s", median(ts2), md_ / median(ts2),
-                        sparse2->config_str().c_str(), bad2 ? "  MISMATCH" : "");
-                second = buf;
-            }
-            std::printf("%-34s %5.2f %9.3f %6.0f %9.3f %6.2fx  %s | %s %s%s%s\n", p.to_string().c_str(), s,
-                    md_, p.flops() / md_ * 1e-6, ms_, md_ / ms_, dnnl_impl.c_str(), sparse->name().c_str(), sparse->config_str().c_str(),
-                    bad ? "  MISMATCH" : "", second.c_str());
-        }
-        std::printf("%-34s plan+create %.2f ms (kernel generation included)\n", "", create_ms);
+        };
+        r.run_dense = [&] {
+            dense.execute(strm, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_WEIGHTS, m_wei}, {DNNL_ARG_BIAS, m_bia}, {DNNL_ARG_DST, m_dst}});
+            strm.wait();
+        };
+        run_problem(opt, r);
     }
     return 0;
 }

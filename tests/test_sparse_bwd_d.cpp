@@ -15,15 +15,13 @@
 #include "driver/bwd_d_conv.hpp"
 #include "reference/ref_conv.hpp"
 #include "util/test_data.hpp"
+#include "util/sparse_run.hpp"
 #include "util/test_layouts.hpp"
 
 using namespace sparsetrain;
 using tag = dnnl::memory::format_tag;
 
 namespace {
-
-const int guard = 64; // floats before and after diff_src
-const float canary = -12345.75f;
 
 struct bwd_d_case {
     problem_t p;
@@ -44,17 +42,7 @@ bwd_d_case make_case(const std::string &ps, double sparsity, uint64_t seed, weig
     test::fill_int(c.diff_dst, seed, -3, 3);
     test::sparsify(c.diff_dst, seed, sparsity);
     test::fill_int(c.wei, seed + 1, -2, 2);
-    if (sparsity > 0 && sparsity < 1) {
-        std::mt19937_64 gen(seed + 3);
-        const int64_t hw = p.oh * p.ow;
-        for (int64_t n = 0; n < p.mb; ++n)
-            for (int64_t k = 0; k < hw / 5 + 1; ++k) {
-                const int64_t pix = (int64_t)(gen() % hw);
-                const bool dense = gen() & 1;
-                for (int64_t ch = 0; ch < p.oc; ++ch)
-                    c.diff_dst[(n * p.oc + ch) * hw + pix] = dense ? (float)(1 + (int)(gen() % 3)) : 0.f;
-            }
-    }
+    if (sparsity > 0 && sparsity < 1) test::force_pixels(c.diff_dst, p.mb, p.oc, p.oh * p.ow, seed + 3);
     return c;
 }
 
@@ -69,21 +57,14 @@ std::vector<float> blocked_wei(const bwd_d_case &c) {
 std::vector<float> run_sparse(const sparse_conv &impl, const bwd_d_case &c, const std::vector<float> &ddst_b,
         const std::vector<float> &wei_b, double density_hint = -1) {
     const auto &p = c.p;
-    const size_t n = (size_t)(p.mb * p.ic * p.ih * p.iw);
-    std::vector<float> buf(n + 2 * guard, canary);
-    for (size_t i = 0; i < n; ++i) buf[guard + i] = std::numeric_limits<float>::quiet_NaN(); // must be overwritten
-    conv_tensors t;
-    t.diff_dst = ddst_b.data();
-    t.weights = wei_b.data();
-    t.diff_src = buf.data() + guard;
-    t.density_hint = density_hint;
-    impl.execute(t);
-    bool guards_ok = true;
-    for (int i = 0; i < guard; ++i)
-        guards_ok = guards_ok && std::memcmp(&buf[i], &canary, 4) == 0
-                && std::memcmp(&buf[guard + n + i], &canary, 4) == 0;
-    CHECK(guards_ok);
-    std::vector<float> blocked(buf.begin() + guard, buf.begin() + guard + n);
+    const auto blocked = test::run_guarded((size_t)(p.mb * p.ic * p.ih * p.iw), [&](float *diff_src) {
+        conv_tensors t;
+        t.diff_dst = ddst_b.data();
+        t.weights = wei_b.data();
+        t.diff_src = diff_src;
+        t.density_hint = density_hint;
+        impl.execute(t);
+    });
     return test::from_layout(blocked, test::src_dims(p), test::act_tag(c.act), tag::nchw);
 }
 
@@ -121,20 +102,7 @@ std::unique_ptr<sparse_conv> make(const bwd_d_case &c, const std::string &hints 
     sparse_conv_options o;
     o.wei_layout = c.wei_layout;
     o.act = c.act;
-    bwd_d_config cfg;
-    std::string why;
-    auto h = bwd_d_plan_hints::parse(hints);
-    h.threads = 2;
-    const bool ok = plan_bwd_d(c.p, o, cfg, why, h);
-    INFO(why);
-    REQUIRE(ok);
-    return make_sparse_bwd_d_from_config(cfg);
-}
-
-bool not_trivial(const std::vector<float> &v) {
-    for (float x : v)
-        if (x != 0.f) return true;
-    return false;
+    return test::plan_for_test<bwd_d_config, bwd_d_plan_hints>(c.p, o, hints, plan_bwd_d, make_sparse_bwd_d_from_config);
 }
 
 // Exact comparison against both the reference and oneDNN, for 1 and 2 threads. With
@@ -163,7 +131,7 @@ void check_exact(const std::string &ps, const std::vector<double> &sparsities,
                 INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
                 CHECK(r1.ok);
                 CHECK(r2.ok);
-                if (s < 1.0) CHECK(not_trivial(got));
+                if (s < 1.0) CHECK(test::not_trivial(got));
             }
         }
     omp_set_num_threads(2);
@@ -317,23 +285,6 @@ TEST_CASE("sparse bwd_d skips zero diff_dst: Inf/NaN weights there leave the res
     const auto got = run_sparse(*make(c), c, ddst_b, wei_b);
     CHECK(test::compare(got, run_reference(finite), 0).ok);
     CHECK(std::isnan(run_onednn(c, ddst_b, wei_b)[0])); // the difference this test pins
-}
-
-TEST_CASE("sparse bwd_d declines what it does not cover, with a reason", "[bwd_d]") {
-    sparse_conv_options o;
-    o.wei_layout = weights_layout::OIhw16o16i;
-    std::string why;
-    CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc8oh8kh3ph1"), o, why));
-    CHECK(why.find("multiples of 16") != std::string::npos);
-    CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1dh1"), o, why));
-    CHECK(why.find("dilation") != std::string::npos);
-    o.wei_layout = weights_layout::OIhw16i16o;
-    CHECK(!make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1"), o, why));
-    CHECK(why.find("OIhw16o16i") != std::string::npos);
-    o.wei_layout = weights_layout::IOhw16o16i;
-    why.clear();
-    CHECK(make_sparse_bwd_d(problem_t::parse("mb2ic16ih8oc16oh8kh1ph0"), o, why));
-    CHECK(why.empty());
 }
 
 TEST_CASE("sparse bwd_d shapes at the planner's limits: kernels 4..7, strides 3/4, SAME padding, one row, 1x1 output", "[bwd_d][shapes]") {

@@ -229,24 +229,6 @@ TEST_CASE("sparse fwd NaN and Inf in src propagate like dense", "[fwd]") {
     CHECK(r.ok);
 }
 
-TEST_CASE("sparse fwd declines what it does not cover, with a reason", "[fwd]") {
-    sparse_conv_options o;
-    std::string why;
-    CHECK(!make_sparse_fwd(problem_t::parse("mb2ic8ih8oc16oh8kh3ph1"), o, why));
-    CHECK(why.find("multiples of 16") != std::string::npos);
-    CHECK(!make_sparse_fwd(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1dh1"), o, why));
-    CHECK(why.find("dilation") != std::string::npos);
-    CHECK(!make_sparse_fwd(problem_t::parse("g2mb2ic32ih8oc32oh8kh3ph1"), o, why));
-    CHECK(why.find("groups") != std::string::npos);
-    o.wei_layout = weights_layout::OIhw16o16i;
-    CHECK(!make_sparse_fwd(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1"), o, why));
-    CHECK(why.find("OIhw16i16o") != std::string::npos);
-    o.wei_layout = weights_layout::OIhw16i16o;
-    why.clear();
-    CHECK(make_sparse_fwd(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1"), o, why));
-    CHECK(why.empty());
-}
-
 TEST_CASE("sparse fwd kernels are generated once and cached", "[fwd]") {
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     sparse_conv_options o;

@@ -5,20 +5,15 @@
 #include <sstream>
 
 #include "common/cpu.hpp"
+#include "config/conv_scope.hpp"
+#include "config/register_budget.hpp"
 #include "config/row_pass_blocking.hpp"
-#include "jit/row_pass_schedule.hpp"
+#include "config/row_pass_schedule.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 
 namespace {
-
-const int max_acc = 28; // zmm accumulators (see jit/row_pass_kernel.hpp)
-
-bool fail(std::string &why_not, const std::string &why) {
-    why_not = why;
-    return false;
-}
 
 // The diff_dst rows that diff_src rows [ih0, ih1) need: [lo, hi], empty when lo > hi.
 void list_rows(const problem_t &p, int64_t ih0, int64_t ih1, int64_t &lo, int64_t &hi) {
@@ -50,22 +45,19 @@ std::string bwd_d_config::str() const {
 
 bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &c, std::string &why_not,
         const bwd_d_plan_hints &h) {
-    if (p.ndims != 4) return fail(why_not, "only 2D convolutions");
-    if (p.g != 1) return fail(why_not, "groups are not supported");
-    if (p.dh != 0 || p.dw != 0) return fail(why_not, "dilation is not supported");
-    if (p.ic % 16 || p.oc % 16) return fail(why_not, "ic and oc must be multiples of 16");
+    if (!check_sparse_scope(p, why_not)) return false;
     const wei_layout wl = make_wei_layout(o.wei_layout, p);
     if (!wl.i.lines_of_16() || !wl.o.uniform_over(16) || !wl.i.uniform_over(16))
-        return fail(why_not, std::string("backward data needs OIhw16o16i or IOhw16o16i weights, not ") + to_string(o.wei_layout));
-    if (p.kh > 7 || p.kw > 7) return fail(why_not, "kernels larger than 7x7 are not supported");
-    if (p.sh > 4 || p.sw > 4) return fail(why_not, "strides larger than 4 are not supported");
+        return decline(why_not, std::string("backward data needs OIhw16o16i or IOhw16o16i weights, not ") + to_string(o.wei_layout));
+    if (p.kh > 7 || p.kw > 7) return decline(why_not, "kernels larger than 7x7 are not supported");
+    if (p.sh > 4 || p.sw > 4) return decline(why_not, "strides larger than 4 are not supported");
     if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
-        return fail(why_not, "padding must be smaller than the kernel");
+        return decline(why_not, "padding must be smaller than the kernel");
     if ((double)p.oc * p.ic * p.kh * p.kw * 4 >= 2e9 || (double)p.ic * p.ih * p.iw * 4 >= 2e9)
-        return fail(why_not, "tensor too large for 32-bit offsets");
+        return decline(why_not, "tensor too large for 32-bit offsets");
 
-    const auto sched = jit::bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
-    if (sched.ring > max_acc) return fail(why_not, "row schedule needs too many accumulators");
+    const auto sched = bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
+    if (sched.ring > reg_budget::max_acc) return decline(why_not, "row schedule needs too many accumulators");
     const int64_t OCB = p.oc / 16, ICB = p.ic / 16;
 
     c = bwd_d_config();
@@ -94,7 +86,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     }
     const row_pass_blocking_hints bh = h.blocking();
     row_pass_blocking best;
-    if (!choose_row_pass_blocking(shape, bh, best)) return fail(why_not, "no blocking satisfies the plan hints");
+    if (!choose_row_pass_blocking(shape, bh, best)) return decline(why_not, "no blocking satisfies the plan hints");
     c.n_icb = best.n_blk;
     c.n_icg = ICB / best.n_blk;
     c.cb = best.cb;
@@ -131,7 +123,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
         }
         return std::max<int64_t>(most, 1);
     };
-    if (!c.plan_units(us, h)) return fail(why_not, "rows too long for 32-bit list indices");
+    if (!c.plan_units(us, h)) return decline(why_not, "rows too long for 32-bit list indices");
 
     // Pass order: taps by the number of diff_src rows they feed (most first), chunk-major
     // within a tap, so that a tap's first pass initialises its rows.

@@ -24,7 +24,7 @@
 #include "config/row_pass_blocking.hpp"
 #include "config/row_pass_plan.hpp"
 #include "config/row_pass_plan_hints.hpp"
-#include "driver/sparse_conv.hpp"
+#include "config/conv_options.hpp"
 
 namespace sparsetrain {
 

@@ -7,6 +7,7 @@
 
 #include "common/cpu.hpp"
 #include "common/env.hpp"
+#include "config/conv_scope.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -22,7 +23,7 @@ bwd_w_tuning bwd_w_tuning::from_env() {
     t.kernel_prefetch = env::get_int("SPARSETRAIN_BWD_W_PF_KERNEL", t.kernel_prefetch ? 1 : 0) != 0;
     t.max_acc = (int)env::get_int("SPARSETRAIN_BWD_W_MAX_ACC", t.max_acc);
     t.balance_channels = env::get_int("SPARSETRAIN_BWD_W_BALANCE", t.balance_channels ? 1 : 0) != 0;
-    t.max_acc = std::min(std::max(t.max_acc, 1), 29);
+    t.max_acc = std::min(std::max(t.max_acc, 1), reg_budget::max_acc_bwd_w_tuning);
     const std::string pmd = env::get_string("SPARSETRAIN_BWD_W_PAIR_MIN_DENSITY", "");
     if (!pmd.empty()) {
         char *end = nullptr;
@@ -48,11 +49,6 @@ std::vector<std::pair<int, int>> axis_taps(int a, int64_t pad, int64_t k, int64_
         r.push_back({kk, (int)floor_div(num, s)});
     }
     return r;
-}
-
-bool decline(std::string &why_not, const std::string &reason) {
-    why_not = reason;
-    return false;
 }
 
 // The groups of one class: all taps x all o oc blocks when they fit max_acc accumulators,
@@ -85,20 +81,16 @@ std::vector<bwd_w_group> make_groups(int n_taps, int o, int max_acc) {
 
 } // namespace
 
-bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
-        bwd_w_plan &plan, std::string &why_not, act_format act) {
-    // No ISA check here: planning and generation work on any CPU (listings, tests); the
-    // dispatch layer refuses to run sparse kernels without AVX-512.
+namespace {
+
+// The bwd_w kernels' own limits beyond the shared scope (config/conv_scope.hpp).
+bool check_bwd_w_scope(const problem_t &p, std::string &why_not) {
     try {
         p.validate();
     } catch (const error &e) {
         return decline(why_not, std::string("invalid problem: ") + e.what());
     }
-    if (p.ndims != 4) return decline(why_not, "3D convolution");
-    if (p.g != 1) return decline(why_not, "grouped convolution");
-    if (p.dh != 0 || p.dw != 0) return decline(why_not, "dilated convolution");
-    if (p.ic % 16) return decline(why_not, "ic = " + std::to_string(p.ic) + " is not a multiple of 16");
-    if (p.oc % 16) return decline(why_not, "oc = " + std::to_string(p.oc) + " is not a multiple of 16");
+    if (!check_sparse_scope(p, why_not)) return false;
     if (p.kh > 3 || p.kw > 3)
         return decline(why_not, "kernel " + std::to_string(p.kh) + "x" + std::to_string(p.kw)
                         + " (the sparse bwd_w path covers 1x1 .. 3x3)");
@@ -107,19 +99,12 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     // size) is fine: those pixels meet only zero padding of the diff_dst copy.
     if (p.ph < 0 || p.pw < 0 || p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
         return decline(why_not, "padding outside [0, kernel - 1]");
-    if (nthr < 1) nthr = 1;
+    return true;
+}
 
-    bwd_w_plan q;
-    q.p = p;
-    q.act = act;
-    q.src_l = src_layout(p, act);
-    q.dd_l = dst_layout(p, act);
-    q.nthr = nthr;
-    q.icb = p.ic / 16;
-    q.ocb = p.oc / 16;
-    q.with_bias = with_bias;
-
-    // Pixel classes and their taps.
+// Pixel classes and their taps, the range of tap offsets (dy, dx); returns the most taps of a class.
+int plan_classes(bwd_w_plan &q) {
+    const problem_t &p = q.p;
     bool first = true;
     int max_taps = 0;
     for (int a = 0; a < p.sh; ++a) {
@@ -151,9 +136,11 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
             q.classes.push_back(c);
         }
     }
-    if (q.classes.empty()) return decline(why_not, "no src pixel meets a kernel tap");
+    return max_taps;
+}
 
-    // oc blocks per group: a power of two dividing ocb, as many as the accumulators allow (<= 4).
+// oc blocks per group: a power of two dividing ocb, as many as the accumulators allow (<= 4).
+bool plan_oc_groups(bwd_w_plan &q, const bwd_w_tuning &t, int max_taps, std::string &why_not) {
     if (t.ocb_per_group > 0) {
         if (q.ocb % t.ocb_per_group)
             return decline(why_not, "SPARSETRAIN_BWD_W_OCB does not divide oc / 16");
@@ -164,7 +151,13 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     }
     q.n_ocg = q.ocb / q.o;
     for (auto &c : q.classes) c.groups = make_groups((int)c.taps.size(), q.o, t.max_acc);
+    return true;
+}
 
+// diff_dst copied or in place, and offsets-only lists; returns the unit of the stored offsets
+// (offsets-only lists).
+int64_t plan_dd_access(bwd_w_plan &q, const bwd_w_tuning &t) {
+    const problem_t &p = q.p;
     // diff_dst in place is possible when every tap of every class lands on the centre inside
     // the image; by default it is used only where a tile of it does not alias in L1.
     // nChw16c: the oc-block planes' stride must not be close to a multiple of 4 KB (the o
@@ -176,7 +169,7 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     for (const auto &c : q.classes)
         if (c.h > p.oh || c.w > p.ow) direct_ok = false;
     bool aliasing;
-    if (act == act_format::nChw16c) {
+    if (q.act == act_format::nChw16c) {
         const int64_t plane_mod = (p.oh * p.ow * 64) % 4096;
         aliasing = plane_mod < 512 || plane_mod > 4096 - 512;
     } else {
@@ -194,16 +187,20 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
             && p.oh == p.ih && p.ow == p.iw && q.classes.size() == 1 && scale_ok(src_px / unit) && scale_ok(dd_px / unit);
     q.src_scale = q.indirect ? (int)(src_px / unit) : 1;
     q.dd_scale = q.indirect ? (int)(dd_px / unit) : 1;
+    return unit;
+}
 
+// Tile shape: the largest average tile area times the share of copied pixels that are not
+// halo, subject to the diff_dst tile (with halo, o blocks) fitting the L1 budget; then the
+// tile counts, the copy buffer and the offsets the lists store.
+void plan_tiles(bwd_w_plan &q, const bwd_w_tuning &t, int64_t unit) {
+    const problem_t &p = q.p;
     q.gh = p.oh;
     q.gw = p.ow;
     for (const auto &c : q.classes) {
         q.gh = std::max(q.gh, c.h);
         q.gw = std::max(q.gw, c.w);
     }
-
-    // Tile shape: the largest average tile area times the share of copied pixels that are
-    // not halo, subject to the diff_dst tile (with halo, o blocks) fitting the L1 budget.
     const int64_t dyr = q.dd_copy ? q.dy_max - q.dy_min : 0;
     const int64_t dxr = q.dd_copy ? q.dx_max - q.dx_min : 0;
     const int64_t pix = (int64_t)q.o * 64;
@@ -243,15 +240,16 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
         q.off_col = q.dd_l.px * 4;
         q.off_row = q.dd_l.row * 4;
     }
-
     // Lists: 16 entries of slack past each slot (the compaction writes whole vectors).
     q.slot_cap = q.tile_h * q.band_w + 16;
     q.slot_cap = div_up(q.slot_cap, 16) * 16;
+}
 
-    // Pair lists (value lists only): a class gains when three of its taps in one kernel row are
-    // consecutive columns (3x3 stride 1: a pair entry loads 24 diff_dst vectors for 36 FMAs).
-    // With two (the stride-2 classes: 3 loads for 4 FMAs) the saving did not pay for the second
-    // list and the costlier build (measured).
+// The pair variant (value lists only): a class gains when three of its taps in one kernel row
+// are consecutive columns (3x3 stride 1: a pair entry loads 24 diff_dst vectors for 36 FMAs).
+// With two (the stride-2 classes: 3 loads for 4 FMAs) the saving did not pay for the second
+// list and the costlier build (measured).
+void plan_pairs(bwd_w_plan &q, const bwd_w_tuning &t) {
     auto has_tap = [](const bwd_w_class &c, int dy, int dx) {
         return std::any_of(c.taps.begin(), c.taps.end(), [&](const bwd_w_tap &x) { return x.dy == dy && x.dx == dx; });
     };
@@ -265,12 +263,15 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     // column taps has sw = 1, so either every class is paired or none.)
     if (q.pairs) q.pair_cap = div_up(div_up(q.tile_h * q.band_w, 2) + 16, 16) * 16;
     q.pair_min_density = t.pair_min_density;
+}
 
-    // Threads: channel-block ranges first (each thread reads only its own src and builds
-    // only its own lists, in L2, with no barrier; diff_dst tiles are read by every thread),
-    // ocg ranges on top when there are fewer channel blocks than threads.
-    q.n_c_parts = (int)std::min<int64_t>(nthr, q.icb);
-    q.n_oc_parts = (int)std::max<int64_t>(1, std::min<int64_t>(nthr / q.n_c_parts, q.n_ocg));
+// Threads: channel-block ranges first (each thread reads only its own src and builds only its
+// own lists, in L2, with no barrier; diff_dst tiles are read by every thread), ocg ranges on
+// top when there are fewer channel blocks than threads.
+void plan_threads(bwd_w_plan &q, const bwd_w_tuning &t) {
+    const problem_t &p = q.p;
+    q.n_c_parts = (int)std::min<int64_t>(q.nthr, q.icb);
+    q.n_oc_parts = (int)std::max<int64_t>(1, std::min<int64_t>(q.nthr / q.n_c_parts, q.n_ocg));
     q.balance_channels = t.balance_channels;
     q.prefetch_tiles = t.prefetch_tiles;
     q.kernel_prefetch = t.kernel_prefetch && t.prefetch_tiles > 0;
@@ -279,7 +280,32 @@ bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning
     const int64_t ocg_per_part = div_up(q.n_ocg, q.n_oc_parts);
     q.ocg_block = std::max<int64_t>(1, std::min(ocg_per_part, t.p_block_bytes / p_per_ocg));
     q.ocg_block = div_up(ocg_per_part, div_up(ocg_per_part, q.ocg_block)); // balanced blocks
+}
 
+} // namespace
+
+bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
+        bwd_w_plan &plan, std::string &why_not, act_format act) {
+    // No ISA check here: planning and generation work on any CPU (listings, tests); the
+    // dispatch layer refuses to run sparse kernels without AVX-512.
+    if (!check_bwd_w_scope(p, why_not)) return false;
+    bwd_w_plan q;
+    q.p = p;
+    q.act = act;
+    q.src_l = src_layout(p, act);
+    q.dd_l = dst_layout(p, act);
+    q.dw_l = make_wei_layout(weights_layout::OIhw16i16o, p);
+    q.nthr = std::max(nthr, 1);
+    q.icb = p.ic / 16;
+    q.ocb = p.oc / 16;
+    q.with_bias = with_bias;
+    const int max_taps = plan_classes(q);
+    if (q.classes.empty()) return decline(why_not, "no src pixel meets a kernel tap");
+    if (!plan_oc_groups(q, t, max_taps, why_not)) return false;
+    const int64_t unit = plan_dd_access(q, t);
+    plan_tiles(q, t, unit);
+    plan_pairs(q, t);
+    plan_threads(q, t);
     plan = q;
     return true;
 }

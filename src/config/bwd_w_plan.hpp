@@ -35,6 +35,7 @@
 
 #include "common/layout.hpp"
 #include "common/problem.hpp"
+#include "config/register_budget.hpp"
 
 namespace sparsetrain {
 
@@ -71,7 +72,7 @@ struct bwd_w_tuning {
     int prefetch_tiles = 1;              // src prefetch distance of the list builder, in tiles
     bool kernel_prefetch = true;         // the kernels prefetch the next tile's src instead (_PF_KERNEL)
     int64_t p_block_bytes = 1 << 20;     // diff_w lines a thread keeps hot (L2 is 2 MB)
-    int max_acc = 28;                    // zmm accumulators per kernel (of 32)
+    int max_acc = reg_budget::max_acc;   // zmm accumulators per kernel (config/register_budget.hpp)
     // Pair lists when the density hint is at least this (or unknown); > 1 never, 0 always.
     double pair_min_density = 0.38;
     // Channel-block ranges per thread cut by the sampled work (driver/bwd_w_channel_split.hpp);
@@ -80,10 +81,17 @@ struct bwd_w_tuning {
     static bwd_w_tuning from_env();
 };
 
+// The kernel variant of one execute (as row_pass_variant for the row-pass directions): single
+// lists only, or, where the plan pairs its classes, single plus pair lists (wider list slots,
+// the pair-mode builder and kernels).
+enum class bwd_w_variant { single = 0, pairs = 1 };
+constexpr int n_bwd_w_variants = 2;
+
 struct bwd_w_plan {
     problem_t p;
     act_format act = act_format::nChw16c;
     act_layout src_l, dd_l; // src and diff_dst
+    wei_layout dw_l;        // diff_weights (OIhw16i16o)
     int nthr = 1;
     int64_t icb = 0, ocb = 0; // channel blocks of 16
     bool with_bias = false;
@@ -119,9 +127,12 @@ struct bwd_w_plan {
     bool pairs = false; // some class is paired: pair variant available
     int64_t pair_cap = 0;
     double pair_min_density = 0.38;
-    int64_t slot_floats(bool pair_variant) const { return slot_cap + (pair_variant ? 2 * pair_cap : 0); }
+    int64_t slot_floats(bwd_w_variant v) const { return slot_cap + (v == bwd_w_variant::pairs ? 2 * pair_cap : 0); }
     // The variant an execute with this density hint (-1: unknown) runs.
-    bool use_pairs(double density_hint) const { return pairs && (density_hint < 0 || density_hint >= pair_min_density); }
+    bwd_w_variant choose_variant(double density_hint) const {
+        return pairs && (density_hint < 0 || density_hint >= pair_min_density) ? bwd_w_variant::pairs : bwd_w_variant::single;
+    }
+    bool use_pairs(double density_hint) const { return choose_variant(density_hint) == bwd_w_variant::pairs; }
 
     // Threads: n_c_parts x n_oc_parts parts, one per thread: a contiguous channel-block range
     // x a contiguous ocg range. (Contiguous channel blocks make a thread's src one sequential

@@ -5,34 +5,29 @@
 #include <sstream>
 
 #include "common/cpu.hpp"
+#include "config/conv_scope.hpp"
+#include "config/register_budget.hpp"
 #include "config/row_pass_blocking.hpp"
-#include "jit/row_pass_schedule.hpp"
+#include "config/row_pass_schedule.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 
 namespace {
 
-const int max_acc = 28; // zmm accumulators (see jit/row_pass_kernel.hpp)
-
 struct geometry {
     bool subsample;
     int64_t lcols;
-    jit::row_schedule sched;
+    row_schedule sched;
 };
 
 geometry make_geometry(const problem_t &p) {
     geometry g;
     g.subsample = p.kh == 1 && p.kw == 1 && p.ph == 0 && p.pw == 0;
     g.lcols = g.subsample ? p.ow : p.iw;
-    g.sched = g.subsample ? jit::fwd_row_schedule((int)p.ow, (int)p.ow, 1, 1, 0)
-                          : jit::fwd_row_schedule((int)p.iw, (int)p.ow, (int)p.kw, (int)p.sw, (int)p.pw);
+    g.sched = g.subsample ? fwd_row_schedule((int)p.ow, (int)p.ow, 1, 1, 0)
+                          : fwd_row_schedule((int)p.iw, (int)p.ow, (int)p.kw, (int)p.sw, (int)p.pw);
     return g;
-}
-
-bool fail(std::string &why_not, const std::string &why) {
-    why_not = why;
-    return false;
 }
 
 } // namespace
@@ -49,25 +44,22 @@ std::string fwd_config::str() const {
 
 bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, std::string &why_not,
         const fwd_plan_hints &h) {
-    if (p.ndims != 4) return fail(why_not, "only 2D convolutions");
-    if (p.g != 1) return fail(why_not, "groups are not supported");
-    if (p.dh != 0 || p.dw != 0) return fail(why_not, "dilation is not supported");
-    if (p.ic % 16 || p.oc % 16) return fail(why_not, "ic and oc must be multiples of 16");
+    if (!check_sparse_scope(p, why_not)) return false;
     const wei_layout wl = make_wei_layout(o.wei_layout, p);
     if (!wl.o.lines_of_16() || !wl.i.uniform_over(16))
-        return fail(why_not, std::string("forward needs weights with 16 output channels per line (OIhw16i16o, Ohwi16o .. "
+        return decline(why_not, std::string("forward needs weights with 16 output channels per line (OIhw16i16o, Ohwi16o .. "
                                          "Ohwi64o), not ") + to_string(o.wei_layout));
-    if (p.kh > 7 || p.kw > 7) return fail(why_not, "kernels larger than 7x7 are not supported");
-    if (p.sh > 4 || p.sw > 4) return fail(why_not, "strides larger than 4 are not supported");
+    if (p.kh > 7 || p.kw > 7) return decline(why_not, "kernels larger than 7x7 are not supported");
+    if (p.sh > 4 || p.sw > 4) return decline(why_not, "strides larger than 4 are not supported");
     if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
-        return fail(why_not, "padding must be smaller than the kernel");
+        return decline(why_not, "padding must be smaller than the kernel");
     if ((double)p.oc * p.ic * p.kh * p.kw * 4 >= 2e9 || (double)p.oc * p.oh * p.ow * 4 >= 2e9)
-        return fail(why_not, "tensor too large for 32-bit offsets");
+        return decline(why_not, "tensor too large for 32-bit offsets");
 
     const geometry g = make_geometry(p);
     const int64_t OCB = p.oc / 16, ICB = p.ic / 16;
     const int ring = g.sched.ring;
-    if (ring > max_acc) return fail(why_not, "row schedule needs too many accumulators");
+    if (ring > reg_budget::max_acc) return decline(why_not, "row schedule needs too many accumulators");
 
     // Blocking (config/row_pass_blocking.hpp).
     row_pass_shape shape;
@@ -90,7 +82,7 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     }
     const row_pass_blocking_hints bh = h.blocking();
     row_pass_blocking best;
-    if (!choose_row_pass_blocking(shape, bh, best)) return fail(why_not, "no blocking satisfies the plan hints");
+    if (!choose_row_pass_blocking(shape, bh, best)) return decline(why_not, "no blocking satisfies the plan hints");
 
     c = fwd_config();
     c.p = p;
@@ -99,6 +91,7 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     c.with_bias = o.with_bias;
     c.with_relu = o.with_relu;
     c.subsample = g.subsample;
+    c.sched = g.sched;
     c.lcols = g.lcols;
     c.acc_sets = best.acc_sets;
     c.n_ocb = best.n_blk;
@@ -131,7 +124,7 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     us.list_row_lanes = g.lcols * p.ic;
     us.out_row_bytes = p.ow * c.n_ocb * 64;
     us.list_rows = [&](int64_t rb) { return g.subsample ? rb : std::min<int64_t>(p.ih, (rb - 1) * p.sh + p.kh); };
-    if (!c.plan_units(us, h)) return fail(why_not, "rows too long for 32-bit list indices");
+    if (!c.plan_units(us, h)) return decline(why_not, "rows too long for 32-bit list indices");
 
     // Pass order: the kh tap that is valid for the most output rows opens (initialises) and,
     // where there are several chunks, also closes (ReLU) the accumulation; rows that the

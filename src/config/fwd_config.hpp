@@ -24,7 +24,8 @@
 #include "config/row_pass_blocking.hpp"
 #include "config/row_pass_plan.hpp"
 #include "config/row_pass_plan_hints.hpp"
-#include "driver/sparse_conv.hpp"
+#include "config/row_pass_schedule.hpp"
+#include "config/conv_options.hpp"
 
 namespace sparsetrain {
 
@@ -51,6 +52,7 @@ struct fwd_config : row_pass_plan {
     // per output row, and the pass is a 1x1 stride-1 pass over them.
     bool subsample = false;
     int64_t lcols = 0;            // list pixels per list row
+    row_schedule sched;           // the row schedule of every pass (subsample: 1x1 stride 1)
     int64_t n_ocb = 0, n_ocg = 0; // output blocks per group, groups
 
     // 2 threads: inline compaction is still 7 % faster than lists at 95 % sparsity on 1x1

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "config/register_budget.hpp"
+
 namespace sparsetrain {
 
 namespace {
@@ -21,8 +23,8 @@ const double vec_compact = 8.0;     // compaction per vector (p5-bound compresse
 // Per pass, every output pixel's accumulators are loaded from and stored to dst (L2): ~3-4
 // cycles per 64-byte line, in addition to the FMA work (fitted: it does not overlap).
 const double dst_line = 4.0;
-const int max_acc = 28;             // zmm accumulators (see jit/row_pass_kernel.hpp)
-const int max_acc_pair = 24;        // pair mode: 4 registers hold dense lines
+using reg_budget::max_acc;          // zmm accumulators (config/register_budget.hpp)
+using reg_budget::max_acc_pair;     // pair mode: 4 registers hold dense lines
 // Pair mode: an AB entry's 2F register FMAs share F line loads (measured ~1.85 FMA/cycle);
 // a pixel pair has three lists; a pair of vectors takes 7 compress + store steps, not 4.
 const double pair_fma_per_cycle = 1.75;

@@ -51,7 +51,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
     jit::bwd_w_build_params bp;
     bp.src_row_step = q.src_row_step();
     bp.src_col_step = q.src_col_step();
-    bp.slot_bytes = q.slot_floats(false) * 4;
+    bp.slot_bytes = q.slot_floats(bwd_w_variant::single) * 4;
     bp.off_row = q.off_row;
     bp.off_col = q.off_col;
     // In-line prefetch by the builder (same pixels, next row tile) unless the kernels prefetch.
@@ -64,25 +64,26 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
             return g;
         });
     };
-    builder_ = make_builder(bp);
+    builders_[(int)bwd_w_variant::single] = make_builder(bp);
     // The pair variant's list slots are wider: every class must run pair kernels then.
     for (const auto &c : q.classes)
         if (c.paired != q.pairs) throw error("bwd_w: a pair plan must pair every pixel class");
     if (q.pairs) {
         bp.pairs = true;
         bp.pair_disp = q.slot_cap * 4;
-        bp.slot_bytes = q.slot_floats(true) * 4;
-        pair_builder_ = make_builder(bp);
+        bp.slot_bytes = q.slot_floats(bwd_w_variant::pairs) * 4;
+        builders_[(int)bwd_w_variant::pairs] = make_builder(bp);
     }
 
     const int64_t ocb_disp = q.dd_copy ? 64 : q.dd_l.cblk * 4;
+    auto &single = kernels_[(int)bwd_w_variant::single], &paired = kernels_[(int)bwd_w_variant::pairs];
     for (const auto &c : q.classes) {
-        kernels_.emplace_back();
-        pair_kernels_.emplace_back();
+        single.emplace_back();
+        paired.emplace_back();
         for (const auto &g : c.groups) {
             jit::bwd_w_kernel_params kp;
-            kp.slot_bytes = q.slot_floats(false) * 4;
-            kp.icb_stride = p.kh * p.kw * 1024;
+            kp.slot_bytes = q.slot_floats(bwd_w_variant::single) * 4;
+            kp.icb_stride = q.dw_l.at(0, 16, 0, 0) * 4;
             kp.icb_step = 1; // contiguous channel-block ranges per thread
             kp.nsets = g.nsets;
             kp.indirect = q.indirect;
@@ -94,7 +95,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
                 for (int l = 0; l < g.nocb; ++l) {
                     // (indirect: only 1x1, dy = dx = 0)
                     kp.dd_disp.push_back((int32_t)(tap.dy * q.off_row + tap.dx * q.off_col + l * ocb_disp));
-                    kp.dw_disp.push_back((int32_t)((l * q.icb * p.kh * p.kw + tap.kh * p.kw + tap.kw) * 1024));
+                    kp.dw_disp.push_back((int32_t)(q.dw_l.at(l * 16, 0, tap.kh, tap.kw) * 4));
                 }
             }
             auto make_kernel = [&](const jit::bwd_w_kernel_params &k) {
@@ -104,23 +105,24 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
                     return g;
                 });
             };
-            kernels_.back().push_back(make_kernel(kp));
+            single.back().push_back(make_kernel(kp));
             if (c.paired) {
                 kp.pairs = true;
                 kp.pair_disp = q.slot_cap * 4;
-                kp.slot_bytes = q.slot_floats(true) * 4;
+                kp.slot_bytes = q.slot_floats(bwd_w_variant::pairs) * 4;
                 kp.pair_step = q.off_col; // neighbouring class pixels of a row
-                pair_kernels_.back().push_back(make_kernel(kp));
+                paired.back().push_back(make_kernel(kp));
             }
         }
     }
 }
 
 std::vector<std::shared_ptr<const jit::jit_generator>> bwd_w_conv::kernels() const {
-    std::vector<std::shared_ptr<const jit::jit_generator>> r {builder_};
-    if (pair_builder_) r.push_back(pair_builder_);
-    for (const auto &ks : kernels_) r.insert(r.end(), ks.begin(), ks.end());
-    for (const auto &ks : pair_kernels_) r.insert(r.end(), ks.begin(), ks.end());
+    std::vector<std::shared_ptr<const jit::jit_generator>> r;
+    for (const auto &b : builders_)
+        if (b) r.push_back(b);
+    for (const auto &table : kernels_)
+        for (const auto &ks : table) r.insert(r.end(), ks.begin(), ks.end());
     return r;
 }
 
@@ -131,13 +133,11 @@ namespace {
 // copy).
 class part_runner {
 public:
-    using kernel_table = std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>>;
-    // pair_builder / pair_kernels: the pair variant (null / unused when it does not run).
-    part_runner(const bwd_w_plan &q, const jit::bwd_w_list_builder &builder, const jit::bwd_w_list_builder *pair_builder,
-            const kernel_table &kernels, const kernel_table &pair_kernels, const conv_tensors &t, int pc, int po,
-            int64_t ib0, int64_t ib1)
-        : q_(q), p_(q.p), builder_(builder), pair_builder_(pair_builder), kernels_(kernels),
-          pair_kernels_(pair_kernels), t_(t), ib0_(ib0), ib1_(ib1) {
+    using kernel_table = bwd_w_conv::kernel_table;
+    // builder / kernels: those of the variant this execute runs.
+    part_runner(const bwd_w_plan &q, bwd_w_variant v, const jit::bwd_w_list_builder &builder,
+            const kernel_table &kernels, const conv_tensors &t, int pc, int po, int64_t ib0, int64_t ib1)
+        : q_(q), p_(q.p), v_(v), builder_(builder), kernels_(kernels), t_(t), ib0_(ib0), ib1_(ib1) {
         split_range(q.n_ocg, q.n_oc_parts, po, og0_, og1_);
         my_c_ = (ib1_ - ib0_) * 16;
         diff_bias_ = q.with_bias && pc == 0 ? t.diff_bias : nullptr;
@@ -149,7 +149,7 @@ public:
         zero_owned_outputs();
         // Slot (class k, channel c) = k * my_c + c.
         const int64_t slots = n_cls_ * my_c_;
-        slot_ = q_.slot_floats(pair_builder_ != nullptr);
+        slot_ = q_.slot_floats(v_);
         vals_ = thread_local_scratch(lists_slot).get_as<float>(2 * slots * slot_);
         offs_ = reinterpret_cast<int32_t *>(vals_ + slots * slot_);
         counts_ = thread_local_scratch(counts_slot).get_as<int32_t>(2 * slots);
@@ -178,9 +178,9 @@ public:
 private:
     // Only this part ever writes its diff_w blocks and (channel part 0) its diff_bias range.
     void zero_owned_outputs() {
-        const int64_t khw = p_.kh * p_.kw;
+        const wei_layout &dw = q_.dw_l;
         for (int64_t ocb = og0_ * q_.o; ocb < og1_ * q_.o; ++ocb)
-            std::memset(t_.diff_weights + (ocb * q_.icb + ib0_) * khw * 256, 0, (ib1_ - ib0_) * khw * 256 * sizeof(float));
+            std::memset(t_.diff_weights + dw.at(ocb * 16, ib0_ * 16, 0, 0), 0, dw.at(0, (ib1_ - ib0_) * 16, 0, 0) * sizeof(float));
         if (diff_bias_) std::memset(diff_bias_ + og0_ * q_.o * 16, 0, (og1_ - og0_) * q_.o * 16 * sizeof(float));
     }
 
@@ -197,8 +197,7 @@ private:
                 a.rows = class_rows(c, tg);
                 a.cols = class_cols(c, tg);
                 a.pcnt = pcounts_ + slot;
-                if (paired(c)) (*pair_builder_)(&a);
-                else builder_(&a);
+                builder_(&a);
             }
         }
     }
@@ -269,7 +268,6 @@ private:
 
     // One call per (class, group) runs every channel of the part.
     void run_kernels(const tile_geom &tg, int64_t ocg, const float *origin) const {
-        const int64_t khw = p_.kh * p_.kw;
         for (int64_t k = 0; k < n_cls_; ++k) {
             const auto &c = q_.classes[k];
             if (class_rows(c, tg) == 0 || class_cols(c, tg) == 0) continue;
@@ -280,7 +278,7 @@ private:
                 a.offs = offs_ + k * my_c_ * slot_;
                 a.cnt = counts_ + k * my_c_;
                 a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : q_.dd_l.cblk);
-                a.dw = t_.diff_weights + ((ocg * q_.o + gr.ocb0) * q_.icb + ib0_) * khw * 256;
+                a.dw = t_.diff_weights + q_.dw_l.at((ocg * q_.o + gr.ocb0) * 16, ib0_ * 16, 0, 0);
                 a.n_icb = ib1_ - ib0_;
                 a.pcnt = pcounts_ + k * my_c_;
                 if (k == 0 && gi == 0) { // the first call of the tile carries the prefetch
@@ -289,19 +287,16 @@ private:
                     a.pf_lines = pf_lines_;
                     a.pf_icb_stride = q_.src_l.cblk * 4;
                 }
-                (*(paired(c) ? pair_kernels_ : kernels_)[k][gi])(&a);
+                (*kernels_[k][gi])(&a);
             }
         }
     }
 
-    // A class runs pair lists when it has them and this execute runs the pair variant.
-    bool paired(const bwd_w_class &c) const { return c.paired && pair_builder_; }
-
     const bwd_w_plan &q_;
     const problem_t &p_;
+    const bwd_w_variant v_;
     const jit::bwd_w_list_builder &builder_;
-    const jit::bwd_w_list_builder *pair_builder_;
-    const kernel_table &kernels_, &pair_kernels_;
+    const kernel_table &kernels_;
     const conv_tensors &t_;
     int64_t ib0_ = 0, ib1_ = 0, og0_ = 0, og1_ = 0, my_c_ = 0, n_cls_ = 0;
     int64_t slot_ = 0; // list slot stride (floats) of the variant this execute runs
@@ -318,7 +313,9 @@ private:
 
 void bwd_w_conv::execute(const conv_tensors &t) const {
     const int n_parts = plan_.n_oc_parts * plan_.n_c_parts;
-    const jit::bwd_w_list_builder *pair_builder = plan_.use_pairs(t.density_hint) ? pair_builder_.get() : nullptr;
+    const bwd_w_variant v = plan_.choose_variant(t.density_hint);
+    const jit::bwd_w_list_builder &builder = *builders_[(int)v];
+    const kernel_table &kernels = kernels_[(int)v];
     const std::vector<int64_t> c_bounds = bwd_w_channel_parts(plan_, t.src);
 #pragma omp parallel num_threads(plan_.nthr)
     {
@@ -326,7 +323,7 @@ void bwd_w_conv::execute(const conv_tensors &t) const {
         // Parts are dealt round-robin, so a smaller team than planned still covers them all.
         for (int part = omp_get_thread_num(); part < n_parts; part += omp_get_num_threads()) {
             const int pc = part % plan_.n_c_parts;
-            part_runner r(plan_, *builder_, pair_builder, kernels_, pair_kernels_, t, pc, part / plan_.n_c_parts,
+            part_runner r(plan_, v, builder, kernels, t, pc, part / plan_.n_c_parts,
                     c_bounds[pc], c_bounds[pc + 1]);
             if (!r.empty()) r.run();
         }

@@ -11,7 +11,7 @@
 //
 // Variants: where the plan has paired classes, both the single-list and the pair-list builder
 // and kernels are generated here; each execute picks one from conv_tensors::density_hint
-// (bwd_w_plan::use_pairs). Both produce bit-identical results on exact data.
+// (bwd_w_plan::choose_variant). Both produce bit-identical results on exact data.
 #pragma once
 
 #include <memory>
@@ -29,20 +29,21 @@ class bwd_w_conv : public sparse_conv {
 public:
     explicit bwd_w_conv(const bwd_w_plan &plan);
     void execute(const conv_tensors &t) const override;
-    std::string name() const override { return "sparse_jit:avx512_core"; }
     std::string config_str() const override { return plan_.str(); }
     // Every JIT kernel this instance runs (list builder first), for listings and dumps.
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
     const bwd_w_plan &plan() const { return plan_; }
-    // The list builder of the single-list or the pair-list variant (null: no pair variant).
-    const jit::bwd_w_list_builder *builder(bool pairs) const { return pairs ? pair_builder_.get() : builder_.get(); }
+    // The list builder of a variant (null: the plan has no such variant).
+    const jit::bwd_w_list_builder *builder(bwd_w_variant v) const { return builders_[(int)v].get(); }
+
+    using kernel_table = std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>>; // [class][group]
 
 private:
-    using kernel_table = std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>>; // [class][group]
     bwd_w_plan plan_;
-    std::shared_ptr<const jit::bwd_w_list_builder> builder_, pair_builder_;
-    kernel_table kernels_;
-    kernel_table pair_kernels_; // paired classes only (the others run kernels_ in both variants)
+    // [bwd_w_variant]; the pair variant's are empty when the plan has none (a pair plan pairs
+    // every class: the pair variant runs pair kernels for all of them).
+    std::shared_ptr<const jit::bwd_w_list_builder> builders_[n_bwd_w_variants];
+    kernel_table kernels_[n_bwd_w_variants];
 };
 
 } // namespace sparsetrain

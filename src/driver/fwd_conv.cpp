@@ -26,7 +26,6 @@ class sparse_fwd : public sparse_conv {
 public:
     explicit sparse_fwd(const fwd_config &c);
     void execute(const conv_tensors &t) const override;
-    std::string name() const override { return "sparse_jit:avx512_core"; }
     std::string config_str() const override { return c_.str(); }
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
@@ -52,8 +51,7 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
     dst_ = dst_layout(p, c_.act);
     wei_ = make_wei_layout(c_.wei, p);
 
-    sched_ = c_.subsample ? jit::fwd_row_schedule((int)p.ow, (int)p.ow, 1, 1, 0)
-                          : jit::fwd_row_schedule((int)p.iw, (int)p.ow, (int)p.kw, (int)p.sw, (int)p.pw);
+    sched_ = c_.sched; // planned once (config/row_pass_schedule.hpp)
 
     // Offsets of the lanes of a chunk: input channel b*16 + i is the weight line of that
     // input channel (for OIhw16i16o: (b*KH*KW*16 + i) * 64 bytes from the chunk's origin).

@@ -19,11 +19,15 @@
 
 #include "common/layout.hpp"
 #include "common/problem.hpp"
+#include "config/conv_options.hpp"
 #include "jit/jit_generator.hpp"
 
 namespace sparsetrain {
 
 // Raw pointers for one execute; members a direction does not use are null.
+// The name every sparse implementation reports (impl_info_str(), verbose lines, declined()).
+inline constexpr const char *sparse_impl_name = "sparse_jit:avx512_core";
+
 struct conv_tensors {
     const float *src = nullptr;      // fwd, bwd_w
     const float *weights = nullptr;  // fwd, bwd_d
@@ -44,21 +48,14 @@ struct conv_tensors {
     bool flush_denormals = false;
 };
 
-struct sparse_conv_options {
-    weights_layout wei_layout = weights_layout::OIhw16i16o;
-    act_format act = act_format::nChw16c; // every activation tensor of the primitive
-    bool with_bias = false;      // fwd: add bias; bwd_w: compute diff_bias
-    bool with_relu = false;      // fwd only: fused ReLU post-op (max(x, 0))
-};
-
 class sparse_conv {
 public:
     virtual ~sparse_conv() = default;
     // Runs the whole direction with OpenMP threads (the calling thread's team).
     // Thread-safe: one instance may run from several threads at once on different tensors.
     virtual void execute(const conv_tensors &t) const = 0;
-    // Printable implementation name, e.g. "sparse_jit:avx512_core".
-    virtual std::string name() const = 0;
+    // Printable implementation name: sparse_impl_name for all three directions.
+    virtual std::string name() const { return sparse_impl_name; }
     // The planned configuration (blocking, loop order), for verbose lines and dumps.
     virtual std::string config_str() const = 0;
     // Every JIT kernel this implementation runs (for listings and dumps). Generating them

@@ -1,6 +1,6 @@
 // sparsetrain-jit: generate the sparse kernels of one problem and direction without running
 // them, and print annotated listings (works on any x86-64 CPU, AVX-512 or not).
-//   sparsetrain-jit [--dir=fwd|bwd_d|bwd_w] [--mb=N] [--layout=nchw16c|nhwc] [--wei=TAG] [--summary] PROBLEM
+//   sparsetrain-jit [--dir=fwd|bwd_d|bwd_w] [--mb=N] [--layout=nchw16c|nhwc] [--wei=TAG] [--relu] [--summary] PROBLEM
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
     try {
         direction dir = direction::fwd;
         long mb = 16;
-        bool summary = false;
+        bool summary = false, relu = false;
         act_format act = act_format::nChw16c;
         std::string wei;
         std::string problem_str;
@@ -64,15 +64,17 @@ int main(int argc, char **argv) {
             if (a.rfind("--dir=", 0) == 0) dir = direction_from_string(a.substr(6));
             else if (a.rfind("--mb=", 0) == 0) mb = std::stol(a.substr(5));
             else if (a == "--summary") summary = true;
+            else if (a == "--relu") relu = true;
             else if (a.rfind("--layout=", 0) == 0) act = act_format_from_string(a.substr(9));
             else if (a.rfind("--wei=", 0) == 0) wei = a.substr(6);
             else if (a == "-h" || a == "--help") {
                 std::cout << "usage: sparsetrain-jit [--dir=fwd|bwd_d|bwd_w] [--mb=N] [--layout=nchw16c|nhwc] [--wei=TAG]\n"
-                             "                       [--summary] PROBLEM\n"
+                             "                       [--relu] [--summary] PROBLEM\n"
                              "Generates the sparse kernels of PROBLEM (a benchdnn string) for one direction\n"
                              "and activation layout, and prints each kernel's annotated listing (or, with\n"
                              "--summary, its header). --wei overrides the weights layout (default: oneDNN's\n"
-                             "pick for format_tag::any, e.g. Ohwi32o for a forward on nhwc).\n";
+                             "pick for format_tag::any, e.g. Ohwi32o for a forward on nhwc); --relu fuses a\n"
+                             "ReLU post-op into the forward kernels.\n";
                 return 0;
             } else if (a.rfind("--", 0) == 0) throw error("unknown option " + a);
             else problem_str = a;
@@ -83,6 +85,7 @@ int main(int argc, char **argv) {
         o.act = act;
         o.wei_layout = wei.empty() ? default_weights(p, dir, act) : weights_from_string(wei);
         o.with_bias = dir != direction::bwd_d;
+        o.with_relu = relu && dir == direction::fwd;
         std::string why;
         std::unique_ptr<sparse_conv> impl = dir == direction::fwd ? make_sparse_fwd(p, o, why)
                 : dir == direction::bwd_d                        ? make_sparse_bwd_d(p, o, why)

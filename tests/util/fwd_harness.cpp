@@ -14,6 +14,7 @@
 #include "driver/fwd_conv.hpp"
 #include "reference/ref_conv.hpp"
 #include "util/test_data.hpp"
+#include "util/sparse_run.hpp"
 #include "util/test_layouts.hpp"
 
 namespace sparsetrain {
@@ -21,11 +22,6 @@ namespace test {
 namespace fwd {
 
 using tag = dnnl::memory::format_tag;
-
-namespace {
-const int guard = 64; // floats before and after dst
-const float canary = -12345.75f;
-} // namespace
 
 // Small-integer data: every sum is exact in fp32 in any order. Some pixels are forced all
 // zero and some fully dense so that empty and full 16-lane vectors always occur.
@@ -42,19 +38,7 @@ fwd_case make_case(const std::string &ps, double sparsity, uint64_t seed, bool b
     test::sparsify(c.src, seed, sparsity);
     test::fill_int(c.wei, seed + 1, -2, 2);
     test::fill_int(c.b, seed + 2, -5, 5);
-    if (sparsity > 0 && sparsity < 1) {
-        std::mt19937_64 gen(seed + 3);
-        const int64_t hw = p.ih * p.iw;
-        for (int64_t n = 0; n < p.mb; ++n)
-            for (int64_t k = 0; k < hw / 5 + 1; ++k) {
-                const int64_t pix = (int64_t)(gen() % hw);
-                const bool dense = gen() & 1;
-                for (int64_t ch = 0; ch < p.ic; ++ch) {
-                    float &x = c.src[(n * p.ic + ch) * hw + pix];
-                    x = dense ? (float)(1 + (int)(gen() % 3)) : 0.f;
-                }
-            }
-    }
+    if (sparsity > 0 && sparsity < 1) test::force_pixels(c.src, p.mb, p.ic, p.ih * p.iw, seed + 3);
     return c;
 }
 
@@ -76,22 +60,15 @@ fwd_case in_layout(fwd_case c, act_format act) {
 std::vector<float> run_sparse(const sparse_conv &impl, const fwd_case &c, const std::vector<float> &src_b,
         const std::vector<float> &wei_b, double density_hint) {
     const auto &p = c.p;
-    const size_t n = (size_t)(p.mb * p.oc * p.oh * p.ow);
-    std::vector<float> buf(n + 2 * guard, canary);
-    for (size_t i = 0; i < n; ++i) buf[guard + i] = std::numeric_limits<float>::quiet_NaN(); // must be overwritten
-    conv_tensors t;
-    t.src = src_b.data();
-    t.weights = wei_b.data();
-    t.bias = c.bias ? c.b.data() : nullptr;
-    t.dst = buf.data() + guard;
-    t.density_hint = density_hint;
-    impl.execute(t);
-    bool guards_ok = true;
-    for (int i = 0; i < guard; ++i)
-        guards_ok = guards_ok && std::memcmp(&buf[i], &canary, 4) == 0
-                && std::memcmp(&buf[guard + n + i], &canary, 4) == 0;
-    CHECK(guards_ok);
-    std::vector<float> blocked(buf.begin() + guard, buf.begin() + guard + n);
+    const auto blocked = test::run_guarded((size_t)(p.mb * p.oc * p.oh * p.ow), [&](float *dst) {
+        conv_tensors t;
+        t.src = src_b.data();
+        t.weights = wei_b.data();
+        t.bias = c.bias ? c.b.data() : nullptr;
+        t.dst = dst;
+        t.density_hint = density_hint;
+        impl.execute(t);
+    });
     return test::from_layout(blocked, test::dst_dims(p), test::act_tag(c.act), tag::nchw);
 }
 
@@ -137,20 +114,7 @@ std::unique_ptr<sparse_conv> make(const fwd_case &c, const std::string &hints) {
     o.with_relu = c.relu;
     o.act = c.act;
     o.wei_layout = c.wl;
-    fwd_config cfg;
-    std::string why;
-    auto h = fwd_plan_hints::parse(hints);
-    h.threads = 2;
-    const bool ok = plan_fwd(c.p, o, cfg, why, h);
-    INFO(why);
-    REQUIRE(ok);
-    return make_sparse_fwd_from_config(cfg);
-}
-
-bool not_trivial(const std::vector<float> &v) {
-    for (float x : v)
-        if (x != 0.f) return true;
-    return false;
+    return test::plan_for_test<fwd_config, fwd_plan_hints>(c.p, o, hints, plan_fwd, make_sparse_fwd_from_config);
 }
 
 // Exact comparison of one case against both the reference and oneDNN, for 1 and 2 threads.

@@ -12,6 +12,7 @@
 #include "common/layout.hpp"
 #include "common/problem.hpp"
 #include "driver/sparse_conv.hpp"
+#include "util/sparse_run.hpp"
 
 namespace sparsetrain {
 namespace test {
@@ -42,7 +43,7 @@ std::vector<float> run_reference(const fwd_case &c);
 std::vector<float> run_onednn(const fwd_case &c, const std::vector<float> &src_b, const std::vector<float> &wei_b);
 // The planned (hints, 2 threads) implementation; REQUIREs that the planner accepts.
 std::unique_ptr<sparse_conv> make(const fwd_case &c, const std::string &hints = "");
-bool not_trivial(const std::vector<float> &v);
+using test::not_trivial;
 
 // Exact comparison of one case against both the reference and oneDNN, for 1 and 2 threads.
 // With expect_pairs the plan must have the image-pair variant.

@@ -8,13 +8,15 @@
 // output y lives in accumulator set y mod ring) and the period of the generated loop (px
 // sparse pixels and py outputs per iteration, with py a multiple of the ring so that every
 // iteration uses the same registers).
+//
+// Pure arithmetic, planned in config/ (the planners size their rings by it) and compiled into
+// the kernels by jit/row_pass_kernel.
 #pragma once
 
 #include <string>
 #include <vector>
 
 namespace sparsetrain {
-namespace jit {
 
 struct row_target {
     int y, tap;
@@ -38,5 +40,4 @@ row_schedule fwd_row_schedule(int iw, int ow, int kw, int sw, int pw);
 // Backward-data row: diff_dst row of width ow (sparse) into diff_src row of width iw.
 row_schedule bwd_d_row_schedule(int ow, int iw, int kw, int sw, int pw);
 
-} // namespace jit
 } // namespace sparsetrain

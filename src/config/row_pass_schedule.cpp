@@ -1,11 +1,10 @@
-#include "jit/row_pass_schedule.hpp"
+#include "config/row_pass_schedule.hpp"
 
 #include <sstream>
 
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
-namespace jit {
 
 namespace {
 
@@ -82,5 +81,4 @@ row_schedule bwd_d_row_schedule(int ow, int iw, int kw, int sw, int pw) {
     return s;
 }
 
-} // namespace jit
 } // namespace sparsetrain
