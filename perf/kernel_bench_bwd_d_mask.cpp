@@ -22,26 +22,16 @@
 #include "common/problem.hpp"
 #include "config/bwd_d_mask_plan.hpp"
 #include "driver/bwd_d_mask_conv.hpp"
+#include "kernel_bench_util/kernel_bench.hpp"
 
 using namespace sparsetrain;
 using namespace dnnl;
 using tag = memory::format_tag;
 using clk = std::chrono::steady_clock;
+using kbench::median;
+using kbench::parse_list;
 
 namespace {
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-std::vector<double> parse_list(const std::string &s) {
-    std::vector<double> r;
-    std::istringstream is(s);
-    std::string t;
-    while (std::getline(is, t, ',')) r.push_back(std::atof(t.c_str()));
-    return r;
-}
 
 void fill(memory &m, double sparsity, bool non_negative, uint64_t seed) {
     auto *p = static_cast<float *>(m.get_data_handle());
