@@ -18,17 +18,13 @@
 #include "util/env_guard.hpp"
 #include "util/reference_runner.hpp"
 #include "util/test_data.hpp"
+#include "util/fake_sparse.hpp"
 
 using namespace sparsetrain;
 using namespace sparsetrain::detail;
+using sparsetrain::test::fake_sparse;
 
 namespace {
-
-struct fake_sparse : sparse_conv {
-    void execute(const conv_tensors &) const override {}
-    std::string name() const override { return "fake"; }
-    std::string config_str() const override { return ""; }
-};
 
 test::conv_data random_floats(const problem_t &p, uint64_t seed, double sparsity) {
     test::conv_data d = test::make_conv_data(p, seed, 0.0);

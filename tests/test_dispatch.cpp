@@ -12,9 +12,11 @@
 #include "sparsetrain/convolution.hpp"
 #include "util/env_guard.hpp"
 #include "util/test_data.hpp"
+#include "util/fake_sparse.hpp"
 
 using namespace sparsetrain;
 using namespace sparsetrain::detail;
+using sparsetrain::test::fake_sparse;
 
 TEST_CASE("crossover model: affine sparse time against constant dense time", "[dispatch]") {
     crossover_model m;
@@ -132,13 +134,6 @@ TEST_CASE("sparsity probe: exact for small tensors, close for large ones", "[dis
 }
 
 namespace {
-
-// A stand-in sparse implementation: the dispatcher test only needs a non-null one.
-struct fake_sparse : sparse_conv {
-    void execute(const conv_tensors &) const override {}
-    std::string name() const override { return "fake"; }
-    std::string config_str() const override { return ""; }
-};
 
 struct recorder {
     std::vector<std::string> calls;

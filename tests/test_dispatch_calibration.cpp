@@ -13,18 +13,13 @@
 #include "dispatch/crossover_model.hpp"
 #include "dispatch/exec_choice.hpp"
 #include "util/test_data.hpp"
+#include "util/fake_sparse.hpp"
 
 using namespace sparsetrain;
 using namespace sparsetrain::detail;
+using sparsetrain::test::fake_sparse;
 
 namespace {
-
-// A stand-in sparse implementation: the dispatcher only needs a non-null one.
-struct fake_sparse : sparse_conv {
-    void execute(const conv_tensors &) const override {}
-    std::string name() const override { return "fake"; }
-    std::string config_str() const override { return ""; }
-};
 
 } // namespace
 
