@@ -26,16 +26,11 @@ using namespace sparsetrain::kbench;
 
 int main(int argc, char **argv) {
     options opt;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (!opt.parse(a)) {
-            std::fprintf(stderr, "unknown option %s\n", a.c_str());
-            return 2;
-        }
+    if (!parse_args(argc, argv, opt)) return 2;
+    if (opt.problems.empty()) {
+        opt.problems = issue_layers();
+        for (const char *ps : {"ic128ih56oc128oh28kh3sh2ph1", "ic256ih56oc512oh28kh1sh2ph0"}) opt.problems.push_back(ps);
     }
-    if (opt.problems.empty())
-        opt.problems = {"ic256ih28oc256oh28kh3ph1", "ic128ih56oc128oh56kh3ph1", "ic256ih56oc64oh56kh1ph0",
-                "ic1024ih14oc256oh14kh1ph0", "ic128ih56oc128oh28kh3sh2ph1", "ic256ih56oc512oh28kh1sh2ph0"};
 
     using namespace dnnl;
     engine eng(engine::kind::cpu, 0);
@@ -49,15 +44,9 @@ int main(int argc, char **argv) {
         sparse_conv_options o;
         o.wei_layout = one_by_one ? weights_layout::IOhw16o16i : weights_layout::OIhw16o16i;
         o.act = opt.layout;
-        const auto t_plan = clk::now();
-        auto make = [&](const std::string &hints, const char *label) {
-            return plan_and_make<bwd_d_config, bwd_d_plan_hints>(p, o, hints, label, plan_bwd_d, make_sparse_bwd_d_from_config);
-        };
-        const auto sparse = make(opt.plan, "declined");
-        if (!sparse) continue;
-        std::unique_ptr<sparse_conv> sparse2;
-        if (!opt.plan2.empty() && !(sparse2 = make(opt.plan2, "plan2 declined"))) continue;
-        const double create_ms = ms_since(t_plan);
+        sparse_impls impls;
+        if (!plan_impls<bwd_d_config, bwd_d_plan_hints>(p, o, opt, plan_bwd_d, make_sparse_bwd_d_from_config, impls))
+            continue;
 
         auto md = [](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
         const auto act_tag = opt.layout == act_format::nhwc ? memory::format_tag::nhwc : memory::format_tag::nChw16c;
@@ -83,19 +72,8 @@ int main(int argc, char **argv) {
         t.weights = wei.p;
         t.diff_src = dsrc_s.p;
 
-        problem_run r;
-        r.p = &p;
-        r.dnnl_impl = pd.impl_info_str();
-        r.sparse = sparse.get();
-        r.sparse2 = sparse2.get();
-        r.t = &t;
-        r.out_dense = &dsrc_d;
-        r.out_sparse = &dsrc_s;
-        r.create_ms = create_ms;
-        r.fill = [&](double s) {
-            std::uniform_real_distribution<double> u01(0.0, 1.0);
-            for (size_t i = 0; i < ddst.n; ++i) ddst.p[i] = u01(gen) < s ? 0.f : ud(gen);
-        };
+        problem_run r = make_run(p, pd.impl_info_str(), impls, t, dsrc_d, dsrc_s);
+        r.fill = [&](double s) { fill_sparse(ddst, s, gen, ud); };
         r.run_dense = [&] {
             dense.execute(strm, {{DNNL_ARG_DIFF_DST, m_ddst}, {DNNL_ARG_WEIGHTS, m_wei}, {DNNL_ARG_DIFF_SRC, m_dsrc}});
             strm.wait();

@@ -61,20 +61,15 @@ int main(int argc, char **argv) {
     options opt;
     bool relu = false, bias = false;
     std::string wei_name;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (opt.parse(a)) continue;
+    const bool args_ok = parse_args(argc, argv, opt, [&](const std::string &a) {
         if (a == "--relu") relu = true;
         else if (a.rfind("--wei=", 0) == 0) wei_name = a.substr(6);
         else if (a == "--bias") bias = true;
-        else {
-            std::fprintf(stderr, "unknown option %s\n", a.c_str());
-            return 2;
-        }
-    }
-    if (opt.problems.empty())
-        opt.problems = {"ic256ih28oc256oh28kh3ph1", "ic128ih56oc128oh56kh3ph1", "ic256ih56oc64oh56kh1ph0",
-                "ic1024ih14oc256oh14kh1ph0"};
+        else return false;
+        return true;
+    });
+    if (!args_ok) return 2;
+    if (opt.problems.empty()) opt.problems = issue_layers();
 
     engine eng(engine::kind::cpu, 0);
     stream strm(eng);
@@ -90,15 +85,8 @@ int main(int argc, char **argv) {
         const auto wei_choice = choose_weights(p, wei_name, opt.layout, act_tag, eng);
         o.wei_layout = wei_choice.first;
         const memory::format_tag wei_tag = wei_choice.second;
-        const auto t_plan = clk::now();
-        auto make = [&](const std::string &hints, const char *label) {
-            return plan_and_make<fwd_config, fwd_plan_hints>(p, o, hints, label, plan_fwd, make_sparse_fwd_from_config);
-        };
-        const auto sparse = make(opt.plan, "declined");
-        if (!sparse) continue;
-        std::unique_ptr<sparse_conv> sparse2;
-        if (!opt.plan2.empty() && !(sparse2 = make(opt.plan2, "plan2 declined"))) continue;
-        const double create_ms = ms_since(t_plan);
+        sparse_impls impls;
+        if (!plan_impls<fwd_config, fwd_plan_hints>(p, o, opt, plan_fwd, make_sparse_fwd_from_config, impls)) continue;
 
         auto md = [](const memory::dims &d, memory::format_tag t) { return memory::desc(d, memory::data_type::f32, t); };
         auto src_md = md({p.mb, p.ic, p.ih, p.iw}, act_tag);
@@ -130,18 +118,9 @@ int main(int argc, char **argv) {
         t.bias = bias ? b.p : nullptr;
         t.dst = dst_s.p;
 
-        problem_run r;
-        r.p = &p;
-        r.dnnl_impl = pd.impl_info_str();
-        r.sparse = sparse.get();
-        r.sparse2 = sparse2.get();
-        r.t = &t;
-        r.out_dense = &dst_d;
-        r.out_sparse = &dst_s;
-        r.create_ms = create_ms;
+        problem_run r = make_run(p, pd.impl_info_str(), impls, t, dst_d, dst_s);
         r.fill = [&](double s) {
-            std::uniform_real_distribution<double> u01(0.0, 1.0);
-            for (size_t i = 0; i < src.n; ++i) src.p[i] = u01(gen) < s ? 0.f : us(gen);
+            fill_sparse(src, s, gen, us);
             if (!bias) std::fill(b.p, b.p + b.n, 0.f);
             else for (size_t i = 0; i < b.n; ++i) b.p[i] = uw(gen);
         };

@@ -46,11 +46,39 @@ double options::density_hint(double s) const {
     return hint == "auto" ? 1.0 - s : hint == "none" ? -1.0 : std::atof(hint.c_str());
 }
 
+bool parse_args(int argc, char **argv, options &o, const std::function<bool(const std::string &)> &extra) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (o.parse(a) || (extra && extra(a))) continue;
+        std::fprintf(stderr, "unknown option %s\n", a.c_str());
+        return false;
+    }
+    return true;
+}
+
+std::vector<std::string> issue_layers() {
+    return {"ic256ih28oc256oh28kh3ph1", "ic128ih56oc128oh56kh3ph1", "ic256ih56oc64oh56kh1ph0", "ic1024ih14oc256oh14kh1ph0"};
+}
+
 void print_header(const options &o) {
     std::printf("threads %d, mb %lld, median of %d interleaved runs; GFLOP counts padding taps\n",
             omp_get_max_threads(), (long long)o.mb, o.reps);
     std::printf("%-34s %5s %9s %6s %9s %7s  %s\n", "problem", "spars", "dense_ms", "GF/s", "sparse_ms", "ratio",
             "impls / config");
+}
+
+problem_run make_run(const problem_t &p, const std::string &dnnl_impl, const sparse_impls &impls, conv_tensors &t,
+        const aligned_vec &out_dense, const aligned_vec &out_sparse) {
+    problem_run r;
+    r.p = &p;
+    r.dnnl_impl = dnnl_impl;
+    r.sparse = impls.first.get();
+    r.sparse2 = impls.second.get();
+    r.t = &t;
+    r.out_dense = &out_dense;
+    r.out_sparse = &out_sparse;
+    r.create_ms = impls.create_ms;
+    return r;
 }
 
 void run_problem(const options &o, const problem_run &r) {

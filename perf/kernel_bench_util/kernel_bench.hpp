@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,13 @@ struct options {
     double density_hint(double s) const;
 };
 
+// Parses argv into `o`; an argument that is not a common option goes to `extra` (when given),
+// which says whether it took it. Prints the first unknown option and returns false.
+bool parse_args(int argc, char **argv, options &o, const std::function<bool(const std::string &)> &extra = {});
+
+// The issue's four layers, the default problems of the row-pass benches.
+std::vector<std::string> issue_layers();
+
 // "threads ..., mb ..." and the column header.
 void print_header(const options &o);
 
@@ -69,6 +77,33 @@ std::unique_ptr<sparse_conv> plan_and_make(const problem_t &p, const sparse_conv
     return make(cfg);
 }
 
+// The implementation of --plan and, with --plan2, the second one, and their creation time.
+struct sparse_impls {
+    std::unique_ptr<sparse_conv> first, second;
+    double create_ms = 0;
+};
+
+// Plans and creates --plan (and --plan2) of `o` for `p`; false (reported) where one declines.
+template <class Config, class Hints, class Plan, class Make>
+bool plan_impls(const problem_t &p, const sparse_conv_options &so, const options &o, Plan plan, Make make,
+        sparse_impls &impls) {
+    const auto t_plan = clk::now();
+    impls.first = plan_and_make<Config, Hints>(p, so, o.plan, "declined", plan, make);
+    if (!impls.first) return false;
+    if (!o.plan2.empty() && !(impls.second = plan_and_make<Config, Hints>(p, so, o.plan2, "plan2 declined", plan, make)))
+        return false;
+    impls.create_ms = ms_since(t_plan);
+    return true;
+}
+
+// Writes the sparse operand of a fill of sparsity s: each element zero with probability s,
+// else drawn from `dist`.
+template <class Dist>
+void fill_sparse(aligned_vec &v, double s, std::mt19937_64 &gen, Dist &dist) {
+    std::uniform_real_distribution<double> u01(0.0, 1.0);
+    for (size_t i = 0; i < v.n; ++i) v.p[i] = u01(gen) < s ? 0.f : dist(gen);
+}
+
 // One problem, every sparsity of `o`: fill(s) writes the sparse operand; run_dense runs oneDNN
 // into out_dense; the implementations write out_sparse through `t`.
 struct problem_run {
@@ -81,6 +116,9 @@ struct problem_run {
     std::function<void()> run_dense;
     double create_ms = 0;
 };
+// The run of `impls` writing out_sparse through `t`, against oneDNN's `dnnl_impl` writing out_dense.
+problem_run make_run(const problem_t &p, const std::string &dnnl_impl, const sparse_impls &impls, conv_tensors &t,
+        const aligned_vec &out_dense, const aligned_vec &out_sparse);
 void run_problem(const options &o, const problem_run &r);
 
 } // namespace kbench
