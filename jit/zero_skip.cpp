@@ -25,15 +25,27 @@ void emit_compact_offsets(jit_generator &g, const compact_offsets_regs &r, const
     g.add(r.count, r.scratch);
 }
 
-void emit_compact_selected(jit_generator &g, const compact_regs &r, const Opmask &mask, const Zmm &v,
-        const Zmm &offsets, int32_t disp) {
-    g.vcompressps(r.tmp | mask | g.T_z, v);
-    g.vmovups(g.ptr[r.vals + r.count * 4 + disp], r.tmp);
-    g.vpcompressd(r.tmp | mask | g.T_z, offsets);
+namespace {
+
+// The lanes of v in `val_lanes` onto vals (entries of `val_bytes`), the offsets of the lanes in
+// `entries` onto offs, at entry `count`; count += the number of entries. Single lists store
+// each selected lane (val_lanes == entries), pair lists both lanes of every pair.
+void emit_compact_entries(jit_generator &g, const compact_regs &r, const Opmask &val_lanes, const Opmask &entries,
+        int val_bytes, const Zmm &v, const Zmm &offsets, int32_t disp) {
+    g.vcompressps(r.tmp | val_lanes | g.T_z, v);
+    g.vmovups(g.ptr[r.vals + r.count * val_bytes + disp], r.tmp);
+    g.vpcompressd(r.tmp | entries | g.T_z, offsets);
     g.vmovdqu32(g.ptr[r.offs + r.count * 4 + disp], r.tmp);
-    g.kmovw(r.scratch.cvt32(), mask);
+    g.kmovw(r.scratch.cvt32(), entries);
     g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
     g.add(r.count, r.scratch);
+}
+
+} // namespace
+
+void emit_compact_selected(jit_generator &g, const compact_regs &r, const Opmask &mask, const Zmm &v,
+        const Zmm &offsets, int32_t disp) {
+    emit_compact_entries(g, r, mask, mask, 4, v, offsets, disp);
 }
 
 void emit_pair_masks(jit_generator &g, const Reg32 &m, const Reg32 &first, const Reg32 &t) {
@@ -60,13 +72,8 @@ void emit_pair_masks(jit_generator &g, const Reg32 &m, const Reg32 &first, const
 
 void emit_compact_pairs(jit_generator &g, const compact_regs &r, const Opmask &first, const Opmask &both,
         const Zmm &v, const Zmm &offsets, int32_t disp) {
-    g.vcompressps(r.tmp | both | g.T_z, v); // (v[j], v[j + 1]) for every pair start j, in order
-    g.vmovups(g.ptr[r.vals + r.count * 8 + disp], r.tmp);
-    g.vpcompressd(r.tmp | first | g.T_z, offsets);
-    g.vmovdqu32(g.ptr[r.offs + r.count * 4 + disp], r.tmp);
-    g.kmovw(r.scratch.cvt32(), first);
-    g.popcnt(r.scratch.cvt32(), r.scratch.cvt32());
-    g.add(r.count, r.scratch);
+    // (v[j], v[j + 1]) for every pair start j, in order; one offset per pair.
+    emit_compact_entries(g, r, both, first, 8, v, offsets, disp);
 }
 
 namespace {

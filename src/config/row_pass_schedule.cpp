@@ -35,6 +35,20 @@ void finalize(row_schedule &s, int x_unit, int y_unit) {
     s.py = m * y_unit;
 }
 
+// The frame of a schedule: X list columns feeding Y target columns through kw taps, named
+// `dir`_<x_name>X_<y_name>Y_kw.._sw.._pw.. (the origin is part of the kernels' keys).
+row_schedule frame(const std::string &dir, const char *x_name, int X, const char *y_name, int Y, int kw, int sw, int pw) {
+    if (X <= 0 || Y <= 0 || kw <= 0 || sw <= 0 || pw < 0) throw error(dir + "_row_schedule: bad geometry");
+    row_schedule s;
+    s.X = X;
+    s.Y = Y;
+    s.taps = kw;
+    s.origin = dir + "_" + x_name + std::to_string(X) + "_" + y_name + std::to_string(Y) + "_kw" + std::to_string(kw)
+            + "_sw" + std::to_string(sw) + "_pw" + std::to_string(pw);
+    s.targets.resize(X);
+    return s;
+}
+
 } // namespace
 
 std::string row_schedule::key() const {
@@ -44,14 +58,7 @@ std::string row_schedule::key() const {
 }
 
 row_schedule fwd_row_schedule(int iw, int ow, int kw, int sw, int pw) {
-    if (iw <= 0 || ow <= 0 || kw <= 0 || sw <= 0 || pw < 0) throw error("fwd_row_schedule: bad geometry");
-    row_schedule s;
-    s.X = iw;
-    s.Y = ow;
-    s.taps = kw;
-    s.origin = "fwd_iw" + std::to_string(iw) + "_ow" + std::to_string(ow) + "_kw" + std::to_string(kw) + "_sw"
-            + std::to_string(sw) + "_pw" + std::to_string(pw);
-    s.targets.resize(iw);
+    row_schedule s = frame("fwd", "iw", iw, "ow", ow, kw, sw, pw);
     for (int x = 0; x < iw; ++x)
         for (int k = 0; k < kw; ++k) {
             const int num = x + pw - k;
@@ -64,14 +71,7 @@ row_schedule fwd_row_schedule(int iw, int ow, int kw, int sw, int pw) {
 }
 
 row_schedule bwd_d_row_schedule(int ow, int iw, int kw, int sw, int pw) {
-    if (iw <= 0 || ow <= 0 || kw <= 0 || sw <= 0 || pw < 0) throw error("bwd_d_row_schedule: bad geometry");
-    row_schedule s;
-    s.X = ow;
-    s.Y = iw;
-    s.taps = kw;
-    s.origin = "bwd_d_ow" + std::to_string(ow) + "_iw" + std::to_string(iw) + "_kw" + std::to_string(kw) + "_sw"
-            + std::to_string(sw) + "_pw" + std::to_string(pw);
-    s.targets.resize(ow);
+    row_schedule s = frame("bwd_d", "ow", ow, "iw", iw, kw, sw, pw);
     for (int x = 0; x < ow; ++x)
         for (int k = 0; k < kw; ++k) {
             const int y = x * sw - pw + k;
