@@ -49,12 +49,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     const wei_layout wl = make_wei_layout(o.wei_layout, p);
     if (!wl.i.lines_of_16() || !wl.o.uniform_over(16) || !wl.i.uniform_over(16))
         return decline(why_not, std::string("backward data needs OIhw16o16i or IOhw16o16i weights, not ") + to_string(o.wei_layout));
-    if (p.kh > 7 || p.kw > 7) return decline(why_not, "kernels larger than 7x7 are not supported");
-    if (p.sh > 4 || p.sw > 4) return decline(why_not, "strides larger than 4 are not supported");
-    if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
-        return decline(why_not, "padding must be smaller than the kernel");
-    if ((double)p.oc * p.ic * p.kh * p.kw * 4 >= 2e9 || (double)p.ic * p.ih * p.iw * 4 >= 2e9)
-        return decline(why_not, "tensor too large for 32-bit offsets");
+    if (!check_row_pass_limits(p, (double)p.ic * p.ih * p.iw, why_not)) return false;
 
     const auto sched = bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
     if (sched.ring > reg_budget::max_acc) return decline(why_not, "row schedule needs too many accumulators");
@@ -79,33 +74,13 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     shape.list_rows = p.oh;
     shape.list_cols = p.ow;
     shape.kw = p.kw;
-    shape.ring = sched.ring;
-    for (const auto &t : sched.targets) {
-        if (t.size() >= shape.targets_hist.size()) shape.targets_hist.resize(t.size() + 1);
-        ++shape.targets_hist[t.size()];
-    }
-    const row_pass_blocking_hints bh = h.blocking();
     row_pass_blocking best;
-    if (!choose_row_pass_blocking(shape, bh, best)) return decline(why_not, "no blocking satisfies the plan hints");
+    // Inline compaction where each list would be read once (1x1: one pass per diff_dst row and
+    // chunk; one diff_src group), as in the forward planner.
+    if (!c.plan_blocking(shape, sched, h, p.kh == 1 && p.kw == 1, (double)p.ic * p.ih * p.iw * 4, best))
+        return decline(why_not, "no blocking satisfies the plan hints");
     c.n_icb = best.n_blk;
     c.n_icg = ICB / best.n_blk;
-    c.cb = best.cb;
-    c.n_chunks = OCB / best.cb;
-    c.ring = sched.ring;
-    c.acc_sets = best.acc_sets;
-    c.est_cycles = best.cost;
-    c.planning_sparsity = h.sparsity;
-    c.pairs = choose_row_pass_pairs(shape, best, (int)h.pairs, (int)h.pair_sets);
-    // Inline compaction where each list would be read once (1x1: one pass per diff_dst row and
-    // chunk; one diff_src group) and the kernel has registers for it (26 accumulators); then
-    // no pair variant beside it, as in the forward planner.
-    const bool inline_ok = p.kh == 1 && p.kw == 1 && sched.ring * best.n_blk * best.acc_sets <= 26;
-    c.inline_compact = inline_ok && (h.inline_compact >= 0 ? h.inline_compact == 1 : c.n_icg == 1);
-    if (c.inline_compact) {
-        if (h.pairs != 1) c.pairs = row_pass_pairs();
-        if (h.inline_compact == 1) c.inline_min_density = 0.0;
-    }
-    if ((double)p.ic * p.ih * p.iw * 4 * 2 >= 2e9) c.pairs = row_pass_pairs(); // image b's dst displacement
 
     // Work units (images x diff_src rows), sized like the forward planner's (row_pass_plan).
     row_pass_unit_shape us;

@@ -49,12 +49,7 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     if (!wl.o.lines_of_16() || !wl.i.uniform_over(16))
         return decline(why_not, std::string("forward needs weights with 16 output channels per line (OIhw16i16o, Ohwi16o .. "
                                          "Ohwi64o), not ") + to_string(o.wei_layout));
-    if (p.kh > 7 || p.kw > 7) return decline(why_not, "kernels larger than 7x7 are not supported");
-    if (p.sh > 4 || p.sw > 4) return decline(why_not, "strides larger than 4 are not supported");
-    if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
-        return decline(why_not, "padding must be smaller than the kernel");
-    if ((double)p.oc * p.ic * p.kh * p.kw * 4 >= 2e9 || (double)p.oc * p.oh * p.ow * 4 >= 2e9)
-        return decline(why_not, "tensor too large for 32-bit offsets");
+    if (!check_row_pass_limits(p, (double)p.oc * p.oh * p.ow, why_not)) return false;
 
     const geometry g = make_geometry(p);
     const int64_t OCB = p.oc / 16, ICB = p.ic / 16;
@@ -75,16 +70,11 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     shape.list_rows = g.subsample ? p.oh : p.ih;
     shape.list_cols = g.lcols;
     shape.kw = p.kw;
-    shape.ring = ring;
-    for (const auto &t : g.sched.targets) {
-        if (t.size() >= shape.targets_hist.size()) shape.targets_hist.resize(t.size() + 1);
-        ++shape.targets_hist[t.size()];
-    }
-    const row_pass_blocking_hints bh = h.blocking();
-    row_pass_blocking best;
-    if (!choose_row_pass_blocking(shape, bh, best)) return decline(why_not, "no blocking satisfies the plan hints");
-
     c = fwd_config();
+    row_pass_blocking best;
+    // Inline compaction where each list would be read once: 1x1 subsampled, one output group.
+    if (!c.plan_blocking(shape, g.sched, h, g.subsample, (double)p.oc * p.oh * p.ow * 4, best))
+        return decline(why_not, "no blocking satisfies the plan hints");
     c.p = p;
     c.act = o.act;
     c.wei = o.wei_layout;
@@ -93,28 +83,9 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     c.subsample = g.subsample;
     c.sched = g.sched;
     c.lcols = g.lcols;
-    c.acc_sets = best.acc_sets;
     c.n_ocb = best.n_blk;
     c.n_ocg = OCB / best.n_blk;
-    c.cb = best.cb;
-    c.n_chunks = ICB / best.cb;
     c.wei_patterns = std::min<int64_t>(c.n_ocg, wl.o.period_over(c.n_ocb * 16));
-    c.ring = ring;
-    c.est_cycles = best.cost;
-    c.planning_sparsity = h.sparsity;
-    c.pairs = choose_row_pass_pairs(shape, best, (int)h.pairs, (int)h.pair_sets);
-    // Inline compaction where each list would be read once (1x1 subsampled, one output
-    // group) and the kernel has registers for it (26 accumulators).
-    const bool inline_ok = g.subsample && ring * best.n_blk * best.acc_sets <= 26;
-    c.inline_compact = inline_ok && (h.inline_compact >= 0 ? h.inline_compact == 1 : c.n_ocg == 1);
-    // Measured (kernel-bench-fwd, 1x1 256->64 and 512->128): inline single lists beat both
-    // list variants, pairs included, from ~15 % density up (10-17 % at 50 %); below, the short
-    // lists expose the compaction's latency. So no pair variant beside it, unless asked.
-    if (c.inline_compact) {
-        if (h.pairs != 1) c.pairs = row_pass_pairs();
-        if (h.inline_compact == 1) c.inline_min_density = 0.0;
-    }
-    if ((double)p.oc * p.oh * p.ow * 4 * 2 >= 2e9) c.pairs = row_pass_pairs(); // image b's dst displacement
 
     // Work units (images x output rows).
     row_pass_unit_shape us;

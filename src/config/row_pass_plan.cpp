@@ -2,7 +2,19 @@
 
 #include <algorithm>
 
+#include "config/conv_scope.hpp"
+
 namespace sparsetrain {
+
+bool check_row_pass_limits(const problem_t &p, double out_elems, std::string &why_not) {
+    if (p.kh > 7 || p.kw > 7) return decline(why_not, "kernels larger than 7x7 are not supported");
+    if (p.sh > 4 || p.sw > 4) return decline(why_not, "strides larger than 4 are not supported");
+    if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
+        return decline(why_not, "padding must be smaller than the kernel");
+    if ((double)p.oc * p.ic * p.kh * p.kw * 4 >= 2e9 || out_elems * 4 >= 2e9)
+        return decline(why_not, "tensor too large for 32-bit offsets");
+    return true;
+}
 
 bool row_pass_plan::use_pairs(double density_hint) const {
     const double d = density_hint >= 0 ? density_hint : 1.0 - planning_sparsity;
@@ -16,6 +28,35 @@ row_pass_variant row_pass_plan::choose_variant(double density_hint) const {
     v.inline_compact = inline_compact;
     v.inline_min_density = inline_min_density;
     return choose_row_pass_variant(v, density_hint >= 0 ? density_hint : 1.0 - planning_sparsity);
+}
+
+bool row_pass_plan::plan_blocking(row_pass_shape shape, const row_schedule &sched, const row_pass_plan_hints &h,
+        bool lists_read_once, double out_image_bytes, row_pass_blocking &best) {
+    shape.ring = sched.ring;
+    for (const auto &t : sched.targets) {
+        if (t.size() >= shape.targets_hist.size()) shape.targets_hist.resize(t.size() + 1);
+        ++shape.targets_hist[t.size()];
+    }
+    if (!choose_row_pass_blocking(shape, h.blocking(), best)) return false;
+    cb = best.cb;
+    n_chunks = shape.sparse_blocks / best.cb;
+    ring = sched.ring;
+    acc_sets = best.acc_sets;
+    est_cycles = best.cost;
+    planning_sparsity = h.sparsity;
+    pairs = choose_row_pass_pairs(shape, best, (int)h.pairs, (int)h.pair_sets);
+    // Inline compaction needs registers for its accumulators (26).
+    const bool inline_ok = lists_read_once && ring * best.n_blk * best.acc_sets <= 26;
+    inline_compact = inline_ok && (h.inline_compact >= 0 ? h.inline_compact == 1 : shape.dense_blocks / best.n_blk == 1);
+    // Measured (kernel-bench-fwd, 1x1 256->64 and 512->128): inline single lists beat both
+    // list variants, pairs included, from ~15 % density up (10-17 % at 50 %); below, the short
+    // lists expose the compaction's latency. So no pair variant beside it, unless asked.
+    if (inline_compact) {
+        if (h.pairs != 1) pairs = row_pass_pairs();
+        if (h.inline_compact == 1) inline_min_density = 0.0;
+    }
+    if (out_image_bytes * 2 >= 2e9) pairs = row_pass_pairs(); // image b's dst displacement
+    return true;
 }
 
 // A pass's weight slice is loaded into L1 once per unit, so a unit should hold many output

@@ -6,11 +6,14 @@
 #include <cstdint>
 #include <functional>
 #include <ostream>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "common/problem.hpp"
 #include "config/row_pass_blocking.hpp"
 #include "config/row_pass_plan_hints.hpp"
+#include "config/row_pass_schedule.hpp"
 
 namespace sparsetrain {
 
@@ -22,6 +25,11 @@ struct row_pass_unit_shape {
     int64_t out_row_bytes = 0;                  // one output row of one channel group
     std::function<int64_t(int64_t)> list_rows; // list rows a unit of rb output rows reads (at most)
 };
+
+// The limits of the row-pass kernels beyond the shared scope (conv_scope.hpp): kernels up to
+// 7x7, strides up to 4, padding below the kernel size, weights and output (`out_elems` floats
+// of the direction's output) under 2 GB for 32-bit offsets. False with the reason otherwise.
+bool check_row_pass_limits(const problem_t &p, double out_elems, std::string &why_not);
 
 struct row_pass_plan {
     int acc_sets = 1;             // accumulator sets of the row-pass kernel
@@ -48,6 +56,16 @@ struct row_pass_plan {
     // sparsity's): whether it runs the image-pair variant, and which variant it runs.
     bool use_pairs(double density_hint) const;
     row_pass_variant choose_variant(double density_hint) const;
+
+    // The channel blocking for `shape` (its ring and targets histogram from `sched`) under the
+    // hints: cb, n_chunks, ring, acc_sets, est_cycles, planning_sparsity, the pair variant, and
+    // inline compaction where each list would be read once (`lists_read_once`; with one output
+    // group unless the hints say) and the kernel has registers for it. `out_image_bytes` is one
+    // image's output: from 1 GB the pair variant goes (image b's displacement is 32-bit).
+    // `best` gets the blocking (n_blk: output blocks per group); false when no blocking
+    // satisfies the hints.
+    bool plan_blocking(row_pass_shape shape, const row_schedule &sched, const row_pass_plan_hints &h,
+            bool lists_read_once, double out_image_bytes, row_pass_blocking &best);
 
     // Sizes the work units of both variants (rb, ib, n_hblk, pair_*, lrows_max, list_cap,
     // pair_cap, offs_disp) from the channel blocking and `pairs` already planned; drops the
