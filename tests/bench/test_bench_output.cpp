@@ -16,6 +16,7 @@
 #include "bench/sweep.hpp"
 #include "bench/text_util.hpp"
 #include "sparsetrain/error.hpp"
+#include "util/scratch_dir.hpp"
 
 using namespace sparsetrain;
 using namespace sparsetrain::bench;
@@ -156,16 +157,10 @@ std::vector<std::vector<std::string>> read_csv(const std::string &path) {
     return rows;
 }
 
-struct scratch_dir {
-    std::filesystem::path dir;
-    scratch_dir() {
-        static int n = 0;
-        dir = std::filesystem::temp_directory_path()
-                / ("sparsetrain-bench-out-" + std::to_string(getpid()) + "-" + std::to_string(n++));
-        std::filesystem::create_directories(dir);
-    }
-    ~scratch_dir() { std::filesystem::remove_all(dir); }
-    std::string operator/(const std::string &f) const { return (dir / f).string(); }
+// A scratch folder; `d / "f"` is the path of its file f.
+struct scratch_dir : test::scratch_dir {
+    scratch_dir() : test::scratch_dir("sparsetrain-bench-out") {}
+    std::string operator/(const std::string &f) const { return path(f); }
 };
 
 options parse(std::vector<std::string> args) {
@@ -197,13 +192,6 @@ struct toy_network {
     data_source source() const { return {d.dir.string()}; }
 };
 
-timing_options quick() {
-    timing_options t;
-    t.warmup = 0;
-    t.reps = 1;
-    t.dispatch = dispatch_mode::sparse;
-    return t;
-}
 
 } // namespace
 
@@ -324,7 +312,7 @@ TEST_CASE("network run: every task timed and checked, totals, CSV / JSON / plot 
     // first: fwd, bwd_w; body: fwd (both occurrences share conv0's sparsity), bwd_d x2, bwd_w; down: 3
     REQUIRE(plan.tasks.size() == 9);
     progress quiet(std::cerr, (int)plan.tasks.size(), 1, false);
-    const auto r = run_network(plan, quick(), quiet);
+    const auto r = run_network(plan, test::quick_timing(), quiet);
     REQUIRE(r.results.size() == plan.tasks.size());
     for (size_t i = 0; i < r.results.size(); ++i) {
         INFO(plan.tasks[i].shape << " " << to_string(plan.tasks[i].dir));
@@ -380,7 +368,7 @@ TEST_CASE("network run: every task timed and checked, totals, CSV / JSON / plot 
 TEST_CASE("sweep: twenty sparsities, forced sparse and automatic beside oneDNN, outputs", "[bench]") {
     const auto p = problem_t::parse("mb1ic16ih6oc16oh6kh3ph1n\"sweep toy\"");
     progress quiet(std::cerr, 20, 1, false);
-    const auto r = run_sweep(p, direction::bwd_d, quick(), quiet);
+    const auto r = run_sweep(p, direction::bwd_d, test::quick_timing(), quiet);
     REQUIRE(r.points.size() == 20);
     for (size_t i = 0; i < r.points.size(); ++i) {
         const auto &pt = r.points[i];

@@ -11,6 +11,7 @@
 
 #include "bench/net_plan.hpp"
 #include "sparsetrain/error.hpp"
+#include "util/scratch_dir.hpp"
 
 using namespace sparsetrain;
 using namespace sparsetrain::bench;
@@ -31,17 +32,10 @@ double row(const std::string &net, const std::string &ref, profile_kind k = prof
 }
 
 // A scratch copy of perf/data that a test may edit.
-struct data_copy {
-    std::filesystem::path dir;
-    data_copy() {
-        static int n = 0;
-        dir = std::filesystem::temp_directory_path()
-                / ("sparsetrain-bench-test-" + std::to_string(getpid()) + "-" + std::to_string(n++));
-        std::filesystem::create_directories(dir);
+struct data_copy : test::scratch_dir {
+    data_copy() : test::scratch_dir("sparsetrain-bench-test") {
         std::filesystem::copy(SPARSETRAIN_PERF_DATA_DIR, dir, std::filesystem::copy_options::recursive);
     }
-    ~data_copy() { std::filesystem::remove_all(dir); }
-    void write(const std::string &rel, const std::string &text) const { std::ofstream(dir / rel) << text; }
     data_source source() const { return {dir.string()}; }
 };
 

@@ -20,25 +20,15 @@
 #include "bench/text_util.hpp"
 #include "common/cpu.hpp"
 #include "sparsetrain/error.hpp"
+#include "util/scratch_dir.hpp"
 
 using namespace sparsetrain;
 using namespace sparsetrain::bench;
 
 namespace {
 
-struct temp_dir {
-    std::filesystem::path dir;
-    temp_dir() {
-        static int n = 0;
-        dir = std::filesystem::temp_directory_path()
-                / ("sparsetrain-replay-" + std::to_string(getpid()) + "-" + std::to_string(n++));
-        std::filesystem::create_directories(dir);
-    }
-    ~temp_dir() { std::filesystem::remove_all(dir); }
-    std::string path(const std::string &f) const { return (dir / f).string(); }
-    void write(const std::string &f, const std::string &bytes) const {
-        std::ofstream(path(f), std::ios::binary) << bytes;
-    }
+struct temp_dir : test::scratch_dir {
+    temp_dir() : test::scratch_dir("sparsetrain-replay") {}
 };
 
 std::string f32_bytes(const std::vector<float> &v) {
@@ -102,13 +92,6 @@ struct toy_capture {
     }
 };
 
-timing_options quick() {
-    timing_options t;
-    t.warmup = 0;
-    t.reps = 1;
-    t.dispatch = dispatch_mode::sparse;
-    return t;
-}
 
 } // namespace
 
@@ -220,7 +203,7 @@ TEST_CASE("replay: every layer and direction on real and shuffled zeros, totals,
     toy_capture c;
     const auto set = read_capture(c.d.dir.string());
     progress prog(std::cerr, 10, 1, false);
-    const auto r = run_replay(set, {direction::fwd, direction::bwd_d, direction::bwd_w}, quick(), prog);
+    const auto r = run_replay(set, {direction::fwd, direction::bwd_d, direction::bwd_w}, test::quick_timing(), prog);
     REQUIRE(r.rows.size() == 5); // conv0 has no bwd_d (input_grad 0)
     CHECK(r.rows[0].initial);
     CHECK(r.rows[0].dir == direction::fwd);
@@ -301,7 +284,7 @@ TEST_CASE("replay: the shipped capture set reads and is found by default", "[ben
 TEST_CASE("replay on nhwc activations: the same rows, checked against oneDNN on nhwc", "[bench][replay]") {
     toy_capture c;
     const auto set = read_capture(c.d.dir.string());
-    auto t = quick();
+    auto t = test::quick_timing();
     t.layout = act_format::nhwc;
     progress prog(std::cerr, 10, 1, false);
     const auto r = run_replay(set, {direction::fwd, direction::bwd_d, direction::bwd_w}, t, prog);
