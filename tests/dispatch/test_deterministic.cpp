@@ -18,11 +18,11 @@
 #include "util/env_guard.hpp"
 #include "util/reference_runner.hpp"
 #include "util/test_data.hpp"
+#include "util/test_layouts.hpp"
 #include "util/fake_sparse.hpp"
 
 using namespace sparsetrain;
 using namespace sparsetrain::detail;
-using sparsetrain::test::fake_sparse;
 
 namespace {
 
@@ -51,15 +51,8 @@ TEST_CASE("static crossover model: thresholds in [0, 1], lower where each non-ze
 }
 
 TEST_CASE("dispatcher, deterministic mode: one path per execute, from the sample and the fixed threshold", "[dispatch]") {
-    conv_pd_impl pd;
-    pd.dir = direction::fwd;
-    pd.prob = problem_t::parse("mb2ic16ih8oc16oh8kh3ph1");
-    pd.has_dnnl = true;
-    pd.sparse = std::make_shared<fake_sparse>();
-    pd.chosen = impl_kind::sparse_jit;
-    pd.mode = dispatch_mode::deterministic;
     // An automatic model for the same problem that says "always dense" is not consulted.
-    pd.mode = dispatch_mode::automatic;
+    auto pd = test::fake_sparse_pd(direction::fwd, "mb2ic16ih8oc16oh8kh3ph1", dispatch_mode::automatic);
     crossover_model_for(crossover_key(pd, omp_get_max_threads()))->calibrate(1.0, 0.5, 100.0, 1.0);
     pd.mode = dispatch_mode::deterministic;
     dispatcher d(pd);
@@ -129,10 +122,8 @@ TEST_CASE("deterministic mode: fresh primitives give identical bits, on the path
 }
 
 TEST_CASE("SPARSETRAIN_DISPATCH=deterministic selects the mode", "[dispatch]") {
-    using namespace dnnl;
-    auto any = [](memory::dims d) { return memory::desc(d, memory::data_type::f32, memory::format_tag::any); };
-    dnnl::convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct,
-            any({2, 16, 8, 8}), any({16, 16, 3, 3}), any({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1});
+    using tag = dnnl::memory::format_tag;
+    const auto fd = test::fwd_desc(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1"), tag::any, tag::any, tag::any);
     test::env_guard g("SPARSETRAIN_DISPATCH", "deterministic");
     sparsetrain::convolution_forward::primitive_desc pd(fd, test::cpu_engine());
     CHECK(pd.impl()->mode == dispatch_mode::deterministic);

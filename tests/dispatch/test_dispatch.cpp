@@ -12,11 +12,11 @@
 #include "sparsetrain/convolution.hpp"
 #include "util/env_guard.hpp"
 #include "util/test_data.hpp"
+#include "util/test_layouts.hpp"
 #include "util/fake_sparse.hpp"
 
 using namespace sparsetrain;
 using namespace sparsetrain::detail;
-using sparsetrain::test::fake_sparse;
 
 TEST_CASE("crossover model: affine sparse time against constant dense time", "[dispatch]") {
     crossover_model m;
@@ -149,17 +149,11 @@ struct recorder {
 } // namespace
 
 TEST_CASE("dispatcher: forced modes, calibration order, decisions from the model", "[dispatch]") {
-    conv_pd_impl pd;
-    pd.dir = direction::fwd;
-    pd.prob = problem_t::parse("mb2ic16ih8oc16oh8kh3ph1n\"dispatch-test\"");
-    pd.has_dnnl = true;
-    pd.sparse = std::make_shared<fake_sparse>();
-    pd.chosen = impl_kind::sparse_jit;
+    auto pd = test::fake_sparse_pd(direction::fwd, "mb2ic16ih8oc16oh8kh3ph1n\"dispatch-test\"", dispatch_mode::automatic);
 
     std::vector<float> data(2 * 16 * 8 * 8, 1.f);
-    const auto md = dnnl::memory::desc({2, 16, 8, 8}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c);
     conv_memories m;
-    m.src = dnnl::memory(md, test::cpu_engine(), data.data());
+    m.src = test::nchw16c_memory(data, {2, 16, 8, 8});
 
     SECTION("mode sparse: always sparse, probed only to pick the kernel variant") {
         pd.mode = dispatch_mode::sparse;
@@ -216,10 +210,8 @@ TEST_CASE("dispatcher: forced modes, calibration order, decisions from the model
 }
 
 TEST_CASE("SPARSETRAIN_DISPATCH=dense declines the sparse implementation", "[dispatch]") {
-    using namespace dnnl;
-    auto any = [](memory::dims d) { return memory::desc(d, memory::data_type::f32, memory::format_tag::any); };
-    dnnl::convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct,
-            any({2, 16, 8, 8}), any({16, 16, 3, 3}), any({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1});
+    using tag = dnnl::memory::format_tag;
+    const auto fd = test::fwd_desc(problem_t::parse("mb2ic16ih8oc16oh8kh3ph1"), tag::any, tag::any, tag::any);
     test::env_guard g("SPARSETRAIN_DISPATCH", "dense");
     sparsetrain::convolution_forward::primitive_desc pd(fd, test::cpu_engine());
     CHECK(pd.impl_info_str().rfind("onednn:", 0) == 0);
@@ -227,7 +219,7 @@ TEST_CASE("SPARSETRAIN_DISPATCH=dense declines the sparse implementation", "[dis
     // The per-primitive option overrides the environment.
     dispatch_options o;
     o.mode = dispatch_mode::sparse;
-    sparsetrain::convolution_forward::primitive_desc pd2(fd, primitive_attr(), test::cpu_engine(), o);
+    sparsetrain::convolution_forward::primitive_desc pd2(fd, dnnl::primitive_attr(), test::cpu_engine(), o);
     CHECK((pd2.declined().empty() || pd2.declined()[0].second.find("dispatch mode is dense") == std::string::npos));
 }
 

@@ -17,7 +17,6 @@
 
 using namespace sparsetrain;
 using namespace sparsetrain::detail;
-using sparsetrain::test::fake_sparse;
 
 namespace {
 
@@ -97,17 +96,11 @@ void sleep_ms(double ms) { std::this_thread::sleep_for(std::chrono::microseconds
 } // namespace
 
 TEST_CASE("dispatcher: a calibration run slowed down by the machine does not lock a layer on dense", "[dispatch]") {
-    conv_pd_impl pd;
-    pd.dir = direction::fwd;
-    pd.prob = problem_t::parse("mb3ic16ih5iw11oc16oh5ow11kh3ph1n\"slow-calibration\"");
-    pd.has_dnnl = true;
-    pd.sparse = std::make_shared<fake_sparse>();
-    pd.chosen = impl_kind::sparse_jit;
-    pd.mode = dispatch_mode::automatic;
+    auto pd = test::fake_sparse_pd(direction::fwd, "mb3ic16ih5iw11oc16oh5ow11kh3ph1n\"slow-calibration\"",
+            dispatch_mode::automatic);
     std::vector<float> data(2 * 16 * 8 * 8, 1.f); // density 1
-    const auto md = dnnl::memory::desc({2, 16, 8, 8}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c);
     conv_memories m;
-    m.src = dnnl::memory(md, test::cpu_engine(), data.data());
+    m.src = test::nchw16c_memory(data, {2, 16, 8, 8});
     dispatcher d(pd);
     REQUIRE(d.model());
     REQUIRE_FALSE(d.model()->calibrated());
@@ -132,19 +125,12 @@ TEST_CASE("dispatcher: a calibration run slowed down by the machine does not loc
 TEST_CASE("calibration: the first two executes run one path each; t0 from the static cost shape", "[dispatch]") {
     // Before, the first execute ran six kernels, two of them on a read-only mapping of the
     // kernel's shared zero page (L1-resident: t0 too low, the slope too steep).
-    conv_pd_impl pd;
-    pd.dir = direction::bwd_d;
-    pd.prob = problem_t::parse("mb3ic32ih5iw13oc48oh5ow13kh3ph1n\"two-run-calibration\"");
-    pd.has_dnnl = true;
-    pd.sparse = std::make_shared<fake_sparse>();
-    pd.chosen = impl_kind::sparse_jit;
-    pd.mode = dispatch_mode::automatic;
+    auto pd = test::fake_sparse_pd(direction::bwd_d, "mb3ic32ih5iw13oc48oh5ow13kh3ph1n\"two-run-calibration\"",
+            dispatch_mode::automatic);
     std::vector<float> data(3 * 48 * 5 * 13, 1.f);
     for (size_t i = 0; i < data.size(); ++i) data[i] = i % 10 < 8 ? 0.f : 1.f; // 80 % zeros
     conv_memories m;
-    m.dst = dnnl::memory(dnnl::memory::desc({3, 48, 5, 13}, dnnl::memory::data_type::f32,
-                                 dnnl::memory::format_tag::nChw16c),
-            test::cpu_engine(), data.data());
+    m.dst = test::nchw16c_memory(data, {3, 48, 5, 13});
     dispatcher d(pd);
     REQUIRE(d.model());
     REQUIRE(d.threshold() < 0.8); // the static model says sparse here

@@ -43,5 +43,12 @@ const std::vector<act_format> &both_layouts() {
     return v;
 }
 
+dnnl::convolution_forward::desc fwd_desc(const problem_t &p, tag src, tag wei, tag dst) {
+    using namespace dnnl;
+    auto md = [](const memory::dims &d, tag t) { return memory::desc(d, memory::data_type::f32, t); };
+    return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, md(src_dims(p), src),
+            md(wei_dims(p), wei), md(dst_dims(p), dst), {p.sh, p.sw}, {p.ph, p.pw}, {p.ph_r, p.pw_r});
+}
+
 } // namespace test
 } // namespace sparsetrain

@@ -19,6 +19,11 @@ dnnl::memory::format_tag wei_tag(weights_layout l);
 // Ohwi<B>o on nhwc), or OIhw16i16o where it picks none of the layouts the kernels read.
 weights_layout onednn_fwd_weights(const problem_t &p, act_format f);
 
+// oneDNN's forward-training descriptor of `p` without bias: f32 tensors in the given tags
+// (format_tag::any lets oneDNN pick), p's strides and paddings.
+dnnl::convolution_forward::desc fwd_desc(const problem_t &p, dnnl::memory::format_tag src, dnnl::memory::format_tag wei,
+        dnnl::memory::format_tag dst);
+
 // Both activation layouts, nChw16c first.
 const std::vector<act_format> &both_layouts();
 
