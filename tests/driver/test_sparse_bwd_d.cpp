@@ -37,12 +37,8 @@ bwd_d_case make_case(const std::string &ps, double sparsity, uint64_t seed, weig
     c.p = problem_t::parse(ps);
     c.wei_layout = wl;
     const auto &p = c.p;
-    c.diff_dst.resize(p.mb * p.oc * p.oh * p.ow);
-    c.wei.resize(p.oc * p.ic * p.kh * p.kw);
-    test::fill_int(c.diff_dst, seed, -3, 3);
-    test::sparsify(c.diff_dst, seed, sparsity);
-    test::fill_int(c.wei, seed + 1, -2, 2);
-    if (sparsity > 0 && sparsity < 1) test::force_pixels(c.diff_dst, p.mb, p.oc, p.oh * p.ow, seed + 3);
+    c.diff_dst = test::sparse_operand(p.mb, p.oc, p.oh * p.ow, sparsity, seed);
+    c.wei = test::small_int_weights(p, seed + 1);
     return c;
 }
 
@@ -79,14 +75,11 @@ std::vector<float> run_onednn(const bwd_d_case &c, const std::vector<float> &dds
     using namespace dnnl;
     const auto &p = c.p;
     auto &eng = test::cpu_engine();
-    auto md = [](const memory::dims &d, tag t) { return memory::desc(d, memory::data_type::f32, t); };
-    auto src_md = md(test::src_dims(p), test::act_tag(c.act)), dst_md = md(test::dst_dims(p), test::act_tag(c.act));
-    auto wei_md = md(test::wei_dims(p), test::wei_tag(c.wei_layout));
-    const memory::dims strides {p.sh, p.sw}, pl {p.ph, p.pw}, pr {p.ph_r, p.pw_r};
-    convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, src_md, wei_md,
-            dst_md, strides, pl, pr);
+    const auto fd = test::fwd_desc(p, test::act_tag(c.act), test::wei_tag(c.wei_layout), test::act_tag(c.act));
     convolution_forward::primitive_desc fpd(fd, eng);
-    convolution_backward_data::desc bd(algorithm::convolution_direct, src_md, wei_md, dst_md, strides, pl, pr);
+    const auto src_md = fpd.src_desc(), wei_md = fpd.weights_desc(), dst_md = fpd.dst_desc(); // the tags asked for
+    convolution_backward_data::desc bd(algorithm::convolution_direct, src_md, wei_md, dst_md, {p.sh, p.sw}, {p.ph, p.pw},
+            {p.ph_r, p.pw_r});
     convolution_backward_data::primitive_desc bpd(bd, eng, fpd);
     std::vector<float> dsrc_b(bpd.diff_src_desc().get_size() / 4);
     memory m_dsrc(src_md, eng, dsrc_b.data()), m_wei(wei_md, eng, const_cast<float *>(wei_b.data()));
@@ -118,23 +111,11 @@ void check_exact(const std::string &ps, const std::vector<double> &sparsities,
             const auto ref = run_reference(c);
             const auto dnn = run_onednn(c, ddst_b, wei_b);
             const auto impl = make(c, hints);
-            if (expect_pairs) {
-                INFO(ps << " hints '" << hints << "' config " << impl->config_str());
-                CHECK(impl->config_str().find(":pairs") != std::string::npos);
-            }
-            for (int threads : {1, 2}) {
-                omp_set_num_threads(threads);
-                INFO(ps << " " << to_string(act) << " sparsity " << s << " threads " << threads << " weights " << to_string(wl) << " hints '"
-                        << hints << "' density hint " << density_hint << " config " << impl->config_str());
-                const auto got = run_sparse(*impl, c, ddst_b, wei_b, density_hint);
-                const auto r1 = test::compare(got, ref, 0), r2 = test::compare(got, dnn, 0);
-                INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
-                CHECK(r1.ok);
-                CHECK(r2.ok);
-                if (s < 1.0) CHECK(test::not_trivial(got));
-            }
+            const std::string what = ps + " " + to_string(act) + " sparsity " + std::to_string(s) + " weights "
+                    + to_string(wl) + " hints '" + hints + "' density hint " + std::to_string(density_hint);
+            test::check_exact_threads(*impl, [&] { return run_sparse(*impl, c, ddst_b, wei_b, density_hint); }, ref, dnn,
+                    expect_pairs, s < 1.0, what);
         }
-    omp_set_num_threads(2);
 }
 
 const std::vector<double> sweep = {0.0, 0.5, 0.9, 1.0};
@@ -203,13 +184,7 @@ TEST_CASE("sparse bwd_d picks the pair variant from the density hint", "[bwd_d][
     std::string why;
     bwd_d_config cfg;
     REQUIRE(plan_bwd_d(p, o, cfg, why));
-    REQUIRE(cfg.pairs.acc_sets > 0);
-    CHECK(cfg.pairs.min_density > 0.0);
-    CHECK(cfg.pairs.min_density < 1.0);
-    CHECK(cfg.pair_ib >= 2);
-    CHECK(cfg.use_pairs(1.0));
-    CHECK(!cfg.use_pairs(0.0));
-    CHECK(cfg.use_pairs(-1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));
+    test::check_pair_choice(cfg);
     bwd_d_config none;
     REQUIRE(plan_bwd_d(p, o, none, why, bwd_d_plan_hints::parse("pairs=0")));
     CHECK(!none.use_pairs(1.0));
@@ -288,14 +263,7 @@ TEST_CASE("sparse bwd_d skips zero diff_dst: Inf/NaN weights there leave the res
 }
 
 TEST_CASE("sparse bwd_d shapes at the planner's limits: kernels 4..7, strides 3/4, SAME padding, one row, 1x1 output", "[bwd_d][shapes]") {
-    for (const char *ps : {"mb2ic16ih9oc32oh8kh4ph1", "mb2ic32ih12oc16oh11kh6ph2", "mb1ic16ih14oc32oh14kh7ph3",
-                 "mb2ic16ih15oc16oh8kh7sh2ph3", "mb2ic16ih9iw11oc16oh9ow11kh5kw3ph2pw1",
-                 "mb2ic32ih8iw10oc16oh8ow10kh1kw7ph0pw3", "mb2ic16ih13oc32oh5kh3sh3ph1", "mb2ic32ih17oc16kh4sh4ph0",
-                 "mb2ic32ih10oc32kh1sh3ph0", "mb1ic16ih19oc16kh7sh4ph3", "mb2ic16ih12iw13oc16kh3sh3sw2ph1",
-                 "mb2ic32ih14oc32oh7kh3sh2ph0", "mb2ic16ih14oc32oh7kh5sh2ph1", "mb2ic16ih9oc16oh9kh4ph1",
-                 "mb2ic32ih14iw9oc16oh7ow5kh3sh2ph0pw1",
-                 "mb2ic32ih1iw17oc16oh1ow17kh1kw3ph0pw1", "mb2ic32ih9iw1oc32oh9ow1kh3kw1ph1pw0", "mb2ic16ih1iw12oc32oh1ow12kh3ph1",
-                 "mb4ic64ih3oc32oh1kh3ph0", "mb8ic32ih1oc64oh1kh1ph0", "mb2ic16ih7oc16oh1kh7ph0", "mb3ic32ih2oc16oh1kh3sh2ph1"}) {
+    for (const char *ps : test::planner_limit_shapes()) {
         sparse_conv_options o;
         o.wei_layout = weights_layout::OIhw16o16i;
         bwd_d_config cfg;

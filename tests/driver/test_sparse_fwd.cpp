@@ -96,14 +96,7 @@ TEST_CASE("sparse fwd picks the pair variant from the density hint", "[fwd][pair
     fwd_config cfg;
     REQUIRE(plan_fwd(p, o, cfg, why));
     // The cost model gives this 3x3 layer a pair variant for dense enough src.
-    REQUIRE(cfg.pairs.acc_sets > 0);
-    CHECK(cfg.pairs.min_density > 0.0);
-    CHECK(cfg.pairs.min_density < 1.0);
-    CHECK(cfg.pair_ib >= 2);
-    CHECK(cfg.use_pairs(1.0));
-    CHECK(!cfg.use_pairs(0.0));
-    CHECK(cfg.use_pairs(cfg.pairs.min_density));
-    CHECK(cfg.use_pairs(-1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));
+    test::check_pair_choice(cfg);
     fwd_config none;
     REQUIRE(plan_fwd(p, o, none, why, fwd_plan_hints::parse("pairs=0")));
     CHECK(none.pairs.acc_sets == 0);
@@ -245,17 +238,7 @@ TEST_CASE("sparse fwd kernels are generated once and cached", "[fwd]") {
 TEST_CASE("sparse fwd shapes at the planner's limits: kernels 4..7, strides 3/4, SAME padding, one row, 1x1 output", "[fwd][shapes]") {
     // Every shape here is accepted by the planner (kernels up to 7x7, strides up to 4, any
     // padding below the kernel size); each must run and be exact.
-    for (const char *ps : {"mb2ic16ih9oc32oh8kh4ph1", "mb2ic32ih12oc16oh11kh6ph2", "mb1ic16ih14oc32oh14kh7ph3",
-                 "mb2ic16ih15oc16oh8kh7sh2ph3", "mb2ic16ih9iw11oc16oh9ow11kh5kw3ph2pw1",
-                 "mb2ic32ih8iw10oc16oh8ow10kh1kw7ph0pw3", "mb2ic16ih13oc32oh5kh3sh3ph1", "mb2ic32ih17oc16kh4sh4ph0",
-                 "mb2ic32ih10oc32kh1sh3ph0", "mb1ic16ih19oc16kh7sh4ph3", "mb2ic16ih12iw13oc16kh3sh3sw2ph1",
-                 // TensorFlow SAME: pad_r > pad_l (stride 2 on even sizes: 0 and 1)
-                 "mb2ic32ih14oc32oh7kh3sh2ph0", "mb2ic16ih14oc32oh7kh5sh2ph1", "mb2ic16ih9oc16oh9kh4ph1",
-                 "mb2ic32ih14iw9oc16oh7ow5kh3sh2ph0pw1",
-                 // one row or column
-                 "mb2ic32ih1iw17oc16oh1ow17kh1kw3ph0pw1", "mb2ic32ih9iw1oc32oh9ow1kh3kw1ph1pw0", "mb2ic16ih1iw12oc32oh1ow12kh3ph1",
-                 // 1x1 output
-                 "mb4ic64ih3oc32oh1kh3ph0", "mb8ic32ih1oc64oh1kh1ph0", "mb2ic16ih7oc16oh1kh7ph0", "mb3ic32ih2oc16oh1kh3sh2ph1"}) {
+    for (const char *ps : test::planner_limit_shapes()) {
         sparse_conv_options o;
         fwd_config cfg;
         std::string why;

@@ -31,14 +31,10 @@ fwd_case make_case(const std::string &ps, double sparsity, uint64_t seed, bool b
     c.bias = bias;
     c.relu = relu;
     const auto &p = c.p;
-    c.src.resize(p.mb * p.ic * p.ih * p.iw);
-    c.wei.resize(p.oc * p.ic * p.kh * p.kw);
+    c.src = test::sparse_operand(p.mb, p.ic, p.ih * p.iw, sparsity, seed);
+    c.wei = test::small_int_weights(p, seed + 1);
     c.b.resize(p.oc);
-    test::fill_int(c.src, seed, -3, 3);
-    test::sparsify(c.src, seed, sparsity);
-    test::fill_int(c.wei, seed + 1, -2, 2);
     test::fill_int(c.b, seed + 2, -5, 5);
-    if (sparsity > 0 && sparsity < 1) test::force_pixels(c.src, p.mb, p.ic, p.ih * p.iw, seed + 3);
     return c;
 }
 
@@ -124,24 +120,11 @@ void check_case(const fwd_case &c, double s, const std::string &hints, bool expe
     const auto ref = run_reference(c);
     const auto dnn = run_onednn(c, src_b, wei_b);
     const auto impl = make(c, hints);
-    const std::string ps = c.p.to_string();
-    if (expect_pairs) {
-        INFO(ps << " hints '" << hints << "' config " << impl->config_str());
-        CHECK(impl->config_str().find(":pairs") != std::string::npos);
-    }
-    for (int threads : {1, 2}) {
-        omp_set_num_threads(threads);
-        INFO(ps << " " << to_string(c.act) << " weights " << to_string(c.wl) << " sparsity " << s << " threads " << threads
-                << " bias " << c.bias << " relu " << c.relu << " hints '" << hints << "' density hint " << density_hint
-                << " config " << impl->config_str());
-        const auto got = run_sparse(*impl, c, src_b, wei_b, density_hint);
-        const auto r1 = test::compare(got, ref, 0), r2 = test::compare(got, dnn, 0);
-        INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
-        CHECK(r1.ok);
-        CHECK(r2.ok);
-        if (s < 1.0 || c.bias) CHECK(not_trivial(got));
-    }
-    omp_set_num_threads(2);
+    const std::string what = c.p.to_string() + " " + to_string(c.act) + " weights " + to_string(c.wl) + " sparsity "
+            + std::to_string(s) + " bias " + std::to_string(c.bias) + " relu " + std::to_string(c.relu) + " hints '"
+            + hints + "' density hint " + std::to_string(density_hint);
+    test::check_exact_threads(*impl, [&] { return run_sparse(*impl, c, src_b, wei_b, density_hint); }, ref, dnn,
+            expect_pairs, s < 1.0 || c.bias, what);
 }
 
 // check_case in both activation layouts (nhwc with oneDNN's weights pick) at each sparsity.

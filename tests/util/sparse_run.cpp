@@ -4,6 +4,10 @@
 #include <limits>
 #include <random>
 
+#include <omp.h>
+
+#include "util/test_data.hpp"
+
 namespace sparsetrain {
 namespace test {
 
@@ -31,6 +35,55 @@ std::vector<float> run_guarded(size_t n, const std::function<void(float *)> &run
         guards_ok = guards_ok && std::memcmp(&buf[i], &canary, 4) == 0 && std::memcmp(&buf[guard + n + i], &canary, 4) == 0;
     CHECK(guards_ok);
     return std::vector<float>(buf.begin() + guard, buf.begin() + guard + n);
+}
+
+std::vector<float> sparse_operand(int64_t mb, int64_t c, int64_t hw, double sparsity, uint64_t seed) {
+    std::vector<float> v((size_t)(mb * c * hw));
+    fill_int(v, seed, -3, 3);
+    sparsify(v, seed, sparsity);
+    if (sparsity > 0 && sparsity < 1) force_pixels(v, mb, c, hw, seed + 3);
+    return v;
+}
+
+std::vector<float> small_int_weights(const problem_t &p, uint64_t seed) {
+    std::vector<float> w((size_t)(p.oc * p.ic * p.kh * p.kw));
+    fill_int(w, seed, -2, 2);
+    return w;
+}
+
+void check_exact_threads(const sparse_conv &impl, const std::function<std::vector<float>()> &run,
+        const std::vector<float> &ref, const std::vector<float> &dnn, bool expect_pairs, bool expect_nonzero,
+        const std::string &what) {
+    if (expect_pairs) {
+        INFO(what << " config " << impl.config_str());
+        CHECK(impl.config_str().find(":pairs") != std::string::npos);
+    }
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        INFO(what << " threads " << threads << " config " << impl.config_str());
+        const auto got = run();
+        const auto r1 = compare(got, ref, 0), r2 = compare(got, dnn, 0);
+        INFO("vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
+        CHECK(r1.ok);
+        CHECK(r2.ok);
+        if (expect_nonzero) CHECK(not_trivial(got));
+    }
+    omp_set_num_threads(2);
+}
+
+const std::vector<const char *> &planner_limit_shapes() {
+    static const std::vector<const char *> shapes = {"mb2ic16ih9oc32oh8kh4ph1", "mb2ic32ih12oc16oh11kh6ph2",
+            "mb1ic16ih14oc32oh14kh7ph3", "mb2ic16ih15oc16oh8kh7sh2ph3", "mb2ic16ih9iw11oc16oh9ow11kh5kw3ph2pw1",
+            "mb2ic32ih8iw10oc16oh8ow10kh1kw7ph0pw3", "mb2ic16ih13oc32oh5kh3sh3ph1", "mb2ic32ih17oc16kh4sh4ph0",
+            "mb2ic32ih10oc32kh1sh3ph0", "mb1ic16ih19oc16kh7sh4ph3", "mb2ic16ih12iw13oc16kh3sh3sw2ph1",
+            // TensorFlow SAME: pad_r > pad_l (stride 2 on even sizes: 0 and 1)
+            "mb2ic32ih14oc32oh7kh3sh2ph0", "mb2ic16ih14oc32oh7kh5sh2ph1", "mb2ic16ih9oc16oh9kh4ph1",
+            "mb2ic32ih14iw9oc16oh7ow5kh3sh2ph0pw1",
+            // one row or column
+            "mb2ic32ih1iw17oc16oh1ow17kh1kw3ph0pw1", "mb2ic32ih9iw1oc32oh9ow1kh3kw1ph1pw0", "mb2ic16ih1iw12oc32oh1ow12kh3ph1",
+            // 1x1 output
+            "mb4ic64ih3oc32oh1kh3ph0", "mb8ic32ih1oc64oh1kh1ph0", "mb2ic16ih7oc16oh1kh7ph0", "mb3ic32ih2oc16oh1kh3sh2ph1"};
+    return shapes;
 }
 
 bool not_trivial(const std::vector<float> &v) {
