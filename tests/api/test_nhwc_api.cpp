@@ -9,6 +9,7 @@
 #include "util/conv_runner.hpp"
 #include "util/reference_runner.hpp"
 #include "util/test_data.hpp"
+#include "util/test_layouts.hpp"
 
 using namespace sparsetrain;
 using tag = dnnl::memory::format_tag;
@@ -73,11 +74,8 @@ TEST_CASE("nhwc: primitive_descs report nhwc activations and oneDNN's weight lay
     using namespace dnnl;
     auto &eng = test::cpu_engine();
     const auto p = problem_t::parse("mb2ic64ih14oc128oh14kh3ph1");
-    const auto f32 = memory::data_type::f32;
-    const memory::desc src(test::src_dims(p), f32, tag::nhwc), dst(test::dst_dims(p), f32, tag::nhwc),
-            wei(test::wei_dims(p), f32, tag::any);
-    const dnnl::convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, src, wei, dst,
-            {1, 1}, {1, 1}, {1, 1});
+    const auto fd = test::fwd_desc(p, tag::nhwc, tag::any, tag::nhwc);
+    const memory::desc src(fd.data.src_desc), wei(fd.data.weights_desc), dst(fd.data.dst_desc);
     sparsetrain::convolution_forward::primitive_desc pd(fd, eng);
     dnnl::convolution_forward::primitive_desc theirs(fd, eng);
     // Every memory desc is oneDNN's own (the dense fallback runs on the same buffers).
@@ -113,10 +111,8 @@ TEST_CASE("nhwc: mixed activation layouts run oneDNN dense with a reason", "[nhw
     auto &eng = test::cpu_engine();
     const auto p = problem_t::parse("mb2ic32ih10oc32oh10kh3ph1");
     const auto f32 = memory::data_type::f32;
-    const memory::desc src(test::src_dims(p), f32, tag::nhwc), dst(test::dst_dims(p), f32, tag::nChw16c),
-            wei(test::wei_dims(p), f32, tag::any);
-    const dnnl::convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, src, wei, dst,
-            {1, 1}, {1, 1}, {1, 1});
+    const auto fd = test::fwd_desc(p, tag::nhwc, tag::any, tag::nChw16c);
+    const memory::desc src(fd.data.src_desc), wei(fd.data.weights_desc), dst(fd.data.dst_desc);
     sparsetrain::convolution_forward::primitive_desc pd(fd, primitive_attr(), eng, forced_sparse());
     CHECK(pd.impl_info_str().rfind("onednn:", 0) == 0);
     REQUIRE(!pd.declined().empty());

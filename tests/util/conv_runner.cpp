@@ -74,25 +74,22 @@ conv_results run_both(const problem_t &p, direction dir, const conv_data &d, boo
     conv_results r;
 
     switch (dir) {
+    // Each side runs on its own layouts, reordered from the same plain data; run(pd, primitive)
+    // returns the side's output memory.
     case direction::fwd: {
-        auto src = make_mem(our_fpd.src_desc(), d.src, tag::nchw);
-        auto wei = make_mem(our_fpd.weights_desc(), d.weights, tag::oihw);
         auto bias = make_mem(bias_md.data.ndims ? bias_md : memory::desc({1}, memory::data_type::f32, tag::x),
                 d.bias, tag::x);
-        auto dst_ours = make_mem(our_fpd.dst_desc(), {}, tag::nchw);
-        auto dst_dnnl = make_mem(dnnl_fpd.dst_desc(), {}, tag::nchw);
-        std::unordered_map<int, memory> args {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst_ours}};
-        if (with_bias) args[DNNL_ARG_BIAS] = bias;
-        sparsetrain::convolution_forward(our_fpd).execute(s, args);
-        // oneDNN on its own layouts (reordered from the same plain data).
-        auto src2 = make_mem(dnnl_fpd.src_desc(), d.src, tag::nchw);
-        auto wei2 = make_mem(dnnl_fpd.weights_desc(), d.weights, tag::oihw);
-        std::unordered_map<int, memory> args2 {{DNNL_ARG_SRC, src2}, {DNNL_ARG_WEIGHTS, wei2}, {DNNL_ARG_DST, dst_dnnl}};
-        if (with_bias) args2[DNNL_ARG_BIAS] = bias;
-        convolution_forward(dnnl_fpd).execute(s, args2);
-        s.wait();
-        r.ours = read_plain(dst_ours, tag::nchw);
-        r.onednn = read_plain(dst_dnnl, tag::nchw);
+        auto run = [&](const auto &pd, auto &&prim) {
+            auto dst = make_mem(pd.dst_desc(), {}, tag::nchw);
+            std::unordered_map<int, memory> args {{DNNL_ARG_SRC, make_mem(pd.src_desc(), d.src, tag::nchw)},
+                    {DNNL_ARG_WEIGHTS, make_mem(pd.weights_desc(), d.weights, tag::oihw)}, {DNNL_ARG_DST, dst}};
+            if (with_bias) args[DNNL_ARG_BIAS] = bias;
+            prim.execute(s, args);
+            s.wait();
+            return dst;
+        };
+        r.ours = read_plain(run(our_fpd, sparsetrain::convolution_forward(our_fpd)), tag::nchw);
+        r.onednn = read_plain(run(dnnl_fpd, convolution_forward(dnnl_fpd)), tag::nchw);
         r.ours_impl = our_fpd.impl_info_str();
         r.onednn_impl = dnnl_fpd.impl_info_str();
         break;
@@ -101,19 +98,16 @@ conv_results run_both(const problem_t &p, direction dir, const conv_data &d, boo
         convolution_backward_data::desc bd(algorithm::convolution_direct, src_md, wei_md, dst_md, strides, pl, pr);
         sparsetrain::convolution_backward_data::primitive_desc ours(bd, primitive_attr(), eng, our_fpd, dispatch);
         convolution_backward_data::primitive_desc theirs(bd, eng, dnnl_fpd);
-        auto wei = make_mem(ours.weights_desc(), d.weights, tag::oihw);
-        auto ddst = make_mem(ours.diff_dst_desc(), d.diff_dst, tag::nchw);
-        auto dsrc = make_mem(ours.diff_src_desc(), {}, tag::nchw);
-        sparsetrain::convolution_backward_data(ours).execute(s,
-                {{DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_SRC, dsrc}});
-        auto wei2 = make_mem(theirs.weights_desc(), d.weights, tag::oihw);
-        auto ddst2 = make_mem(theirs.diff_dst_desc(), d.diff_dst, tag::nchw);
-        auto dsrc2 = make_mem(theirs.diff_src_desc(), {}, tag::nchw);
-        convolution_backward_data(theirs).execute(s,
-                {{DNNL_ARG_WEIGHTS, wei2}, {DNNL_ARG_DIFF_DST, ddst2}, {DNNL_ARG_DIFF_SRC, dsrc2}});
-        s.wait();
-        r.ours = read_plain(dsrc, tag::nchw);
-        r.onednn = read_plain(dsrc2, tag::nchw);
+        auto run = [&](const auto &pd, auto &&prim) {
+            auto dsrc = make_mem(pd.diff_src_desc(), {}, tag::nchw);
+            prim.execute(s, {{DNNL_ARG_WEIGHTS, make_mem(pd.weights_desc(), d.weights, tag::oihw)},
+                                    {DNNL_ARG_DIFF_DST, make_mem(pd.diff_dst_desc(), d.diff_dst, tag::nchw)},
+                                    {DNNL_ARG_DIFF_SRC, dsrc}});
+            s.wait();
+            return dsrc;
+        };
+        r.ours = read_plain(run(ours, sparsetrain::convolution_backward_data(ours)), tag::nchw);
+        r.onednn = read_plain(run(theirs, convolution_backward_data(theirs)), tag::nchw);
         r.ours_impl = ours.impl_info_str();
         r.onednn_impl = theirs.impl_info_str();
         break;
@@ -123,26 +117,24 @@ conv_results run_both(const problem_t &p, direction dir, const conv_data &d, boo
                 strides, pl, pr);
         sparsetrain::convolution_backward_weights::primitive_desc ours(wd, primitive_attr(), eng, our_fpd, dispatch);
         convolution_backward_weights::primitive_desc theirs(wd, eng, dnnl_fpd);
-        auto src = make_mem(ours.src_desc(), d.src, tag::nchw);
-        auto ddst = make_mem(ours.diff_dst_desc(), d.diff_dst, tag::nchw);
-        auto dw = make_mem(ours.diff_weights_desc(), {}, tag::oihw);
-        auto db = make_mem(memory::desc({p.oc}, memory::data_type::f32, tag::x), {}, tag::x);
-        std::unordered_map<int, memory> args {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, dw}};
-        if (with_bias) args[DNNL_ARG_DIFF_BIAS] = db;
-        sparsetrain::convolution_backward_weights(ours).execute(s, args);
-        auto src2 = make_mem(theirs.src_desc(), d.src, tag::nchw);
-        auto ddst2 = make_mem(theirs.diff_dst_desc(), d.diff_dst, tag::nchw);
-        auto dw2 = make_mem(theirs.diff_weights_desc(), {}, tag::oihw);
-        auto db2 = make_mem(memory::desc({p.oc}, memory::data_type::f32, tag::x), {}, tag::x);
-        std::unordered_map<int, memory> args2 {{DNNL_ARG_SRC, src2}, {DNNL_ARG_DIFF_DST, ddst2}, {DNNL_ARG_DIFF_WEIGHTS, dw2}};
-        if (with_bias) args2[DNNL_ARG_DIFF_BIAS] = db2;
-        convolution_backward_weights(theirs).execute(s, args2);
-        s.wait();
-        r.ours = read_plain(dw, tag::oihw);
-        r.onednn = read_plain(dw2, tag::oihw);
+        // Returns the diff_weights and diff_bias memories.
+        auto run = [&](const auto &pd, auto &&prim) {
+            auto dw = make_mem(pd.diff_weights_desc(), {}, tag::oihw);
+            auto db = make_mem(memory::desc({p.oc}, memory::data_type::f32, tag::x), {}, tag::x);
+            std::unordered_map<int, memory> args {{DNNL_ARG_SRC, make_mem(pd.src_desc(), d.src, tag::nchw)},
+                    {DNNL_ARG_DIFF_DST, make_mem(pd.diff_dst_desc(), d.diff_dst, tag::nchw)}, {DNNL_ARG_DIFF_WEIGHTS, dw}};
+            if (with_bias) args[DNNL_ARG_DIFF_BIAS] = db;
+            prim.execute(s, args);
+            s.wait();
+            return std::make_pair(dw, db);
+        };
+        const auto mine = run(ours, sparsetrain::convolution_backward_weights(ours));
+        const auto dnn = run(theirs, convolution_backward_weights(theirs));
+        r.ours = read_plain(mine.first, tag::oihw);
+        r.onednn = read_plain(dnn.first, tag::oihw);
         if (with_bias) {
-            r.ours_bias = read_plain(db, tag::x);
-            r.onednn_bias = read_plain(db2, tag::x);
+            r.ours_bias = read_plain(mine.second, tag::x);
+            r.onednn_bias = read_plain(dnn.second, tag::x);
         }
         r.ours_impl = ours.impl_info_str();
         r.onednn_impl = theirs.impl_info_str();
