@@ -59,6 +59,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     c.p = p;
     c.act = o.act;
     c.wei = o.wei_layout;
+    c.sched = sched;
 
     // Blocking (config/row_pass_blocking.hpp).
     row_pass_shape shape;

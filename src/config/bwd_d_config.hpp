@@ -24,6 +24,7 @@
 #include "config/row_pass_blocking.hpp"
 #include "config/row_pass_plan.hpp"
 #include "config/row_pass_plan_hints.hpp"
+#include "config/row_pass_schedule.hpp"
 #include "config/conv_options.hpp"
 
 namespace sparsetrain {
@@ -43,6 +44,7 @@ struct bwd_d_config : row_pass_plan {
     act_format act = act_format::nChw16c; // diff_src and diff_dst
     weights_layout wei = weights_layout::OIhw16o16i; // addressed through make_wei_layout
     int64_t n_icb = 0, n_icg = 0; // diff_src blocks per group, groups
+    row_schedule sched;           // the row schedule of every pass (planned once)
     // Inline compaction runs from row_pass_plan's default 15 % density up (shorter lists: slower).
     std::string str() const;
 };

@@ -19,15 +19,10 @@ namespace sparsetrain {
 
 namespace {
 
-struct aligned_free {
-    void operator()(void *p) const { std::free(p); }
-};
-
 class sparse_bwd_d : public sparse_conv {
 public:
     explicit sparse_bwd_d(const bwd_d_config &c);
     void execute(const conv_tensors &t) const override;
-    std::string name() const override { return "sparse_jit:avx512_core"; }
     std::string config_str() const override { return c_.str(); }
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
@@ -35,11 +30,9 @@ private:
     void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) const;
 
     bwd_d_config c_;
-    row_pass_compactors compact_;
-    row_pass_list_layout layout_;
+    row_pass_list_side lists_;
     // [row_pass_variant][first pass of its rows]; null for a variant the plan does not have.
     std::shared_ptr<const jit::row_pass_kernel> pass_[3][2];
-    std::unique_ptr<int32_t, aligned_free> offs_table_;
     act_layout ddst_, dsrc_;
     wei_layout wei_;
 };
@@ -52,49 +45,30 @@ sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
 
     // Lane o of diff_dst block b of a chunk multiplies the weight line of output channel
     // b*16 + o (16 input channels) from the chunk's origin.
-    offs_table_.reset(static_cast<int32_t *>(std::aligned_alloc(64, (size_t)c_.cb * 64)));
-    for (int64_t b = 0; b < c_.cb; ++b)
-        for (int o = 0; o < 16; ++o) offs_table_.get()[b * 16 + o] = (int32_t)(wei_.o.at(b * 16 + o) * 4);
+    lists_.init(c_, [&](int64_t lane) { return wei_.o.at(lane); });
 
-    const bool with_pairs = c_.pairs.acc_sets > 0;
-    layout_ = row_pass_list_layout(c_.list_cap, with_pairs ? c_.pair_cap : 0);
-    compact_.offs_table = offs_table_.get();
-    for (int v = 0; v < 3; ++v) {
-        const bool pair = v == (int)row_pass_variant::pairs, inl = v == (int)row_pass_variant::single_inline;
-        if ((pair && !with_pairs) || (inl && !c_.inline_compact)) continue;
-        jit::row_compact_desc cd;
-        cd.problem = layout_label(p.to_string(), c_.act);
-        cd.n_vec = (int)c_.cb;
-        cd.cols = (int)p.ow;
-        cd.vec_stride = ddst_.cblk * 4;
-        cd.col_stride = ddst_.px * 4;
-        cd.row_stride = ddst_.row * 4;
-        wire_compact_variant(cd, layout_, pair, ddst_.img * 4);
-        if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
+    const std::string label = layout_label(p.to_string(), c_.act);
+    const jit::row_schedule &sched = c_.sched; // planned once (config/row_pass_schedule.hpp)
+    for_each_planned_variant(c_, [&](int v, bool pair, bool inl) {
+        const jit::row_compact_desc cd =
+                make_compact_variant(lists_.compact, lists_.layout, label, ddst_, c_.cb, p.ow, 1, 1, pair, inl);
 
-        jit::row_pass_desc pd;
-        pd.problem = layout_label(p.to_string(), c_.act);
-        pd.direction = "bwd_d";
-        pd.sched = jit::bwd_d_row_schedule((int)p.ow, (int)p.iw, (int)p.kw, (int)p.sw, (int)p.pw);
-        pd.n_blk = (int)c_.n_icb;
-        pd.acc_sets = pair ? c_.pairs.acc_sets : c_.acc_sets;
+        // A tap feeds every sh-th diff_src row.
+        jit::row_pass_desc pd =
+                make_pass_desc(label, "bwd_d", sched, c_.n_icb, pair ? c_.pairs.acc_sets : c_.acc_sets, dsrc_, p.sh);
         for (int64_t j = 0; j < c_.n_icb; ++j)
             for (int t = 0; t < pd.sched.taps; ++t) pd.dense_disp.push_back((int32_t)((wei_.i.at(j * 16) + t * wei_.kw) * 4));
-        pd.dst_blk_stride = dsrc_.cblk * 4;
-        pd.dst_px_stride = dsrc_.px * 4;
-        pd.dst_row_stride = p.sh * dsrc_.row * 4; // a tap feeds every sh-th diff_src row
         pd.starts_row_stride = p.ow * 4 * (pair ? 3 : 1);
-        wire_pass_variant(pd, cd, layout_, pair, inl, dsrc_.img * 4, c_.cb);
+        wire_pass_variant(pd, cd, lists_.layout, pair, inl, dsrc_.img * 4, c_.cb);
         for (int first = 0; first < 2; ++first) {
             pd.init = first ? jit::acc_init::zero : jit::acc_init::load;
             pass_[v][first] = jit::row_pass_kernel::get(pd);
         }
-    }
+    });
 }
 
 std::vector<std::shared_ptr<const jit::jit_generator>> sparse_bwd_d::kernels() const {
-    std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact_.single};
-    if (compact_.pair) ks.push_back(compact_.pair);
+    auto ks = lists_.kernels();
     for (const auto &variant : pass_)
         for (const auto &k : variant)
             if (k) ks.push_back(k);
@@ -102,13 +76,9 @@ std::vector<std::shared_ptr<const jit::jit_generator>> sparse_bwd_d::kernels() c
 }
 
 void sparse_bwd_d::execute(const conv_tensors &t) const {
-    // Each variant has its own work units (pairs: at least two images).
-    const row_pass_variant v = c_.choose_variant(t.density_hint);
-    const bool pairs = v == row_pass_variant::pairs;
-    const int64_t IB = pairs ? c_.pair_ib : c_.ib, RB = pairs ? c_.pair_rb : c_.rb;
-    const int64_t n_hblk = pairs ? c_.pair_n_hblk : c_.n_hblk;
-    for_each_row_pass_unit(c_.p.mb, c_.p.ih, IB, RB, n_hblk, t.flush_denormals,
-            [&](int64_t n0, int64_t n1, int64_t ih0, int64_t ih1) { run_unit(t, n0, n1, ih0, ih1, v); });
+    run_row_pass_units(c_, c_.p.mb, c_.p.ih, t, [&](int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) {
+        run_unit(t, n0, n1, ih0, ih1, v);
+    });
 }
 
 // Images [n0, n1) x diff_src rows [ih0, ih1): compact the diff_dst rows they need, then run
@@ -129,7 +99,7 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
         src.base = t.diff_dst + ddst_.at(n0, 0, lr0, 0);
         src.image = ddst_.img;
         src.chunk = c_.cb * ddst_.cblk;
-        lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, p.ow, pairs, !inl);
+        lists.build(lists_.compact, lists_.layout, src, n1 - n0, c_.n_chunks, nlr, p.ow, pairs, !inl);
     }
     float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
 
@@ -158,19 +128,11 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
             jit::row_pass_args pa {};
             pa.dense = t.weights + wei_.o.at(ch * c_.cb * 16) + wei_.i.at(g * c_.n_icb * 16) + kh * wei_.kh;
             pa.n_rows = nr;
-            pa.lane_offsets = offs_table_.get();
-            for (const auto &grp : lists.groups()) {
-                pa.vals = grp.vals;
-                if (inl) {
-                    pa.vals = inline_list;
-                    pa.starts = reinterpret_cast<const int32_t *>(t.diff_dst + ddst_.at(n0 + grp.image, ch * c_.cb, oh_a, 0));
-                } else {
-                    pa.starts = lists.starts(grp, ch, oh_a - lr0);
-                }
-                pa.dst = dsrc_of(n0 + grp.image) + a * dsrc_.row;
-                const auto kv = grp.pair ? row_pass_variant::pairs : inl ? row_pass_variant::single_inline : row_pass_variant::single;
-                (*pass_[(int)kv][init])(&pa);
-            }
+            pa.lane_offsets = lists_.offs_table.get();
+            run_pass_on_groups(lists, pa, inl, inline_list, ch, oh_a - lr0,
+                    [&](int64_t img) { return t.diff_dst + ddst_.at(n0 + img, ch * c_.cb, oh_a, 0); },
+                    [&](int64_t img) { return dsrc_of(n0 + img) + a * dsrc_.row; },
+                    [&](row_pass_variant kv) { return pass_[(int)kv][init].get(); });
         }
         for (int64_t r = 0; r < rows; ++r)
             if (!touched[r]) zero_row(ih0 + r);
@@ -188,11 +150,8 @@ std::unique_ptr<sparse_conv> make_sparse_bwd_d_from_config(const bwd_d_config &c
 
 std::unique_ptr<sparse_conv> make_sparse_bwd_d(const problem_t &p, const sparse_conv_options &o, std::string &why_not) {
     // Developer override of the blocking (see bwd_d_plan_hints).
-    bwd_d_plan_hints h = bwd_d_plan_hints::parse(env::get_string("SPARSETRAIN_BWD_D_PLAN", ""));
-    h.threads = omp_get_max_threads();
-    bwd_d_config c;
-    if (!plan_bwd_d(p, o, c, why_not, h)) return nullptr;
-    return make_sparse_bwd_d_from_config(c);
+    return make_row_pass_conv<bwd_d_config, bwd_d_plan_hints>(p, o, why_not, "SPARSETRAIN_BWD_D_PLAN", plan_bwd_d,
+            make_sparse_bwd_d_from_config);
 }
 
 } // namespace sparsetrain

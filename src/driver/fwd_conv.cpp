@@ -18,10 +18,6 @@ namespace sparsetrain {
 
 namespace {
 
-struct aligned_free {
-    void operator()(void *p) const { std::free(p); }
-};
-
 class sparse_fwd : public sparse_conv {
 public:
     explicit sparse_fwd(const fwd_config &c);
@@ -35,12 +31,10 @@ private:
 
     fwd_config c_;
     jit::row_schedule sched_;
-    row_pass_compactors compact_;
-    row_pass_list_layout layout_;
+    row_pass_list_side lists_;
     // [weight pattern][fwd_variant][first pass][last pass]; null for a variant the plan does not
     // have. Group g runs pattern g % c_.wei_patterns (fwd_config::wei_patterns).
     std::vector<std::array<std::array<std::array<std::shared_ptr<const jit::row_pass_kernel>, 2>, 2>, 3>> pass_;
-    std::unique_ptr<int32_t, aligned_free> offs_table_;
     act_layout src_, dst_;
     wei_layout wei_;
 };
@@ -55,44 +49,24 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
 
     // Offsets of the lanes of a chunk: input channel b*16 + i is the weight line of that
     // input channel (for OIhw16i16o: (b*KH*KW*16 + i) * 64 bytes from the chunk's origin).
-    offs_table_.reset(static_cast<int32_t *>(std::aligned_alloc(64, (size_t)c_.cb * 64)));
-    for (int64_t b = 0; b < c_.cb; ++b)
-        for (int i = 0; i < 16; ++i) offs_table_.get()[b * 16 + i] = (int32_t)(wei_.i.at(b * 16 + i) * 4);
+    lists_.init(c_, [&](int64_t lane) { return wei_.i.at(lane); });
 
-    const bool with_pairs = c_.pairs.acc_sets > 0;
-    layout_ = row_pass_list_layout(c_.list_cap, with_pairs ? c_.pair_cap : 0);
-    compact_.offs_table = offs_table_.get();
     pass_.resize((size_t)c_.wei_patterns);
     const int64_t span = c_.n_ocb * 16; // output channels of a group
-    for (int v = 0; v < 3; ++v) {
-        const bool pair = v == (int)fwd_variant::pairs, inl = v == (int)fwd_variant::single_inline;
-        if ((pair && !with_pairs) || (inl && !c_.inline_compact)) continue;
-        jit::row_compact_desc cd;
-        cd.problem = layout_label(p.to_string(), c_.act);
-        cd.n_vec = (int)c_.cb;
-        cd.cols = (int)c_.lcols;
-        cd.vec_stride = src_.cblk * 4;
-        cd.col_stride = src_.px * 4 * (c_.subsample ? p.sw : 1);
-        cd.row_stride = src_.row * 4 * (c_.subsample ? p.sh : 1);
-        wire_compact_variant(cd, layout_, pair, src_.img * 4);
-        if (!inl) (pair ? compact_.pair : compact_.single) = jit::row_compact_kernel::get(cd);
+    const std::string label = layout_label(p.to_string(), c_.act);
+    for_each_planned_variant(c_, [&](int v, bool pair, bool inl) {
+        const jit::row_compact_desc cd = make_compact_variant(lists_.compact, lists_.layout, label, src_, c_.cb, c_.lcols,
+                c_.subsample ? p.sw : 1, c_.subsample ? p.sh : 1, pair, inl);
 
         for (int64_t pat = 0; pat < c_.wei_patterns; ++pat) {
-            jit::row_pass_desc pd;
-            pd.problem = layout_label(p.to_string(), c_.act);
-            pd.direction = "fwd";
-            pd.sched = sched_;
-            pd.n_blk = (int)c_.n_ocb;
-            pd.acc_sets = pair ? c_.pairs.acc_sets : c_.acc_sets;
+            jit::row_pass_desc pd =
+                    make_pass_desc(label, "fwd", sched_, c_.n_ocb, pair ? c_.pairs.acc_sets : c_.acc_sets, dst_, 1);
             const int64_t o0 = wei_.o.at(pat * span);
             for (int64_t j = 0; j < c_.n_ocb; ++j)
                 for (int t = 0; t < sched_.taps; ++t)
                     pd.dense_disp.push_back((int32_t)((wei_.o.at(pat * span + j * 16) - o0 + t * wei_.kw) * 4));
-            pd.dst_blk_stride = dst_.cblk * 4;
-            pd.dst_px_stride = dst_.px * 4;
-            pd.dst_row_stride = dst_.row * 4;
             pd.starts_row_stride = (c_.subsample ? 1 : p.sh) * c_.lcols * 4 * (pair ? 3 : 1);
-            wire_pass_variant(pd, cd, layout_, pair, inl, dst_.img * 4, c_.cb);
+            wire_pass_variant(pd, cd, lists_.layout, pair, inl, dst_.img * 4, c_.cb);
             for (int first = 0; first < 2; ++first)
                 for (int last = 0; last < 2; ++last) {
                     pd.init = !first ? jit::acc_init::load : c_.with_bias ? jit::acc_init::bias : jit::acc_init::zero;
@@ -100,12 +74,11 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
                     pass_[pat][v][first][last] = jit::row_pass_kernel::get(pd);
                 }
         }
-    }
+    });
 }
 
 std::vector<std::shared_ptr<const jit::jit_generator>> sparse_fwd::kernels() const {
-    std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact_.single};
-    if (compact_.pair) ks.push_back(compact_.pair);
+    auto ks = lists_.kernels();
     for (const auto &pattern : pass_)
         for (const auto &variant : pattern)
             for (const auto &row : variant)
@@ -115,13 +88,9 @@ std::vector<std::shared_ptr<const jit::jit_generator>> sparse_fwd::kernels() con
 }
 
 void sparse_fwd::execute(const conv_tensors &t) const {
-    // Each variant has its own work units (pairs: at least two images).
-    const fwd_variant v = c_.choose_variant(t.density_hint);
-    const bool pairs = v == fwd_variant::pairs;
-    const int64_t IB = pairs ? c_.pair_ib : c_.ib, RB = pairs ? c_.pair_rb : c_.rb;
-    const int64_t n_hblk = pairs ? c_.pair_n_hblk : c_.n_hblk;
-    for_each_row_pass_unit(c_.p.mb, c_.p.oh, IB, RB, n_hblk, t.flush_denormals,
-            [&](int64_t n0, int64_t n1, int64_t oh0, int64_t oh1) { run_unit(t, n0, n1, oh0, oh1, v); });
+    run_row_pass_units(c_, c_.p.mb, c_.p.oh, t, [&](int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) {
+        run_unit(t, n0, n1, oh0, oh1, v);
+    });
 }
 
 // Images [n0, n1) x output rows [oh0, oh1): compact the src rows they need, then run every
@@ -146,7 +115,7 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
         src.base = t.src + src_.at(n0, 0, src_row0, 0);
         src.image = src_.img;
         src.chunk = c_.cb * src_.cblk;
-        lists.build(compact_, layout_, src, n1 - n0, c_.n_chunks, nlr, c_.lcols, pairs, !inl);
+        lists.build(lists_.compact, lists_.layout, src, n1 - n0, c_.n_chunks, nlr, c_.lcols, pairs, !inl);
     }
     float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
 
@@ -189,21 +158,12 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
             pa.dense = wei_g + wei_.i.at(ch * c_.cb * 16) + kh * wei_.kh;
             pa.bias = bias;
             pa.n_rows = b - a;
-            pa.lane_offsets = offs_table_.get();
-            for (const auto &grp : lists.groups()) {
-                pa.vals = grp.vals;
-                if (inl) {
-                    // Subsampled 1x1: list row r is src row (lr0 + r) * sh.
-                    pa.vals = inline_list;
-                    pa.starts = reinterpret_cast<const int32_t *>(
-                            t.src + src_.at(n0 + grp.image, ch * c_.cb, (lr0 + lrow) * p.sh, 0));
-                } else {
-                    pa.starts = lists.starts(grp, ch, lrow);
-                }
-                pa.dst = dst_of(n0 + grp.image) + a * dst_.row;
-                const int kv = grp.pair ? (int)fwd_variant::pairs : (int)(inl ? fwd_variant::single_inline : fwd_variant::single);
-                (*passes[kv][i == 0][i + 1 == n_pass])(&pa);
-            }
+            pa.lane_offsets = lists_.offs_table.get();
+            // Inline (subsampled 1x1): list row r is src row (lr0 + r) * sh.
+            run_pass_on_groups(lists, pa, inl, inline_list, ch, lrow,
+                    [&](int64_t img) { return t.src + src_.at(n0 + img, ch * c_.cb, (lr0 + lrow) * p.sh, 0); },
+                    [&](int64_t img) { return dst_of(n0 + img) + a * dst_.row; },
+                    [&](fwd_variant kv) { return passes[(int)kv][i == 0][i + 1 == n_pass].get(); });
         }
 
         // Rows the last pass does not reach get their ReLU here (NaN stays NaN).
@@ -224,11 +184,8 @@ std::unique_ptr<sparse_conv> make_sparse_fwd_from_config(const fwd_config &c) {
 
 std::unique_ptr<sparse_conv> make_sparse_fwd(const problem_t &p, const sparse_conv_options &o, std::string &why_not) {
     // Developer override of the blocking (see fwd_plan_hints).
-    fwd_plan_hints h = fwd_plan_hints::parse(env::get_string("SPARSETRAIN_FWD_PLAN", ""));
-    h.threads = omp_get_max_threads();
-    fwd_config c;
-    if (!plan_fwd(p, o, c, why_not, h)) return nullptr;
-    return make_sparse_fwd_from_config(c);
+    return make_row_pass_conv<fwd_config, fwd_plan_hints>(p, o, why_not, "SPARSETRAIN_FWD_PLAN", plan_fwd,
+            make_sparse_fwd_from_config);
 }
 
 } // namespace sparsetrain

@@ -12,6 +12,53 @@ enum { slot_vals = 0, slot_starts = 1, slot_pair_vals = 2, slot_pair_starts = 3,
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
 } // namespace
 
+lane_offset_table make_lane_offsets(int64_t n_vec, const std::function<int64_t(int64_t)> &line_of_lane) {
+    lane_offset_table t(static_cast<int32_t *>(std::aligned_alloc(64, (size_t)n_vec * 64)));
+    for (int64_t j = 0; j < n_vec * 16; ++j) t.get()[j] = (int32_t)(line_of_lane(j) * 4);
+    return t;
+}
+
+void row_pass_list_side::init(const row_pass_plan &plan, const std::function<int64_t(int64_t)> &line_of_lane) {
+    offs_table = make_lane_offsets(plan.cb, line_of_lane);
+    layout = row_pass_list_layout(plan.list_cap, plan.pairs.acc_sets > 0 ? plan.pair_cap : 0);
+    compact.offs_table = offs_table.get();
+}
+
+std::vector<std::shared_ptr<const jit::jit_generator>> row_pass_list_side::kernels() const {
+    std::vector<std::shared_ptr<const jit::jit_generator>> ks {compact.single};
+    if (compact.pair) ks.push_back(compact.pair);
+    return ks;
+}
+
+jit::row_pass_desc make_pass_desc(const std::string &problem, const char *direction, const jit::row_schedule &sched,
+        int64_t n_blk, int acc_sets, const act_layout &dst, int64_t row_step) {
+    jit::row_pass_desc pd;
+    pd.problem = problem;
+    pd.direction = direction;
+    pd.sched = sched;
+    pd.n_blk = (int)n_blk;
+    pd.acc_sets = acc_sets;
+    pd.dst_blk_stride = dst.cblk * 4;
+    pd.dst_px_stride = dst.px * 4;
+    pd.dst_row_stride = row_step * dst.row * 4;
+    return pd;
+}
+
+jit::row_compact_desc make_compact_variant(row_pass_compactors &k, const row_pass_list_layout &l,
+        const std::string &problem, const act_layout &a, int64_t n_vec, int64_t cols, int64_t col_step,
+        int64_t row_step, bool pair, bool inl) {
+    jit::row_compact_desc cd;
+    cd.problem = problem;
+    cd.n_vec = (int)n_vec;
+    cd.cols = (int)cols;
+    cd.vec_stride = a.cblk * 4;
+    cd.col_stride = a.px * 4 * col_step;
+    cd.row_stride = a.row * 4 * row_step;
+    wire_compact_variant(cd, l, pair, a.img * 4);
+    if (!inl) (pair ? k.pair : k.single) = jit::row_compact_kernel::get(cd);
+    return cd;
+}
+
 row_pass_list_layout::row_pass_list_layout(int64_t cap, int64_t pair_cap) {
     offs_disp = round64(cap * 4);
     bytes = 2 * offs_disp + 64;

@@ -8,8 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
+
+#include "common/layout.hpp"
+#include "config/row_pass_plan.hpp"
 
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
@@ -31,6 +37,49 @@ struct row_pass_compactors {
     std::shared_ptr<const jit::row_compact_kernel> single, pair;
     const int32_t *offs_table = nullptr; // n_vec x 16 lane offsets
 };
+
+// A driver's lane offsets (64-byte aligned, n_vec x 16): entry j is the byte offset from a
+// chunk's origin of the dense line that lane j of the chunk multiplies.
+struct aligned_free {
+    void operator()(void *p) const { std::free(p); }
+};
+using lane_offset_table = std::unique_ptr<int32_t, aligned_free>;
+lane_offset_table make_lane_offsets(int64_t n_vec, const std::function<int64_t(int64_t)> &line_of_lane);
+
+// The list side of a row-pass driver, the same in both: lane offsets of a chunk of plan.cb
+// vectors (line_of_lane), the list layout of the planned variants, the compaction kernels.
+struct row_pass_list_side {
+    lane_offset_table offs_table;
+    row_pass_list_layout layout;
+    row_pass_compactors compact;
+    void init(const row_pass_plan &plan, const std::function<int64_t(int64_t)> &line_of_lane);
+    // The compaction kernels (single, then pair where planned), first in a driver's kernels().
+    std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const;
+};
+
+// Calls fn(variant index, pair, inline) for each kernel variant the plan has, in
+// row_pass_variant order.
+template <class Fn>
+void for_each_planned_variant(const row_pass_plan &plan, const Fn &fn) {
+    for (int v = 0; v < 3; ++v) {
+        const bool pair = v == (int)row_pass_variant::pairs, inl = v == (int)row_pass_variant::single_inline;
+        if ((pair && plan.pairs.acc_sets == 0) || (inl && !plan.inline_compact)) continue;
+        fn(v, pair, inl);
+    }
+}
+
+// The direction's part of a pass descriptor shared by both drivers: problem label, direction,
+// schedule, n_blk output blocks, the variant's accumulator sets, and the output's strides
+// (layout `dst`, a tap feeding every row_step-th row).
+jit::row_pass_desc make_pass_desc(const std::string &problem, const char *direction, const jit::row_schedule &sched,
+        int64_t n_blk, int acc_sets, const act_layout &dst, int64_t row_step);
+
+// The compaction descriptor of one variant of a driver (sparse operand in layout `a`, `cols`
+// list pixels per row, every col_step-th column and row_step-th row, n_vec vectors per chunk),
+// wired for the variant; unless it compacts inline, its kernel goes into k (pair or single).
+jit::row_compact_desc make_compact_variant(row_pass_compactors &k, const row_pass_list_layout &l,
+        const std::string &problem, const act_layout &a, int64_t n_vec, int64_t cols, int64_t col_step,
+        int64_t row_step, bool pair, bool inl);
 
 // Where the unit's sparse rows are: image n's chunk ch starts at base + n * image + ch * chunk
 // (floats), at the unit's first list row.
@@ -64,6 +113,27 @@ private:
     std::vector<group> groups_;
     int64_t n_rows_ = 0, lcols_ = 0;
 };
+
+// One pass over every group of a unit: the pass arguments `pa` (dense, rows, ...) with each
+// group's values and list starts (chunk ch, list row `list_row`) or, compacting inline, the
+// sparse operand's pixel row inline_src(image); the output at dst(image) (unit-relative
+// images); kernel(variant) runs it.
+template <class InlineSrc, class Dst, class Kernel>
+void run_pass_on_groups(const row_pass_unit_lists &lists, jit::row_pass_args pa, bool inl, float *inline_list,
+        int64_t ch, int64_t list_row, const InlineSrc &inline_src, const Dst &dst, const Kernel &kernel) {
+    for (const auto &grp : lists.groups()) {
+        if (inl) {
+            pa.vals = inline_list;
+            pa.starts = reinterpret_cast<const int32_t *>(inline_src(grp.image));
+        } else {
+            pa.vals = grp.vals;
+            pa.starts = lists.starts(grp, ch, list_row);
+        }
+        pa.dst = dst(grp.image);
+        const auto kv = grp.pair ? row_pass_variant::pairs : inl ? row_pass_variant::single_inline : row_pass_variant::single;
+        (*kernel(kv))(&pa);
+    }
+}
 
 // Inline compaction's list (one pixel's chunk of cb 16-channel vectors): values, then the
 // offsets this many bytes further (64 bytes of slack each); and the calling thread's list.
