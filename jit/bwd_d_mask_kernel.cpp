@@ -9,6 +9,7 @@
 
 #include "jit/kernel_cache.hpp"
 #include "jit/lane_sum_tree.hpp"
+#include "jit/register_map.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -19,22 +20,17 @@ namespace xr = Xbyak::util;
 
 namespace {
 
-// Role-named registers (see the header). Defined here with explicit Xbyak::util names: inside
-// the generator's nested emitter the bare names would be the generator's members.
-const Reg64 reg_dd = xr::rsi;                      // the pixel's diff_dst origin
-const Reg64 reg_wblk = xr::rdx;                    // unrolled, block loop: the block's weight offset
-const Reg64 reg_wbase = xr::rdi;                   // all-lane groups: the call's weights
-const Reg64 reg_tap = xr::rax, reg_tab = xr::rbx;  // generic: tap index (negative), table end
-const Reg64 reg_ddrel = xr::rcx, reg_wtap = xr::rdx; // generic: the tap's dd_rel and weights
-const Reg64 reg_args = xr::rdi;
-const Reg64 entries_unrolled[14] = {xr::rdi, xr::rbp, xr::rbx, xr::rcx, xr::r8, xr::r9, xr::r10, xr::r11, xr::r12,
-        xr::r13, xr::r14, xr::r15, xr::rax, xr::rdx}; // the block loop uses 13 (rdx is its offset)
-const Reg64 entries_generic[10] = {xr::rdi, xr::rbp, xr::r8, xr::r9, xr::r10, xr::r11, xr::r12, xr::r13, xr::r14, xr::r15};
-const Reg64 s0 = xr::rax, s1 = xr::rcx, s2 = xr::rdx, frame = xr::rsp; // scratch between groups
+// Role-named registers: jit/register_map.hpp (regmap::bwd_d_mask). Aliased here with explicit
+// names: inside the generator's nested emitter the bare Xbyak names would be its members.
+namespace rm = regmap::bwd_d_mask;
+const Reg64 reg_dd = rm::dd, reg_wblk = rm::wblk, reg_wbase = rm::wbase, reg_tap = rm::tap, reg_tab = rm::tab;
+const Reg64 reg_ddrel = rm::ddrel, reg_wtap = rm::wtap, reg_args = rm::args;
+const Reg64 *const entries_unrolled = rm::entries_unrolled, *const entries_generic = rm::entries_generic;
+const Reg64 s0 = rm::s0, s1 = rm::s1, s2 = rm::s2, frame = xr::rsp;
 const RegRip rip_rel = xr::rip;
-const int n_acc = 26;
-const Zmm z_result(26), z_tmp(27), z_line(28), z_zero(29);
-const Opmask k_item(1), k_group(2);
+const int n_acc = reg_budget::max_acc_mask;
+const Zmm z_result(rm::result_idx), z_tmp(rm::tmp_idx), z_line(rm::line_idx), z_zero(rm::zero_idx);
+const Opmask k_item = rm::k_item, k_group = rm::k_group;
 const int cmp_lt_oq = 1; // 0 < src: false for -0, +0, negatives and NaN
 
 // Stack frame (bytes from the 64-aligned rsp).

@@ -40,7 +40,7 @@
 //     call; a record's taps are [tap_end - ntaps, tap_end)
 //   classes: the same (dd_rel, w_off) lists, with w_off relative to `w`, fixed at generation
 //
-// Register allocation (role names at the top of bwd_d_mask_kernel.cpp):
+// Register allocation (role names: jit/register_map.hpp, regmap::bwd_d_mask):
 //   unrolled classes: rsi the diff_dst origin (advanced per block), rdx the block's weight
 //     offset, entries rdi rbp rbx rcx r8..r15 rax (absolute lane addresses)
 //   one tap (1x1): rsi the diff_dst origin, entries rdi rbp rbx rcx rdx r8..r15 rax

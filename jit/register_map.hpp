@@ -93,6 +93,34 @@ constexpr int table_tmp_idx = 27, vb_idx = 28, v_idx = 29, tmp_idx = 30, zero_id
 static_assert(max_table_regs <= table_tmp_idx, "row compaction: table overlaps its scratch");
 } // namespace row_compact
 
+// bwd_d_mask_kernel (masked backward data, jit/bwd_d_mask_kernel.hpp): zmm0 .. zmm25 the
+// accumulators set * m + j of a group of m entries (at most max_acc_mask); the GPRs by code
+// kind (unrolled / block loop / generic tap loop). The record pointer and the call's bases live
+// in the stack frame.
+namespace bwd_d_mask {
+const Xbyak::Reg64 dd = Xbyak::util::rsi;                            // the item's diff_dst origin
+const Xbyak::Reg64 wblk = Xbyak::util::rdx;                          // block loop: the block's weight offset
+const Xbyak::Reg64 wbase = Xbyak::util::rdi;                         // all-lane groups: the call's weights
+const Xbyak::Reg64 tap = Xbyak::util::rax, tab = Xbyak::util::rbx;   // generic: tap index (negative), table end
+const Xbyak::Reg64 ddrel = Xbyak::util::rcx, wtap = Xbyak::util::rdx; // generic: the tap's dd_rel and weights
+const Xbyak::Reg64 args = Xbyak::util::rdi;                          // bwd_d_mask_args (prologue only)
+// Entry registers (one input channel's weight address each): unrolled code uses all 14, the
+// block loop 13 (rdx is its offset), the generic tap loop the 10 below.
+const Xbyak::Reg64 entries_unrolled[14] = {Xbyak::util::rdi, Xbyak::util::rbp, Xbyak::util::rbx,
+        Xbyak::util::rcx, Xbyak::util::r8, Xbyak::util::r9, Xbyak::util::r10, Xbyak::util::r11, Xbyak::util::r12,
+        Xbyak::util::r13, Xbyak::util::r14, Xbyak::util::r15, Xbyak::util::rax, Xbyak::util::rdx};
+const Xbyak::Reg64 entries_generic[10] = {Xbyak::util::rdi, Xbyak::util::rbp, Xbyak::util::r8, Xbyak::util::r9,
+        Xbyak::util::r10, Xbyak::util::r11, Xbyak::util::r12, Xbyak::util::r13, Xbyak::util::r14, Xbyak::util::r15};
+const Xbyak::Reg64 s0 = Xbyak::util::rax, s1 = Xbyak::util::rcx, s2 = Xbyak::util::rdx; // scratch between groups
+constexpr int result_idx = reg_budget::max_acc_mask;  // zmm26: the item's lane sums
+constexpr int tmp_idx = result_idx + 1;                // zmm27: tree scratch, permutation index
+constexpr int line_idx = result_idx + 2;               // zmm28: the diff_dst line
+constexpr int zero_idx = result_idx + 3;               // zmm29: 0.0f
+static_assert(zero_idx < reg_budget::n_zmm, "bwd_d_mask: scratch registers beyond zmm31");
+const Xbyak::Opmask k_item = Xbyak::util::k1;   // the item's mask (src > 0 lanes)
+const Xbyak::Opmask k_group = Xbyak::util::k2;  // the group's lanes in the result
+} // namespace bwd_d_mask
+
 } // namespace regmap
 } // namespace jit
 } // namespace sparsetrain

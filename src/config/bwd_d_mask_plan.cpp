@@ -6,6 +6,7 @@
 #include <sstream>
 #include <utility>
 
+#include "config/plan_hint_text.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -133,17 +134,8 @@ act_geometry act_geometry::nhwc(int64_t c, int64_t h, int64_t w) {
 
 bwd_d_mask_hints bwd_d_mask_hints::parse(const std::string &s) {
     bwd_d_mask_hints h;
-    const std::string pre = "bwd_d mask plan hints: ";
-    std::istringstream is(s);
-    std::string tok;
-    while (std::getline(is, tok, ',')) {
-        if (tok.empty()) continue;
-        const auto eq = tok.find('=');
-        if (eq == std::string::npos) throw error(pre + "'" + tok + "' is not key=value");
-        const std::string k = tok.substr(0, eq), v = tok.substr(eq + 1);
-        char *end = nullptr;
-        const long long x = std::strtoll(v.c_str(), &end, 10);
-        if (v.empty() || *end || x < 0) throw error(pre + "bad value in '" + tok + "'");
+    parse_plan_hints(s, "bwd_d mask", true, [&h](const std::string &k, double v) {
+        const int64_t x = (int64_t)v;
         if (k == "occ") h.occ = x;
         else if (k == "rb") h.rb = x;
         else if (k == "ib") h.ib = x;
@@ -153,8 +145,9 @@ bwd_d_mask_hints bwd_d_mask_hints::parse(const std::string &s) {
         else if (k == "cls") h.max_classes = x;
         else if (k == "ch") h.chains = x;
         else if (k == "threads") h.threads = x;
-        else throw error(pre + "unknown key '" + k + "'");
-    }
+        else return false;
+        return true;
+    });
     return h;
 }
 

@@ -28,5 +28,9 @@ constexpr int max_acc_bwd_w_single = n_zmm - 1;
 // themselves check their own limits above).
 constexpr int max_acc_bwd_w_tuning = max_acc + 1;
 
+// Masked backward data (jit/bwd_d_mask_kernel): zmm0 .. zmm25 accumulators (entries x sets);
+// zmm26..29 the item's result, tree scratch, the diff_dst line and 0.0f.
+constexpr int max_acc_mask = n_zmm - 6;
+
 } // namespace reg_budget
 } // namespace sparsetrain

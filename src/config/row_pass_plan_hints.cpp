@@ -1,9 +1,6 @@
 #include "config/row_pass_plan_hints.hpp"
 
-#include <cstdlib>
-#include <sstream>
-
-#include "sparsetrain/error.hpp"
+#include "config/plan_hint_text.hpp"
 
 namespace sparsetrain {
 
@@ -18,17 +15,7 @@ row_pass_blocking_hints row_pass_plan_hints::blocking() const {
 }
 
 void row_pass_plan_hints::parse_into(const std::string &s, const char *who, const char *blk_key) {
-    const std::string pre = std::string(who) + " plan hints: ";
-    std::istringstream is(s);
-    std::string tok;
-    while (std::getline(is, tok, ',')) {
-        if (tok.empty()) continue;
-        const auto eq = tok.find('=');
-        if (eq == std::string::npos) throw error(pre + "'" + tok + "' is not key=value");
-        const std::string k = tok.substr(0, eq), v = tok.substr(eq + 1);
-        char *end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end) throw error(pre + "bad value in '" + tok + "'");
+    parse_plan_hints(s, who, false, [&](const std::string &k, double x) {
         if (k == blk_key) n_blk = (int64_t)x;
         else if (k == "cb") cb = (int64_t)x;
         else if (k == "rb") rb = (int64_t)x;
@@ -41,8 +28,9 @@ void row_pass_plan_hints::parse_into(const std::string &s, const char *who, cons
         else if (k == "pairs") pairs = (int64_t)x;
         else if (k == "psets") pair_sets = (int64_t)x;
         else if (k == "inl") inline_compact = (int64_t)x;
-        else throw error(pre + "unknown key '" + k + "'");
-    }
+        else return false;
+        return true;
+    });
 }
 
 } // namespace sparsetrain
