@@ -160,6 +160,19 @@ void conv_entry::create_bwd_w_pd() {
     pd_made_[2] = true;
 }
 
+namespace {
+
+// Creates the primitive of `pd` and points the direction's execute / stats at it (the entry
+// owns both and never moves: it lives behind a unique_ptr).
+template <typename Prim, typename Pd>
+void wire(dir_state &st, Prim &prim, const Pd &pd) {
+    prim = Prim(pd);
+    st.execute = [&prim, &st] { prim.execute(thread_stream(), st.args); };
+    st.stats = [&prim] { return prim.stats(); };
+}
+
+} // namespace
+
 dir_state &conv_entry::dir(conv_dir d, bool need_primitive) {
     const int i = static_cast<int>(d);
     dir_state &st = dirs_[i];
@@ -169,26 +182,10 @@ dir_state &conv_entry::dir(conv_dir d, bool need_primitive) {
     }
     if (need_primitive && !st.created) {
         switch (d) {
-        case conv_dir::fwd:
-            fwd_ = sparsetrain::convolution_forward(fwd_pd_);
-            st.execute = [this] { fwd_.execute(thread_stream(), dirs_[0].args); };
-            st.stats = [this] { return fwd_.stats(); };
-            break;
-        case conv_dir::bwd_d:
-            bwd_d_ = sparsetrain::convolution_backward_data(bwd_d_pd_);
-            st.execute = [this] { bwd_d_.execute(thread_stream(), dirs_[1].args); };
-            st.stats = [this] { return bwd_d_.stats(); };
-            break;
-        case conv_dir::bwd_d_mask:
-            bwd_d_mask_ = sparsetrain::convolution_backward_data(bwd_d_mask_pd_);
-            st.execute = [this] { bwd_d_mask_.execute(thread_stream(), dirs_[3].args); };
-            st.stats = [this] { return bwd_d_mask_.stats(); };
-            break;
-        case conv_dir::bwd_w:
-            bwd_w_ = sparsetrain::convolution_backward_weights(bwd_w_pd_);
-            st.execute = [this] { bwd_w_.execute(thread_stream(), dirs_[2].args); };
-            st.stats = [this] { return bwd_w_.stats(); };
-            break;
+        case conv_dir::fwd: wire(st, fwd_, fwd_pd_); break;
+        case conv_dir::bwd_d: wire(st, bwd_d_, bwd_d_pd_); break;
+        case conv_dir::bwd_d_mask: wire(st, bwd_d_mask_, bwd_d_mask_pd_); break;
+        case conv_dir::bwd_w: wire(st, bwd_w_, bwd_w_pd_); break;
         }
         st.created = true;
     }
