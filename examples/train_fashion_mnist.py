@@ -33,6 +33,9 @@ def add_run_options(p, model=True):
     p.add_argument("--test-images", type=int, default=0, help="use the first N test images (default all)")
     p.add_argument("--dispatch", choices=["auto", "sparse", "dense"], default="auto",
                    help="sparsetrain's per-call choice (default auto)")
+    p.add_argument("--relu-mask", choices=["on", "off"], default="on",
+                   help="sparsetrain's ReLU-backward mask: backward-data skips what the ReLU backward zeroes, "
+                        "ReLUs fused into the convs that are their only readers (default on)")
     p.add_argument("--malloc", choices=["retain", "default"], default="retain",
                    help="retain (default): glibc keeps freed memory, no page faults per step (fashion_mnist/memory.py)")
 
@@ -42,7 +45,8 @@ def cmd_train(a):
     steps = tuple(int(s) for s in a.capture_steps.split(",") if s) if a.capture_steps else ()
     if a.capture and not steps:
         raise SystemExit("--capture needs --capture-steps=S,...")
-    cfg = train.RunConfig(model=a.model, mode=a.mode, dispatch=a.dispatch, threads=a.threads,
+    cfg = train.RunConfig(model=a.model, mode=a.mode, dispatch=a.dispatch, relu_mask=a.relu_mask == "on",
+                          threads=a.threads,
                           memory_format=a.memory_format, batch=a.batch, epochs=a.epochs, max_steps=a.max_steps,
                           lr=a.lr, seed=a.seed, train_images=a.train_images, test_images=a.test_images,
                           stats_every=a.stats_every, malloc=a.malloc, capture_dir=a.capture or "", capture_steps=steps,
@@ -88,7 +92,8 @@ def cmd_formats(a):
                 or any(x != "noprobes" for x in v[2:]):
             raise SystemExit(f"--variants: {':'.join(v)}: expected (stock|sparsetrain):(nchw|channels_last)[:noprobes]")
     cfg = train.RunConfig(model=a.model, threads=a.threads, batch=a.batch, seed=a.seed, lr=a.lr,
-                          train_images=a.train_images, dispatch=a.dispatch, malloc=a.malloc)
+                          train_images=a.train_images, dispatch=a.dispatch, malloc=a.malloc,
+                          relu_mask=a.relu_mask == "on")
     res = formats.run_formats(cfg, variants, a.steps, a.rounds, a.checkpoint or None,
                               log=lambda m: print(m, file=sys.stderr, flush=True))
     print(formats.format_table(res))

@@ -14,11 +14,12 @@ def load():
     return st
 
 
-def convert(model, dispatch, example_input):
+def convert(model, dispatch, example_input, relu_mask=True):
     """Swaps the model's convs for SparseConv2d in place (same Parameter objects) with the
-    given dispatch mode; returns the binding's summary as text."""
+    given dispatch mode, with the ReLU-backward mask (ReLUs fused into the convs that are
+    their only readers) unless relu_mask is False; returns the binding's summary as text."""
     st = load()
-    st.convert(model, inplace=True, options=st.ConvOptions(dispatch=dispatch))
+    st.convert(model, inplace=True, options=st.ConvOptions(dispatch=dispatch), relu_mask=relu_mask)
     return str(st.summary(model, example_input=example_input))
 
 

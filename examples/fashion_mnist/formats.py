@@ -26,7 +26,7 @@ class Variant:
         self.cfg = train.RunConfig(**{**cfg.__dict__, "mode": mode, "memory_format": fmt})
         self.model = models.build(cfg.model)
         self.model.load_state_dict(state)
-        self.summary = binding.convert(self.model, cfg.dispatch, example) if mode == "sparsetrain" else ""
+        self.summary = binding.convert(self.model, cfg.dispatch, example, cfg.relu_mask) if mode == "sparsetrain" else ""
         if fmt == "channels_last":
             self.model = self.model.to(memory_format=torch.channels_last)
         self.names = [n for n, _ in models.conv_layers(self.model)] if probed else []

@@ -20,7 +20,8 @@ PARTS = ("stock", "ours", "floor", "floorfull")
 
 def part_config(model, part, a):
     base = dict(model=model, threads=a.threads, batch=a.batch, seed=a.seed, epochs=a.epochs, lr=a.lr,
-                train_images=a.train_images, test_images=a.test_images, dispatch=a.dispatch, malloc=a.malloc)
+                train_images=a.train_images, test_images=a.test_images, dispatch=a.dispatch, malloc=a.malloc,
+                relu_mask=a.relu_mask == "on")
     if part == "stock":
         return train.RunConfig(**base, mode="stock", memory_format=a.stock_format)
     if part == "ours":

@@ -89,10 +89,13 @@ class ConvProbe:
         x = inputs[0]
         if self.input_format is None:
             self.input_format = memory_format_of(x)
+        # a conv with the ReLU fused in (sparsetrain's input_relu) reads relu(x)
+        src = x.detach().clamp_min(0) if getattr(module, "input_relu", False) and (
+            self.count_zeros or self.capture is not None) else x
         if self.count_zeros:
-            self.stats.src_zeros.append(zero_fraction(x))
+            self.stats.src_zeros.append(zero_fraction(src))
         if self.capture is not None:
-            self.capture["src"] = x.detach().contiguous().clone()
+            self.capture["src"] = src.detach().contiguous().clone()
             self.capture["weights"] = module.weight.detach().contiguous().clone()
             self.capture["input_grad"] = x.requires_grad
         if x.requires_grad:

@@ -30,6 +30,7 @@ class RunConfig:
     model: str = "vgg"
     mode: str = "stock"             # stock | sparsetrain
     dispatch: str = "auto"          # sparsetrain's dispatch: auto | sparse | dense
+    relu_mask: bool = True          # sparsetrain's ReLU-backward mask (fused ReLU + conv)
     threads: int = 2
     memory_format: str = "channels_last"  # nchw | channels_last
     batch: int = 64
@@ -79,7 +80,7 @@ def make_model(cfg, example):
     model = models.build(cfg.model)
     summary = ""
     if cfg.mode == "sparsetrain":
-        summary = binding.convert(model, cfg.dispatch, example)
+        summary = binding.convert(model, cfg.dispatch, example, cfg.relu_mask)
     elif cfg.mode != "stock":
         raise ValueError(f"mode {cfg.mode!r}: expected stock or sparsetrain")
     if cfg.memory_format == "channels_last":

@@ -35,8 +35,9 @@ bool parse_inner(const std::string &s) {
     throw py::value_error("sparsetrain.torch: nchw_inner '" + s + "': expected 'nChw16c' or 'nhwc'");
 }
 
-run_options options(bool nhwc, const std::string &mode, const std::string &denormals, const std::string &inner) {
-    return run_options {nhwc, parse_inner(inner), parse_mode(mode), parse_denormals(denormals)};
+run_options options(bool nhwc, const std::string &mode, const std::string &denormals, const std::string &inner,
+        bool relu_mask = false) {
+    return run_options {nhwc, parse_inner(inner), parse_mode(mode), parse_denormals(denormals), relu_mask};
 }
 
 py::dict to_dict(const direction_report &r) {
@@ -45,6 +46,8 @@ py::dict to_dict(const direction_report &r) {
     d["dense_runs"] = r.dense_runs;
     d["reference_runs"] = r.reference_runs;
     d["runs"] = r.sparse_runs + r.dense_runs + r.reference_runs;
+    d["mask_runs"] = r.mask_runs;
+    d["sparse_mask_runs"] = r.sparse_mask_runs;
     d["last_sparsity"] = r.last_zero_fraction >= 0 ? py::object(py::float_(r.last_zero_fraction)) : py::none();
     d["impl"] = r.impl.empty() ? py::object(py::none()) : py::object(py::str(r.impl));
     d["problem"] = r.problem.empty() ? py::object(py::none()) : py::object(py::str(r.problem));
@@ -88,8 +91,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
                     "backward",
                     [](conv_runner &r, const at::Tensor &gy, const at::Tensor &x, const at::Tensor &w, bool need_x,
                             bool need_w, bool need_b, bool nhwc, const std::string &mode, const std::string &denormals,
-                            const std::string &inner) {
-                        const run_options o = options(nhwc, mode, denormals, inner);
+                            const std::string &inner, bool relu_mask) {
+                        const run_options o = options(nhwc, mode, denormals, inner, relu_mask);
                         std::tuple<at::Tensor, at::Tensor, at::Tensor> g;
                         {
                             py::gil_scoped_release nogil;
@@ -99,12 +102,12 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
                     },
                     py::arg("grad_output"), py::arg("x"), py::arg("weight"), py::arg("need_input"),
                     py::arg("need_weight"), py::arg("need_bias"), py::arg("nhwc"), py::arg("mode"),
-                    py::arg("denormals"), py::arg("nchw_inner") = "nChw16c")
+                    py::arg("denormals"), py::arg("nchw_inner") = "nChw16c", py::arg("relu_mask") = false)
             .def(
                     "describe",
                     [](conv_runner &r, int64_t n, int64_t ih, int64_t iw, bool nhwc, const std::string &mode,
-                            const std::string &denormals, const std::string &inner) {
-                        const run_options o = options(nhwc, mode, denormals, inner);
+                            const std::string &denormals, const std::string &inner, bool relu_mask) {
+                        const run_options o = options(nhwc, mode, denormals, inner, relu_mask);
                         std::vector<direction_report> v;
                         {
                             py::gil_scoped_release nogil;
@@ -113,7 +116,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
                         return to_dict(v);
                     },
                     py::arg("n"), py::arg("ih"), py::arg("iw"), py::arg("nhwc"), py::arg("mode"), py::arg("denormals"),
-                    py::arg("nchw_inner") = "nChw16c")
+                    py::arg("nchw_inner") = "nChw16c", py::arg("relu_mask") = false)
             .def("stats", [](const conv_runner &r) { return to_dict(r.stats()); })
             .def("clear", &conv_runner::clear)
             .def("entries", &conv_runner::entries);

@@ -11,6 +11,7 @@ const char *dir_name(conv_dir d) {
     case conv_dir::fwd: return "forward";
     case conv_dir::bwd_d: return "backward_data";
     case conv_dir::bwd_w: return "backward_weights";
+    case conv_dir::bwd_d_mask: return "backward_data_mask";
     }
     return "?";
 }
@@ -45,6 +46,9 @@ dnnl::memory unbound(const md &m) { return dnnl::memory(m, cpu_engine(), DNNL_ME
 conv_entry::conv_entry(const conv_geometry &g, const entry_key &k) : g_(g), key_(k) {
     oh_ = (k.ih + 2 * g.ph - g.kh) / g.sh + 1;
     ow_ = (k.iw + 2 * g.pw - g.kw) / g.sw + 1;
+    strides_ = {g.sh, g.sw};
+    pad_l_ = {g.ph, g.pw};
+    pad_r_ = {pad_r(k.ih, oh_, g.kh, g.sh, g.ph), pad_r(k.iw, ow_, g.kw, g.sw, g.pw)};
     create_fwd_pd();
 }
 
@@ -86,17 +90,24 @@ Pd pick_pd(const std::vector<conv_entry::layout_try> &tries, bool dense_mode, Ma
 
 } // namespace
 
+// The descs of one direction's operands for one layout try: activations in `t.act`, weights
+// in `t.wei`.
+struct conv_mds {
+    md src, wei, dst;
+};
+
+conv_mds conv_entry::mds(const layout_try &t) const {
+    return {md({key_.n, g_.ic, key_.ih, key_.iw}, dt::f32, t.act), md({g_.oc, g_.ic, g_.kh, g_.kw}, dt::f32, t.wei),
+            md({key_.n, g_.oc, oh_, ow_}, dt::f32, t.act)};
+}
+
 void conv_entry::create_fwd_pd() {
-    const dnnl::memory::dims strides {g_.sh, g_.sw}, pl {g_.ph, g_.pw},
-            pr {pad_r(key_.ih, oh_, g_.kh, g_.sh, g_.ph), pad_r(key_.iw, ow_, g_.kw, g_.sw, g_.pw)};
     fwd_pd_ = pick_pd<sparsetrain::convolution_forward::primitive_desc>(layout_tries(conv_dir::fwd),
             key_.mode == sparsetrain::dispatch_mode::dense, [&](const layout_try &t) {
-                const md src({key_.n, g_.ic, key_.ih, key_.iw}, dt::f32, t.act);
-                const md wei({g_.oc, g_.ic, g_.kh, g_.kw}, dt::f32, t.wei);
+                const conv_mds m = mds(t);
                 const md bias = g_.with_bias ? md({g_.oc}, dt::f32, tag::x) : md();
-                const md dst({key_.n, g_.oc, oh_, ow_}, dt::f32, t.act);
                 const sparsetrain::convolution_forward::desc d(dnnl::prop_kind::forward_training,
-                        dnnl::algorithm::convolution_direct, src, wei, bias, dst, strides, pl, pr);
+                        dnnl::algorithm::convolution_direct, m.src, m.wei, bias, m.dst, strides_, pad_l_, pad_r_);
                 return sparsetrain::convolution_forward::primitive_desc(d, dnnl::primitive_attr(), cpu_engine(),
                         sparsetrain::dispatch_options {key_.mode, key_.denormals});
             });
@@ -108,38 +119,35 @@ void conv_entry::create_fwd_pd() {
     pd_made_[0] = true;
 }
 
-void conv_entry::create_bwd_d_pd() {
-    const dnnl::memory::dims strides {g_.sh, g_.sw}, pl {g_.ph, g_.pw},
-            pr {pad_r(key_.ih, oh_, g_.kh, g_.sh, g_.ph), pad_r(key_.iw, ow_, g_.kw, g_.sw, g_.pw)};
-    bwd_d_pd_ = pick_pd<sparsetrain::convolution_backward_data::primitive_desc>(layout_tries(conv_dir::bwd_d),
+// relu_mask: the primitive returns diff_src * [src > 0] and reads the forward src at execute.
+void conv_entry::create_bwd_d_pd(bool relu_mask) {
+    sparsetrain::backward_data_options opt;
+    opt.relu_mask = relu_mask;
+    auto &pd = relu_mask ? bwd_d_mask_pd_ : bwd_d_pd_;
+    pd = pick_pd<sparsetrain::convolution_backward_data::primitive_desc>(layout_tries(conv_dir::bwd_d),
             key_.mode == sparsetrain::dispatch_mode::dense, [&](const layout_try &t) {
-                const md diff_src({key_.n, g_.ic, key_.ih, key_.iw}, dt::f32, t.act);
-                const md wei({g_.oc, g_.ic, g_.kh, g_.kw}, dt::f32, t.wei);
-                const md diff_dst({key_.n, g_.oc, oh_, ow_}, dt::f32, t.act);
-                const sparsetrain::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, diff_src,
-                        wei, diff_dst, strides, pl, pr);
+                const conv_mds m = mds(t);
+                const sparsetrain::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, m.src,
+                        m.wei, m.dst, strides_, pad_l_, pad_r_);
                 return sparsetrain::convolution_backward_data::primitive_desc(d, dnnl::primitive_attr(),
-                        cpu_engine(), fwd_pd_, sparsetrain::dispatch_options {key_.mode, key_.denormals});
+                        cpu_engine(), fwd_pd_, sparsetrain::dispatch_options {key_.mode, key_.denormals}, opt);
             });
-    dir_state &st = dirs_[1];
-    take_facts(st, bwd_d_pd_, bwd_d_pd_.diff_src_desc());
-    st.args = {{DNNL_ARG_DIFF_SRC, unbound(bwd_d_pd_.diff_src_desc())},
-            {DNNL_ARG_WEIGHTS, unbound(bwd_d_pd_.weights_desc())},
-            {DNNL_ARG_DIFF_DST, unbound(bwd_d_pd_.diff_dst_desc())}};
-    pd_made_[1] = true;
+    const int i = static_cast<int>(relu_mask ? conv_dir::bwd_d_mask : conv_dir::bwd_d);
+    dir_state &st = dirs_[i];
+    take_facts(st, pd, pd.diff_src_desc());
+    st.args = {{DNNL_ARG_DIFF_SRC, unbound(pd.diff_src_desc())}, {DNNL_ARG_WEIGHTS, unbound(pd.weights_desc())},
+            {DNNL_ARG_DIFF_DST, unbound(pd.diff_dst_desc())}};
+    if (relu_mask) st.args.emplace(DNNL_ARG_SRC, unbound(pd.src_desc()));
+    pd_made_[i] = true;
 }
 
 void conv_entry::create_bwd_w_pd() {
-    const dnnl::memory::dims strides {g_.sh, g_.sw}, pl {g_.ph, g_.pw},
-            pr {pad_r(key_.ih, oh_, g_.kh, g_.sh, g_.ph), pad_r(key_.iw, ow_, g_.kw, g_.sw, g_.pw)};
     bwd_w_pd_ = pick_pd<sparsetrain::convolution_backward_weights::primitive_desc>(layout_tries(conv_dir::bwd_w),
             key_.mode == sparsetrain::dispatch_mode::dense, [&](const layout_try &t) {
-                const md src({key_.n, g_.ic, key_.ih, key_.iw}, dt::f32, t.act);
-                const md diff_wei({g_.oc, g_.ic, g_.kh, g_.kw}, dt::f32, t.wei);
+                const conv_mds m = mds(t);
                 const md diff_bias = g_.with_bias ? md({g_.oc}, dt::f32, tag::x) : md();
-                const md diff_dst({key_.n, g_.oc, oh_, ow_}, dt::f32, t.act);
-                const sparsetrain::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, src,
-                        diff_wei, diff_bias, diff_dst, strides, pl, pr);
+                const sparsetrain::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, m.src,
+                        m.wei, diff_bias, m.dst, strides_, pad_l_, pad_r_);
                 return sparsetrain::convolution_backward_weights::primitive_desc(d, dnnl::primitive_attr(),
                         cpu_engine(), fwd_pd_, sparsetrain::dispatch_options {key_.mode, key_.denormals});
             });
@@ -152,30 +160,32 @@ void conv_entry::create_bwd_w_pd() {
     pd_made_[2] = true;
 }
 
+namespace {
+
+// Creates the primitive of `pd` and points the direction's execute / stats at it (the entry
+// owns both and never moves: it lives behind a unique_ptr).
+template <typename Prim, typename Pd>
+void wire(dir_state &st, Prim &prim, const Pd &pd) {
+    prim = Prim(pd);
+    st.execute = [&prim, &st] { prim.execute(thread_stream(), st.args); };
+    st.stats = [&prim] { return prim.stats(); };
+}
+
+} // namespace
+
 dir_state &conv_entry::dir(conv_dir d, bool need_primitive) {
     const int i = static_cast<int>(d);
     dir_state &st = dirs_[i];
     if (!pd_made_[i]) {
-        if (d == conv_dir::bwd_d) create_bwd_d_pd();
+        if (d == conv_dir::bwd_d || d == conv_dir::bwd_d_mask) create_bwd_d_pd(d == conv_dir::bwd_d_mask);
         else if (d == conv_dir::bwd_w) create_bwd_w_pd();
     }
     if (need_primitive && !st.created) {
         switch (d) {
-        case conv_dir::fwd:
-            fwd_ = sparsetrain::convolution_forward(fwd_pd_);
-            st.execute = [this] { fwd_.execute(thread_stream(), dirs_[0].args); };
-            st.stats = [this] { return fwd_.stats(); };
-            break;
-        case conv_dir::bwd_d:
-            bwd_d_ = sparsetrain::convolution_backward_data(bwd_d_pd_);
-            st.execute = [this] { bwd_d_.execute(thread_stream(), dirs_[1].args); };
-            st.stats = [this] { return bwd_d_.stats(); };
-            break;
-        case conv_dir::bwd_w:
-            bwd_w_ = sparsetrain::convolution_backward_weights(bwd_w_pd_);
-            st.execute = [this] { bwd_w_.execute(thread_stream(), dirs_[2].args); };
-            st.stats = [this] { return bwd_w_.stats(); };
-            break;
+        case conv_dir::fwd: wire(st, fwd_, fwd_pd_); break;
+        case conv_dir::bwd_d: wire(st, bwd_d_, bwd_d_pd_); break;
+        case conv_dir::bwd_d_mask: wire(st, bwd_d_mask_, bwd_d_mask_pd_); break;
+        case conv_dir::bwd_w: wire(st, bwd_w_, bwd_w_pd_); break;
         }
         st.created = true;
     }
@@ -187,8 +197,8 @@ float *conv_entry::wei_fwd_buf() {
     return wei_fwd_.data_ptr<float>();
 }
 
-float *conv_entry::wei_bwd_d_buf() {
-    if (!wei_bwd_d_.defined()) wei_bwd_d_ = aligned_floats(bwd_d_pd_.weights_desc().get_size());
+float *conv_entry::wei_bwd_d_buf(size_t bytes) {
+    if (!wei_bwd_d_.defined() || (size_t)wei_bwd_d_.numel() * sizeof(float) < bytes) wei_bwd_d_ = aligned_floats(bytes);
     return wei_bwd_d_.data_ptr<float>();
 }
 

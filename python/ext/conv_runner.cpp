@@ -69,9 +69,36 @@ direction_report report_of(const dir_state *stp) {
         r.sparse_runs = s.sparse_runs;
         r.dense_runs = s.dense_runs;
         r.reference_runs = s.reference_runs;
+        r.sparse_mask_runs = s.sparse_mask_runs;
         r.last_zero_fraction = s.last_zero_fraction;
     }
     return r;
+}
+
+unsigned long long runs(const direction_report &r) { return r.sparse_runs + r.dense_runs + r.reference_runs; }
+
+void add_counts(direction_report &to, const direction_report &from) {
+    to.sparse_runs += from.sparse_runs;
+    to.dense_runs += from.dense_runs;
+    to.reference_runs += from.reference_runs;
+    to.mask_runs += from.mask_runs;
+    to.sparse_mask_runs += from.sparse_mask_runs;
+}
+
+// Direction d (forward, backward data, backward weights) of one entry; backward data sums its
+// masked and unmasked primitives and shows the facts of the one that ran last.
+direction_report entry_report(const conv_entry &e, int d) {
+    direction_report r = report_of(e.peek(static_cast<conv_dir>(d)));
+    if (static_cast<conv_dir>(d) != conv_dir::bwd_d) return r;
+    direction_report m = report_of(e.peek(conv_dir::bwd_d_mask));
+    m.mask_runs = runs(m);
+    const bool show_mask = (e.last_bwd_d_masked && m.mask_runs > 0) || r.impl.empty();
+    direction_report out = show_mask ? m : r;
+    out.sparse_runs = out.dense_runs = out.reference_runs = out.mask_runs = out.sparse_mask_runs = 0;
+    add_counts(out, r);
+    add_counts(out, m);
+    out.sparse_mask_runs = m.sparse_mask_runs;
+    return out;
 }
 
 } // namespace
@@ -108,12 +135,7 @@ void conv_runner::check_input(const at::Tensor &x, const at::Tensor &w, const ru
 }
 
 void conv_runner::retire(const conv_entry &e) {
-    for (int d = 0; d < 3; ++d) {
-        const auto r = report_of(e.peek(static_cast<conv_dir>(d)));
-        retired_[d][0] += r.sparse_runs;
-        retired_[d][1] += r.dense_runs;
-        retired_[d][2] += r.reference_runs;
-    }
+    for (int d = 0; d < 3; ++d) add_counts(retired_[d], entry_report(e, d));
 }
 
 conv_entry &conv_runner::entry_for(const entry_key &k) {
@@ -188,13 +210,22 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv_runner::backward(const at::T
         dd_md = st.md(DNNL_ARG_DIFF_DST);
     };
 
+    // relu_mask: x is bound as backward-data's src; backward-weights reuses that copy.
+    void *src_buf = nullptr;
+    dnnl::memory::desc src_md;
     if (need_x) {
-        dir_state &st = e.dir(conv_dir::bwd_d, true);
-        e.wei_to_bwd_d.prepare(strided_md(wr), st.md(DNNL_ARG_WEIGHTS));
-        float *wbuf = e.wei_bwd_d_buf();
+        dir_state &st = e.dir(o.relu_mask ? conv_dir::bwd_d_mask : conv_dir::bwd_d, true);
+        e.last_bwd_d_masked = o.relu_mask;
+        const dnnl::memory::desc &w_md = st.md(DNNL_ARG_WEIGHTS);
+        e.wei_to_bwd_d.prepare(strided_md(wr), w_md);
+        float *wbuf = e.wei_bwd_d_buf(w_md.get_size());
         e.wei_to_bwd_d.run(handle(wr), wbuf);
         st.bind(DNNL_ARG_WEIGHTS, wbuf);
         bind_diff_dst(st);
+        if (o.relu_mask) {
+            src_buf = bind_input(st, DNNL_ARG_SRC, x, e.mask_src_in, ws_slot::mask_src);
+            src_md = st.md(DNNL_ARG_SRC);
+        }
         gx = pooled_empty(x.sizes(), act_format(o.nhwc));
         void *gxbuf = bind_output(st, DNNL_ARG_DIFF_SRC, gx, ws_slot::act_out);
         st.execute();
@@ -204,7 +235,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv_runner::backward(const at::T
         dir_state &st = e.dir(conv_dir::bwd_w, true);
         bind_diff_dst(st);
         // act_out is free again: diff_src has been copied out.
-        (void)bind_input(st, DNNL_ARG_SRC, x, e.bwd_w_src_in, ws_slot::act_out);
+        if (src_buf && src_md == st.md(DNNL_ARG_SRC)) st.bind(DNNL_ARG_SRC, src_buf);
+        else (void)bind_input(st, DNNL_ARG_SRC, x, e.bwd_w_src_in, ws_slot::act_out);
         gw = pooled_empty_like(wr);
         // The blocked diff_weights go to the entry's own buffer (the workspace holds diff_dst).
         const dnnl::memory::desc &gw_md = st.md(DNNL_ARG_DIFF_WEIGHTS);
@@ -229,7 +261,10 @@ std::vector<direction_report> conv_runner::describe(int64_t n, int64_t ih, int64
     std::lock_guard<std::mutex> lock(mu_);
     conv_entry &e = entry_for({n, ih, iw, o.nhwc, o.inner_nhwc && !o.nhwc, follow_torch_threads(), o.mode, o.denormals});
     std::vector<direction_report> r;
-    for (int d = 0; d < 3; ++d) r.push_back(report_of(&e.dir(static_cast<conv_dir>(d), false)));
+    for (int d = 0; d < 3; ++d) {
+        const conv_dir cd = d == 1 && o.relu_mask ? conv_dir::bwd_d_mask : static_cast<conv_dir>(d);
+        r.push_back(report_of(&e.dir(cd, false)));
+    }
     return r;
 }
 
@@ -237,16 +272,12 @@ std::vector<direction_report> conv_runner::stats() const {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<direction_report> r(3);
     for (int d = 0; d < 3; ++d) {
-        r[d].sparse_runs = retired_[d][0];
-        r[d].dense_runs = retired_[d][1];
-        r[d].reference_runs = retired_[d][2];
+        add_counts(r[d], retired_[d]);
         bool latest = true; // entries_ is in most-recently-used order
         for (const auto &e : entries_) {
-            const auto one = report_of(e->peek(static_cast<conv_dir>(d)));
-            r[d].sparse_runs += one.sparse_runs;
-            r[d].dense_runs += one.dense_runs;
-            r[d].reference_runs += one.reference_runs;
-            if (latest && one.sparse_runs + one.dense_runs + one.reference_runs > 0) {
+            const auto one = entry_report(*e, d);
+            add_counts(r[d], one);
+            if (latest && runs(one) > 0) {
                 r[d].impl = one.impl;
                 r[d].problem = one.problem;
                 r[d].layout = one.layout;

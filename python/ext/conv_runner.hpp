@@ -26,12 +26,18 @@ struct run_options {
     bool inner_nhwc = false; // NCHW tensors: run the primitives on nhwc copies (else nChw16c)
     sparsetrain::dispatch_mode mode = sparsetrain::dispatch_mode::automatic;
     sparsetrain::denormal_mode denormals = sparsetrain::denormal_mode::from_env;
+    // Backward: the input x is a ReLU output (or a max / avg pool of one); backward-data
+    // returns diff_src * [x > 0] (backward_data_options::relu_mask).
+    bool relu_mask = false;
 };
 
 // Per direction: the paths its primitives took (all cached shapes together) and what the
 // most recently used one is.
+// Backward data reports its masked and unmasked primitives together; mask_runs counts the
+// masked primitive's runs (any path) and sparse_mask_runs those of the masked kernel.
 struct direction_report {
     unsigned long long sparse_runs = 0, dense_runs = 0, reference_runs = 0;
+    unsigned long long mask_runs = 0, sparse_mask_runs = 0;
     double last_zero_fraction = -1;
     std::string impl, problem, layout;
     std::vector<std::pair<std::string, std::string>> declined;
@@ -62,8 +68,8 @@ private:
     size_t max_entries_;
     mutable std::mutex mu_;
     std::vector<std::unique_ptr<conv_entry>> entries_; // most recently used first
-    // Paths taken by entries evicted or cleared (so stats never go backwards).
-    unsigned long long retired_[3][3] = {};
+    // Paths taken by entries evicted or cleared (so stats never go backwards; counts only).
+    direction_report retired_[3];
 };
 
 // nn.Conv2d's choice of the output memory format: channels_last when the (4-D) input or the

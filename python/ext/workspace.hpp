@@ -11,9 +11,10 @@
 namespace sparsetrain_torch {
 
 // act_in: the primitive's input (src forward, diff_dst backward); act_out: its output
-// (dst, diff_src), then backward-weights' src once diff_src has been copied out.
-enum class ws_slot { act_in = 0, act_out = 1 };
-constexpr int ws_slot_count = 2;
+// (dst, diff_src), then backward-weights' src once diff_src has been copied out; mask_src:
+// backward-data's src with relu_mask (shared with backward-weights where the layouts agree).
+enum class ws_slot { act_in = 0, act_out = 1, mask_src = 2 };
+constexpr int ws_slot_count = 3;
 
 // A buffer of at least `bytes` bytes for the calling thread (huge_alloc: 64-byte aligned,
 // huge pages when large).

@@ -1,7 +1,8 @@
 """sparsetrain.torch: sparsetrain's zero-skipping convolutions for PyTorch (CPU, float32).
 
     import sparsetrain.torch as st
-    model = st.convert(model)        # every nn.Conv2d -> st.SparseConv2d, same weights
+    model = st.convert(model)        # every nn.Conv2d -> st.SparseConv2d, same weights;
+                                     # ReLU-fed convs mask (or fuse) the ReLU backward
     print(st.summary(model, example_input=x[:1]))   # what each layer runs, and why
     ...train as usual...
     st.stats(model)                  # per layer: runs, sparse vs dense, last sparsity
@@ -17,12 +18,13 @@ from .convert import ConversionReport, LayerReport, convert, reset_stats, stats,
 from .functional import SparseConv2dFunction, SparseTrainFallbackWarning, conv2d
 from .modules import SparseConv2d
 from .options import ConvOptions, dispatch_mode, get_dispatch_mode, set_dispatch_mode
+from .relu_mask import SparseTrainReluMaskWarning
 
 __all__ = [
     "SparseConv2d", "convert", "summary", "stats", "reset_stats", "ConvOptions", "set_dispatch_mode",
     "get_dispatch_mode", "dispatch_mode", "conv2d", "SparseConv2dFunction", "SparseTrainFallbackWarning",
     "ConversionReport", "LayerReport", "library_version", "workspace_bytes", "release_workspace",
-    "buffer_pool_stats", "set_buffer_pool_limit",
+    "buffer_pool_stats", "set_buffer_pool_limit", "SparseTrainReluMaskWarning",
 ]
 
 

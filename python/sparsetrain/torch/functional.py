@@ -126,18 +126,31 @@ class RunConfig(NamedTuple):
     mode: str
     denormals: str
     nchw_inner: str
+    input_relu: bool = False  # forward runs on relu(x); backward returns d loss/d x
+    relu_mask: bool = False   # backward-data returns diff_src * [src > 0]
 
 
 class SparseConv2dFunction(torch.autograd.Function):
     """y = conv2d(x, weight, bias) through sparsetrain's forward primitive (bias fused);
     backward runs the backward-data primitive for grad_input and the backward-weights
     primitive (with diff_bias) for grad_weight and grad_bias, each only when autograd asks.
-    ``x`` must already be contiguous in the memory format ``cfg.nhwc`` names."""
+    ``x`` must already be contiguous in the memory format ``cfg.nhwc`` names.
+
+    ``cfg.relu_mask``: x is a ReLU output (or a pool of one); grad_input comes back already
+    multiplied by [x > 0] from the masked backward-data primitive.
+    ``cfg.input_relu``: the conv of relu(x), with the ReLU inside: grad_input is d loss/d x,
+    the masked backward-data on src = relu(x) (with relu_mask off: the unmasked one followed
+    by the ReLU backward), so no separate ReLU node runs in autograd."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, runner, cfg: RunConfig):
-        y = runner.forward(x, weight, bias, cfg.nhwc, cfg.mode, cfg.denormals, cfg.nchw_inner)
-        ctx.save_for_backward(x, weight)
+        src = torch.relu(x) if cfg.input_relu else x
+        y = runner.forward(src, weight, bias, cfg.nhwc, cfg.mode, cfg.denormals, cfg.nchw_inner)
+        if cfg.input_relu:
+            ctx.save_for_backward(weight)
+            ctx.src = src  # an intermediate: x itself is not needed by backward
+        else:
+            ctx.save_for_backward(x, weight)
         ctx.runner = runner
         ctx.cfg = cfg
         ctx.has_bias = bias is not None
@@ -145,12 +158,18 @@ class SparseConv2dFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_y):
-        x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
         cfg = ctx.cfg
+        if cfg.input_relu:
+            (weight,) = ctx.saved_tensors
+            src = ctx.src
+        else:
+            src, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
         with torch.no_grad():
-            gx, gw, gb = ctx.runner.backward(grad_y, x, weight, need_x, need_w, need_b and ctx.has_bias,
-                                             cfg.nhwc, cfg.mode, cfg.denormals, cfg.nchw_inner)
+            gx, gw, gb = ctx.runner.backward(grad_y, src, weight, need_x, need_w, need_b and ctx.has_bias,
+                                             cfg.nhwc, cfg.mode, cfg.denormals, cfg.nchw_inner, cfg.relu_mask)
+            if gx is not None and cfg.input_relu and not cfg.relu_mask:
+                gx = torch.ops.aten.threshold_backward(gx, src, 0)  # what ReLU's backward runs
         gx, gw, gb = _refuse_double_backward((gx, gw, gb), need_x or need_w or need_b)
         return gx, gw, gb, None, None
 
@@ -160,14 +179,16 @@ def make_runner(g: Geometry, options: ConvOptions):
                           g.stride[1], g.padding[0], g.padding[1], g.with_bias, int(options.max_cached_shapes))
 
 
-def run_sparse(runner, x, weight, bias, options: ConvOptions):
-    """The sparsetrain path for an input that input_reason() accepted."""
+def run_sparse(runner, x, weight, bias, options: ConvOptions, input_relu=False, relu_mask=False):
+    """The sparsetrain path for an input that input_reason() accepted (input_relu, relu_mask:
+    see SparseConv2dFunction)."""
     unbatched = x.dim() == 3
     if unbatched:
         x = x.unsqueeze(0)
     nhwc = ext.use_channels_last(x, weight)
     x = x.contiguous(memory_format=torch.channels_last if nhwc else torch.contiguous_format)
-    y = SparseConv2dFunction.apply(x, weight, bias, runner, RunConfig(nhwc, *resolve(options)))
+    y = SparseConv2dFunction.apply(x, weight, bias, runner,
+                                   RunConfig(nhwc, *resolve(options), bool(input_relu), bool(relu_mask)))
     return y.squeeze(0) if unbatched else y
 
 

@@ -9,7 +9,7 @@ from torch import nn
 from . import functional as SF
 from .options import ConvOptions, resolve
 
-_COUNTS = ("runs", "sparse_runs", "dense_runs", "reference_runs")
+_COUNTS = ("runs", "sparse_runs", "dense_runs", "reference_runs", "mask_runs", "sparse_mask_runs")
 
 
 class SparseConv2d(nn.Conv2d):
@@ -19,7 +19,16 @@ class SparseConv2d(nn.Conv2d):
     checkpoints load both ways.
 
     ``options`` (a ConvOptions; attribute ``self.options``) sets the dispatch policy and
-    denormal handling of this layer. Calls sparsetrain does not cover (other dtypes or
+    denormal handling of this layer.
+
+    ReLU mask (set by convert(), or by hand where the contract holds):
+    ``input_relu = True``: forward computes relu(x) and then the conv, and backward returns
+    d loss/d x from the masked backward-data (the fused ReLU: remove the ReLU before this
+    layer). ``input_from_relu = True``: the input is a ReLU output or a max / avg pool of one,
+    and backward-data returns its gradient already multiplied by [x > 0] (exact for the
+    model's gradients, since the ReLU backward that follows zeroes those elements anyway).
+    ``options.relu_mask = False`` turns the mask off (a fused layer then runs plain
+    backward-data followed by the ReLU backward). ``relu_mask_note`` says why / why not. Calls sparsetrain does not cover (other dtypes or
     devices, padding modes other than zeros, string padding, groups, dilation) run
     torch.nn.functional.conv2d, exactly what nn.Conv2d runs, with a one-time warning.
     """
@@ -38,6 +47,9 @@ class SparseConv2d(nn.Conv2d):
         self._fallback_reason = None
         self._stats_base = None
         self._last_input = None  # (shape of the 4-D input, channels_last) of the last sparse call
+        self.__dict__.setdefault("input_relu", False)
+        self.__dict__.setdefault("input_from_relu", False)
+        self.__dict__.setdefault("relu_mask_note", None)
 
     @classmethod
     def from_conv2d(cls, conv: nn.Conv2d, options: Optional[ConvOptions] = None) -> "SparseConv2d":
@@ -61,12 +73,24 @@ class SparseConv2d(nn.Conv2d):
         super().__setstate__(state)
         if "options" not in self.__dict__:
             self._init_sparse(None)
+        for k, v in (("input_relu", False), ("input_from_relu", False), ("relu_mask_note", None)):
+            self.__dict__.setdefault(k, v)
 
     def extra_repr(self):
         s = super().extra_repr()
         if self.options.dispatch is not None:
             s += f", dispatch={self.options.dispatch!r}"
+        if self.input_relu:
+            s += ", input_relu=True"
+        elif self.input_from_relu:
+            s += ", input_from_relu=True"
+        if self.options.relu_mask is False and (self.input_relu or self.input_from_relu):
+            s += ", relu_mask=False"
         return s
+
+    def relu_mask_active(self) -> bool:
+        """Backward-data runs with the ReLU mask (the input is, or is made, a ReLU output)."""
+        return (self.input_relu or self.input_from_relu) and self.options.relu_mask is not False
 
     def geometry(self) -> SF.Geometry:
         return SF.Geometry(self.in_channels, self.out_channels, tuple(self.kernel_size), tuple(self.stride),
@@ -88,11 +112,14 @@ class SparseConv2d(nn.Conv2d):
                 SF.note_fallback(reason)
             self._fallback_runs += 1
             self._fallback_reason = reason
+            if self.input_relu and isinstance(input, torch.Tensor):
+                input = torch.relu(input)
             return self._conv_forward(input, self.weight, self.bias)  # exactly nn.Conv2d's
         runner = self._get_runner(g)
         x4 = input if input.dim() == 4 else input.unsqueeze(0)
         self._last_input = (tuple(x4.shape), bool(SF.ext.use_channels_last(x4, self.weight)))
-        return SF.run_sparse(runner, input, self.weight, self.bias, self.options)
+        return SF.run_sparse(runner, input, self.weight, self.bias, self.options, self.input_relu,
+                             self.relu_mask_active())
 
     # ---- what ran, and what would run ----
     def sparse_stats(self) -> dict:
@@ -100,14 +127,15 @@ class SparseConv2d(nn.Conv2d):
         dense_runs, reference_runs, last_sparsity (sampled zero fraction of the operand the
         kernel skips, None if not measured), impl, problem, layout (of the activations the
         primitive runs on: nhwc, nChw16c, ...) and the decline reasons of the most recently
-        used primitive; plus fallback_runs / fallback_reason (calls that ran
+        used primitive; backward_data also counts mask_runs (runs with the ReLU mask, any
+        path) and sparse_mask_runs (of those, the masked kernel's); plus fallback_runs / fallback_reason (calls that ran
         torch.nn.functional.conv2d) and last_input (shape, channels_last)."""
         out = {}
         raw = self._runner.stats() if self._runner is not None else {}
         for d in ("forward", "backward_data", "backward_weights"):
             r = dict(raw.get(d) or {"runs": 0, "sparse_runs": 0, "dense_runs": 0, "reference_runs": 0,
-                                    "last_sparsity": None, "impl": None, "problem": None, "layout": None,
-                                    "declined": []})
+                                    "mask_runs": 0, "sparse_mask_runs": 0, "last_sparsity": None,
+                                    "impl": None, "problem": None, "layout": None, "declined": []})
             if self._stats_base is not None:
                 for c in _COUNTS:
                     r[c] -= self._stats_base[d][c]
@@ -147,7 +175,8 @@ class SparseConv2d(nn.Conv2d):
                 and not self.weight.is_contiguous()
         n, _, h, w = input_shape
         mode, denormals, inner = resolve(self.options)
-        d = self._get_runner(g).describe(n, h, w, bool(channels_last), mode, denormals, inner)
+        d = self._get_runner(g).describe(n, h, w, bool(channels_last), mode, denormals, inner,
+                                         self.relu_mask_active())
         d["input"] = {"shape": tuple(input_shape), "channels_last": bool(channels_last), "nominal": nominal,
                       "dispatch": mode}
         return d

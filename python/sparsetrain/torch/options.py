@@ -27,12 +27,17 @@ class ConvOptions:
     nchw_inner: the layout NCHW tensors are copied into for the primitives: 'nChw16c' or
                'nhwc' (None: the default, see perf/README.md "PyTorch" for the measurement).
                channels_last tensors always run in place as nhwc.
+    relu_mask: False: this layer never uses the ReLU-backward mask (convert() leaves it
+               alone; a layer already fused then runs plain backward-data followed by the
+               ReLU backward). None / True: use it where convert() found the input to be a
+               ReLU output (see convert's relu_mask).
     """
 
     dispatch: Optional[str] = None
     denormals: Optional[str] = None
     max_cached_shapes: int = 8
     nchw_inner: Optional[str] = None
+    relu_mask: Optional[bool] = None
 
     def __post_init__(self):
         _check_dispatch(self.dispatch, allow_none=True)
@@ -40,6 +45,8 @@ class ConvOptions:
             raise ValueError(f"denormals must be one of {DENORMAL_MODES} or None, got {self.denormals!r}")
         if self.nchw_inner is not None and self.nchw_inner not in NCHW_INNER:
             raise ValueError(f"nchw_inner must be one of {NCHW_INNER} or None, got {self.nchw_inner!r}")
+        if self.relu_mask not in (None, True, False):
+            raise ValueError(f"relu_mask must be True, False or None, got {self.relu_mask!r}")
         if int(self.max_cached_shapes) < 1:
             raise ValueError(f"max_cached_shapes must be at least 1, got {self.max_cached_shapes!r}")
 
@@ -101,3 +108,13 @@ def resolve(options: ConvOptions):
     mode = options.dispatch if options.dispatch is not None else get_dispatch_mode()
     _check_dispatch(mode, what="options.dispatch")
     return mode, (options.denormals or "env"), (options.nchw_inner or DEFAULT_NCHW_INNER)
+
+
+def relu_mask_default() -> bool:
+    """convert()'s relu_mask when not given: SPARSETRAIN_RELU_MASK ('1' default, '0' off)."""
+    env = os.environ.get("SPARSETRAIN_RELU_MASK", "1").strip().lower()
+    if env in ("1", "on", "true", ""):
+        return True
+    if env in ("0", "off", "false"):
+        return False
+    raise ValueError(f"SPARSETRAIN_RELU_MASK must be 1 or 0, got {env!r}")
