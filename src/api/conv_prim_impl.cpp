@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "common/scratch.hpp"
 #include "common/verbose.hpp"
 #include "dispatch/exec_choice.hpp"

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "api/conv_prim_impl.hpp"
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "common/scratch.hpp"
 #include "common/verbose.hpp"
 #include "driver/relu_mask.hpp"

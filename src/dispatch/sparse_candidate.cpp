@@ -1,6 +1,6 @@
 #include "dispatch/sparse_candidate.hpp"
 
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "common/cpu.hpp"
 
 namespace sparsetrain {

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "reference/ref_conv.hpp"
 
 namespace sparsetrain {

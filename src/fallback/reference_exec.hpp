@@ -2,18 +2,13 @@
 // runs the naive reference convolution, and reorders the results back.
 #pragma once
 
-#include "api/conv_pd_impl.hpp"
-#include "driver/sparse_conv.hpp"
+#include "common/desc_validate.hpp"
+#include "dispatch/conv_pd.hpp"
 
 namespace sparsetrain {
 namespace detail {
 
-// `mem` holds the primitive's memories in forward naming (src, weights, bias, dst).
-struct conv_memories {
-    dnnl::memory src, weights, bias, dst;
-    dnnl::memory mask_src; // backward data with relu_mask: DNNL_ARG_SRC
-};
-
+// `m` holds the primitive's memories in forward naming (src, weights, bias, dst).
 void reference_execute(const conv_pd_impl &pd, dnnl::stream &s, const conv_memories &m);
 
 } // namespace detail
