@@ -26,7 +26,7 @@ set(_probes
     "jit|config/register_budget.hpp|driver/sparse_conv.hpp"
     "driver|jit/jit_generator.hpp|dispatch/conv_pd.hpp"
     "dispatch|driver/sparse_conv.hpp|api/conv_pd_impl.hpp"
-    "reference|common/problem.hpp|fallback/reference_exec.hpp"
+    "reference|common/desc_validate.hpp|dispatch/conv_pd.hpp"
     "fallback|dispatch/conv_pd.hpp|api/conv_pd_impl.hpp")
 set(_right_targets)
 foreach(p ${_probes})
@@ -53,5 +53,9 @@ foreach(p ${_probes})
       PASS_REGULAR_EXPRESSION "${above_re}: No such file or directory"
       RESOURCE_LOCK sparsetrain_build_tree LABELS rooms)
 endforeach()
+# The top room sees every room below it.
+_sparsetrain_room_probe(rooms_probe_api_right api fallback/onednn_dense.hpp reference/reference_exec.hpp
+                        dispatch/impl_list.hpp)
+list(APPEND _right_targets rooms_probe_api_right)
 add_test(NAME rooms_right_way COMMAND ${CMAKE_COMMAND} --build ${PROJECT_BINARY_DIR} --target ${_right_targets})
 set_tests_properties(rooms_right_way PROPERTIES RESOURCE_LOCK sparsetrain_build_tree LABELS rooms)

@@ -1,7 +1,7 @@
 # The rooms of the library, one static library each, linking only the rooms below it:
 #
 #     common <- config <- jit <- driver <- dispatch <- fallback <- api
-#     common <- reference <- fallback
+#     common <- reference <- api
 #
 # A room's headers are reachable only through its own include root,
 # ${PROJECT_BINARY_DIR}/rooms/<room>, which holds one entry, <room>, a link to the room's
