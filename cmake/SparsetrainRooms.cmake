@@ -24,13 +24,15 @@ endfunction()
 
 # sparsetrain_add_room(<room> <folder> [DEPS rooms...] [PRIVATE_DEPS targets...]): the static
 # library sparsetrain_<room> from <folder>/*.cpp, position-independent (it goes into the
-# shared library), with the project's warnings.
+# shared library), with hidden symbols and the project's warnings.
 function(sparsetrain_add_room room dir)
   cmake_parse_arguments(R "" "" "DEPS;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
   file(GLOB srcs CONFIGURE_DEPENDS ${dir}/*.cpp)
   sparsetrain_room_root(${room} ${dir} root)
   add_library(sparsetrain_${room} STATIC ${srcs})
-  set_target_properties(sparsetrain_${room} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  # Hidden symbols: only what include/sparsetrain/ marks SPARSETRAIN_API leaves the shared library.
+  set_target_properties(sparsetrain_${room} PROPERTIES POSITION_INDEPENDENT_CODE ON
+      CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
   target_include_directories(sparsetrain_${room} PUBLIC $<BUILD_INTERFACE:${root}>)
   list(TRANSFORM R_DEPS PREPEND sparsetrain_)
   target_link_libraries(sparsetrain_${room} PUBLIC ${R_DEPS} ${R_PUBLIC_DEPS} PRIVATE ${R_PRIVATE_DEPS})
