@@ -27,7 +27,6 @@ class sparse_bwd_d : public sparse_conv {
 public:
     explicit sparse_bwd_d(const bwd_d_config &c);
     void execute(const conv_tensors &t) const override;
-    std::string name() const override { return "sparse_jit:avx512_core"; }
     std::string config_str() const override { return c_.str(); }
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
