@@ -152,7 +152,7 @@ void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, 
 
     bwd_w_plan q;
     std::string why;
-    if (!plan_bwd_w(p, omp_get_max_threads(), true, bwd_w_tuning::from_env(), q, why, layout)) {
+    if (!plan_bwd_w(p, bwd_w_options(true, layout), q, why, bwd_w_tuning::from_env(), omp_get_max_threads())) {
         std::printf("%s: declined: %s\n", p.to_string().c_str(), why.c_str());
         return;
     }
@@ -161,7 +161,7 @@ void bench(const problem_t &p, const std::vector<double> &sparsities, int reps, 
     std::unique_ptr<bwd_w_conv> conv2;
     if (!env2.empty()) {
         bwd_w_plan q2;
-        if (!plan_bwd_w(p, omp_get_max_threads(), true, tuning_with(env2), q2, why, layout)) {
+        if (!plan_bwd_w(p, bwd_w_options(true, layout), q2, why, tuning_with(env2), omp_get_max_threads())) {
             std::printf("%s: plan 2 declined: %s\n", p.to_string().c_str(), why.c_str());
             return;
         }

@@ -27,6 +27,7 @@
 
 #include "sparsetrain/dispatch_mode.hpp"
 #include "sparsetrain/error.hpp"
+#include "sparsetrain/export.hpp"
 
 namespace sparsetrain {
 
@@ -36,7 +37,7 @@ struct conv_prim_impl;
 } // namespace detail
 
 // What every convolution primitive_desc answers.
-class conv_primitive_desc_base {
+class SPARSETRAIN_API conv_primitive_desc_base {
 public:
     // Name of the chosen implementation: "sparse_jit:avx512_core", "onednn:<oneDNN impl>" or
     // "reference".
@@ -66,7 +67,7 @@ protected:
 };
 
 // Executes a primitive_desc's implementation with the usual DNNL_ARG_* argument maps.
-class conv_primitive_base {
+class SPARSETRAIN_API conv_primitive_base {
 public:
     void execute(const dnnl::stream &stream, const std::unordered_map<int, dnnl::memory> &args) const;
     // Which paths the executes so far took (automatic dispatch may switch per call).
@@ -79,11 +80,11 @@ protected:
     std::shared_ptr<detail::conv_prim_impl> impl_;
 };
 
-class convolution_forward : public conv_primitive_base {
+class SPARSETRAIN_API convolution_forward : public conv_primitive_base {
 public:
     // oneDNN's op descriptor, validated first so that bad shapes fail with a message naming
     // the field (oneDNN's own constructor only says "could not create a descriptor").
-    struct desc : public dnnl::convolution_forward::desc {
+    struct SPARSETRAIN_API desc : public dnnl::convolution_forward::desc {
         desc(dnnl::prop_kind prop_kind, dnnl::algorithm algorithm, const dnnl::memory::desc &src_desc, const dnnl::memory::desc &weights_desc,
                 const dnnl::memory::desc &bias_desc, const dnnl::memory::desc &dst_desc, const dnnl::memory::dims &strides, const dnnl::memory::dims &padding_l, const dnnl::memory::dims &padding_r);
         desc(dnnl::prop_kind prop_kind, dnnl::algorithm algorithm, const dnnl::memory::desc &src_desc, const dnnl::memory::desc &weights_desc,
@@ -94,7 +95,7 @@ public:
         desc(dnnl::prop_kind prop_kind, dnnl::algorithm algorithm, const dnnl::memory::desc &src_desc, const dnnl::memory::desc &weights_desc,
                 const dnnl::memory::desc &dst_desc, const dnnl::memory::dims &strides, const dnnl::memory::dims &dilates, const dnnl::memory::dims &padding_l, const dnnl::memory::dims &padding_r);
     };
-    struct primitive_desc : public conv_primitive_desc_base {
+    struct SPARSETRAIN_API primitive_desc : public conv_primitive_desc_base {
         primitive_desc() = default;
         // allow_empty as in oneDNN: when no implementation exists, leave the pd empty
         // (operator bool false) instead of throwing; bad input still throws.
@@ -149,15 +150,15 @@ struct backward_data_options {
     bool relu_mask_optional = false;
 };
 
-class convolution_backward_data : public conv_primitive_base {
+class SPARSETRAIN_API convolution_backward_data : public conv_primitive_base {
 public:
-    struct desc : public dnnl::convolution_backward_data::desc {
+    struct SPARSETRAIN_API desc : public dnnl::convolution_backward_data::desc {
         desc(dnnl::algorithm algorithm, const dnnl::memory::desc &diff_src_desc, const dnnl::memory::desc &weights_desc, const dnnl::memory::desc &diff_dst_desc,
                 const dnnl::memory::dims &strides, const dnnl::memory::dims &padding_l, const dnnl::memory::dims &padding_r);
         desc(dnnl::algorithm algorithm, const dnnl::memory::desc &diff_src_desc, const dnnl::memory::desc &weights_desc, const dnnl::memory::desc &diff_dst_desc,
                 const dnnl::memory::dims &strides, const dnnl::memory::dims &dilates, const dnnl::memory::dims &padding_l, const dnnl::memory::dims &padding_r);
     };
-    struct primitive_desc : public conv_primitive_desc_base {
+    struct SPARSETRAIN_API primitive_desc : public conv_primitive_desc_base {
         primitive_desc() = default;
         primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::engine &engine,
                 const convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
@@ -195,9 +196,9 @@ public:
     convolution_backward_data(const primitive_desc &pd);
 };
 
-class convolution_backward_weights : public conv_primitive_base {
+class SPARSETRAIN_API convolution_backward_weights : public conv_primitive_base {
 public:
-    struct desc : public dnnl::convolution_backward_weights::desc {
+    struct SPARSETRAIN_API desc : public dnnl::convolution_backward_weights::desc {
         desc(dnnl::algorithm algorithm, const dnnl::memory::desc &src_desc, const dnnl::memory::desc &diff_weights_desc, const dnnl::memory::desc &diff_bias_desc,
                 const dnnl::memory::desc &diff_dst_desc, const dnnl::memory::dims &strides, const dnnl::memory::dims &padding_l, const dnnl::memory::dims &padding_r);
         desc(dnnl::algorithm algorithm, const dnnl::memory::desc &src_desc, const dnnl::memory::desc &diff_weights_desc, const dnnl::memory::desc &diff_dst_desc,
@@ -207,7 +208,7 @@ public:
         desc(dnnl::algorithm algorithm, const dnnl::memory::desc &src_desc, const dnnl::memory::desc &diff_weights_desc, const dnnl::memory::desc &diff_dst_desc,
                 const dnnl::memory::dims &strides, const dnnl::memory::dims &dilates, const dnnl::memory::dims &padding_l, const dnnl::memory::dims &padding_r);
     };
-    struct primitive_desc : public conv_primitive_desc_base {
+    struct SPARSETRAIN_API primitive_desc : public conv_primitive_desc_base {
         primitive_desc() = default;
         primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::engine &engine,
                 const convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);

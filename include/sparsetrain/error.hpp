@@ -7,9 +7,11 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "sparsetrain/export.hpp"
+
 namespace sparsetrain {
 
-class error : public dnnl::error {
+class SPARSETRAIN_API error : public dnnl::error {
 public:
     explicit error(const std::string &what, dnnl_status_t status = dnnl_invalid_arguments)
         : dnnl::error(status, ""), what_(what) {}

@@ -4,4 +4,5 @@
 #include "sparsetrain/convolution.hpp"
 #include "sparsetrain/dispatch_mode.hpp"
 #include "sparsetrain/error.hpp"
+#include "sparsetrain/export.hpp"
 #include "sparsetrain/version.hpp"

@@ -1,11 +1,13 @@
 #pragma once
 
+#include "sparsetrain/export.hpp"
+
 namespace sparsetrain {
 
 struct version_t {
     int major, minor, patch;
 };
 // The library's version (from the shared object, not this header).
-version_t version();
+SPARSETRAIN_API version_t version();
 
 } // namespace sparsetrain

@@ -5,11 +5,10 @@
 #include <cstdio>
 #include <sstream>
 
-#include "api/md_utils.hpp"
 #include "common/env.hpp"
+#include "common/md_utils.hpp"
 #include "common/verbose.hpp"
-#include "dispatch/mask_candidate.hpp"
-#include "dispatch/sparse_candidate.hpp"
+#include "dispatch/impl_list.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -25,50 +24,6 @@ void check_engine_kind(dnnl::engine::kind kind, const char *what) {
 void check_engine(const dnnl::engine &engine, const char *what) {
     if (!engine.get(true)) throw error(std::string(what) + ": empty (null) dnnl::engine");
     check_engine_kind(engine.get_kind(), what);
-}
-
-std::string conv_pd_impl::impl_name() const {
-    const std::string masked = relu_mask ? "+relu_mask" : "";
-    switch (chosen) {
-    case impl_kind::sparse_jit:
-        if (sparse_mask) return sparse_mask->name();
-        return (sparse ? sparse->name() : "sparse_jit") + masked;
-    case impl_kind::onednn: return "onednn:" + dnnl_impl + masked;
-    case impl_kind::reference: return "reference" + masked;
-    }
-    return "?";
-}
-
-std::string conv_pd_impl::formats_str() const {
-    const auto n = md_names(dir);
-    std::ostringstream os;
-    auto one = [&](const char *name, const dnnl::memory::desc &m) {
-        std::string s(name);
-        s = s.substr(0, s.size() - 5); // drop "_desc"
-        os << s << ":" << md_str(m) << " ";
-    };
-    one(n.src, md.src);
-    one(n.weights, md.weights);
-    if (with_bias) one(n.bias, md.bias);
-    one(n.dst, md.dst);
-    if (relu_mask) one("src_desc", md.src);
-    std::string r = os.str();
-    if (!r.empty()) r.pop_back();
-    return r;
-}
-
-std::string conv_pd_impl::attrs_str() const {
-    return with_relu ? "post_ops:relu" : relu_mask ? (relu_mask_optional ? "relu_mask:optional" : "relu_mask") : "";
-}
-
-dnnl::primitive_desc_base conv_pd_impl::dnnl_pd() const {
-    if (!has_dnnl) return dnnl::primitive_desc_base();
-    switch (dir) {
-    case direction::fwd: return dnnl_fwd;
-    case direction::bwd_d: return dnnl_bwd_d;
-    case direction::bwd_w: return dnnl_bwd_w;
-    }
-    return dnnl::primitive_desc_base();
 }
 
 namespace {
@@ -89,25 +44,6 @@ bool resolve_flush_denormals(const dispatch_options &o) {
     if (v == "flush") return true;
     if (v == "keep") return false;
     throw error("SPARSETRAIN_DENORMALS=" + v + ": expected flush or keep");
-}
-
-void take_dnnl_mds(conv_pd_impl &pd) {
-    switch (pd.dir) {
-    case direction::fwd:
-        pd.md = {pd.dnnl_fwd.src_desc(), pd.dnnl_fwd.weights_desc(), pd.dnnl_fwd.bias_desc(), pd.dnnl_fwd.dst_desc()};
-        pd.dnnl_impl = pd.dnnl_fwd.impl_info_str();
-        break;
-    case direction::bwd_d:
-        pd.md = {pd.dnnl_bwd_d.diff_src_desc(), pd.dnnl_bwd_d.weights_desc(), dnnl::memory::desc(),
-                pd.dnnl_bwd_d.diff_dst_desc()};
-        pd.dnnl_impl = pd.dnnl_bwd_d.impl_info_str();
-        break;
-    case direction::bwd_w:
-        pd.md = {pd.dnnl_bwd_w.src_desc(), pd.dnnl_bwd_w.diff_weights_desc(), pd.dnnl_bwd_w.diff_bias_desc(),
-                pd.dnnl_bwd_w.diff_dst_desc()};
-        pd.dnnl_impl = pd.dnnl_bwd_w.impl_info_str();
-        break;
-    }
 }
 
 // A problem whose tensors cannot fit in this machine's memory is refused at creation with a
@@ -179,68 +115,7 @@ std::shared_ptr<const conv_pd_impl> make_conv_pd(direction dir, const dnnl_convo
                     + to_string(dir) + " problem " + b.to_string());
     }
 
-    // oneDNN dense: also fixes the memory descs of the primitive (its picks for `any`).
-    try {
-        make_dnnl(*pd, hint, pd->attr);
-        pd->has_dnnl = true;
-        take_dnnl_mds(*pd);
-    } catch (const dnnl::error &e) {
-        pd->declined.emplace_back("onednn", std::string("no oneDNN implementation: ") + e.what());
-        pd->md = {resolve_any_plain(given.src, false), resolve_any_plain(given.weights, true),
-                resolve_any_plain(given.bias, false), resolve_any_plain(given.dst, false)};
-    }
-
-    std::string why_not;
-    bool relu = false;
-    if (sparse_supports_attr(dir, attr, relu, why_not)) pd->with_relu = relu;
-    pd->sparse = try_sparse(*pd, why_not, pd->sparse_weights_md);
-    std::string why_not_mask;
-    if (relu_mask) {
-        pd->relu_mask = true;
-        pd->relu_mask_optional = relu_mask_optional;
-        pd->sparse_mask = try_sparse_mask(*pd, why_not_mask, pd->mask_weights_md);
-    }
-
-    if (pd->sparse || pd->sparse_mask) {
-        pd->chosen = impl_kind::sparse_jit;
-        if (!pd->sparse) pd->declined.insert(pd->declined.begin(), {"sparse_jit", why_not});
-    } else {
-        pd->declined.insert(pd->declined.begin(), {"sparse_jit", why_not});
-        if (pd->has_dnnl) {
-            pd->chosen = impl_kind::onednn;
-        } else {
-            // The reference computes exactly: 2D, ungrouped, f32 (bias too), direct, and no
-            // attribute but a plain ReLU. Anything else has no implementation at all.
-            const auto f32 = dnnl::memory::data_type::f32;
-            std::string attr_why;
-            bool relu_ok = false;
-            const bool attr_ok = sparse_supports_attr(dir, pd->attr, relu_ok, attr_why);
-            const bool ref_ok = pd->prob.ndims == 4 && pd->prob.g == 1 && pd->md.src.data_type() == f32
-                    && pd->md.weights.data_type() == f32 && pd->md.dst.data_type() == f32
-                    && (!pd->with_bias || pd->md.bias.data_type() == f32) && attr_ok
-                    && (pd->alg == dnnl::algorithm::convolution_direct || pd->alg == dnnl::algorithm::convolution_auto);
-            if (!ref_ok && !attr_ok)
-                throw error("attr: " + attr_why + ", and oneDNN has no implementation either ("
-                                + pd->declined.back().second + ")",
-                        dnnl_unimplemented);
-            if (!ref_ok) {
-                const auto names = md_names(dir);
-                const std::pair<const char *, const dnnl::memory::desc *> t[] = {{names.src, &pd->md.src},
-                        {names.weights, &pd->md.weights}, {names.bias, &pd->md.bias}, {names.dst, &pd->md.dst}};
-                for (const auto &x : t)
-                    if (!is_zero_md(*x.second) && x.second->data_type() != f32)
-                        throw error(std::string(x.first) + ": data type " + dt_str(x.second->data_type())
-                                        + " is not supported here (sparse: f32 only; oneDNN: "
-                                        + pd->declined.back().second + ")",
-                                dnnl_unimplemented);
-                std::string msg = "no implementation for " + pd->prob.to_string() + " (" + to_string(dir) + "):";
-                for (const auto &d : pd->declined) msg += " " + d.first + ": " + d.second + ";";
-                throw error(msg, dnnl_unimplemented);
-            }
-            pd->chosen = impl_kind::reference;
-        }
-    }
-    if (relu_mask && !pd->sparse_mask) pd->declined.insert(pd->declined.begin(), {"sparse_jit_mask", why_not_mask});
+    choose_implementation(*pd, given, hint, make_dnnl, relu_mask, relu_mask_optional);
     log_creation(*pd);
     return pd;
 }

@@ -3,10 +3,12 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "common/scratch.hpp"
 #include "common/verbose.hpp"
 #include "dispatch/exec_choice.hpp"
+#include "fallback/onednn_dense.hpp"
+#include "reference/reference_exec.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -24,17 +26,8 @@ conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p)
     // The dense primitive exists before the first execute whenever dense may run, so that
     // switching to it never stalls a training step on primitive creation.
     if (pd->has_dnnl && (pd->chosen == impl_kind::onednn || pd->mode == dispatch_mode::automatic
-                                || pd->mode == dispatch_mode::deterministic)) {
-        try {
-            switch (pd->dir) {
-            case direction::fwd: dense = dnnl::convolution_forward(pd->dnnl_fwd); break;
-            case direction::bwd_d: dense = dnnl::convolution_backward_data(pd->dnnl_bwd_d); break;
-            case direction::bwd_w: dense = dnnl::convolution_backward_weights(pd->dnnl_bwd_w); break;
-            }
-        } catch (const dnnl::error &e) {
-            throw error(std::string("primitive: oneDNN could not create its dense primitive: ") + e.what());
-        }
-    }
+                                || pd->mode == dispatch_mode::deterministic))
+        dense = make_dense_primitive(*pd);
     if (pd->sparse && pd->sparse_weights_md.data.ndims)
         weights_to_sparse = dnnl::reorder(dnnl::reorder::primitive_desc(pd->engine, pd->md.weights, pd->engine,
                 pd->sparse_weights_md));
@@ -131,11 +124,8 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     const double t0 = verbose_level() ? now_ms() : 0.0;
     exec_paths paths;
     paths.sparse = [&](double density) { run_sparse(m, density); };
-    paths.dense = [&] {
-        dense.execute(s, args);
-        s.wait();
-    };
-    paths.reference = [&] { reference_execute(*pd, s, m); };
+    paths.dense = [&] { dense_execute(dense, s, args); };
+    paths.reference = [&] { reference_execute(pd->dir, pd->prob, pd->with_bias, pd->with_relu, s, m); };
     const exec_choice choice = choose.run(*pd, m, paths);
     switch (choice.path) {
     case exec_path::sparse: ++n_sparse_; break;

@@ -12,7 +12,6 @@
 #include "api/conv_pd_impl.hpp"
 #include "dispatch/exec_choice.hpp"
 #include "dispatch/mask_dispatch.hpp"
-#include "fallback/reference_exec.hpp"
 #include "sparsetrain/dispatch_mode.hpp"
 
 namespace sparsetrain {

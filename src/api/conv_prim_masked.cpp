@@ -5,10 +5,12 @@
 #include <sstream>
 
 #include "api/conv_prim_impl.hpp"
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "common/scratch.hpp"
 #include "common/verbose.hpp"
 #include "driver/relu_mask.hpp"
+#include "fallback/onednn_dense.hpp"
+#include "reference/reference_exec.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -67,12 +69,11 @@ void conv_prim_impl::execute_masked(dnnl::stream &s, const std::unordered_map<in
     paths.dense = [&] {
         std::unordered_map<int, dnnl::memory> dense_args(args);
         dense_args.erase(DNNL_ARG_SRC);
-        dense.execute(s, dense_args);
-        s.wait();
+        dense_execute(dense, s, dense_args);
         if (!pd->relu_mask_optional) apply_relu_mask_parallel(diff_src, src, n_src);
     };
     paths.reference = [&] {
-        reference_execute(*pd, s, m);
+        reference_execute(pd->dir, pd->prob, pd->with_bias, pd->with_relu, s, m);
         if (!pd->relu_mask_optional) apply_relu_mask_parallel(diff_src, src, n_src);
     };
     const masked_choice c = choose_masked.run(*pd, src, n_src, fptr(m.dst), n_dd, paths);

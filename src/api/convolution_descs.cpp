@@ -1,7 +1,7 @@
 // sparsetrain::*::desc: validate with field-named messages, then build oneDNN's desc.
 #include "sparsetrain/convolution.hpp"
 
-#include "api/desc_validate.hpp"
+#include "common/desc_validate.hpp"
 
 namespace sparsetrain {
 

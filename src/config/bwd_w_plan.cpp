@@ -284,21 +284,21 @@ void plan_threads(bwd_w_plan &q, const bwd_w_tuning &t) {
 
 } // namespace
 
-bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
-        bwd_w_plan &plan, std::string &why_not, act_format act) {
+bool plan_bwd_w(const problem_t &p, const sparse_conv_options &o, bwd_w_plan &plan, std::string &why_not,
+        const bwd_w_tuning &t, int nthr) {
     // No ISA check here: planning and generation work on any CPU (listings, tests); the
     // dispatch layer refuses to run sparse kernels without AVX-512.
     if (!check_bwd_w_scope(p, why_not)) return false;
     bwd_w_plan q;
     q.p = p;
-    q.act = act;
-    q.src_l = src_layout(p, act);
-    q.dd_l = dst_layout(p, act);
+    q.act = o.act;
+    q.src_l = src_layout(p, o.act);
+    q.dd_l = dst_layout(p, o.act);
     q.dw_l = make_wei_layout(weights_layout::OIhw16i16o, p);
     q.nthr = std::max(nthr, 1);
     q.icb = p.ic / 16;
     q.ocb = p.oc / 16;
-    q.with_bias = with_bias;
+    q.with_bias = o.with_bias;
     const int max_taps = plan_classes(q);
     if (q.classes.empty()) return decline(why_not, "no src pixel meets a kernel tap");
     if (!plan_oc_groups(q, t, max_taps, why_not)) return false;

@@ -35,6 +35,7 @@
 
 #include "common/layout.hpp"
 #include "common/problem.hpp"
+#include "config/conv_options.hpp"
 #include "config/register_budget.hpp"
 
 namespace sparsetrain {
@@ -156,8 +157,19 @@ struct bwd_w_plan {
 };
 
 // Returns false and sets why_not when the problem is outside what the sparse path covers.
-bool plan_bwd_w(const problem_t &p, int nthr, bool with_bias, const bwd_w_tuning &t,
-        bwd_w_plan &plan, std::string &why_not, act_format act = act_format::nChw16c);
+// Same shape as plan_fwd / plan_bwd_d: problem, options (with_bias: diff_bias; act: the
+// activations' layout; diff_weights are always OIhw16i16o), plan out, reason, then the hints
+// (tuning) and the thread count the plan splits its work for.
+bool plan_bwd_w(const problem_t &p, const sparse_conv_options &o, bwd_w_plan &plan, std::string &why_not,
+        const bwd_w_tuning &t, int nthr);
+
+// The options of a backward-weights plan.
+inline sparse_conv_options bwd_w_options(bool with_bias, act_format act = act_format::nChw16c) {
+    sparse_conv_options o;
+    o.with_bias = with_bias;
+    o.act = act;
+    return o;
+}
 
 // Range [begin, end) of n items owned by part `i` of `parts` (balanced, contiguous).
 inline void split_range(int64_t n, int parts, int i, int64_t &begin, int64_t &end) {

@@ -15,10 +15,10 @@
 #include <memory>
 #include <string>
 
-#include "api/conv_pd_impl.hpp"
+#include "common/desc_validate.hpp"
+#include "dispatch/conv_pd.hpp"
 #include "dispatch/crossover_model.hpp"
 #include "dispatch/static_crossover.hpp"
-#include "fallback/reference_exec.hpp"
 
 namespace sparsetrain {
 namespace detail {

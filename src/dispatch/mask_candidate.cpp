@@ -1,6 +1,6 @@
 #include "dispatch/mask_candidate.hpp"
 
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "common/cpu.hpp"
 #include "dispatch/sparse_candidate.hpp"
 #include "driver/bwd_d_mask_conv.hpp"

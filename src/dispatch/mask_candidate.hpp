@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "api/conv_pd_impl.hpp"
+#include "dispatch/conv_pd.hpp"
 
 namespace sparsetrain {
 namespace detail {

@@ -23,7 +23,7 @@
 #include <memory>
 #include <string>
 
-#include "api/conv_pd_impl.hpp"
+#include "dispatch/conv_pd.hpp"
 #include "dispatch/crossover_model.hpp"
 #include "dispatch/static_crossover.hpp"
 

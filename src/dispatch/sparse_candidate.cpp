@@ -1,7 +1,8 @@
 #include "dispatch/sparse_candidate.hpp"
 
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "common/cpu.hpp"
+#include "config/conv_scope.hpp"
 
 namespace sparsetrain {
 namespace detail {
@@ -108,17 +109,7 @@ std::shared_ptr<const sparse_conv> try_sparse(const conv_pd_impl &pd, std::strin
         why_not = "data types other than f32";
         return nullptr;
     }
-    if (p.ndims != 4) { why_not = "3D convolution"; return nullptr; }
-    if (p.g != 1) { why_not = "grouped convolution (g = " + std::to_string(p.g) + ")"; return nullptr; }
-    if (p.dh != 0 || p.dw != 0) { why_not = "dilated convolution"; return nullptr; }
-    if (p.ic % 16) {
-        why_not = "ic = " + std::to_string(p.ic) + " is not a multiple of 16 (first layer: dense input)";
-        return nullptr;
-    }
-    if (p.oc % 16) {
-        why_not = "oc = " + std::to_string(p.oc) + " is not a multiple of 16";
-        return nullptr;
-    }
+    if (!check_sparse_scope(p, why_not)) return nullptr;
     if (pd.alg != dnnl::algorithm::convolution_direct && pd.alg != dnnl::algorithm::convolution_auto) {
         why_not = "algorithm other than convolution_direct/convolution_auto";
         return nullptr;

@@ -336,7 +336,7 @@ std::unique_ptr<sparse_conv> make_sparse_bwd_w(const problem_t &p, const sparse_
         return nullptr;
     }
     bwd_w_plan plan;
-    if (!plan_bwd_w(p, omp_get_max_threads(), o.with_bias, bwd_w_tuning::from_env(), plan, why_not, o.act))
+    if (!plan_bwd_w(p, o, plan, why_not, bwd_w_tuning::from_env(), omp_get_max_threads()))
         return nullptr;
     return std::make_unique<bwd_w_conv>(plan);
 }

@@ -52,7 +52,7 @@ TEST_CASE("bwd_w channel parts: dead channels gathered in one range are balanced
     const auto p = problem_t::parse("mb4ic256ih14oc64oh14kh3ph1");
     bwd_w_plan q;
     std::string why;
-    REQUIRE(plan_bwd_w(p, 2, false, {}, q, why));
+    REQUIRE(plan_bwd_w(p, bwd_w_options(false), q, why, {}, 2));
     REQUIRE(q.n_c_parts == 2);
     const auto src = src_with_dead_channels(p, 0, 112);
     const auto w = bwd_w_block_work(q, src.data());
@@ -73,7 +73,7 @@ TEST_CASE("bwd_w channel parts: dead channels gathered in one range are balanced
     // SPARSETRAIN_BWD_W_BALANCE=0 (tuning): equal block counts whatever the data.
     bwd_w_tuning even;
     even.balance_channels = false;
-    REQUIRE(plan_bwd_w(p, 2, false, even, q, why));
+    REQUIRE(plan_bwd_w(p, bwd_w_options(false), q, why, even, 2));
     CHECK(bwd_w_channel_parts(q, src.data()) == std::vector<int64_t> {0, 8, 16});
 }
 

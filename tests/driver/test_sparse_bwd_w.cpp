@@ -99,7 +99,7 @@ outputs run_conv(const bwd_w_conv &conv, const bwd_w_inputs &in, double density_
 outputs run_sparse(const problem_t &p, const bwd_w_inputs &in, int nthr, const bwd_w_tuning &t, bool with_bias = true) {
     bwd_w_plan q;
     std::string why;
-    REQUIRE(plan_bwd_w(p, nthr, with_bias, t, q, why, in.act));
+    REQUIRE(plan_bwd_w(p, bwd_w_options(with_bias, in.act), q, why, t, nthr));
     INFO("plan: " << q.str());
     bwd_w_conv conv(q);
     return run_conv(conv, in);
@@ -225,7 +225,7 @@ TEST_CASE("sparse bwd_w: nhwc offsets-only lists scale the src and diff_dst pixe
         t.dd_mode = e.dd_mode;
         bwd_w_plan q;
         std::string why;
-        REQUIRE(plan_bwd_w(problem_t::parse(e.ps), 2, true, t, q, why, act_format::nhwc));
+        REQUIRE(plan_bwd_w(problem_t::parse(e.ps), bwd_w_options(true, act_format::nhwc), q, why, t, 2));
         INFO(e.ps << " plan " << q.str());
         CHECK(q.indirect == e.indirect);
         CHECK(q.dd_copy == e.copy);
@@ -312,7 +312,7 @@ TEST_CASE("sparse bwd_w: pair and single-list variants, chosen per execute, both
         for (int nthr : {1, 2, 3}) {
             bwd_w_plan q;
             std::string why;
-            REQUIRE(plan_bwd_w(p, nthr, true, bwd_w_tuning {}, q, why));
+            REQUIRE(plan_bwd_w(p, bwd_w_options(true), q, why, bwd_w_tuning {}, nthr));
             REQUIRE(q.pairs); // the test is about both variants
             CHECK(q.use_pairs(0.9));
             CHECK_FALSE(q.use_pairs(0.1));
@@ -328,7 +328,7 @@ TEST_CASE("sparse bwd_w: pair and single-list variants, chosen per execute, both
                 }
             }
             // The same plan on nhwc activations.
-            REQUIRE(plan_bwd_w(p, nthr, true, bwd_w_tuning {}, q, why, act_format::nhwc));
+            REQUIRE(plan_bwd_w(p, bwd_w_options(true, act_format::nhwc), q, why, bwd_w_tuning {}, nthr));
             REQUIRE(q.pairs);
             bwd_w_conv conv_nhwc(q);
             for (double sp : {0.0, 0.5, 0.9}) {
@@ -363,7 +363,7 @@ TEST_CASE("sparse bwd_w: pair variant with one-row tiles, split tap groups and o
     // Stride 2: no class has three consecutive column taps, so no pair variant.
     bwd_w_plan q;
     std::string why;
-    REQUIRE(plan_bwd_w(problem_t::parse("mb2ic32ih14oc48oh7kh3sh2ph1"), 1, true, bwd_w_tuning {}, q, why));
+    REQUIRE(plan_bwd_w(problem_t::parse("mb2ic32ih14oc48oh7kh3sh2ph1"), bwd_w_options(true), q, why, bwd_w_tuning {}, 1));
     CHECK_FALSE(q.pairs);
 }
 
@@ -390,7 +390,7 @@ TEST_CASE("sparse bwd_w shapes at the planner's limits: SAME padding, one row, 1
         bwd_w_plan q;
         std::string why;
         INFO(ps);
-        REQUIRE(plan_bwd_w(problem_t::parse(ps), 2, true, {}, q, why));
+        REQUIRE(plan_bwd_w(problem_t::parse(ps), bwd_w_options(true), q, why, {}, 2));
         if (max_isa() >= cpu_isa::avx512_core) check_problem(ps, {}, {0.0, 0.5});
     }
     // Beyond 3x3 or stride 2: declined with a reason (the dense fallback runs them).
@@ -399,7 +399,7 @@ TEST_CASE("sparse bwd_w shapes at the planner's limits: SAME padding, one row, 1
         bwd_w_plan q;
         std::string why;
         INFO(ps);
-        CHECK_FALSE(plan_bwd_w(problem_t::parse(ps), 2, true, {}, q, why));
+        CHECK_FALSE(plan_bwd_w(problem_t::parse(ps), bwd_w_options(true), q, why, {}, 2));
         CHECK(!why.empty());
     }
     SPARSETRAIN_SKIP_WITHOUT_AVX512(); // the shapes above were planned, not run

@@ -94,20 +94,20 @@ TEST_CASE("bwd_w planner: coverage and declines", "[bwd_w]") {
                  "mb16ic1024ih14oc2048oh7kh1sh2ph0", "mb16ic512ih7oc512oh7kh3ph1",
                  "mb16ic2048ih7oc512oh7kh1ph0"}) {
         INFO(s);
-        CHECK(plan_bwd_w(problem_t::parse(s), 2, true, t, q, why));
+        CHECK(plan_bwd_w(problem_t::parse(s), bwd_w_options(true), q, why, t, 2));
         CHECK(q.tile_h >= 1);
         CHECK(q.band_w >= 1);
         for (const auto &c : q.classes)
             for (const auto &g : c.groups) CHECK(g.n_acc() <= t.max_acc);
     }
     // 3x3 stride 2: four classes with 1 + 2 + 2 + 4 taps.
-    REQUIRE(plan_bwd_w(problem_t::parse("mb2ic16ih14oc16oh7kh3sh2ph1"), 1, false, t, q, why));
+    REQUIRE(plan_bwd_w(problem_t::parse("mb2ic16ih14oc16oh7kh3sh2ph1"), bwd_w_options(false), q, why, t, 1));
     int taps = 0;
     for (const auto &c : q.classes) taps += (int)c.taps.size();
     CHECK(q.classes.size() == 4);
     CHECK(taps == 9);
     // 1x1 stride 2: only even pixels, diff_dst in place.
-    REQUIRE(plan_bwd_w(problem_t::parse("mb2ic16ih14oc16oh7kh1sh2ph0"), 1, false, t, q, why));
+    REQUIRE(plan_bwd_w(problem_t::parse("mb2ic16ih14oc16oh7kh1sh2ph0"), bwd_w_options(false), q, why, t, 1));
     CHECK(q.classes.size() == 1);
     CHECK(!q.dd_copy);
 
@@ -117,7 +117,7 @@ TEST_CASE("bwd_w planner: coverage and declines", "[bwd_w]") {
     for (const char *s : declined) {
         INFO(s);
         why.clear();
-        CHECK_FALSE(plan_bwd_w(problem_t::parse(s), 2, false, t, q, why));
+        CHECK_FALSE(plan_bwd_w(problem_t::parse(s), bwd_w_options(false), q, why, t, 2));
         CHECK(!why.empty());
     }
     // The factory declines other diff_weights layouts.

@@ -1,8 +1,8 @@
-#include "fallback/reference_exec.hpp"
+#include "reference/reference_exec.hpp"
 
 #include <vector>
 
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "reference/ref_conv.hpp"
 
 namespace sparsetrain {
@@ -35,16 +35,16 @@ void from_plain(dnnl::stream &s, std::vector<float> &buf, const dnnl::memory &m,
 
 } // namespace
 
-void reference_execute(const conv_pd_impl &pd, dnnl::stream &s, const conv_memories &m) {
-    const problem_t &p = pd.prob;
-    switch (pd.dir) {
+void reference_execute(direction dir, const problem_t &p, bool with_bias, bool with_relu, dnnl::stream &s,
+        const conv_memories &m) {
+    switch (dir) {
     case direction::fwd: {
         auto src = to_plain(s, m.src, false), wei = to_plain(s, m.weights, true);
         std::vector<float> bias;
-        if (pd.with_bias) bias = to_plain(s, m.bias, false);
+        if (with_bias) bias = to_plain(s, m.bias, false);
         std::vector<float> dst(p.mb * p.oc * p.oh * p.ow);
-        reference::conv_fwd(p, src.data(), wei.data(), pd.with_bias ? bias.data() : nullptr, dst.data(),
-                pd.with_relu);
+        reference::conv_fwd(p, src.data(), wei.data(), with_bias ? bias.data() : nullptr, dst.data(),
+                with_relu);
         from_plain(s, dst, m.dst, false);
         break;
     }
@@ -58,9 +58,9 @@ void reference_execute(const conv_pd_impl &pd, dnnl::stream &s, const conv_memor
     case direction::bwd_w: {
         auto src = to_plain(s, m.src, false), ddst = to_plain(s, m.dst, false);
         std::vector<float> dw(p.oc * p.ic * p.kh * p.kw), db(p.oc);
-        reference::conv_bwd_w(p, src.data(), dw.data(), pd.with_bias ? db.data() : nullptr, ddst.data());
+        reference::conv_bwd_w(p, src.data(), dw.data(), with_bias ? db.data() : nullptr, ddst.data());
         from_plain(s, dw, m.weights, true);
-        if (pd.with_bias) from_plain(s, db, m.bias, false);
+        if (with_bias) from_plain(s, db, m.bias, false);
         break;
     }
     }

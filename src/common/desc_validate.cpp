@@ -1,8 +1,8 @@
-#include "api/desc_validate.hpp"
+#include "common/desc_validate.hpp"
 
 #include <string>
 
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {

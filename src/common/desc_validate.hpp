@@ -16,6 +16,12 @@ struct conv_mds {
     dnnl::memory::desc src, weights, bias, dst;
 };
 
+// The memories of one execute, named the same way.
+struct conv_memories {
+    dnnl::memory src, weights, bias, dst;
+    dnnl::memory mask_src; // backward data with relu_mask: DNNL_ARG_SRC
+};
+
 // Names of the four tensors in `dir` ("diff_src_desc" ...), for messages.
 struct conv_md_names {
     const char *src, *weights, *bias, *dst;

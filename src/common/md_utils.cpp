@@ -1,4 +1,4 @@
-#include "api/md_utils.hpp"
+#include "common/md_utils.hpp"
 
 namespace sparsetrain {
 namespace detail {
