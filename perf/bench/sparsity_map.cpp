@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include "bench/text_util.hpp"
+#include "common/enum_names.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -36,19 +38,17 @@ std::string sparsity_rule::to_string() const {
     return "?";
 }
 
-const char *to_string(bwd_d_mask_kind k) {
-    switch (k) {
-    case bwd_d_mask_kind::none: return "none";
-    case bwd_d_mask_kind::relu: return "relu";
-    case bwd_d_mask_kind::maxpool_relu: return "maxpool_relu";
-    case bwd_d_mask_kind::shared: return "shared";
-    }
-    return "?";
-}
+namespace {
+const char *const mask_kind_names[] = {"none", "relu", "maxpool_relu", "shared"};
+static_assert(std::size(mask_kind_names) == static_cast<std::size_t>(bwd_d_mask_kind::shared) + 1,
+        "one name per bwd_d_mask_kind");
+} // namespace
+
+const char *to_string(bwd_d_mask_kind k) { return enum_name(k, mask_kind_names); }
 
 bwd_d_mask_kind bwd_d_mask_kind_from_string(const std::string &s) {
-    for (auto k : {bwd_d_mask_kind::none, bwd_d_mask_kind::relu, bwd_d_mask_kind::maxpool_relu, bwd_d_mask_kind::shared})
-        if (s == to_string(k)) return k;
+    bwd_d_mask_kind k;
+    if (enum_from_name(s, mask_kind_names, k)) return k;
     throw error("bwd_d_mask '" + s + "': expected none, relu, maxpool_relu or shared");
 }
 

@@ -1,28 +1,26 @@
 #include "bench/sparsity_profile.hpp"
 
 #include <cctype>
+#include <iterator>
 
 #include "bench/text_util.hpp"
+#include "common/enum_names.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 namespace bench {
 
-const char *to_string(profile_kind k) {
-    switch (k) {
-    case profile_kind::epoch1: return "epoch1";
-    case profile_kind::epoch10: return "epoch10";
-    case profile_kind::mean: return "mean";
-    case profile_kind::final_epoch: return "final";
-    }
-    return "?";
-}
+namespace {
+const char *const profile_names[] = {"epoch1", "epoch10", "mean", "final"};
+static_assert(std::size(profile_names) == static_cast<std::size_t>(profile_kind::final_epoch) + 1,
+        "one name per profile_kind");
+} // namespace
+
+const char *to_string(profile_kind k) { return enum_name(k, profile_names); }
 
 profile_kind profile_from_string(const std::string &s) {
-    if (s == "epoch1") return profile_kind::epoch1;
-    if (s == "epoch10") return profile_kind::epoch10;
-    if (s == "mean") return profile_kind::mean;
-    if (s == "final") return profile_kind::final_epoch;
+    profile_kind k;
+    if (enum_from_name(s, profile_names, k)) return k;
     throw error("profile '" + s + "': expected final, epoch1, epoch10 or mean");
 }
 

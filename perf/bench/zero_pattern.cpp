@@ -2,27 +2,27 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 #include <random>
 
+#include "common/enum_names.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 namespace bench {
 
-const char *to_string(zero_pattern z) {
-    switch (z) {
-    case zero_pattern::iid: return "iid";
-    case zero_pattern::channels: return "channels";
-    case zero_pattern::spatial: return "spatial";
-    }
-    return "?";
-}
+namespace {
+const char *const zero_pattern_names[] = {"iid", "channels", "spatial"};
+static_assert(std::size(zero_pattern_names) == static_cast<std::size_t>(zero_pattern::spatial) + 1,
+        "one name per zero_pattern");
+} // namespace
+
+const char *to_string(zero_pattern z) { return enum_name(z, zero_pattern_names); }
 
 zero_pattern zero_pattern_from_string(const std::string &s) {
-    if (s == "iid") return zero_pattern::iid;
-    if (s == "channels") return zero_pattern::channels;
-    if (s == "spatial") return zero_pattern::spatial;
+    zero_pattern z;
+    if (enum_from_name(s, zero_pattern_names, z)) return z;
     throw error("zero pattern '" + s + "': expected iid, channels or spatial");
 }
 

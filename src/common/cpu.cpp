@@ -3,21 +3,22 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <iterator>
 
 #include <xbyak/xbyak_util.h>
 
+#include "common/enum_names.hpp"
 #include "common/env.hpp"
 
 namespace sparsetrain {
 
-const char *to_string(cpu_isa isa) {
-    switch (isa) {
-    case cpu_isa::none: return "none";
-    case cpu_isa::avx2: return "avx2";
-    case cpu_isa::avx512_core: return "avx512_core";
-    }
-    return "?";
-}
+namespace {
+const char *const isa_names[] = {"none", "avx2", "avx512_core"};
+static_assert(std::size(isa_names) == static_cast<std::size_t>(cpu_isa::avx512_core) + 1,
+        "one name per cpu_isa");
+} // namespace
+
+const char *to_string(cpu_isa isa) { return enum_name(isa, isa_names); }
 
 cpu_isa hw_isa() {
     static const cpu_isa isa = [] {

@@ -2,20 +2,21 @@
 
 #include <cctype>
 #include <cstring>
+#include <iterator>
 #include <sstream>
 
+#include "common/enum_names.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 
-const char *to_string(direction d) {
-    switch (d) {
-    case direction::fwd: return "fwd";
-    case direction::bwd_d: return "bwd_d";
-    case direction::bwd_w: return "bwd_w";
-    }
-    return "?";
-}
+namespace {
+const char *const direction_names[] = {"fwd", "bwd_d", "bwd_w"};
+static_assert(std::size(direction_names) == static_cast<std::size_t>(direction::bwd_w) + 1,
+        "one name per direction");
+} // namespace
+
+const char *to_string(direction d) { return enum_name(d, direction_names); }
 
 direction direction_from_string(const std::string &s) {
     if (s == "fwd" || s == "FWD" || s == "FWD_B" || s == "FWD_D") return direction::fwd;
