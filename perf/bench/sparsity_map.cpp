@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <iterator>
 
 #include "bench/text_util.hpp"
 #include "common/enum_names.hpp"
@@ -38,18 +37,12 @@ std::string sparsity_rule::to_string() const {
     return "?";
 }
 
-namespace {
-const char *const mask_kind_names[] = {"none", "relu", "maxpool_relu", "shared"};
-static_assert(std::size(mask_kind_names) == static_cast<std::size_t>(bwd_d_mask_kind::shared) + 1,
-        "one name per bwd_d_mask_kind");
-} // namespace
+constexpr enum_names<bwd_d_mask_kind::shared> mask_kind_names({"none", "relu", "maxpool_relu", "shared"});
 
-const char *to_string(bwd_d_mask_kind k) { return enum_name(k, mask_kind_names); }
+const char *to_string(bwd_d_mask_kind k) { return mask_kind_names(k); }
 
 bwd_d_mask_kind bwd_d_mask_kind_from_string(const std::string &s) {
-    bwd_d_mask_kind k;
-    if (enum_from_name(s, mask_kind_names, k)) return k;
-    throw error("bwd_d_mask '" + s + "': expected none, relu, maxpool_relu or shared");
+    return mask_kind_names.parse(s, "bwd_d_mask", "none, relu, maxpool_relu or shared");
 }
 
 std::vector<layer_occurrence> parse_sparsity_map(const std::string &csv_text, const std::string &what) {

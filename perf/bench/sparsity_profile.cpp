@@ -1,7 +1,6 @@
 #include "bench/sparsity_profile.hpp"
 
 #include <cctype>
-#include <iterator>
 
 #include "bench/text_util.hpp"
 #include "common/enum_names.hpp"
@@ -10,18 +9,12 @@
 namespace sparsetrain {
 namespace bench {
 
-namespace {
-const char *const profile_names[] = {"epoch1", "epoch10", "mean", "final"};
-static_assert(std::size(profile_names) == static_cast<std::size_t>(profile_kind::final_epoch) + 1,
-        "one name per profile_kind");
-} // namespace
+constexpr enum_names<profile_kind::final_epoch> profile_names({"epoch1", "epoch10", "mean", "final"});
 
-const char *to_string(profile_kind k) { return enum_name(k, profile_names); }
+const char *to_string(profile_kind k) { return profile_names(k); }
 
 profile_kind profile_from_string(const std::string &s) {
-    profile_kind k;
-    if (enum_from_name(s, profile_names, k)) return k;
-    throw error("profile '" + s + "': expected final, epoch1, epoch10 or mean");
+    return profile_names.parse(s, "profile", "final, epoch1, epoch10 or mean");
 }
 
 namespace {

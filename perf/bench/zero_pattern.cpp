@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <numeric>
 #include <random>
 
@@ -12,18 +11,12 @@
 namespace sparsetrain {
 namespace bench {
 
-namespace {
-const char *const zero_pattern_names[] = {"iid", "channels", "spatial"};
-static_assert(std::size(zero_pattern_names) == static_cast<std::size_t>(zero_pattern::spatial) + 1,
-        "one name per zero_pattern");
-} // namespace
+constexpr enum_names<zero_pattern::spatial> zero_pattern_names({"iid", "channels", "spatial"});
 
-const char *to_string(zero_pattern z) { return enum_name(z, zero_pattern_names); }
+const char *to_string(zero_pattern z) { return zero_pattern_names(z); }
 
 zero_pattern zero_pattern_from_string(const std::string &s) {
-    zero_pattern z;
-    if (enum_from_name(s, zero_pattern_names, z)) return z;
-    throw error("zero pattern '" + s + "': expected iid, channels or spatial");
+    return zero_pattern_names.parse(s, "zero pattern", "iid, channels or spatial");
 }
 
 namespace {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <iterator>
 
 #include <xbyak/xbyak_util.h>
 
@@ -12,13 +11,9 @@
 
 namespace sparsetrain {
 
-namespace {
-const char *const isa_names[] = {"none", "avx2", "avx512_core"};
-static_assert(std::size(isa_names) == static_cast<std::size_t>(cpu_isa::avx512_core) + 1,
-        "one name per cpu_isa");
-} // namespace
+constexpr enum_names<cpu_isa::avx512_core> isa_names({"none", "avx2", "avx512_core"});
 
-const char *to_string(cpu_isa isa) { return enum_name(isa, isa_names); }
+const char *to_string(cpu_isa isa) { return isa_names(isa); }
 
 cpu_isa hw_isa() {
     static const cpu_isa isa = [] {

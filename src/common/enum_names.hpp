@@ -3,28 +3,40 @@
 #include <cstddef>
 #include <string>
 
+#include "sparsetrain/error.hpp"
+
 namespace sparsetrain {
 
-// One name table per enum, indexed by the enumerator's value (the enums using it number their
-// enumerators 0, 1, ..., N-1). Each table stands next to its enum's to_string with a
-// static_assert that it holds one name per enumerator up to the last one.
+// The name table of an enum whose enumerators are 0, 1, ..., Last: built from exactly one name
+// per enumerator (a missing or extra name fails to compile), it gives each value's name and
+// parses a name back.
+template <auto Last>
+class enum_names {
+public:
+    using enum_type = decltype(Last);
+    static constexpr std::size_t count = static_cast<std::size_t>(Last) + 1;
 
-// The name of `e`, "?" for a value outside the table.
-template <typename E, std::size_t N>
-const char *enum_name(E e, const char *const (&names)[N]) {
-    const auto i = static_cast<std::size_t>(e);
-    return i < N ? names[i] : "?";
-}
+    template <std::size_t N>
+    constexpr enum_names(const char *const (&names)[N]) {
+        static_assert(N == count, "one name per enumerator");
+        for (std::size_t i = 0; i < N; ++i) names_[i] = names[i];
+    }
 
-// The enumerator named `s` into `out`; false (and `out` untouched) if no name matches.
-template <typename E, std::size_t N>
-bool enum_from_name(const std::string &s, const char *const (&names)[N], E &out) {
-    for (std::size_t i = 0; i < N; ++i)
-        if (s == names[i]) {
-            out = static_cast<E>(i);
-            return true;
-        }
-    return false;
-}
+    // The name of `e`, "?" for a value outside the enum.
+    const char *operator()(enum_type e) const {
+        const auto i = static_cast<std::size_t>(e);
+        return i < count ? names_[i] : "?";
+    }
+
+    // The enumerator named `s`; else throws "WHAT 'S': expected EXPECTED".
+    enum_type parse(const std::string &s, const char *what, const char *expected) const {
+        for (std::size_t i = 0; i < count; ++i)
+            if (s == names_[i]) return static_cast<enum_type>(i);
+        throw error(std::string(what) + " '" + s + "': expected " + expected);
+    }
+
+private:
+    const char *names_[count] {};
+};
 
 } // namespace sparsetrain

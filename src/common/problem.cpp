@@ -2,7 +2,6 @@
 
 #include <cctype>
 #include <cstring>
-#include <iterator>
 #include <sstream>
 
 #include "common/enum_names.hpp"
@@ -10,13 +9,9 @@
 
 namespace sparsetrain {
 
-namespace {
-const char *const direction_names[] = {"fwd", "bwd_d", "bwd_w"};
-static_assert(std::size(direction_names) == static_cast<std::size_t>(direction::bwd_w) + 1,
-        "one name per direction");
-} // namespace
+constexpr enum_names<direction::bwd_w> direction_names({"fwd", "bwd_d", "bwd_w"});
 
-const char *to_string(direction d) { return enum_name(d, direction_names); }
+const char *to_string(direction d) { return direction_names(d); }
 
 direction direction_from_string(const std::string &s) {
     if (s == "fwd" || s == "FWD" || s == "FWD_B" || s == "FWD_D") return direction::fwd;
