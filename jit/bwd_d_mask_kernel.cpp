@@ -279,11 +279,7 @@ bwd_d_mask_kernel::bwd_d_mask_kernel(const bwd_d_mask_desc &d)
 }
 
 std::shared_ptr<const bwd_d_mask_kernel> bwd_d_mask_kernel::get(const bwd_d_mask_desc &d) {
-    return kernel_cache::instance().get<bwd_d_mask_kernel>(d.key(), [&] {
-        auto k = std::make_shared<bwd_d_mask_kernel>(d);
-        k->create();
-        return k;
-    });
+    return kernel_cache::instance().get_created<bwd_d_mask_kernel>(d.key(), d);
 }
 
 void bwd_d_mask_kernel::generate() {

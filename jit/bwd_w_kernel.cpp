@@ -53,12 +53,9 @@ void bwd_w_kernel::generate() {
 
     preamble();
     sub(rsp, 8); // [rsp]: prefetch table cursor
-    mov(vals, ptr[a_ptr + offsetof(bwd_w_kernel_args, vals)]);
-    mov(offs, ptr[a_ptr + offsetof(bwd_w_kernel_args, offs)]);
-    mov(cnt, ptr[a_ptr + offsetof(bwd_w_kernel_args, cnt)]);
-    mov(dd, ptr[a_ptr + offsetof(bwd_w_kernel_args, dd)]);
-    mov(dw, ptr[a_ptr + offsetof(bwd_w_kernel_args, dw)]);
-    mov(n_icb, ptr[a_ptr + offsetof(bwd_w_kernel_args, n_icb)]);
+    using A = bwd_w_kernel_args;
+    load_args(a_ptr, {{vals, offsetof(A, vals)}, {offs, offsetof(A, offs)}, {cnt, offsetof(A, cnt)},
+            {dd, offsetof(A, dd)}, {dw, offsetof(A, dw)}, {n_icb, offsetof(A, n_icb)}});
     if (p_.pairs) mov(pcnt, ptr[a_ptr + offsetof(bwd_w_kernel_args, pcnt)]);
     mov(pf, ptr[a_ptr + offsetof(bwd_w_kernel_args, pf)]);
 

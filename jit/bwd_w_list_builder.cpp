@@ -96,12 +96,9 @@ void bwd_w_list_builder::generate() {
     Label iota, pixel_bits, done, row_loop, block_loop;
     preamble();
     if (p_.offsets_only) sub(rsp, 64); // 16 mask words
-    mov(row_src, ptr[a_ptr + offsetof(bwd_w_build_args, src)]);
-    mov(vals, ptr[a_ptr + offsetof(bwd_w_build_args, vals)]);
-    mov(offs, ptr[a_ptr + offsetof(bwd_w_build_args, offs)]);
-    mov(cnt, ptr[a_ptr + offsetof(bwd_w_build_args, cnt)]);
-    mov(rows, ptr[a_ptr + offsetof(bwd_w_build_args, rows)]);
-    mov(cols, ptr[a_ptr + offsetof(bwd_w_build_args, cols)]);
+    using A = bwd_w_build_args;
+    load_args(a_ptr, {{row_src, offsetof(A, src)}, {vals, offsetof(A, vals)}, {offs, offsetof(A, offs)},
+            {cnt, offsetof(A, cnt)}, {rows, offsetof(A, rows)}, {cols, offsetof(A, cols)}});
     if (p_.pairs) mov(pcnt, ptr[a_ptr + offsetof(bwd_w_build_args, pcnt)]);
 
     vpxord(zero, zero, zero);

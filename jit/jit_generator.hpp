@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +54,16 @@ protected:
     // the System V ABI, so nothing else needs saving.
     void preamble();
     void postamble(); // restores them, vzeroupper, ret
+
+    // A prologue's loads of the kernel's argument struct: mov(reg, [args + offset]) for each
+    // field, in the order given.
+    struct arg_field {
+        Xbyak::Reg64 reg;
+        size_t offset; // offsetof(args struct, field)
+    };
+    void load_args(const Xbyak::Reg64 &args, std::initializer_list<arg_field> fields) {
+        for (const auto &f : fields) mov(f.reg, ptr[args + f.offset]);
+    }
 public:
     // Named positions for listings; public so that shared emitters (zero_skip) can mark too.
     void mark(const std::string &what) { marks_.push_back({getSize(), what, false}); }

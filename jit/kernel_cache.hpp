@@ -31,6 +31,16 @@ public:
         }));
     }
 
+    // The kernel `G(desc)`, created on a miss, cached under `key`.
+    template <typename G, typename Desc>
+    std::shared_ptr<const G> get_created(const std::string &key, const Desc &desc) {
+        return get<G>(key, [&] {
+            auto k = std::make_shared<G>(desc);
+            k->create();
+            return k;
+        });
+    }
+
     size_t size() const;
     size_t capacity() const;
     void set_capacity(size_t n); // evicts least recently used entries beyond n

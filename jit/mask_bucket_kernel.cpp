@@ -22,11 +22,7 @@ mask_bucket_kernel::mask_bucket_kernel(int n_classes)
 }
 
 std::shared_ptr<const mask_bucket_kernel> mask_bucket_kernel::get(int n_classes) {
-    return kernel_cache::instance().get<mask_bucket_kernel>(key_of(n_classes), [&] {
-        auto k = std::make_shared<mask_bucket_kernel>(n_classes);
-        k->create();
-        return k;
-    });
+    return kernel_cache::instance().get_created<mask_bucket_kernel>(key_of(n_classes), n_classes);
 }
 
 void mask_bucket_kernel::generate() {
@@ -41,11 +37,9 @@ void mask_bucket_kernel::generate() {
     Label lane_table;
 
     preamble();
-    mov(src, ptr[args + offsetof(mask_bucket_args, src)]);
-    mov(masks, ptr[args + offsetof(mask_bucket_args, masks)]);
-    mov(recs, ptr[args + offsetof(mask_bucket_args, records)]);
-    mov(counts, ptr[args + offsetof(mask_bucket_args, counts)]);
-    mov(cursor, ptr[args + offsetof(mask_bucket_args, cursor)]);
+    using A = mask_bucket_args;
+    load_args(args, {{src, offsetof(A, src)}, {masks, offsetof(A, masks)}, {recs, offsetof(A, records)},
+            {counts, offsetof(A, counts)}, {cursor, offsetof(A, cursor)}});
     vxorps(zero, zero, zero);
     vmovdqu32(lanes, ptr[rip + lane_table]);
     xor_(t.cvt32(), t.cvt32());

@@ -38,11 +38,7 @@ row_compact_kernel::row_compact_kernel(const row_compact_desc &d)
 }
 
 std::shared_ptr<const row_compact_kernel> row_compact_kernel::get(const row_compact_desc &d) {
-    return kernel_cache::instance().get<row_compact_kernel>(d.key(), [&] {
-        auto k = std::make_shared<row_compact_kernel>(d);
-        k->create();
-        return k;
-    });
+    return kernel_cache::instance().get_created<row_compact_kernel>(d.key(), d);
 }
 
 void row_compact_kernel::generate() {
@@ -55,12 +51,11 @@ void row_compact_kernel::generate() {
     const int n_lists = pair ? 3 : 1;
 
     preamble();
-    mov(reg_row, ptr[reg_args + offsetof(row_compact_args, src)]);
-    mov(reg_vals, ptr[reg_args + offsetof(row_compact_args, vals)]);
+    using A = row_compact_args;
+    load_args(reg_args, {{reg_row, offsetof(A, src)}, {reg_vals, offsetof(A, vals)}});
     lea(reg_offs, ptr[reg_vals + disp32(d_.offs_disp, "offs_disp")]);
-    mov(reg_starts, ptr[reg_args + offsetof(row_compact_args, starts)]);
-    mov(reg_table, ptr[reg_args + offsetof(row_compact_args, offs_table)]);
-    mov(reg_rows, ptr[reg_args + offsetof(row_compact_args, n_rows)]);
+    load_args(reg_args, {{reg_starts, offsetof(A, starts)}, {reg_table, offsetof(A, offs_table)},
+            {reg_rows, offsetof(A, n_rows)}});
     const Reg64 counts[3] = {reg_count, reg_count_a, reg_count_b};
     for (int l = 0; l < n_lists; ++l) mov(counts[l], ptr[reg_args + offsetof(row_compact_args, count) + 8 * l]);
     vxorps(zero, zero, zero);

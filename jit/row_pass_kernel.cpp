@@ -68,11 +68,7 @@ row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
 }
 
 std::shared_ptr<const row_pass_kernel> row_pass_kernel::get(const row_pass_desc &d) {
-    return kernel_cache::instance().get<row_pass_kernel>(d.key(), [&] {
-        auto k = std::make_shared<row_pass_kernel>(d);
-        k->create();
-        return k;
-    });
+    return kernel_cache::instance().get_created<row_pass_kernel>(d.key(), d);
 }
 
 // Iteration k covers the sparse pixels [k*px, (k+1)*px) and has its pointers at output
@@ -238,12 +234,10 @@ void row_pass_kernel::emit_iteration(const iteration &it) {
 void row_pass_kernel::generate() {
     const auto &s = d_.sched;
     preamble();
-    mov(reg_ptr_row, ptr[reg_args + offsetof(row_pass_args, starts)]);
-    mov(reg_vals, ptr[reg_args + offsetof(row_pass_args, vals)]);
-    mov(reg_dense, ptr[reg_args + offsetof(row_pass_args, dense)]);
-    mov(reg_dst_row, ptr[reg_args + offsetof(row_pass_args, dst)]);
-    mov(reg_bias, ptr[reg_args + offsetof(row_pass_args, bias)]);
-    mov(reg_rows, ptr[reg_args + offsetof(row_pass_args, n_rows)]);
+    using A = row_pass_args;
+    load_args(reg_args, {{reg_ptr_row, offsetof(A, starts)}, {reg_vals, offsetof(A, vals)},
+            {reg_dense, offsetof(A, dense)}, {reg_dst_row, offsetof(A, dst)}, {reg_bias, offsetof(A, bias)},
+            {reg_rows, offsetof(A, n_rows)}});
     vxorps(Zmm(zero_idx), Zmm(zero_idx), Zmm(zero_idx));
 
     if (d_.inline_vecs) lea(reg_inline_offs, ptr[reg_vals + disp32(d_.offs_disp, "offs_disp")]);

@@ -106,6 +106,16 @@ std::vector<std::string> split_list(const std::string &flag, const std::string &
     return out;
 }
 
+// `parse(v)`, its error replaced by "FLAG=V: expected EXPECTED" (the flag's own words).
+template <typename Parse>
+auto parse_value(const std::string &flag, const std::string &v, const char *expected, Parse parse) {
+    try {
+        return parse(v);
+    } catch (const error &) {
+        throw error(flag + "=" + v + ": expected " + expected);
+    }
+}
+
 } // namespace
 
 run_mode options::mode() const {
@@ -160,11 +170,7 @@ options parse_options(int argc, char **argv) {
             else if (v == "deterministic") o.dispatch = dispatch_mode::deterministic;
             else throw error("--dispatch=" + v + ": expected auto, sparse, dense or deterministic");
         } else if (take(a, "--baseline", v)) {
-            try {
-                o.base = baseline_from_string(v);
-            } catch (const error &) {
-                throw error("--baseline=" + v + ": expected direct or fastest");
-            }
+            o.base = parse_value("--baseline", v, "direct or fastest", baseline_from_string);
         } else if (take(a, "--layout", v)) {
             if (v == "nchw16c" || v == "nChw16c") o.layout = act_format::nChw16c;
             else if (v == "nhwc") o.layout = act_format::nhwc;
@@ -180,11 +186,7 @@ options parse_options(int argc, char **argv) {
                 o.nets.push_back(n);
             }
         } else if (take(a, "--profile", v)) {
-            try {
-                o.profile = profile_from_string(v);
-            } catch (const error &) {
-                throw error("--profile=" + v + ": expected final, epoch1, epoch10 or mean");
-            }
+            o.profile = parse_value("--profile", v, "final, epoch1, epoch10 or mean", profile_from_string);
         } else if (take(a, "--layers", v)) {
             o.layers = split_list("--layers", v);
         } else if (a == "--sweep") {

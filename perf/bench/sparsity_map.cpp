@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "bench/text_util.hpp"
+#include "common/enum_names.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -36,20 +37,12 @@ std::string sparsity_rule::to_string() const {
     return "?";
 }
 
-const char *to_string(bwd_d_mask_kind k) {
-    switch (k) {
-    case bwd_d_mask_kind::none: return "none";
-    case bwd_d_mask_kind::relu: return "relu";
-    case bwd_d_mask_kind::maxpool_relu: return "maxpool_relu";
-    case bwd_d_mask_kind::shared: return "shared";
-    }
-    return "?";
-}
+constexpr enum_names<bwd_d_mask_kind::shared> mask_kind_names({"none", "relu", "maxpool_relu", "shared"});
+
+const char *to_string(bwd_d_mask_kind k) { return mask_kind_names(k); }
 
 bwd_d_mask_kind bwd_d_mask_kind_from_string(const std::string &s) {
-    for (auto k : {bwd_d_mask_kind::none, bwd_d_mask_kind::relu, bwd_d_mask_kind::maxpool_relu, bwd_d_mask_kind::shared})
-        if (s == to_string(k)) return k;
-    throw error("bwd_d_mask '" + s + "': expected none, relu, maxpool_relu or shared");
+    return mask_kind_names.parse(s, "bwd_d_mask", "none, relu, maxpool_relu or shared");
 }
 
 std::vector<layer_occurrence> parse_sparsity_map(const std::string &csv_text, const std::string &what) {

@@ -3,27 +3,18 @@
 #include <cctype>
 
 #include "bench/text_util.hpp"
+#include "common/enum_names.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 namespace bench {
 
-const char *to_string(profile_kind k) {
-    switch (k) {
-    case profile_kind::epoch1: return "epoch1";
-    case profile_kind::epoch10: return "epoch10";
-    case profile_kind::mean: return "mean";
-    case profile_kind::final_epoch: return "final";
-    }
-    return "?";
-}
+constexpr enum_names<profile_kind::final_epoch> profile_names({"epoch1", "epoch10", "mean", "final"});
+
+const char *to_string(profile_kind k) { return profile_names(k); }
 
 profile_kind profile_from_string(const std::string &s) {
-    if (s == "epoch1") return profile_kind::epoch1;
-    if (s == "epoch10") return profile_kind::epoch10;
-    if (s == "mean") return profile_kind::mean;
-    if (s == "final") return profile_kind::final_epoch;
-    throw error("profile '" + s + "': expected final, epoch1, epoch10 or mean");
+    return profile_names.parse(s, "profile", "final, epoch1, epoch10 or mean");
 }
 
 namespace {

@@ -5,25 +5,18 @@
 #include <numeric>
 #include <random>
 
+#include "common/enum_names.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 namespace bench {
 
-const char *to_string(zero_pattern z) {
-    switch (z) {
-    case zero_pattern::iid: return "iid";
-    case zero_pattern::channels: return "channels";
-    case zero_pattern::spatial: return "spatial";
-    }
-    return "?";
-}
+constexpr enum_names<zero_pattern::spatial> zero_pattern_names({"iid", "channels", "spatial"});
+
+const char *to_string(zero_pattern z) { return zero_pattern_names(z); }
 
 zero_pattern zero_pattern_from_string(const std::string &s) {
-    if (s == "iid") return zero_pattern::iid;
-    if (s == "channels") return zero_pattern::channels;
-    if (s == "spatial") return zero_pattern::spatial;
-    throw error("zero pattern '" + s + "': expected iid, channels or spatial");
+    return zero_pattern_names.parse(s, "zero pattern", "iid, channels or spatial");
 }
 
 namespace {

@@ -6,18 +6,14 @@
 
 #include <xbyak/xbyak_util.h>
 
+#include "common/enum_names.hpp"
 #include "common/env.hpp"
 
 namespace sparsetrain {
 
-const char *to_string(cpu_isa isa) {
-    switch (isa) {
-    case cpu_isa::none: return "none";
-    case cpu_isa::avx2: return "avx2";
-    case cpu_isa::avx512_core: return "avx512_core";
-    }
-    return "?";
-}
+constexpr enum_names<cpu_isa::avx512_core> isa_names({"none", "avx2", "avx512_core"});
+
+const char *to_string(cpu_isa isa) { return isa_names(isa); }
 
 cpu_isa hw_isa() {
     static const cpu_isa isa = [] {

@@ -4,18 +4,14 @@
 #include <cstring>
 #include <sstream>
 
+#include "common/enum_names.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 
-const char *to_string(direction d) {
-    switch (d) {
-    case direction::fwd: return "fwd";
-    case direction::bwd_d: return "bwd_d";
-    case direction::bwd_w: return "bwd_w";
-    }
-    return "?";
-}
+constexpr enum_names<direction::bwd_w> direction_names({"fwd", "bwd_d", "bwd_w"});
+
+const char *to_string(direction d) { return direction_names(d); }
 
 direction direction_from_string(const std::string &s) {
     if (s == "fwd" || s == "FWD" || s == "FWD_B" || s == "FWD_D") return direction::fwd;

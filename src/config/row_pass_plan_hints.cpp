@@ -5,13 +5,7 @@
 namespace sparsetrain {
 
 row_pass_blocking_hints row_pass_plan_hints::blocking() const {
-    row_pass_blocking_hints bh;
-    bh.n_blk = n_blk;
-    bh.cb = cb;
-    bh.acc_sets = acc_sets;
-    bh.l1_bytes = l1_bytes;
-    bh.sparsity = sparsity;
-    return bh;
+    return {n_blk, cb, acc_sets, l1_bytes, sparsity};
 }
 
 void row_pass_plan_hints::parse_into(const std::string &s, const char *who, const char *blk_key) {

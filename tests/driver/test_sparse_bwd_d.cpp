@@ -52,16 +52,11 @@ std::vector<float> blocked_wei(const bwd_d_case &c) {
 // Runs `impl` on guarded diff_src pre-filled with NaN; checks the guards; returns plain.
 std::vector<float> run_sparse(const sparse_conv &impl, const bwd_d_case &c, const std::vector<float> &ddst_b,
         const std::vector<float> &wei_b, double density_hint = -1) {
-    const auto &p = c.p;
-    const auto blocked = test::run_guarded((size_t)(p.mb * p.ic * p.ih * p.iw), [&](float *diff_src) {
-        conv_tensors t;
-        t.diff_dst = ddst_b.data();
-        t.weights = wei_b.data();
-        t.diff_src = diff_src;
-        t.density_hint = density_hint;
-        impl.execute(t);
-    });
-    return test::from_layout(blocked, test::src_dims(p), test::act_tag(c.act), tag::nchw);
+    conv_tensors t;
+    t.diff_dst = ddst_b.data();
+    t.weights = wei_b.data();
+    t.density_hint = density_hint;
+    return test::run_sparse_plain(impl, t, &conv_tensors::diff_src, test::src_dims(c.p), test::act_tag(c.act));
 }
 
 std::vector<float> run_reference(const bwd_d_case &c) {

@@ -5,8 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <cstring>
-#include <limits>
 
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -14,6 +12,7 @@
 #include "config/bwd_d_mask_plan.hpp"
 #include "driver/bwd_d_mask_conv.hpp"
 #include "util/mask_case.hpp"
+#include "util/sparse_run.hpp"
 #include "util/test_data.hpp"
 
 using namespace sparsetrain;
@@ -21,29 +20,16 @@ using tag = dnnl::memory::format_tag;
 
 namespace {
 
-const int guard = 64;
-const float canary = -12345.75f;
-
 std::vector<float> run_mask(const sparse_conv &impl, const test::mask_case &c, tag act = tag::nChw16c) {
     const auto &p = c.p;
     const auto src_b = test::to_layout(c.src, test::src_dims(p), tag::nchw, act);
     const auto dd_b = test::to_layout(c.diff_dst, test::dst_dims(p), tag::nchw, act);
     const auto wei_b = test::to_layout(c.wei, test::wei_dims(p), tag::oihw, tag::IOhw16i16o);
-    const size_t n = src_b.size();
-    std::vector<float> buf(n + 2 * guard, canary);
-    for (size_t i = 0; i < n; ++i) buf[guard + i] = std::numeric_limits<float>::quiet_NaN();
     conv_tensors t;
     t.diff_dst = dd_b.data();
     t.weights = wei_b.data();
-    t.diff_src = buf.data() + guard;
     t.mask_src = src_b.data();
-    impl.execute(t);
-    bool guards_ok = true;
-    for (int i = 0; i < guard; ++i)
-        guards_ok = guards_ok && std::memcmp(&buf[i], &canary, 4) == 0 && std::memcmp(&buf[guard + n + i], &canary, 4) == 0;
-    CHECK(guards_ok);
-    std::vector<float> blocked(buf.begin() + guard, buf.begin() + guard + n);
-    return test::from_layout(blocked, test::src_dims(p), act, tag::nchw);
+    return test::run_sparse_plain(impl, t, &conv_tensors::diff_src, test::src_dims(p), act);
 }
 
 std::unique_ptr<sparse_conv> make(const problem_t &p, const std::string &hints, bool nhwc = false) {

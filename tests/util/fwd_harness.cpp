@@ -55,17 +55,12 @@ fwd_case in_layout(fwd_case c, act_format act) {
 // Runs `impl` on guarded dst pre-filled with NaN; checks the guards; returns plain dst.
 std::vector<float> run_sparse(const sparse_conv &impl, const fwd_case &c, const std::vector<float> &src_b,
         const std::vector<float> &wei_b, double density_hint) {
-    const auto &p = c.p;
-    const auto blocked = test::run_guarded((size_t)(p.mb * p.oc * p.oh * p.ow), [&](float *dst) {
-        conv_tensors t;
-        t.src = src_b.data();
-        t.weights = wei_b.data();
-        t.bias = c.bias ? c.b.data() : nullptr;
-        t.dst = dst;
-        t.density_hint = density_hint;
-        impl.execute(t);
-    });
-    return test::from_layout(blocked, test::dst_dims(p), test::act_tag(c.act), tag::nchw);
+    conv_tensors t;
+    t.src = src_b.data();
+    t.weights = wei_b.data();
+    t.bias = c.bias ? c.b.data() : nullptr;
+    t.density_hint = density_hint;
+    return test::run_sparse_plain(impl, t, &conv_tensors::dst, test::dst_dims(c.p), test::act_tag(c.act));
 }
 
 std::vector<float> run_reference(const fwd_case &c) {

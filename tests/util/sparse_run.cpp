@@ -37,6 +37,17 @@ std::vector<float> run_guarded(size_t n, const std::function<void(float *)> &run
     return std::vector<float>(buf.begin() + guard, buf.begin() + guard + n);
 }
 
+std::vector<float> run_sparse_plain(const sparse_conv &impl, conv_tensors t, float *conv_tensors::*out,
+        const dnnl::memory::dims &dims, dnnl::memory::format_tag act) {
+    size_t n = 1;
+    for (const auto d : dims) n *= (size_t)d;
+    const auto blocked = run_guarded(n, [&](float *o) {
+        t.*out = o;
+        impl.execute(t);
+    });
+    return from_layout(blocked, dims, act, dnnl::memory::format_tag::nchw);
+}
+
 std::vector<float> sparse_operand(int64_t mb, int64_t c, int64_t hw, double sparsity, uint64_t seed) {
     std::vector<float> v((size_t)(mb * c * hw));
     fill_int(v, seed, -3, 3);

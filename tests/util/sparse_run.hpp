@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <oneapi/dnnl/dnnl.hpp>
+
 #include "common/problem.hpp"
 #include "driver/sparse_conv.hpp"
 
@@ -32,6 +34,11 @@ std::vector<float> small_int_weights(const problem_t &p, uint64_t seed);
 // Runs `run(out)` on an output of n floats pre-filled with NaN (an unwritten element fails
 // the comparison) between guard regions; CHECKs the guards; returns the n floats.
 std::vector<float> run_guarded(size_t n, const std::function<void(float *)> &run);
+
+// Runs `impl` on the inputs set in `t`, its output `t.*out` a guarded buffer (run_guarded) of
+// the plain dims `dims` in the activation layout `act`; returns the output in plain nchw.
+std::vector<float> run_sparse_plain(const sparse_conv &impl, conv_tensors t, float *conv_tensors::*out,
+        const dnnl::memory::dims &dims, dnnl::memory::format_tag act);
 
 // Some element is non-zero.
 bool not_trivial(const std::vector<float> &v);
