@@ -7,7 +7,6 @@
 #include <list>
 #include <sstream>
 
-#include "jit/kernel_cache.hpp"
 #include "jit/lane_sum_tree.hpp"
 #include "jit/register_map.hpp"
 #include "sparsetrain/error.hpp"
@@ -269,17 +268,13 @@ struct bwd_d_mask_kernel::impl {
 };
 
 bwd_d_mask_kernel::bwd_d_mask_kernel(const bwd_d_mask_desc &d)
-    : jit_generator("sparse_bwd_d_mask", d.key(), d.problem), d_(d) {
+    : jit_kernel("sparse_bwd_d_mask", d, d.problem) {
     if (d_.occ < 1) throw error("bwd_d_mask_kernel: occ must be >= 1");
     if (d_.full_from < 1) throw error("bwd_d_mask_kernel: full_from must be >= 1");
     if (d_.max_group < 0) throw error("bwd_d_mask_kernel: max_group must be >= 0");
     if (d_.n_classes() < 1 || d_.n_classes() > 16) throw error("bwd_d_mask_kernel: 1..16 tap classes");
     for (const auto &c : d_.classes)
         if (c.empty()) throw error("bwd_d_mask_kernel: a tap class without taps");
-}
-
-std::shared_ptr<const bwd_d_mask_kernel> bwd_d_mask_kernel::get(const bwd_d_mask_desc &d) {
-    return kernel_cache::instance().get_created<bwd_d_mask_kernel>(d.key(), d);
 }
 
 void bwd_d_mask_kernel::generate() {

@@ -57,7 +57,7 @@
 #include <utility>
 #include <vector>
 
-#include "jit/jit_generator.hpp"
+#include "jit/jit_kernel.hpp"
 #include "jit/mask_bucket_kernel.hpp"
 
 namespace sparsetrain {
@@ -96,19 +96,15 @@ struct bwd_d_mask_args {
     const float *w;        // origin of the classes' w_off (the call's first output block, input block)
 };
 
-class bwd_d_mask_kernel : public jit_generator {
+class bwd_d_mask_kernel : public jit_kernel<bwd_d_mask_kernel, bwd_d_mask_desc, const bwd_d_mask_args> {
 public:
     explicit bwd_d_mask_kernel(const bwd_d_mask_desc &d);
-    void operator()(const bwd_d_mask_args *a) const { entry<void (*)(const bwd_d_mask_args *)>()(a); }
-    const bwd_d_mask_desc &desc() const { return d_; }
-    static std::shared_ptr<const bwd_d_mask_kernel> get(const bwd_d_mask_desc &d);
 
 protected:
     void generate() override;
 
 private:
     struct impl;
-    bwd_d_mask_desc d_;
 };
 
 } // namespace jit

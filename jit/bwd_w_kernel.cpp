@@ -24,7 +24,7 @@ std::string bwd_w_kernel_params::key() const {
 }
 
 bwd_w_kernel::bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &problem)
-    : jit_generator("bwd_w_kernel", p.key(), problem), p_(p) {
+    : jit_kernel("bwd_w_kernel", p, problem) {
     const size_t f = p.dd_disp.size();
     if (f == 0 || f != p.dw_disp.size() || p.nsets < 1 || f * p.nsets > reg_budget::max_acc_bwd_w_single)
         throw error("bwd_w_kernel: bad accumulator set");
@@ -48,7 +48,7 @@ void bwd_w_kernel::generate() {
     using regmap::bwd_w::bcast_idx, regmap::bwd_w::pair_bcast_idx, regmap::bwd_w::pair_line0_idx, regmap::bwd_w::pair_line1_idx;
     const Reg64 a_ptr = abi_param1; // kept: the prefetch arguments are read per channel
     const Zmm bcast(bcast_idx);
-    const int f = (int)p_.dd_disp.size(), s = p_.nsets;
+    const int f = (int)d_.dd_disp.size(), s = d_.nsets;
     auto acc = [&](int set, int i) { return Zmm(set * f + i); };
 
     preamble();
@@ -56,12 +56,12 @@ void bwd_w_kernel::generate() {
     using A = bwd_w_kernel_args;
     load_args(a_ptr, {{vals, offsetof(A, vals)}, {offs, offsetof(A, offs)}, {cnt, offsetof(A, cnt)},
             {dd, offsetof(A, dd)}, {dw, offsetof(A, dw)}, {n_icb, offsetof(A, n_icb)}});
-    if (p_.pairs) mov(pcnt, ptr[a_ptr + offsetof(bwd_w_kernel_args, pcnt)]);
+    if (d_.pairs) mov(pcnt, ptr[a_ptr + offsetof(bwd_w_kernel_args, pcnt)]);
     mov(pf, ptr[a_ptr + offsetof(bwd_w_kernel_args, pf)]);
 
     std::vector<std::vector<fma_target>> sets(s);
     for (int st = 0; st < s; ++st)
-        for (int i = 0; i < f; ++i) sets[st].push_back({acc(st, i), p_.dd_disp[i]});
+        for (int i = 0; i < f; ++i) sets[st].push_back({acc(st, i), d_.dd_disp[i]});
     const list_loop_regs lr {vals, offs, idx, end, dd, off, bcast};
 
     Label icb_loop, lane_loop, skip;
@@ -88,7 +88,7 @@ void bwd_w_kernel::generate() {
         L(pf_done);
     }
     movsxd(end, dword[cnt]);
-    if (p_.pairs) {
+    if (d_.pairs) {
         mov(left.cvt32(), dword[pcnt]);
         or_(left.cvt32(), end.cvt32());
     } else {
@@ -99,32 +99,32 @@ void bwd_w_kernel::generate() {
     for (int i = 0; i < f * s; ++i) vpxord(Zmm(i), Zmm(i), Zmm(i));
     xor_(idx, idx);
     mark("list loop");
-    if (p_.indirect) emit_list_loop_indirect(*this, lr, p_.dd_scale, sets, left, p_.src_scale);
+    if (d_.indirect) emit_list_loop_indirect(*this, lr, d_.dd_scale, sets, left, d_.src_scale);
     else emit_list_loop(*this, lr, sets, left);
-    if (p_.pairs) {
+    if (d_.pairs) {
         mark("pair list loop");
         xor_(idx, idx);
         movsxd(end, dword[pcnt]);
         const pair_loop_regs pr {vals, offs, idx, end, dd, off, bcast, Zmm(pair_bcast_idx), Zmm(pair_line0_idx), Zmm(pair_line1_idx)};
-        emit_pair_list_loop(*this, pr, (int32_t)p_.pair_step, sets[0], (int32_t)p_.pair_disp);
+        emit_pair_list_loop(*this, pr, (int32_t)d_.pair_step, sets[0], (int32_t)d_.pair_disp);
     }
     mark("flush to diff_w");
     for (int st = 1; st < s; ++st)
         for (int i = 0; i < f; ++i) vaddps(acc(0, i), acc(0, i), acc(st, i));
     for (int i = 0; i < f; ++i) {
-        vaddps(acc(0, i), acc(0, i), ptr[dw + p_.dw_disp[i]]);
-        vmovups(ptr[dw + p_.dw_disp[i]], acc(0, i));
+        vaddps(acc(0, i), acc(0, i), ptr[dw + d_.dw_disp[i]]);
+        vmovups(ptr[dw + d_.dw_disp[i]], acc(0, i));
     }
     L(skip);
-    add(vals, p_.indirect ? 4 : (int32_t)p_.slot_bytes);
-    add(offs, (int32_t)p_.slot_bytes);
+    add(vals, d_.indirect ? 4 : (int32_t)d_.slot_bytes);
+    add(offs, (int32_t)d_.slot_bytes);
     add(cnt, 4);
-    if (p_.pairs) add(pcnt, 4);
+    if (d_.pairs) add(pcnt, 4);
     add(dw, 64);
     dec(lane);
     jnz(lane_loop, T_NEAR);
-    add(dw, (int32_t)(p_.icb_stride * p_.icb_step - 16 * 64));
-    if (p_.indirect) add(vals, (int32_t)(p_.src_icb_stride * p_.icb_step - 16 * 4));
+    add(dw, (int32_t)(d_.icb_stride * d_.icb_step - 16 * 64));
+    if (d_.indirect) add(vals, (int32_t)(d_.src_icb_stride * d_.icb_step - 16 * 4));
     add(pf, ptr[a_ptr + offsetof(bwd_w_kernel_args, pf_icb_stride)]);
     dec(n_icb);
     jnz(icb_loop, T_NEAR);

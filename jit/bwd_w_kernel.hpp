@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "jit/jit_generator.hpp"
+#include "jit/jit_kernel.hpp"
 
 namespace sparsetrain {
 namespace jit {
@@ -70,14 +70,12 @@ struct bwd_w_kernel_params {
     std::string key() const;
 };
 
-class bwd_w_kernel : public jit_generator {
+class bwd_w_kernel : public jit_kernel<bwd_w_kernel, bwd_w_kernel_params, const bwd_w_kernel_args> {
 public:
     explicit bwd_w_kernel(const bwd_w_kernel_params &p, const std::string &problem = "");
-    void operator()(const bwd_w_kernel_args *a) const { entry<void (*)(const bwd_w_kernel_args *)>()(a); }
 
 private:
     void generate() override;
-    bwd_w_kernel_params p_;
 };
 
 } // namespace jit

@@ -21,7 +21,7 @@ std::string bwd_w_build_params::key() const {
 }
 
 bwd_w_list_builder::bwd_w_list_builder(const bwd_w_build_params &p, const std::string &problem)
-    : jit_generator("bwd_w_list_builder", p.key(), problem), p_(p) {
+    : jit_kernel("bwd_w_list_builder", p, problem) {
     if (p.src_col_step * 15 + p.prefetch_dist > INT32_MAX || p.slot_bytes * 15 > INT32_MAX || p.off_col * 16 > INT32_MAX)
         throw error("bwd_w_list_builder: strides out of 32-bit range");
     if (p.pairs && (p.offsets_only || p.pair_disp <= 0 || p.slot_bytes * 15 + p.pair_disp > INT32_MAX))
@@ -95,20 +95,20 @@ void bwd_w_list_builder::generate() {
 
     Label iota, pixel_bits, done, row_loop, block_loop;
     preamble();
-    if (p_.offsets_only) sub(rsp, 64); // 16 mask words
+    if (d_.offsets_only) sub(rsp, 64); // 16 mask words
     using A = bwd_w_build_args;
     load_args(a_ptr, {{row_src, offsetof(A, src)}, {vals, offsetof(A, vals)}, {offs, offsetof(A, offs)},
             {cnt, offsetof(A, cnt)}, {rows, offsetof(A, rows)}, {cols, offsetof(A, cols)}});
-    if (p_.pairs) mov(pcnt, ptr[a_ptr + offsetof(bwd_w_build_args, pcnt)]);
+    if (d_.pairs) mov(pcnt, ptr[a_ptr + offsetof(bwd_w_build_args, pcnt)]);
 
     vpxord(zero, zero, zero);
     vmovdqu32(ptr[cnt], zero); // 16 counts = 0
-    if (p_.pairs) vmovdqu32(ptr[pcnt], zero);
+    if (d_.pairs) vmovdqu32(ptr[pcnt], zero);
     test(rows, rows);
     jle(done, T_NEAR);
     test(cols, cols);
     jle(done, T_NEAR);
-    mov(scratch.cvt32(), (uint32_t)p_.off_col);
+    mov(scratch.cvt32(), (uint32_t)d_.off_col);
     vpbroadcastd(lane_off, scratch.cvt32());
     vpmulld(lane_off, lane_off, ptr[rip + iota]); // lane p: p * off_col
     xor_(row_off, row_off);
@@ -123,21 +123,21 @@ void bwd_w_list_builder::generate() {
     vpbroadcastd(offsets, pix_off.cvt32());
     vpaddd(offsets, offsets, lane_off);
     emit_compact_pixels(pixel_bits);
-    add(pix_src, (int32_t)(16 * p_.src_col_step));
-    add(pix_off, (int32_t)(16 * p_.off_col));
+    add(pix_src, (int32_t)(16 * d_.src_col_step));
+    add(pix_off, (int32_t)(16 * d_.off_col));
     add(j, 16);
     cmp(j, cols);
     jl(block_loop, T_NEAR);
 
-    mov(scratch, p_.src_row_step);
+    mov(scratch, d_.src_row_step);
     add(row_src, scratch);
-    mov(scratch, p_.off_row);
+    mov(scratch, d_.off_row);
     add(row_off, scratch);
     dec(rows);
     jnz(row_loop, T_NEAR);
 
     L(done);
-    if (p_.offsets_only) add(rsp, 64);
+    if (d_.offsets_only) add(rsp, 64);
     postamble();
 
     mark_data("constants: lane iota, pixel bits");
@@ -158,19 +158,19 @@ void bwd_w_list_builder::emit_load_pixels() {
     jl(tail, T_NEAR);
     mark("load 16 pixels");
     for (int q = 0; q < 16; ++q) {
-        vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * p_.src_col_step)]);
-        if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * p_.src_col_step + p_.prefetch_dist)]);
+        vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * d_.src_col_step)]);
+        if (d_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * d_.src_col_step + d_.prefetch_dist)]);
     }
     jmp(have, T_NEAR);
     L(tail); // 1..15 pixels left: the others are zero vectors
     for (int q = 1; q < 16; ++q) vpxord(Zmm(q), Zmm(q), Zmm(q));
     vmovups(Zmm(0), ptr[pix_src]);
-    if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)p_.prefetch_dist]);
+    if (d_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)d_.prefetch_dist]);
     for (int q = 1; q < 15; ++q) {
         cmp(left, q);
         jle(have, T_NEAR);
-        vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * p_.src_col_step)]);
-        if (p_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * p_.src_col_step + p_.prefetch_dist)]);
+        vmovups(Zmm(q), ptr[pix_src + (int32_t)(q * d_.src_col_step)]);
+        if (d_.prefetch_dist) prefetcht1(ptr[pix_src + (int32_t)(q * d_.src_col_step + d_.prefetch_dist)]);
     }
     L(have);
 }
@@ -181,7 +181,7 @@ void bwd_w_list_builder::emit_compact_pixels(Label &pixel_bits) {
     using regmap::bwd_w_builder::scratch, regmap::bwd_w_builder::k, regmap::bwd_w_builder::k_chan;
     using regmap::bwd_w_builder::zero, regmap::bwd_w_builder::offsets, regmap::bwd_w_builder::tmp;
     using regmap::bwd_w_builder::chan_bits;
-    if (p_.offsets_only) {
+    if (d_.offsets_only) {
         // Lane c of `chan_bits` collects bit q for every pixel q where channel c is non-zero:
         // one masked OR per pixel, then one 64-byte store; channel c's mask is reloaded with
         // kmovw from inside that store (a contained load, so it is forwarded).
@@ -197,7 +197,7 @@ void bwd_w_list_builder::emit_compact_pixels(Label &pixel_bits) {
         for (int c = 0; c < 16; ++c) {
             kmovw(k_chan, ptr[rsp + 4 * c]);
             mov(count.cvt32(), ptr[cnt + 4 * c]);
-            emit_compact_offsets(*this, cr, k_chan, offsets, (int32_t)(c * p_.slot_bytes));
+            emit_compact_offsets(*this, cr, k_chan, offsets, (int32_t)(c * d_.slot_bytes));
             mov(ptr[cnt + 4 * c], count.cvt32());
         }
         return;
@@ -207,11 +207,11 @@ void bwd_w_list_builder::emit_compact_pixels(Label &pixel_bits) {
     for (int q = 0; q < 16; ++q) reg[q] = q;
     transpose16x16(reg, spare);
     const compact_regs cr {zero, tmp, k, vals, offs, count, scratch};
-    if (!p_.pairs) {
+    if (!d_.pairs) {
         mark("compact 16 channels");
         for (int c = 0; c < 16; ++c) {
             mov(count.cvt32(), ptr[cnt + 4 * c]);
-            emit_compact_vector(*this, cr, Zmm(reg[c]), offsets, (int32_t)(c * p_.slot_bytes));
+            emit_compact_vector(*this, cr, Zmm(reg[c]), offsets, (int32_t)(c * d_.slot_bytes));
             mov(ptr[cnt + 4 * c], count.cvt32());
         }
         return;
@@ -221,7 +221,7 @@ void bwd_w_list_builder::emit_compact_pixels(Label &pixel_bits) {
     mark("pair and compact 16 channels");
     const Reg32 m = left.cvt32(), first = regmap::bwd_w_builder::pair_first, t = scratch.cvt32();
     for (int c = 0; c < 16; ++c) {
-        const int32_t disp = (int32_t)(c * p_.slot_bytes);
+        const int32_t disp = (int32_t)(c * d_.slot_bytes);
         vcmpps(k, Zmm(reg[c]), zero, 4); // NEQ_UQ, as in emit_compact_vector
         kmovw(m, k);
         emit_pair_masks(*this, m, first, t); // t = both lanes of the pairs
@@ -232,7 +232,7 @@ void bwd_w_list_builder::emit_compact_pixels(Label &pixel_bits) {
         emit_compact_selected(*this, cr, k_single, Zmm(reg[c]), offsets, disp);
         mov(ptr[cnt + 4 * c], count.cvt32());
         mov(count.cvt32(), ptr[pcnt + 4 * c]);
-        emit_compact_pairs(*this, cr, k_first, k_both, Zmm(reg[c]), offsets, disp + (int32_t)p_.pair_disp);
+        emit_compact_pairs(*this, cr, k_first, k_both, Zmm(reg[c]), offsets, disp + (int32_t)d_.pair_disp);
         mov(ptr[pcnt + 4 * c], count.cvt32());
     }
 }

@@ -23,7 +23,7 @@
 #include <cstdint>
 #include <string>
 
-#include "jit/jit_generator.hpp"
+#include "jit/jit_kernel.hpp"
 
 namespace sparsetrain {
 namespace jit {
@@ -56,17 +56,15 @@ struct bwd_w_build_params {
     std::string key() const;
 };
 
-class bwd_w_list_builder : public jit_generator {
+class bwd_w_list_builder : public jit_kernel<bwd_w_list_builder, bwd_w_build_params, const bwd_w_build_args> {
 public:
     explicit bwd_w_list_builder(const bwd_w_build_params &p, const std::string &problem = "");
-    void operator()(const bwd_w_build_args *a) const { entry<void (*)(const bwd_w_build_args *)>()(a); }
 
 private:
     void generate() override;
     void transpose16x16(int reg[16], int &spare);
     void emit_load_pixels();                         // 16 pixels (fewer at a row's end) into zmm0..15
     void emit_compact_pixels(Xbyak::Label &pixel_bits); // their 16 channels onto the lists
-    bwd_w_build_params p_;
 };
 
 } // namespace jit

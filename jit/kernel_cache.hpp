@@ -31,11 +31,11 @@ public:
         }));
     }
 
-    // The kernel `G(desc)`, created on a miss, cached under `key`.
-    template <typename G, typename Desc>
-    std::shared_ptr<const G> get_created(const std::string &key, const Desc &desc) {
+    // The kernel `G(desc, extra...)`, created on a miss, cached under `key`.
+    template <typename G, typename Desc, typename... Extra>
+    std::shared_ptr<const G> get_created(const std::string &key, const Desc &desc, const Extra &...extra) {
         return get<G>(key, [&] {
-            auto k = std::make_shared<G>(desc);
+            auto k = std::make_shared<G>(desc, extra...);
             k->create();
             return k;
         });

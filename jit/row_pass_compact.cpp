@@ -4,7 +4,6 @@
 #include <limits>
 #include <sstream>
 
-#include "jit/kernel_cache.hpp"
 #include "jit/register_map.hpp"
 #include "jit/zero_skip.hpp"
 #include "sparsetrain/error.hpp"
@@ -33,12 +32,8 @@ std::string row_compact_desc::key() const {
 }
 
 row_compact_kernel::row_compact_kernel(const row_compact_desc &d)
-    : jit_generator("sparse_row_compact", d.key(), d.problem), d_(d) {
+    : jit_kernel("sparse_row_compact", d, d.problem) {
     if (d_.n_vec < 1 || d_.cols < 1) throw error("row_compact_kernel: empty chunk or row");
-}
-
-std::shared_ptr<const row_compact_kernel> row_compact_kernel::get(const row_compact_desc &d) {
-    return kernel_cache::instance().get_created<row_compact_kernel>(d.key(), d);
 }
 
 void row_compact_kernel::generate() {

@@ -26,7 +26,7 @@
 #include <memory>
 #include <string>
 
-#include "jit/jit_generator.hpp"
+#include "jit/jit_kernel.hpp"
 
 namespace sparsetrain {
 namespace jit {
@@ -57,17 +57,12 @@ struct row_compact_args {
                                // (pairs: of lists AB, A, B; single: count[0])
 };
 
-class row_compact_kernel : public jit_generator {
+class row_compact_kernel : public jit_kernel<row_compact_kernel, row_compact_desc, row_compact_args> {
 public:
     explicit row_compact_kernel(const row_compact_desc &d);
-    void operator()(row_compact_args *a) const { entry<void (*)(row_compact_args *)>()(a); }
-    static std::shared_ptr<const row_compact_kernel> get(const row_compact_desc &d);
 
 protected:
     void generate() override;
-
-private:
-    row_compact_desc d_;
 };
 
 } // namespace jit

@@ -4,7 +4,6 @@
 #include <limits>
 #include <sstream>
 
-#include "jit/kernel_cache.hpp"
 #include "jit/register_map.hpp"
 #include "jit/zero_skip.hpp"
 #include "sparsetrain/error.hpp"
@@ -57,7 +56,7 @@ struct row_pass_kernel::iteration {
 };
 
 row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
-    : jit_generator("sparse_row_pass_" + d.direction, d.key(), d.problem), d_(d) {
+    : jit_kernel("sparse_row_pass_" + d.direction, d, d.problem) {
     if (d_.acc_sets != 1 && d_.acc_sets != 2) throw error("row_pass_kernel: acc_sets must be 1 or 2");
     const int acc_limit = d_.pair ? reg_budget::max_acc_pair : d_.inline_vecs ? reg_budget::max_acc_inline : reg_budget::max_acc;
     if (d_.n_blk < 1 || d_.sched.ring * d_.n_blk * d_.acc_sets * images() > acc_limit)
@@ -65,10 +64,6 @@ row_pass_kernel::row_pass_kernel(const row_pass_desc &d)
     if (d_.inline_vecs && d_.pair) throw error("row_pass_kernel: inline compaction needs single mode");
     if ((int)d_.dense_disp.size() != d_.n_blk * d_.sched.taps)
         throw error("row_pass_kernel: dense_disp must have n_blk x taps entries");
-}
-
-std::shared_ptr<const row_pass_kernel> row_pass_kernel::get(const row_pass_desc &d) {
-    return kernel_cache::instance().get_created<row_pass_kernel>(d.key(), d);
 }
 
 // Iteration k covers the sparse pixels [k*px, (k+1)*px) and has its pointers at output

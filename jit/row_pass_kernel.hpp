@@ -52,7 +52,7 @@
 #include <string>
 #include <vector>
 
-#include "jit/jit_generator.hpp"
+#include "jit/jit_kernel.hpp"
 #include "config/row_pass_schedule.hpp"
 
 namespace sparsetrain {
@@ -103,14 +103,9 @@ struct row_pass_args {
                                  // (inline_vecs x 16, 64-byte aligned)
 };
 
-class row_pass_kernel : public jit_generator {
+class row_pass_kernel : public jit_kernel<row_pass_kernel, row_pass_desc, const row_pass_args> {
 public:
     explicit row_pass_kernel(const row_pass_desc &d);
-    void operator()(const row_pass_args *a) const { entry<void (*)(const row_pass_args *)>()(a); }
-    const row_pass_desc &desc() const { return d_; }
-
-    // The cached kernel for `d` (generated on first use).
-    static std::shared_ptr<const row_pass_kernel> get(const row_pass_desc &d);
 
 protected:
     void generate() override;
@@ -130,8 +125,6 @@ private:
             const Xbyak::Opmask &mask = Xbyak::Opmask(0));
     int images() const { return d_.pair ? 2 : 1; }
     Xbyak::Zmm acc(int y_rel, int j, int img = 0, int set = 0) const;
-
-    row_pass_desc d_;
 };
 
 } // namespace jit
