@@ -56,10 +56,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     const int64_t OCB = p.oc / 16, ICB = p.ic / 16;
 
     c = bwd_d_config();
-    c.p = p;
-    c.act = o.act;
-    c.wei = o.wei_layout;
-    c.sched = sched;
+    c.set_problem(p, o, sched);
 
     // Blocking (config/row_pass_blocking.hpp).
     row_pass_shape shape;
@@ -84,13 +81,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
     c.n_icg = ICB / best.n_blk;
 
     // Work units (images x diff_src rows), sized like the forward planner's (row_pass_plan).
-    row_pass_unit_shape us;
-    us.mb = p.mb;
-    us.rows = p.ih;
-    us.cols = p.iw;
-    us.list_row_lanes = p.ow * p.oc;
-    us.out_row_bytes = p.iw * c.n_icb * 64;
-    us.list_rows = [&](int64_t rb) {
+    const row_pass_unit_shape us(shape, c.n_icb, p.ih, [&](int64_t rb) {
         int64_t most = 0;
         for (int64_t ih0 = 0; ih0 < p.ih; ih0 += rb) {
             int64_t lo, hi;
@@ -98,7 +89,7 @@ bool plan_bwd_d(const problem_t &p, const sparse_conv_options &o, bwd_d_config &
             most = std::max(most, hi - lo + 1);
         }
         return std::max<int64_t>(most, 1);
-    };
+    });
     if (!c.plan_units(us, h)) return decline(why_not, "rows too long for 32-bit list indices");
 
     // Pass order: taps by the number of diff_src rows they feed (most first), chunk-major

@@ -31,20 +31,15 @@ namespace sparsetrain {
 
 // Planning inputs beyond the problem: the thread count, and developer overrides
 // (kernel-bench-bwd-d --plan, SPARSETRAIN_BWD_D_PLAN="icb=4,cb=2,rb=8,ib=2,sets=1,pairs=0").
-struct bwd_d_plan_hints : row_pass_plan_hints { // n_blk: key "icb"
-    static bwd_d_plan_hints parse(const std::string &s) { // throws on malformed text
-        bwd_d_plan_hints h;
-        h.parse_into(s, "bwd_d", "icb");
-        return h;
-    }
+struct bwd_d_hint_names {
+    static constexpr const char *who = "bwd_d", *blk_key = "icb"; // n_blk: diff_src channel blocks
 };
+using bwd_d_plan_hints = row_pass_dir_hints<bwd_d_hint_names>;
 
+// act: diff_src and diff_dst; wei: OIhw16o16i or IOhw16o16i.
 struct bwd_d_config : row_pass_plan {
-    problem_t p;
-    act_format act = act_format::nChw16c; // diff_src and diff_dst
-    weights_layout wei = weights_layout::OIhw16o16i; // addressed through make_wei_layout
     int64_t n_icb = 0, n_icg = 0; // diff_src blocks per group, groups
-    row_schedule sched;           // the row schedule of every pass (planned once)
+    bwd_d_config() { wei = weights_layout::OIhw16o16i; }
     // Inline compaction runs from row_pass_plan's default 15 % density up (shorter lists: slower).
     std::string str() const;
 };

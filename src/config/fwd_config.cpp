@@ -75,26 +75,18 @@ bool plan_fwd(const problem_t &p, const sparse_conv_options &o, fwd_config &c, s
     // Inline compaction where each list would be read once: 1x1 subsampled, one output group.
     if (!c.plan_blocking(shape, g.sched, h, g.subsample, (double)p.oc * p.oh * p.ow * 4, best))
         return decline(why_not, "no blocking satisfies the plan hints");
-    c.p = p;
-    c.act = o.act;
-    c.wei = o.wei_layout;
+    c.set_problem(p, o, g.sched);
     c.with_bias = o.with_bias;
     c.with_relu = o.with_relu;
     c.subsample = g.subsample;
-    c.sched = g.sched;
     c.lcols = g.lcols;
     c.n_ocb = best.n_blk;
     c.n_ocg = OCB / best.n_blk;
     c.wei_patterns = std::min<int64_t>(c.n_ocg, wl.o.period_over(c.n_ocb * 16));
 
     // Work units (images x output rows).
-    row_pass_unit_shape us;
-    us.mb = p.mb;
-    us.rows = p.oh;
-    us.cols = p.ow;
-    us.list_row_lanes = g.lcols * p.ic;
-    us.out_row_bytes = p.ow * c.n_ocb * 64;
-    us.list_rows = [&](int64_t rb) { return g.subsample ? rb : std::min<int64_t>(p.ih, (rb - 1) * p.sh + p.kh); };
+    const row_pass_unit_shape us(shape, c.n_ocb, p.oh,
+            [&](int64_t rb) { return g.subsample ? rb : std::min<int64_t>(p.ih, (rb - 1) * p.sh + p.kh); });
     if (!c.plan_units(us, h)) return decline(why_not, "rows too long for 32-bit list indices");
 
     // Pass order: the kh tap that is valid for the most output rows opens (initialises) and,

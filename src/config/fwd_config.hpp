@@ -31,28 +31,22 @@ namespace sparsetrain {
 
 // Planning inputs beyond the problem: the thread count, and developer overrides
 // (kernel-bench-fwd --plan, SPARSETRAIN_FWD_PLAN="ocb=4,cb=2,rb=8,ib=2,l1=32768,pairs=0").
-struct fwd_plan_hints : row_pass_plan_hints { // n_blk: key "ocb"
-    static fwd_plan_hints parse(const std::string &s) { // throws on malformed text
-        fwd_plan_hints h;
-        h.parse_into(s, "fwd", "ocb");
-        return h;
-    }
+struct fwd_hint_names {
+    static constexpr const char *who = "fwd", *blk_key = "ocb"; // n_blk: output-channel blocks
 };
+using fwd_plan_hints = row_pass_dir_hints<fwd_hint_names>;
 
+// act: src and dst; wei: OIhw16i16o (nChw16c) or Ohwi16o .. Ohwi64o (nhwc).
 struct fwd_config : row_pass_plan {
-    problem_t p;
-    act_format act = act_format::nChw16c;             // src and dst
-    weights_layout wei = weights_layout::OIhw16i16o;
     // Output-channel groups whose weight displacements repeat (1 unless the weights' oc block
     // neither divides nor is a multiple of a group, e.g. Ohwi48o with 64-channel groups): the
     // driver generates one pass kernel per residue of the group index.
     int64_t wei_patterns = 1;
     bool with_bias = false, with_relu = false;
     // 1x1 without padding: the lists hold only the used pixels (oh*sh, ow*sw), one list row
-    // per output row, and the pass is a 1x1 stride-1 pass over them.
+    // per output row, and the pass is a 1x1 stride-1 pass over them (sched: 1x1 stride 1).
     bool subsample = false;
     int64_t lcols = 0;            // list pixels per list row
-    row_schedule sched;           // the row schedule of every pass (subsample: 1x1 stride 1)
     int64_t n_ocb = 0, n_ocg = 0; // output blocks per group, groups
 
     // 2 threads: inline compaction is still 7 % faster than lists at 95 % sparsity on 1x1

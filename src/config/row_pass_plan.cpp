@@ -59,6 +59,18 @@ bool row_pass_plan::plan_blocking(row_pass_shape shape, const row_schedule &sche
     return true;
 }
 
+row_pass_unit_shape::row_pass_unit_shape(const row_pass_shape &s, int64_t n_blk, int64_t rows_,
+        std::function<int64_t(int64_t)> list_rows_)
+    : mb(s.mb), rows(rows_), cols(s.out_cols), list_row_lanes(s.list_cols * s.sparse_blocks * 16),
+      out_row_bytes(s.out_cols * n_blk * 64), list_rows(std::move(list_rows_)) {}
+
+void row_pass_plan::set_problem(const problem_t &prob, const sparse_conv_options &o, const row_schedule &s) {
+    p = prob;
+    act = o.act;
+    wei = o.wei_layout;
+    sched = s;
+}
+
 // A pass's weight slice is loaded into L1 once per unit, so a unit should hold many output
 // pixels (~2048); its lists (at ~50 % density: 4 bytes per sparse channel) and one group's
 // output rows should fit the L2 budget; there should be enough units to keep every thread

@@ -10,7 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
+#include "config/conv_options.hpp"
 #include "config/row_pass_blocking.hpp"
 #include "config/row_pass_plan_hints.hpp"
 #include "config/row_pass_schedule.hpp"
@@ -24,6 +26,10 @@ struct row_pass_unit_shape {
     int64_t list_row_lanes = 0;
     int64_t out_row_bytes = 0;                  // one output row of one channel group
     std::function<int64_t(int64_t)> list_rows; // list rows a unit of rb output rows reads (at most)
+
+    // The units of a direction planned on `s` with n_blk output blocks per group: `rows` output
+    // rows per image, list_rows as above.
+    row_pass_unit_shape(const row_pass_shape &s, int64_t n_blk, int64_t rows, std::function<int64_t(int64_t)> list_rows);
 };
 
 // The limits of the row-pass kernels beyond the shared scope (conv_scope.hpp): kernels up to
@@ -32,6 +38,10 @@ struct row_pass_unit_shape {
 bool check_row_pass_limits(const problem_t &p, double out_elems, std::string &why_not);
 
 struct row_pass_plan {
+    problem_t p;
+    act_format act = act_format::nChw16c;            // both activation tensors
+    weights_layout wei = weights_layout::OIhw16i16o; // addressed through make_wei_layout
+    row_schedule sched;                              // the row schedule of every pass (planned once)
     int acc_sets = 1;             // accumulator sets of the row-pass kernel
     int ring = 0;                 // accumulator sets of the row schedule
     int64_t cb = 0, n_chunks = 0; // sparse-operand blocks per chunk, chunks
@@ -72,6 +82,9 @@ struct row_pass_plan {
     // pair variant when it gets no unit of two images. False when even one row of one image
     // overflows the 32-bit list indices.
     bool plan_units(const row_pass_unit_shape &s, const row_pass_plan_hints &h);
+
+    // The problem, the layouts of `o` and the row schedule.
+    void set_problem(const problem_t &prob, const sparse_conv_options &o, const row_schedule &s);
 
 protected:
     // ":cb..:rb..:ib..:ring.." and the variants, for the configs' str().

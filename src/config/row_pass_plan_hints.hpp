@@ -33,4 +33,15 @@ protected:
     void parse_into(const std::string &s, const char *who, const char *blk_key);
 };
 
+// The hints of one planner: `Dir` names it in error messages (Dir::who, "fwd") and gives the
+// key of n_blk (Dir::blk_key, "ocb").
+template <class Dir>
+struct row_pass_dir_hints : row_pass_plan_hints {
+    static row_pass_dir_hints parse(const std::string &s) { // throws on malformed text
+        row_pass_dir_hints h;
+        h.parse_into(s, Dir::who, Dir::blk_key);
+        return h;
+    }
+};
+
 } // namespace sparsetrain

@@ -10,8 +10,7 @@
 #include "common/env.hpp"
 #include "driver/act_rows.hpp"
 #include "driver/relu_mask.hpp"
-#include "driver/row_pass_lists.hpp"
-#include "driver/row_pass_units.hpp"
+#include "driver/row_pass_conv.hpp"
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
 
@@ -19,43 +18,33 @@ namespace sparsetrain {
 
 namespace {
 
-class sparse_bwd_d : public sparse_conv {
+class sparse_bwd_d : public row_pass_conv<bwd_d_config> {
 public:
     explicit sparse_bwd_d(const bwd_d_config &c);
-    void execute(const conv_tensors &t) const override;
-    std::string config_str() const override { return c_.str(); }
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
 private:
-    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) const;
+    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) const override;
 
-    bwd_d_config c_;
-    row_pass_list_side lists_;
+    const act_layout ddst_ = dst_layout(c_.p, c_.act), dsrc_ = src_layout(c_.p, c_.act);
     // [row_pass_variant][first pass of its rows]; null for a variant the plan does not have.
     std::shared_ptr<const jit::row_pass_kernel> pass_[3][2];
-    act_layout ddst_, dsrc_;
-    wei_layout wei_;
 };
 
-sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : c_(c) {
+sparse_bwd_d::sparse_bwd_d(const bwd_d_config &c) : row_pass_conv(c, c.p.ih) {
     const auto &p = c_.p;
-    ddst_ = dst_layout(p, c_.act);
-    dsrc_ = src_layout(p, c_.act);
-    wei_ = make_wei_layout(c_.wei, p);
-
     // Lane o of diff_dst block b of a chunk multiplies the weight line of output channel
     // b*16 + o (16 input channels) from the chunk's origin.
     lists_.init(c_, [&](int64_t lane) { return wei_.o.at(lane); });
 
     const std::string label = layout_label(p.to_string(), c_.act);
-    const jit::row_schedule &sched = c_.sched; // planned once (config/row_pass_schedule.hpp)
     for_each_planned_variant(c_, [&](int v, bool pair, bool inl) {
         const jit::row_compact_desc cd =
                 make_compact_variant(lists_.compact, lists_.layout, label, ddst_, c_.cb, p.ow, 1, 1, pair, inl);
 
         // A tap feeds every sh-th diff_src row.
         jit::row_pass_desc pd =
-                make_pass_desc(label, "bwd_d", sched, c_.n_icb, pair ? c_.pairs.acc_sets : c_.acc_sets, dsrc_, p.sh);
+                make_pass_desc(label, "bwd_d", c_.sched, c_.n_icb, pair ? c_.pairs.acc_sets : c_.acc_sets, dsrc_, p.sh);
         for (int64_t j = 0; j < c_.n_icb; ++j)
             for (int t = 0; t < pd.sched.taps; ++t) pd.dense_disp.push_back((int32_t)((wei_.i.at(j * 16) + t * wei_.kw) * 4));
         pd.starts_row_stride = p.ow * 4 * (pair ? 3 : 1);
@@ -75,18 +64,12 @@ std::vector<std::shared_ptr<const jit::jit_generator>> sparse_bwd_d::kernels() c
     return ks;
 }
 
-void sparse_bwd_d::execute(const conv_tensors &t) const {
-    run_row_pass_units(c_, c_.p.mb, c_.p.ih, t, [&](int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) {
-        run_unit(t, n0, n1, ih0, ih1, v);
-    });
-}
-
 // Images [n0, n1) x diff_src rows [ih0, ih1): compact the diff_dst rows they need, then run
 // every pass of every diff_src channel group over those rows of every image. A pass whose
 // rows no earlier pass touched initialises them (zero); rows that end up untouched (no tap
 // feeds them) are zero-filled.
 void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t ih0, int64_t ih1, row_pass_variant v) const {
-    const bool pairs = v == row_pass_variant::pairs, inl = v == row_pass_variant::single_inline;
+    const bool inl = v == row_pass_variant::single_inline;
     const auto &p = c_.p;
     const int64_t num = ih0 + p.ph - (p.kh - 1);
     const int64_t lr0 = num <= 0 ? 0 : (num + p.sh - 1) / p.sh;
@@ -94,13 +77,7 @@ void sparse_bwd_d::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64
     const int64_t nlr = std::max<int64_t>(0, lr1 - lr0);
 
     thread_local row_pass_unit_lists lists;
-    if (nlr > 0) {
-        row_pass_source src;
-        src.base = t.diff_dst + ddst_.at(n0, 0, lr0, 0);
-        src.image = ddst_.img;
-        src.chunk = c_.cb * ddst_.cblk;
-        lists.build(lists_.compact, lists_.layout, src, n1 - n0, c_.n_chunks, nlr, p.ow, pairs, !inl);
-    }
+    if (nlr > 0) compact_unit(lists, t.diff_dst + ddst_.at(n0, 0, lr0, 0), ddst_, n1 - n0, nlr, p.ow, v);
     float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
 
     const int64_t rows = ih1 - ih0;

@@ -22,12 +22,11 @@ namespace {
 // records, and the masks, bucket tables and this call's tap table.
 enum { slot_records = 5, slot_small = 6 };
 
-class sparse_bwd_d_mask : public sparse_conv {
+class sparse_bwd_d_mask : public planned_sparse_conv<bwd_d_mask_config> {
 public:
     explicit sparse_bwd_d_mask(const bwd_d_mask_config &c);
     void execute(const conv_tensors &t) const override;
     std::string name() const override { return bwd_d_mask_impl_name; }
-    std::string config_str() const override { return c_.str(); }
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override {
         std::vector<std::shared_ptr<const jit::jit_generator>> k {bucket_, pass_[0]};
         if (pass_[1] != pass_[0]) k.push_back(pass_[1]);
@@ -37,12 +36,11 @@ public:
 private:
     void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t r0, int64_t r1) const;
 
-    bwd_d_mask_config c_;
     std::shared_ptr<const jit::mask_bucket_kernel> bucket_;
     std::shared_ptr<const jit::bwd_d_mask_kernel> pass_[2]; // [accumulate]
 };
 
-sparse_bwd_d_mask::sparse_bwd_d_mask(const bwd_d_mask_config &c) : c_(c) {
+sparse_bwd_d_mask::sparse_bwd_d_mask(const bwd_d_mask_config &c) : planned_sparse_conv(c) {
     bucket_ = jit::mask_bucket_kernel::get(c_.n_classes());
     jit::bwd_d_mask_desc d;
     d.problem = c_.p.to_string();

@@ -10,7 +10,6 @@
 #include "common/scratch.hpp"
 #include "driver/bwd_w_channel_split.hpp"
 #include "driver/bwd_w_dd_tile.hpp"
-#include "jit/kernel_cache.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
@@ -42,11 +41,10 @@ int64_t class_cols(const bwd_w_class &c, const tile_geom &t) { return std::max<i
 
 } // namespace
 
-bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
-    const auto &q = plan_;
+bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : planned_sparse_conv(plan) {
+    const auto &q = c_;
     const auto &p = q.p;
     const std::string prob = layout_label(p.shape_string(), q.act);
-    auto &cache = jit::kernel_cache::instance();
 
     jit::bwd_w_build_params bp;
     bp.src_row_step = q.src_row_step();
@@ -57,14 +55,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
     // In-line prefetch by the builder (same pixels, next row tile) unless the kernels prefetch.
     bp.prefetch_dist = q.kernel_prefetch ? 0 : q.prefetch_tiles * q.tile_h * q.src_row_step();
     bp.offsets_only = q.indirect;
-    auto make_builder = [&](const jit::bwd_w_build_params &b) {
-        return cache.get<jit::bwd_w_list_builder>(b.key(), [&] {
-            auto g = std::make_shared<jit::bwd_w_list_builder>(b, prob);
-            g->create();
-            return g;
-        });
-    };
-    builders_[(int)bwd_w_variant::single] = make_builder(bp);
+    builders_[(int)bwd_w_variant::single] = jit::bwd_w_list_builder::get(bp, prob);
     // The pair variant's list slots are wider: every class must run pair kernels then.
     for (const auto &c : q.classes)
         if (c.paired != q.pairs) throw error("bwd_w: a pair plan must pair every pixel class");
@@ -72,7 +63,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
         bp.pairs = true;
         bp.pair_disp = q.slot_cap * 4;
         bp.slot_bytes = q.slot_floats(bwd_w_variant::pairs) * 4;
-        builders_[(int)bwd_w_variant::pairs] = make_builder(bp);
+        builders_[(int)bwd_w_variant::pairs] = jit::bwd_w_list_builder::get(bp, prob);
     }
 
     const int64_t ocb_disp = q.dd_copy ? 64 : q.dd_l.cblk * 4;
@@ -98,20 +89,13 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : plan_(plan) {
                     kp.dw_disp.push_back((int32_t)(q.dw_l.at(l * 16, 0, tap.kh, tap.kw) * 4));
                 }
             }
-            auto make_kernel = [&](const jit::bwd_w_kernel_params &k) {
-                return cache.get<jit::bwd_w_kernel>(k.key(), [&] {
-                    auto g = std::make_shared<jit::bwd_w_kernel>(k, prob);
-                    g->create();
-                    return g;
-                });
-            };
-            single.back().push_back(make_kernel(kp));
+            single.back().push_back(jit::bwd_w_kernel::get(kp, prob));
             if (c.paired) {
                 kp.pairs = true;
                 kp.pair_disp = q.slot_cap * 4;
                 kp.slot_bytes = q.slot_floats(bwd_w_variant::pairs) * 4;
                 kp.pair_step = q.off_col; // neighbouring class pixels of a row
-                paired.back().push_back(make_kernel(kp));
+                paired.back().push_back(jit::bwd_w_kernel::get(kp, prob));
             }
         }
     }
@@ -312,18 +296,18 @@ private:
 } // namespace
 
 void bwd_w_conv::execute(const conv_tensors &t) const {
-    const int n_parts = plan_.n_oc_parts * plan_.n_c_parts;
-    const bwd_w_variant v = plan_.choose_variant(t.density_hint);
+    const int n_parts = c_.n_oc_parts * c_.n_c_parts;
+    const bwd_w_variant v = c_.choose_variant(t.density_hint);
     const jit::bwd_w_list_builder &builder = *builders_[(int)v];
     const kernel_table &kernels = kernels_[(int)v];
-    const std::vector<int64_t> c_bounds = bwd_w_channel_parts(plan_, t.src);
-#pragma omp parallel num_threads(plan_.nthr)
+    const std::vector<int64_t> c_bounds = bwd_w_channel_parts(c_, t.src);
+#pragma omp parallel num_threads(c_.nthr)
     {
         denormal_guard fp(t.flush_denormals);
         // Parts are dealt round-robin, so a smaller team than planned still covers them all.
         for (int part = omp_get_thread_num(); part < n_parts; part += omp_get_num_threads()) {
-            const int pc = part % plan_.n_c_parts;
-            part_runner r(plan_, v, builder, kernels, t, pc, part / plan_.n_c_parts,
+            const int pc = part % c_.n_c_parts;
+            part_runner r(c_, v, builder, kernels, t, pc, part / c_.n_c_parts,
                     c_bounds[pc], c_bounds[pc + 1]);
             if (!r.empty()) r.run();
         }

@@ -25,21 +25,18 @@
 
 namespace sparsetrain {
 
-class bwd_w_conv : public sparse_conv {
+class bwd_w_conv : public planned_sparse_conv<bwd_w_plan> {
 public:
     explicit bwd_w_conv(const bwd_w_plan &plan);
     void execute(const conv_tensors &t) const override;
-    std::string config_str() const override { return plan_.str(); }
     // Every JIT kernel this instance runs (list builder first), for listings and dumps.
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
-    const bwd_w_plan &plan() const { return plan_; }
     // The list builder of a variant (null: the plan has no such variant).
     const jit::bwd_w_list_builder *builder(bwd_w_variant v) const { return builders_[(int)v].get(); }
 
     using kernel_table = std::vector<std::vector<std::shared_ptr<const jit::bwd_w_kernel>>>; // [class][group]
 
 private:
-    bwd_w_plan plan_;
     // [bwd_w_variant]; the pair variant's are empty when the plan has none (a pair plan pairs
     // every class: the pair variant runs pair kernels for all of them).
     std::shared_ptr<const jit::bwd_w_list_builder> builders_[n_bwd_w_variants];

@@ -9,8 +9,7 @@
 
 #include "common/env.hpp"
 #include "driver/act_rows.hpp"
-#include "driver/row_pass_lists.hpp"
-#include "driver/row_pass_units.hpp"
+#include "driver/row_pass_conv.hpp"
 #include "jit/row_pass_compact.hpp"
 #include "jit/row_pass_kernel.hpp"
 
@@ -18,35 +17,22 @@ namespace sparsetrain {
 
 namespace {
 
-class sparse_fwd : public sparse_conv {
+class sparse_fwd : public row_pass_conv<fwd_config> {
 public:
     explicit sparse_fwd(const fwd_config &c);
-    void execute(const conv_tensors &t) const override;
-    std::string config_str() const override { return c_.str(); }
     std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const override;
 
 private:
-    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) const;
+    void run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) const override;
 
-
-    fwd_config c_;
-    jit::row_schedule sched_;
-    row_pass_list_side lists_;
+    const act_layout src_ = src_layout(c_.p, c_.act), dst_ = dst_layout(c_.p, c_.act);
     // [weight pattern][fwd_variant][first pass][last pass]; null for a variant the plan does not
     // have. Group g runs pattern g % c_.wei_patterns (fwd_config::wei_patterns).
     std::vector<std::array<std::array<std::array<std::shared_ptr<const jit::row_pass_kernel>, 2>, 2>, 3>> pass_;
-    act_layout src_, dst_;
-    wei_layout wei_;
 };
 
-sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
+sparse_fwd::sparse_fwd(const fwd_config &c) : row_pass_conv(c, c.p.oh) {
     const auto &p = c_.p;
-    src_ = src_layout(p, c_.act);
-    dst_ = dst_layout(p, c_.act);
-    wei_ = make_wei_layout(c_.wei, p);
-
-    sched_ = c_.sched; // planned once (config/row_pass_schedule.hpp)
-
     // Offsets of the lanes of a chunk: input channel b*16 + i is the weight line of that
     // input channel (for OIhw16i16o: (b*KH*KW*16 + i) * 64 bytes from the chunk's origin).
     lists_.init(c_, [&](int64_t lane) { return wei_.i.at(lane); });
@@ -60,10 +46,10 @@ sparse_fwd::sparse_fwd(const fwd_config &c) : c_(c) {
 
         for (int64_t pat = 0; pat < c_.wei_patterns; ++pat) {
             jit::row_pass_desc pd =
-                    make_pass_desc(label, "fwd", sched_, c_.n_ocb, pair ? c_.pairs.acc_sets : c_.acc_sets, dst_, 1);
+                    make_pass_desc(label, "fwd", c_.sched, c_.n_ocb, pair ? c_.pairs.acc_sets : c_.acc_sets, dst_, 1);
             const int64_t o0 = wei_.o.at(pat * span);
             for (int64_t j = 0; j < c_.n_ocb; ++j)
-                for (int t = 0; t < sched_.taps; ++t)
+                for (int t = 0; t < pd.sched.taps; ++t)
                     pd.dense_disp.push_back((int32_t)((wei_.o.at(pat * span + j * 16) - o0 + t * wei_.kw) * 4));
             pd.starts_row_stride = (c_.subsample ? 1 : p.sh) * c_.lcols * 4 * (pair ? 3 : 1);
             wire_pass_variant(pd, cd, lists_.layout, pair, inl, dst_.img * 4, c_.cb);
@@ -87,17 +73,11 @@ std::vector<std::shared_ptr<const jit::jit_generator>> sparse_fwd::kernels() con
     return ks;
 }
 
-void sparse_fwd::execute(const conv_tensors &t) const {
-    run_row_pass_units(c_, c_.p.mb, c_.p.oh, t, [&](int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) {
-        run_unit(t, n0, n1, oh0, oh1, v);
-    });
-}
-
 // Images [n0, n1) x output rows [oh0, oh1): compact the src rows they need, then run every
 // pass of every output-channel group over those rows of every image (pair), so that a pass's
 // weight slice is loaded into L1 once per unit.
 void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t oh0, int64_t oh1, fwd_variant v) const {
-    const bool pairs = v == fwd_variant::pairs, inl = v == fwd_variant::single_inline;
+    const bool inl = v == fwd_variant::single_inline;
     const auto &p = c_.p;
     int64_t lr0, nlr; // first list row (in source rows or, subsampled, output rows), count
     if (c_.subsample) {
@@ -109,14 +89,8 @@ void sparse_fwd::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, int64_t
         nlr = hi - lr0 + 1;
     }
     thread_local row_pass_unit_lists lists;
-    {
-        const int64_t src_row0 = c_.subsample ? lr0 * p.sh : lr0;
-        row_pass_source src;
-        src.base = t.src + src_.at(n0, 0, src_row0, 0);
-        src.image = src_.img;
-        src.chunk = c_.cb * src_.cblk;
-        lists.build(lists_.compact, lists_.layout, src, n1 - n0, c_.n_chunks, nlr, c_.lcols, pairs, !inl);
-    }
+    const int64_t src_row0 = c_.subsample ? lr0 * p.sh : lr0;
+    compact_unit(lists, t.src + src_.at(n0, 0, src_row0, 0), src_, n1 - n0, nlr, c_.lcols, v);
     float *inline_list = inl ? row_pass_inline_list(c_.cb) : nullptr;
 
     // Valid output rows [a, b) of tap kh inside the unit, and the list row of row a.

@@ -63,6 +63,19 @@ public:
     virtual std::vector<std::shared_ptr<const jit::jit_generator>> kernels() const { return {}; }
 };
 
+// A sparse implementation that runs one planned configuration `Plan` (a direction's planner
+// output, with str()): it owns the plan, reports it and lets tests and benches read it.
+template <class Plan>
+class planned_sparse_conv : public sparse_conv {
+public:
+    std::string config_str() const override { return c_.str(); }
+    const Plan &plan() const { return c_; }
+
+protected:
+    explicit planned_sparse_conv(const Plan &c) : c_(c) {}
+    const Plan c_;
+};
+
 // Factories: return nullptr and set `why_not` when the problem or layouts are not covered.
 std::unique_ptr<sparse_conv> make_sparse_fwd(const problem_t &p, const sparse_conv_options &o, std::string &why_not);
 std::unique_ptr<sparse_conv> make_sparse_bwd_d(const problem_t &p, const sparse_conv_options &o, std::string &why_not);
