@@ -57,27 +57,25 @@
 #include <utility>
 #include <vector>
 
+#include "config/bwd_d_mask_plan.hpp"
 #include "jit/jit_kernel.hpp"
 #include "jit/mask_bucket_kernel.hpp"
 
 namespace sparsetrain {
 namespace jit {
 
-using tap_list = std::vector<std::pair<int64_t, int64_t>>; // (dd_rel, w_off) per tap
-
-struct bwd_d_mask_desc {
+// The plan's code (bwd_d_mask_code: groups, full_from, chains, tap classes 0..K-1 unrolled,
+// class K generic: any tap list, from the tap table) and the call's strides.
+struct bwd_d_mask_desc : bwd_d_mask_code {
     int occ = 1;                // diff_dst channel blocks per call: FMAs per entry and tap
     int64_t dd_blk_stride = 0;  // bytes between diff_dst channel blocks
     int64_t w_blk_stride = 0;   // bytes between weight output-channel blocks
     bool accumulate = false;    // add into diff_src (a later block chunk); count 0 untouched
-    int max_group = 0;          // entries per group (0: all the entry registers)
-    int full_from = 17;         // counts >= full_from compute all 16 lanes
-    int chains = 8;             // independent FMA chains wanted per group (sets = chains / m)
-    std::vector<tap_list> classes; // tap classes 0..K-1, unrolled
-    bool generic = true;        // class K: any tap list, from the tap table
     std::string problem;        // benchdnn string of the layer, for dumps (not in key())
 
-    int n_classes() const { return (int)classes.size() + (generic ? 1 : 0); }
+    bwd_d_mask_desc() = default;
+    explicit bwd_d_mask_desc(const bwd_d_mask_code &code) : bwd_d_mask_code(code) {}
+
     // Entry registers of a class's code.
     int entry_regs(int cls) const;
     // Accumulator sets for a group of m entries of class cls.

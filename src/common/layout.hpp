@@ -9,14 +9,18 @@
 //     nChw16c     C*H*W      H*W*16             W*16       16
 //     nhwc        H*W*C      16                 W*C        C
 //
-// (in floats). Every driver and planner computes activation addresses through act_layout.
+// (in floats). Every driver and planner computes activation addresses through act_layout
+// (the masked backward-data planner through act_geometry, its view in bytes). Scratch buffers
+// with their own packing (the bwd_w diff_dst tile copy, list slots) are not tensor layouts.
 //
 // Weights are addressed through wei_layout: any oneDNN blocked layout of (O, I, kh, kw) with
 // at most one block per channel dimension is offset(o, i, kh, kw) = o_part(o) + i_part(i) +
 // kh * kh_stride + kw * kw_stride, each channel part (x / blk) * outer + (x % blk) * inner.
 // The kernels need 16 consecutive lanes of the vector dimension (forward / backward weights:
 // o; backward data: i) to be one contiguous 64-byte line, and read everything else through
-// generation-time displacement tables built from these offsets.
+// generation-time displacement tables built from these offsets. (The masked backward-data
+// kernel reads weights the API reorders to IOhw16i16o; its planner holds their strides.)
+// Bias and diff_bias are plain: channel c at c.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +44,7 @@ struct act_layout {
     // Float offset of channel block cb, row y, column x of image n (lane 0).
     int64_t at(int64_t n, int64_t cb, int64_t y, int64_t x) const { return n * img + cb * cblk + y * row + x * px; }
     int64_t bytes(int64_t floats) const { return floats * 4; }
+    int64_t blocks() const { return c / 16; } // 16-channel blocks
     // The 64-byte vectors of one pixel are adjacent (nhwc), so n consecutive blocks are one
     // n * 64-byte run.
     bool blocks_adjacent() const { return cblk == 16; }

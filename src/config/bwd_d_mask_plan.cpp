@@ -114,24 +114,6 @@ void build_tables(bwd_d_mask_config &c, int64_t max_classes) {
 
 } // namespace
 
-act_geometry act_geometry::nChw16c(int64_t c, int64_t h, int64_t w) {
-    act_geometry g;
-    g.pixel = 64;
-    g.row = w * 64;
-    g.cblk = h * w * 64;
-    g.image = c / 16 * g.cblk;
-    return g;
-}
-
-act_geometry act_geometry::nhwc(int64_t c, int64_t h, int64_t w) {
-    act_geometry g;
-    g.pixel = c * 4;
-    g.row = w * g.pixel;
-    g.cblk = 64;
-    g.image = h * g.row;
-    return g;
-}
-
 bwd_d_mask_hints bwd_d_mask_hints::parse(const std::string &s) {
     bwd_d_mask_hints h;
     parse_plan_hints(s, "bwd_d mask", true, [&h](const std::string &k, double v) {
@@ -173,9 +155,10 @@ bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_c
     c = bwd_d_mask_config();
     c.p = p;
     c.nhwc = nhwc;
-    c.act = nhwc ? act_geometry::nhwc(p.ic, p.ih, p.iw) : act_geometry::nChw16c(p.ic, p.ih, p.iw);
-    c.dd = nhwc ? act_geometry::nhwc(p.oc, p.oh, p.ow) : act_geometry::nChw16c(p.oc, p.oh, p.ow);
-    const int64_t OCB = p.oc / 16, ICB = p.ic / 16, taps = p.kh * p.kw;
+    const act_format f = nhwc ? act_format::nhwc : act_format::nChw16c;
+    c.act = act_geometry(src_layout(p, f));
+    c.dd = act_geometry(dst_layout(p, f));
+    const int64_t OCB = c.dd.blocks, ICB = c.act.blocks, taps = p.kh * p.kw;
     // IOhw16i16o: the taps x blocks of one input-channel block are contiguous, so that the
     // slice of a call is too (no L1 set conflicts between its lines).
     c.w_ocb = taps * c.w_tap;
@@ -183,7 +166,7 @@ bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_c
 
     // Output blocks per call: the largest divisor of OCB whose weight slice fits the budget
     // (and keeps the code of a variant small: at most 16 blocks, 8 with a tap loop).
-    const int64_t slice_per_blk = 16 * taps * 64;
+    const int64_t slice_per_blk = c.w_ocb;
     const int64_t occ_cap = c.single_tap() ? 16 : 8;
     c.occ = 1;
     for (int64_t o = 1; o <= std::min(OCB, occ_cap); ++o)

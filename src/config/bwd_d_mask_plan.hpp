@@ -9,24 +9,28 @@
 // chunk stores, later ones add). The weight slice of a call (16 input channels x taps x occ
 // output blocks, 64-byte lines) is sized to stay in L1.
 //
-// Activation addressing lives here only: `act_geometry` (src / diff_src, and diff_dst) gives
-// the byte strides of a pixel, a row, an image and a 16-channel block; the pixel and tap tables
-// are computed from them. nChw16c today; another layout is another set of strides.
+// Activation addressing: `act_geometry` (src / diff_src, and diff_dst) is the tensor's
+// act_layout (common/layout.hpp) in bytes; the pixel and tap tables are computed from it.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "common/layout.hpp"
 #include "common/problem.hpp"
 
 namespace sparsetrain {
 
-// Byte strides of an activation tensor with 16-channel blocks.
+// The byte strides of an activation tensor's act_layout (the kernels' tables hold byte
+// offsets), and its 16-channel blocks.
 struct act_geometry {
     int64_t pixel = 64, row = 0, image = 0, cblk = 0;
-    static act_geometry nChw16c(int64_t c, int64_t h, int64_t w);
-    static act_geometry nhwc(int64_t c, int64_t h, int64_t w);
+    int64_t blocks = 0;
+    act_geometry() = default;
+    explicit act_geometry(const act_layout &l)
+        : pixel(l.bytes(l.px)), row(l.bytes(l.row)), image(l.bytes(l.img)), cblk(l.bytes(l.cblk)), blocks(l.blocks()) {}
     int64_t offset(int64_t n, int64_t cb, int64_t h, int64_t w) const { return n * image + cb * cblk + h * row + w * pixel; }
 };
 
@@ -48,7 +52,22 @@ struct bwd_d_mask_hints {
     static bwd_d_mask_hints parse(const std::string &s);
 };
 
-struct bwd_d_mask_config {
+using tap_list = std::vector<std::pair<int64_t, int64_t>>; // (dd_rel, w_off) per tap
+
+// What the plan fixes in the code of its kernels (jit/bwd_d_mask_kernel.hpp; the kernel's
+// descriptor is made of it plus the call's strides).
+struct bwd_d_mask_code {
+    int max_group = 0;  // entries per group (0: all the entry registers)
+    int full_from = 17; // counts >= full_from compute all 16 lanes
+    int chains = 8;     // independent FMA chains wanted per group (accumulator sets = chains / entries)
+    // The tap lists with unrolled code (classes 0..K-1, the most frequent ones), and whether
+    // some pixels have another tap list (class K, the tap-table loop).
+    std::vector<tap_list> classes;
+    bool generic = true;
+    int n_classes() const { return (int)classes.size() + (generic ? 1 : 0); }
+};
+
+struct bwd_d_mask_config : bwd_d_mask_code {
     problem_t p;
     bool nhwc = false;           // activation layout (else nChw16c)
     act_geometry act, dd;        // src / diff_src, diff_dst
@@ -56,19 +75,13 @@ struct bwd_d_mask_config {
     int64_t w_icb = 0, w_ocb = 0; // bytes between input-channel blocks / output-channel blocks
     int64_t occ = 0, n_chunks = 0;
     int64_t ib = 1, rb = 0, n_hblk = 0;
-    int max_group = 0, full_from = 17;
-    int chains = 8; // independent FMA chains per group (accumulator sets = chains / entries)
 
     // Pixel table of one unit-sized image group (ib images x ih x iw, pixel index
     // (i * ih + h) * iw + w): 4 int32 per pixel (act_off, dd_off, tap_end, ntaps | class << 16),
     // and the tap table, 2 int64 per tap (dd_rel, w_off). See jit/bwd_d_mask_kernel.hpp.
     std::vector<int32_t> pix;
     std::vector<int64_t> taps;
-    // The tap lists with unrolled code (classes 0..K-1, the most frequent ones), and whether
-    // some pixels have another tap list (class K, the tap-table loop).
-    std::vector<std::vector<std::pair<int64_t, int64_t>>> classes;
-    bool generic = false;
-    int n_classes() const { return (int)classes.size() + (generic ? 1 : 0); }
+    bwd_d_mask_config() { generic = false; } // (the planner sets it)
 
     int64_t unit_pixels() const { return ib * rb * p.iw; }
     bool single_tap() const { return p.kh == 1 && p.kw == 1; }

@@ -170,7 +170,7 @@ int64_t plan_dd_access(bwd_w_plan &q, const bwd_w_tuning &t) {
         if (c.h > p.oh || c.w > p.ow) direct_ok = false;
     bool aliasing;
     if (q.act == act_format::nChw16c) {
-        const int64_t plane_mod = (p.oh * p.ow * 64) % 4096;
+        const int64_t plane_mod = q.dd_l.bytes(q.dd_l.cblk) % 4096;
         aliasing = plane_mod < 512 || plane_mod > 4096 - 512;
     } else {
         aliasing = std::gcd<int64_t>(q.dd_l.px / 16, 64) > q.o;
@@ -296,8 +296,8 @@ bool plan_bwd_w(const problem_t &p, const sparse_conv_options &o, bwd_w_plan &pl
     q.dd_l = dst_layout(p, o.act);
     q.dw_l = make_wei_layout(weights_layout::OIhw16i16o, p);
     q.nthr = std::max(nthr, 1);
-    q.icb = p.ic / 16;
-    q.ocb = p.oc / 16;
+    q.icb = q.src_l.blocks();
+    q.ocb = q.dd_l.blocks();
     q.with_bias = o.with_bias;
     const int max_taps = plan_classes(q);
     if (q.classes.empty()) return decline(why_not, "no src pixel meets a kernel tap");

@@ -42,16 +42,11 @@ private:
 
 sparse_bwd_d_mask::sparse_bwd_d_mask(const bwd_d_mask_config &c) : planned_sparse_conv(c) {
     bucket_ = jit::mask_bucket_kernel::get(c_.n_classes());
-    jit::bwd_d_mask_desc d;
+    jit::bwd_d_mask_desc d(c_); // the plan's code
     d.problem = c_.p.to_string();
     d.occ = (int)c_.occ;
     d.dd_blk_stride = c_.dd.cblk;
     d.w_blk_stride = c_.w_ocb;
-    d.max_group = c_.max_group;
-    d.full_from = c_.full_from;
-    d.chains = c_.chains;
-    d.classes = c_.classes;
-    d.generic = c_.generic;
     for (int acc = 0; acc < 2; ++acc) {
         d.accumulate = acc == 1;
         if (acc == 0 || c_.n_chunks > 1) pass_[acc] = jit::bwd_d_mask_kernel::get(d);
@@ -101,7 +96,7 @@ void sparse_bwd_d_mask::run_unit(const conv_tensors &t, int64_t n0, int64_t n1, 
     ka.starts = starts;
     ka.counts = counts;
     ka.taps = taps;
-    for (int64_t icb = 0; icb < p.ic / 16; ++icb) {
+    for (int64_t icb = 0; icb < c_.act.blocks; ++icb) {
         ba.src = reinterpret_cast<const float *>(src + icb * c_.act.cblk);
         (*bucket_)(&ba);
         ka.src = ba.src;

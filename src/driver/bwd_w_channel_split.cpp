@@ -39,7 +39,7 @@ std::vector<double> bwd_w_block_work(const bwd_w_plan &q, const float *src) {
             // Evenly spaced pixels over all images, shifted within their stride.
             const int64_t at = k * stride + (k * 7919) % std::max<int64_t>(1, stride);
             const int64_t n = at / plane, pix = at % plane;
-            const float *v = src + ((n * q.icb + b) * plane + pix) * 16;
+            const float *v = src + q.src_l.at(n, b, pix / p.iw, pix % p.iw);
             for (int l = 0; l < 16; ++l) nz += v[l] != 0.f;
         }
         w[b] = build + fma * (double)nz / (double)samples;

@@ -66,7 +66,7 @@ bwd_w_conv::bwd_w_conv(const bwd_w_plan &plan) : planned_sparse_conv(plan) {
         builders_[(int)bwd_w_variant::pairs] = jit::bwd_w_list_builder::get(bp, prob);
     }
 
-    const int64_t ocb_disp = q.dd_copy ? 64 : q.dd_l.cblk * 4;
+    const int64_t ocb_disp = q.dd_copy ? 64 : q.dd_l.bytes(q.dd_l.cblk); // tile copy: blocks adjacent
     auto &single = kernels_[(int)bwd_w_variant::single], &paired = kernels_[(int)bwd_w_variant::pairs];
     for (const auto &c : q.classes) {
         single.emplace_back();
@@ -206,6 +206,7 @@ private:
             const int64_t dyr = q_.dy_max - q_.dy_min, dxr = q_.dx_max - q_.dx_min;
             bwd_w_copy_dd_tile(v, tg.r0 + q_.dy_min, tg.r1 - tg.r0 + dyr, tg.j0 + q_.dx_min, tg.j1 - tg.j0 + dxr,
                     q_.buf_pitch, buf_, q_.tile_h);
+            // The tile copy's own packing (bwd_w_dd_tile.hpp: o vectors per pixel), not a tensor layout.
             origin = buf_ + (-q_.dy_min * q_.buf_pitch - q_.dx_min) * q_.o * 16;
         } else {
             origin = v.at(0, tg.r0, tg.j0);
@@ -261,7 +262,7 @@ private:
                 a.vals = q_.indirect ? t_.src + q_.src_l.at(tg.n, ib0_, tg.r0, tg.j0) : vals_ + k * my_c_ * slot_;
                 a.offs = offs_ + k * my_c_ * slot_;
                 a.cnt = counts_ + k * my_c_;
-                a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : q_.dd_l.cblk);
+                a.dd = origin + gr.ocb0 * (q_.dd_copy ? 16 : q_.dd_l.cblk); // tile copy: blocks adjacent
                 a.dw = t_.diff_weights + q_.dw_l.at((ocg * q_.o + gr.ocb0) * 16, ib0_ * 16, 0, 0);
                 a.n_icb = ib1_ - ib0_;
                 a.pcnt = pcounts_ + k * my_c_;

@@ -45,9 +45,9 @@ void apply_relu_mask(float *diff_src, const float *src, size_t n) {
 
 void mask_act_rows(float *diff_src, const float *src, const act_layout &l, int64_t n, int64_t y0, int64_t y1) {
     if (l.px == 16) { // nChw16c: each block's rows are one run
-        for (int64_t b = 0; b < l.c / 16; ++b) {
+        for (int64_t b = 0; b < l.blocks(); ++b) {
             const int64_t off = l.at(n, b, y0, 0);
-            apply_relu_mask(diff_src + off, src + off, (size_t)((y1 - y0) * l.w * 16));
+            apply_relu_mask(diff_src + off, src + off, (size_t)((y1 - y0) * l.row));
         }
         return;
     }
