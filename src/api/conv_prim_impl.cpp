@@ -38,21 +38,32 @@ conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p)
 
 namespace {
 
-struct arg_spec {
+// The DNNL_ARG_* key and name of each execute argument, by direction (fwd, bwd_d, bwd_w) and
+// tensor in forward naming (conv_memories): src, weights, dst and the optional fourth (fwd:
+// bias; bwd_d: relu_mask's forward src; bwd_w: diff_bias).
+struct arg_key {
     int key;
     const char *name;
-    const dnnl::memory::desc *md;
-    dnnl::memory *slot;
 };
+const arg_key arg_keys[3][4] = {
+        {{DNNL_ARG_SRC, "DNNL_ARG_SRC"}, {DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS"}, {DNNL_ARG_DST, "DNNL_ARG_DST"},
+                {DNNL_ARG_BIAS, "DNNL_ARG_BIAS"}},
+        {{DNNL_ARG_DIFF_SRC, "DNNL_ARG_DIFF_SRC"}, {DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS"},
+                {DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST"},
+                {DNNL_ARG_SRC, "DNNL_ARG_SRC (backward_data_options::relu_mask)"}},
+        {{DNNL_ARG_SRC, "DNNL_ARG_SRC"}, {DNNL_ARG_DIFF_WEIGHTS, "DNNL_ARG_DIFF_WEIGHTS"},
+                {DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST"}, {DNNL_ARG_DIFF_BIAS, "DNNL_ARG_DIFF_BIAS"}}};
 
-const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, const arg_spec &a) {
+// The argument `a` of the map, checked against the primitive's desc `md`.
+const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, const arg_key &a,
+        const dnnl::memory::desc &md) {
     auto it = args.find(a.key);
     if (it == args.end()) throw error(std::string(a.name) + ": missing from the execute argument map");
     const dnnl::memory &m = it->second;
     if (!m.get(true)) throw error(std::string(a.name) + ": null (empty) dnnl::memory");
     if (m.get_engine().get_kind() != dnnl::engine::kind::cpu)
         throw error(std::string(a.name) + ": memory lives on a non-cpu engine");
-    if (m.get_desc() != *a.md)
+    if (m.get_desc() != md)
         throw error(std::string(a.name) + ": memory desc " + md_str(m.get_desc()) + " "
                 + [&] {
                       std::ostringstream os;
@@ -61,7 +72,7 @@ const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, con
                       if (!s.empty()) s.pop_back();
                       return s;
                   }()
-                + " differs from the primitive's " + md_str(*a.md));
+                + " differs from the primitive's " + md_str(md));
     if (!m.get_data_handle()) throw error(std::string(a.name) + ": memory has a null data handle");
     return m;
 }
@@ -70,41 +81,17 @@ const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, con
 
 conv_memories conv_prim_impl::checked_args(const std::unordered_map<int, dnnl::memory> &args) const {
     conv_memories m;
-    // A fixed array rather than a vector: GCC 12 warns (-Wnonnull) on vector list-assignment.
-    arg_spec spec[5];
-    int n = 0;
-    auto add = [&](int key, const char *name, const dnnl::memory::desc *md, dnnl::memory *slot) {
-        spec[n++] = {key, name, md, slot};
-    };
-    switch (pd->dir) {
-    case direction::fwd:
-        add(DNNL_ARG_SRC, "DNNL_ARG_SRC", &pd->md.src, &m.src);
-        add(DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS", &pd->md.weights, &m.weights);
-        add(DNNL_ARG_DST, "DNNL_ARG_DST", &pd->md.dst, &m.dst);
-        if (pd->with_bias) add(DNNL_ARG_BIAS, "DNNL_ARG_BIAS", &pd->md.bias, &m.bias);
-        break;
-    case direction::bwd_d:
-        add(DNNL_ARG_DIFF_SRC, "DNNL_ARG_DIFF_SRC", &pd->md.src, &m.src);
-        add(DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS", &pd->md.weights, &m.weights);
-        add(DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST", &pd->md.dst, &m.dst);
-        // relu_mask: the forward src, in diff_src's layout.
-        if (pd->relu_mask) add(DNNL_ARG_SRC, "DNNL_ARG_SRC (backward_data_options::relu_mask)", &pd->md.src, &m.mask_src);
-        break;
-    case direction::bwd_w:
-        add(DNNL_ARG_SRC, "DNNL_ARG_SRC", &pd->md.src, &m.src);
-        add(DNNL_ARG_DIFF_WEIGHTS, "DNNL_ARG_DIFF_WEIGHTS", &pd->md.weights, &m.weights);
-        add(DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST", &pd->md.dst, &m.dst);
-        if (pd->with_bias) add(DNNL_ARG_DIFF_BIAS, "DNNL_ARG_DIFF_BIAS", &pd->md.bias, &m.bias);
-        break;
-    }
-    for (int i = 0; i < n; ++i) *spec[i].slot = fetch(args, spec[i]);
+    const arg_key *k = arg_keys[static_cast<int>(pd->dir)];
+    m.src = fetch(args, k[0], pd->md.src);
+    m.weights = fetch(args, k[1], pd->md.weights);
+    m.dst = fetch(args, k[2], pd->md.dst);
+    // relu_mask: the forward src, in diff_src's layout.
+    if (pd->dir == direction::bwd_d && pd->relu_mask) m.mask_src = fetch(args, k[3], pd->md.src);
+    if (pd->dir != direction::bwd_d && pd->with_bias) m.bias = fetch(args, k[3], pd->md.bias);
     // oneDNN dereferences a user-mode scratchpad without checking that it was given.
     if (dense && pd->user_scratchpad) {
         const dnnl::memory::desc sp = pd->dnnl_pd().scratchpad_desc();
-        if (sp.get_size() > 0) {
-            dnnl::memory scratch;
-            (void)fetch(args, {DNNL_ARG_SCRATCHPAD, "DNNL_ARG_SCRATCHPAD", &sp, &scratch});
-        }
+        if (sp.get_size() > 0) (void)fetch(args, {DNNL_ARG_SCRATCHPAD, "DNNL_ARG_SCRATCHPAD"}, sp);
     }
     return m;
 }
