@@ -132,38 +132,39 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     }
 }
 
-void conv_prim_impl::run_sparse(const conv_memories &m, double density) const {
-    auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
+float *fptr(const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; }
+
+conv_tensors tensors_of(direction dir, const conv_memories &m, const float *weights) {
     conv_tensors t;
-    switch (pd->dir) {
-    case direction::fwd:
-        t.src = f(m.src);
-        t.weights = f(m.weights);
-        t.dst = f(m.dst);
-        t.bias = pd->with_bias ? f(m.bias) : nullptr;
-        break;
-    case direction::bwd_d:
-        t.diff_src = f(m.src);
-        t.weights = f(m.weights);
-        t.diff_dst = f(m.dst);
-        if (weights_to_sparse) {
-            // The calling thread's own buffer (slot 7: the drivers use 0..4), so concurrent
-            // executes of this primitive never share it.
-            float *w = thread_local_scratch(7).get_as<float>(pd->sparse_weights_md.get_size() / sizeof(float) + 16);
-            dnnl::memory src = m.weights, dst(pd->sparse_weights_md, pd->engine, w);
-            dnnl::stream s(pd->engine);
-            weights_to_sparse.execute(s, src, dst);
-            s.wait();
-            t.weights = w;
-        }
-        break;
-    case direction::bwd_w:
-        t.src = f(m.src);
-        t.diff_weights = f(m.weights);
-        t.diff_dst = f(m.dst);
-        t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;
-        break;
-    }
+    if (dir == direction::bwd_d) t.diff_src = fptr(m.src);
+    else t.src = fptr(m.src);
+    if (dir == direction::bwd_w) t.diff_weights = fptr(m.weights);
+    else t.weights = weights ? weights : fptr(m.weights);
+    if (dir == direction::fwd) t.dst = fptr(m.dst);
+    else t.diff_dst = fptr(m.dst);
+    if (dir == direction::fwd) t.bias = fptr(m.bias);
+    if (dir == direction::bwd_w) t.diff_bias = fptr(m.bias);
+    return t;
+}
+
+const float *reordered_weights(const dnnl::reorder &r, const dnnl::memory &weights, const dnnl::memory::desc &md,
+        const dnnl::engine &eng) {
+    // The calling thread's own buffer (slot 7: the drivers use 0..4), so concurrent executes
+    // of a primitive never share it.
+    float *w = thread_local_scratch(7).get_as<float>(md.get_size() / sizeof(float) + 16);
+    dnnl::memory src = weights, dst(md, eng, w); // reorder::execute takes non-const memories
+    dnnl::stream s(eng);
+    r.execute(s, src, dst);
+    s.wait();
+    return w;
+}
+
+void conv_prim_impl::run_sparse(const conv_memories &m, double density) const {
+    // Backward data under oneDNN's Winograd pick: the kernel's weights layout differs.
+    const float *w = weights_to_sparse
+            ? reordered_weights(weights_to_sparse, m.weights, pd->sparse_weights_md, pd->engine)
+            : nullptr;
+    conv_tensors t = tensors_of(pd->dir, m, w);
     t.density_hint = density;
     t.flush_denormals = pd->flush_denormals;
     pd->sparse->execute(t);
