@@ -115,19 +115,15 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     paths.reference = [&] { reference_execute(pd->dir, pd->prob, pd->with_bias, pd->with_relu, s, m); };
     const exec_choice choice = choose.run(*pd, m, paths);
     switch (choice.path) {
-    case exec_path::sparse: ++n_sparse_; break;
-    case exec_path::dense: ++n_dense_; break;
-    case exec_path::reference: ++n_reference_; break;
+    case impl_kind::sparse_jit: ++n_sparse_; break;
+    case impl_kind::onednn: ++n_dense_; break;
+    case impl_kind::reference: ++n_reference_; break;
     }
     if (choice.zero_fraction >= 0) last_zeros_ = choice.zero_fraction;
     if (verbose_level()) {
         std::ostringstream os;
-        os << "exec," << to_string(pd->dir) << ","
-           << (choice.path == exec_path::sparse ? pd->impl_name()
-                       : choice.path == exec_path::dense ? "onednn:" + pd->dnnl_impl
-                                                         : std::string("reference"))
-           << "," << pd->prob.to_string() << "," << pd->formats_str() << "," << choice.note << ","
-           << now_ms() - t0;
+        os << "exec," << to_string(pd->dir) << "," << pd->impl_name(choice.path) << "," << pd->prob.to_string()
+           << "," << pd->formats_str() << "," << choice.note << "," << now_ms() - t0;
         verbose_print(os.str());
     }
 }

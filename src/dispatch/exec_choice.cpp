@@ -45,7 +45,7 @@ dispatcher::dispatcher(const conv_pd_impl &pd) {
 exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, const exec_paths &paths) const {
     exec_choice c;
     if (pd.chosen != impl_kind::sparse_jit) {
-        c.path = pd.chosen == impl_kind::reference ? exec_path::reference : exec_path::dense;
+        c.path = pd.chosen;
         c.note = run_chosen_at_creation(pd.chosen, paths.dense, paths.reference);
         return c;
     }
@@ -54,7 +54,7 @@ exec_choice dispatcher::run(const conv_pd_impl &pd, const conv_memories &m, cons
             op.get_desc().get_size() / sizeof(float), pd.flush_denormals);
     const double density = 1.0 - c.zero_fraction;
     const timed_path run = [&](bool sparse) {
-        c.path = sparse ? exec_path::sparse : exec_path::dense;
+        c.path = sparse ? impl_kind::sparse_jit : impl_kind::onednn;
         return timed([&] {
             if (sparse) paths.sparse(density); // the density picks the kernel variant
             else paths.dense();

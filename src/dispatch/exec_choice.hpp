@@ -22,10 +22,8 @@
 namespace sparsetrain {
 namespace detail {
 
-enum class exec_path { sparse, dense, reference };
-
 struct exec_choice {
-    exec_path path = exec_path::dense;
+    impl_kind path = impl_kind::onednn; // the implementation this execute ran
     double zero_fraction = -1; // measured (sampled) sparsity of the exploited operand, -1 if not measured
     std::string note;          // for the verbose line
 };
