@@ -118,6 +118,38 @@ public:
     convolution_forward(const primitive_desc &pd);
 };
 
+// The constructors both backward primitive_descs have (OpDesc: oneDNN's backward-data or
+// backward-weights op descriptor): the forward hint is ours or oneDNN's, with or without
+// attributes and dispatch options. allow_empty as in oneDNN: when no implementation exists,
+// leave the pd empty (operator bool false) instead of throwing; bad input still throws.
+template <typename OpDesc>
+class SPARSETRAIN_API conv_backward_primitive_desc : public conv_primitive_desc_base {
+public:
+    conv_backward_primitive_desc() = default;
+    conv_backward_primitive_desc(const OpDesc &desc, const dnnl::engine &engine,
+            const convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
+    conv_backward_primitive_desc(const OpDesc &desc, const dnnl::primitive_attr &attr, const dnnl::engine &engine,
+            const convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
+    conv_backward_primitive_desc(const OpDesc &desc, const dnnl::primitive_attr &attr, const dnnl::engine &engine,
+            const convolution_forward::primitive_desc &hint_fwd_pd, const dispatch_options &dispatch,
+            bool allow_empty = false);
+    // A oneDNN forward primitive_desc is accepted as the hint too.
+    conv_backward_primitive_desc(const OpDesc &desc, const dnnl::engine &engine,
+            const dnnl::convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
+    conv_backward_primitive_desc(const OpDesc &desc, const dnnl::primitive_attr &attr, const dnnl::engine &engine,
+            const dnnl::convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
+    conv_backward_primitive_desc(const OpDesc &desc, const dnnl::primitive_attr &attr, const dnnl::engine &engine,
+            const dnnl::convolution_forward::primitive_desc &hint_fwd_pd, const dispatch_options &dispatch,
+            bool allow_empty = false);
+
+protected:
+    explicit conv_backward_primitive_desc(std::shared_ptr<const detail::conv_pd_impl> impl)
+        : conv_primitive_desc_base(std::move(impl)) {}
+};
+// Instantiated in the library (src/api/convolution_pds.cpp) for the two backward op descriptors.
+extern template class SPARSETRAIN_API conv_backward_primitive_desc<dnnl::convolution_backward_data::desc>;
+extern template class SPARSETRAIN_API conv_backward_primitive_desc<dnnl::convolution_backward_weights::desc>;
+
 // Options of a backward-data primitive beyond oneDNN's.
 struct backward_data_options {
     // Fused ReLU backward. Set it when this convolution's forward input `src` is the output of
@@ -158,25 +190,9 @@ public:
         desc(dnnl::algorithm algorithm, const dnnl::memory::desc &diff_src_desc, const dnnl::memory::desc &weights_desc, const dnnl::memory::desc &diff_dst_desc,
                 const dnnl::memory::dims &strides, const dnnl::memory::dims &dilates, const dnnl::memory::dims &padding_l, const dnnl::memory::dims &padding_r);
     };
-    struct SPARSETRAIN_API primitive_desc : public conv_primitive_desc_base {
+    struct SPARSETRAIN_API primitive_desc : public conv_backward_primitive_desc<dnnl::convolution_backward_data::desc> {
         primitive_desc() = default;
-        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::engine &engine,
-                const convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
-        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
-                bool allow_empty = false);
-        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
-                const dispatch_options &dispatch, bool allow_empty = false);
-        // A oneDNN forward primitive_desc is accepted as the hint too.
-        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::engine &engine,
-                const dnnl::convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
-        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
-                bool allow_empty = false);
-        primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
-                const dispatch_options &dispatch, bool allow_empty = false);
+        using conv_backward_primitive_desc::conv_backward_primitive_desc;
         // With backward_data_options (the fused ReLU backward, relu_mask).
         primitive_desc(const dnnl::convolution_backward_data::desc &desc, const dnnl::primitive_attr &attr,
                 const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
@@ -208,24 +224,9 @@ public:
         desc(dnnl::algorithm algorithm, const dnnl::memory::desc &src_desc, const dnnl::memory::desc &diff_weights_desc, const dnnl::memory::desc &diff_dst_desc,
                 const dnnl::memory::dims &strides, const dnnl::memory::dims &dilates, const dnnl::memory::dims &padding_l, const dnnl::memory::dims &padding_r);
     };
-    struct SPARSETRAIN_API primitive_desc : public conv_primitive_desc_base {
+    struct SPARSETRAIN_API primitive_desc : public conv_backward_primitive_desc<dnnl::convolution_backward_weights::desc> {
         primitive_desc() = default;
-        primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::engine &engine,
-                const convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
-        primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
-                bool allow_empty = false);
-        primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine, const convolution_forward::primitive_desc &hint_fwd_pd,
-                const dispatch_options &dispatch, bool allow_empty = false);
-        primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::engine &engine,
-                const dnnl::convolution_forward::primitive_desc &hint_fwd_pd, bool allow_empty = false);
-        primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
-                bool allow_empty = false);
-        primitive_desc(const dnnl::convolution_backward_weights::desc &desc, const dnnl::primitive_attr &attr,
-                const dnnl::engine &engine, const dnnl::convolution_forward::primitive_desc &hint_fwd_pd,
-                const dispatch_options &dispatch, bool allow_empty = false);
+        using conv_backward_primitive_desc::conv_backward_primitive_desc;
 
         dnnl::memory::desc src_desc() const;
         dnnl::memory::desc diff_weights_desc() const;

@@ -38,21 +38,32 @@ conv_prim_impl::conv_prim_impl(std::shared_ptr<const conv_pd_impl> p)
 
 namespace {
 
-struct arg_spec {
+// The DNNL_ARG_* key and name of each execute argument, by direction (fwd, bwd_d, bwd_w) and
+// tensor in forward naming (conv_memories): src, weights, dst and the optional fourth (fwd:
+// bias; bwd_d: relu_mask's forward src; bwd_w: diff_bias).
+struct arg_key {
     int key;
     const char *name;
-    const dnnl::memory::desc *md;
-    dnnl::memory *slot;
 };
+const arg_key arg_keys[3][4] = {
+        {{DNNL_ARG_SRC, "DNNL_ARG_SRC"}, {DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS"}, {DNNL_ARG_DST, "DNNL_ARG_DST"},
+                {DNNL_ARG_BIAS, "DNNL_ARG_BIAS"}},
+        {{DNNL_ARG_DIFF_SRC, "DNNL_ARG_DIFF_SRC"}, {DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS"},
+                {DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST"},
+                {DNNL_ARG_SRC, "DNNL_ARG_SRC (backward_data_options::relu_mask)"}},
+        {{DNNL_ARG_SRC, "DNNL_ARG_SRC"}, {DNNL_ARG_DIFF_WEIGHTS, "DNNL_ARG_DIFF_WEIGHTS"},
+                {DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST"}, {DNNL_ARG_DIFF_BIAS, "DNNL_ARG_DIFF_BIAS"}}};
 
-const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, const arg_spec &a) {
+// The argument `a` of the map, checked against the primitive's desc `md`.
+const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, const arg_key &a,
+        const dnnl::memory::desc &md) {
     auto it = args.find(a.key);
     if (it == args.end()) throw error(std::string(a.name) + ": missing from the execute argument map");
     const dnnl::memory &m = it->second;
     if (!m.get(true)) throw error(std::string(a.name) + ": null (empty) dnnl::memory");
     if (m.get_engine().get_kind() != dnnl::engine::kind::cpu)
         throw error(std::string(a.name) + ": memory lives on a non-cpu engine");
-    if (m.get_desc() != *a.md)
+    if (m.get_desc() != md)
         throw error(std::string(a.name) + ": memory desc " + md_str(m.get_desc()) + " "
                 + [&] {
                       std::ostringstream os;
@@ -61,7 +72,7 @@ const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, con
                       if (!s.empty()) s.pop_back();
                       return s;
                   }()
-                + " differs from the primitive's " + md_str(*a.md));
+                + " differs from the primitive's " + md_str(md));
     if (!m.get_data_handle()) throw error(std::string(a.name) + ": memory has a null data handle");
     return m;
 }
@@ -70,41 +81,17 @@ const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, con
 
 conv_memories conv_prim_impl::checked_args(const std::unordered_map<int, dnnl::memory> &args) const {
     conv_memories m;
-    // A fixed array rather than a vector: GCC 12 warns (-Wnonnull) on vector list-assignment.
-    arg_spec spec[5];
-    int n = 0;
-    auto add = [&](int key, const char *name, const dnnl::memory::desc *md, dnnl::memory *slot) {
-        spec[n++] = {key, name, md, slot};
-    };
-    switch (pd->dir) {
-    case direction::fwd:
-        add(DNNL_ARG_SRC, "DNNL_ARG_SRC", &pd->md.src, &m.src);
-        add(DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS", &pd->md.weights, &m.weights);
-        add(DNNL_ARG_DST, "DNNL_ARG_DST", &pd->md.dst, &m.dst);
-        if (pd->with_bias) add(DNNL_ARG_BIAS, "DNNL_ARG_BIAS", &pd->md.bias, &m.bias);
-        break;
-    case direction::bwd_d:
-        add(DNNL_ARG_DIFF_SRC, "DNNL_ARG_DIFF_SRC", &pd->md.src, &m.src);
-        add(DNNL_ARG_WEIGHTS, "DNNL_ARG_WEIGHTS", &pd->md.weights, &m.weights);
-        add(DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST", &pd->md.dst, &m.dst);
-        // relu_mask: the forward src, in diff_src's layout.
-        if (pd->relu_mask) add(DNNL_ARG_SRC, "DNNL_ARG_SRC (backward_data_options::relu_mask)", &pd->md.src, &m.mask_src);
-        break;
-    case direction::bwd_w:
-        add(DNNL_ARG_SRC, "DNNL_ARG_SRC", &pd->md.src, &m.src);
-        add(DNNL_ARG_DIFF_WEIGHTS, "DNNL_ARG_DIFF_WEIGHTS", &pd->md.weights, &m.weights);
-        add(DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST", &pd->md.dst, &m.dst);
-        if (pd->with_bias) add(DNNL_ARG_DIFF_BIAS, "DNNL_ARG_DIFF_BIAS", &pd->md.bias, &m.bias);
-        break;
-    }
-    for (int i = 0; i < n; ++i) *spec[i].slot = fetch(args, spec[i]);
+    const arg_key *k = arg_keys[static_cast<int>(pd->dir)];
+    m.src = fetch(args, k[0], pd->md.src);
+    m.weights = fetch(args, k[1], pd->md.weights);
+    m.dst = fetch(args, k[2], pd->md.dst);
+    // relu_mask: the forward src, in diff_src's layout.
+    if (pd->dir == direction::bwd_d && pd->relu_mask) m.mask_src = fetch(args, k[3], pd->md.src);
+    if (pd->dir != direction::bwd_d && pd->with_bias) m.bias = fetch(args, k[3], pd->md.bias);
     // oneDNN dereferences a user-mode scratchpad without checking that it was given.
     if (dense && pd->user_scratchpad) {
         const dnnl::memory::desc sp = pd->dnnl_pd().scratchpad_desc();
-        if (sp.get_size() > 0) {
-            dnnl::memory scratch;
-            (void)fetch(args, {DNNL_ARG_SCRATCHPAD, "DNNL_ARG_SCRATCHPAD", &sp, &scratch});
-        }
+        if (sp.get_size() > 0) (void)fetch(args, {DNNL_ARG_SCRATCHPAD, "DNNL_ARG_SCRATCHPAD"}, sp);
     }
     return m;
 }
@@ -128,55 +115,52 @@ void conv_prim_impl::execute(const dnnl::stream &s_in, const std::unordered_map<
     paths.reference = [&] { reference_execute(pd->dir, pd->prob, pd->with_bias, pd->with_relu, s, m); };
     const exec_choice choice = choose.run(*pd, m, paths);
     switch (choice.path) {
-    case exec_path::sparse: ++n_sparse_; break;
-    case exec_path::dense: ++n_dense_; break;
-    case exec_path::reference: ++n_reference_; break;
+    case impl_kind::sparse_jit: ++n_sparse_; break;
+    case impl_kind::onednn: ++n_dense_; break;
+    case impl_kind::reference: ++n_reference_; break;
     }
     if (choice.zero_fraction >= 0) last_zeros_ = choice.zero_fraction;
     if (verbose_level()) {
         std::ostringstream os;
-        os << "exec," << to_string(pd->dir) << ","
-           << (choice.path == exec_path::sparse ? pd->impl_name()
-                       : choice.path == exec_path::dense ? "onednn:" + pd->dnnl_impl
-                                                         : std::string("reference"))
-           << "," << pd->prob.to_string() << "," << pd->formats_str() << "," << choice.note << ","
-           << now_ms() - t0;
+        os << "exec," << to_string(pd->dir) << "," << pd->impl_name(choice.path) << "," << pd->prob.to_string()
+           << "," << pd->formats_str() << "," << choice.note << "," << now_ms() - t0;
         verbose_print(os.str());
     }
 }
 
-void conv_prim_impl::run_sparse(const conv_memories &m, double density) const {
-    auto f = [](const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; };
+float *fptr(const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; }
+
+conv_tensors tensors_of(direction dir, const conv_memories &m, const float *weights) {
     conv_tensors t;
-    switch (pd->dir) {
-    case direction::fwd:
-        t.src = f(m.src);
-        t.weights = f(m.weights);
-        t.dst = f(m.dst);
-        t.bias = pd->with_bias ? f(m.bias) : nullptr;
-        break;
-    case direction::bwd_d:
-        t.diff_src = f(m.src);
-        t.weights = f(m.weights);
-        t.diff_dst = f(m.dst);
-        if (weights_to_sparse) {
-            // The calling thread's own buffer (slot 7: the drivers use 0..4), so concurrent
-            // executes of this primitive never share it.
-            float *w = thread_local_scratch(7).get_as<float>(pd->sparse_weights_md.get_size() / sizeof(float) + 16);
-            dnnl::memory src = m.weights, dst(pd->sparse_weights_md, pd->engine, w);
-            dnnl::stream s(pd->engine);
-            weights_to_sparse.execute(s, src, dst);
-            s.wait();
-            t.weights = w;
-        }
-        break;
-    case direction::bwd_w:
-        t.src = f(m.src);
-        t.diff_weights = f(m.weights);
-        t.diff_dst = f(m.dst);
-        t.diff_bias = pd->with_bias ? f(m.bias) : nullptr;
-        break;
-    }
+    if (dir == direction::bwd_d) t.diff_src = fptr(m.src);
+    else t.src = fptr(m.src);
+    if (dir == direction::bwd_w) t.diff_weights = fptr(m.weights);
+    else t.weights = weights ? weights : fptr(m.weights);
+    if (dir == direction::fwd) t.dst = fptr(m.dst);
+    else t.diff_dst = fptr(m.dst);
+    if (dir == direction::fwd) t.bias = fptr(m.bias);
+    if (dir == direction::bwd_w) t.diff_bias = fptr(m.bias);
+    return t;
+}
+
+const float *reordered_weights(const dnnl::reorder &r, const dnnl::memory &weights, const dnnl::memory::desc &md,
+        const dnnl::engine &eng) {
+    // The calling thread's own buffer (slot 7: the drivers use 0..4), so concurrent executes
+    // of a primitive never share it.
+    float *w = thread_local_scratch(7).get_as<float>(md.get_size() / sizeof(float) + 16);
+    dnnl::memory src = weights, dst(md, eng, w); // reorder::execute takes non-const memories
+    dnnl::stream s(eng);
+    r.execute(s, src, dst);
+    s.wait();
+    return w;
+}
+
+void conv_prim_impl::run_sparse(const conv_memories &m, double density) const {
+    // Backward data under oneDNN's Winograd pick: the kernel's weights layout differs.
+    const float *w = weights_to_sparse
+            ? reordered_weights(weights_to_sparse, m.weights, pd->sparse_weights_md, pd->engine)
+            : nullptr;
+    conv_tensors t = tensors_of(pd->dir, m, w);
     t.density_hint = density;
     t.flush_denormals = pd->flush_denormals;
     pd->sparse->execute(t);

@@ -17,6 +17,16 @@
 namespace sparsetrain {
 namespace detail {
 
+// The data pointer of a memory (null for an empty one).
+float *fptr(const dnnl::memory &x);
+// The kernels' view of an execute's memories: conv_tensors names each direction's tensors,
+// conv_memories holds them in forward naming. `weights`, when not null, replaces the weights'
+// memory (the weights reordered for the kernel).
+conv_tensors tensors_of(direction dir, const conv_memories &m, const float *weights = nullptr);
+// Reorders `weights` with `r` into `md`, in the calling thread's buffer, and returns that.
+const float *reordered_weights(const dnnl::reorder &r, const dnnl::memory &weights, const dnnl::memory::desc &md,
+        const dnnl::engine &eng);
+
 struct conv_prim_impl {
     explicit conv_prim_impl(std::shared_ptr<const conv_pd_impl> pd);
     void execute(const dnnl::stream &s, const std::unordered_map<int, dnnl::memory> &args) const;

@@ -16,42 +16,21 @@
 namespace sparsetrain {
 namespace detail {
 
-namespace {
-
-float *fptr(const dnnl::memory &x) { return x ? static_cast<float *>(x.get_data_handle()) : nullptr; }
-
-// The calling thread's buffer for weights reordered per execute (slot 7, as run_sparse).
-const float *reordered_weights(const dnnl::reorder &r, const dnnl::memory &weights, const dnnl::memory::desc &md,
-        const dnnl::engine &eng) {
-    float *w = thread_local_scratch(7).get_as<float>(md.get_size() / sizeof(float) + 16);
-    dnnl::memory src = weights, dst(md, eng, w); // reorder::execute takes non-const memories
-    dnnl::stream s(eng);
-    r.execute(s, src, dst);
-    s.wait();
-    return w;
-}
-
-} // namespace
-
 void conv_prim_impl::run_mask_kernel(const conv_memories &m, double density) const {
-    conv_tensors t;
-    t.diff_src = fptr(m.src);
-    t.diff_dst = fptr(m.dst);
+    conv_tensors t = tensors_of(direction::bwd_d, m,
+            weights_to_mask ? reordered_weights(weights_to_mask, m.weights, pd->mask_weights_md, pd->engine)
+                            : nullptr);
     t.mask_src = fptr(m.mask_src);
-    t.weights = weights_to_mask ? reordered_weights(weights_to_mask, m.weights, pd->mask_weights_md, pd->engine)
-                                : fptr(m.weights);
     t.density_hint = density;
     t.flush_denormals = pd->flush_denormals;
     pd->sparse_mask->execute(t);
 }
 
 void conv_prim_impl::run_row_kernel_masked(const conv_memories &m, double density) const {
-    conv_tensors t;
-    t.diff_src = fptr(m.src);
-    t.diff_dst = fptr(m.dst);
+    conv_tensors t = tensors_of(direction::bwd_d, m,
+            weights_to_sparse ? reordered_weights(weights_to_sparse, m.weights, pd->sparse_weights_md, pd->engine)
+                              : nullptr);
     t.mask_src = pd->relu_mask_optional ? nullptr : fptr(m.mask_src); // optional: no mask pass
-    t.weights = weights_to_sparse ? reordered_weights(weights_to_sparse, m.weights, pd->sparse_weights_md, pd->engine)
-                                  : fptr(m.weights);
     t.density_hint = density;
     t.flush_denormals = pd->flush_denormals;
     pd->sparse->execute(t);

@@ -116,7 +116,7 @@ std::shared_ptr<const conv_pd_impl> make_fwd(const dnnl::convolution_forward::de
 }
 
 template <typename Hint>
-std::shared_ptr<const conv_pd_impl> make_bwd_d(const dnnl::convolution_backward_data::desc &d,
+std::shared_ptr<const conv_pd_impl> make_bwd(const dnnl::convolution_backward_data::desc &d,
         const dnnl::primitive_attr &attr, const dnnl::engine &e, const Hint &hint, const dispatch_options &dispatch,
         bool allow_empty, const backward_data_options &options = backward_data_options()) {
     return create(allow_empty, [&] {
@@ -130,7 +130,7 @@ std::shared_ptr<const conv_pd_impl> make_bwd_d(const dnnl::convolution_backward_
 }
 
 template <typename Hint>
-std::shared_ptr<const conv_pd_impl> make_bwd_w(const dnnl::convolution_backward_weights::desc &d,
+std::shared_ptr<const conv_pd_impl> make_bwd(const dnnl::convolution_backward_weights::desc &d,
         const dnnl::primitive_attr &attr, const dnnl::engine &e, const Hint &hint, const dispatch_options &dispatch,
         bool allow_empty) {
     return create(allow_empty, [&] {
@@ -146,10 +146,10 @@ std::shared_ptr<const conv_pd_impl> make_bwd_w(const dnnl::convolution_backward_
 // ---- forward ----
 using fwd_pd = convolution_forward::primitive_desc;
 fwd_pd::primitive_desc(const dnnl::convolution_forward::desc &d, const dnnl::engine &e, bool allow_empty)
-    : conv_primitive_desc_base(make_fwd(d, dnnl::primitive_attr(), e, dispatch_options(), allow_empty)) {}
+    : primitive_desc(d, dnnl::primitive_attr(), e, dispatch_options(), allow_empty) {}
 fwd_pd::primitive_desc(const dnnl::convolution_forward::desc &d, const dnnl::primitive_attr &attr,
         const dnnl::engine &e, bool allow_empty)
-    : conv_primitive_desc_base(make_fwd(d, attr, e, dispatch_options(), allow_empty)) {}
+    : primitive_desc(d, attr, e, dispatch_options(), allow_empty) {}
 fwd_pd::primitive_desc(const dnnl::convolution_forward::desc &d, const dnnl::primitive_attr &attr,
         const dnnl::engine &e, const dispatch_options &dispatch, bool allow_empty)
     : conv_primitive_desc_base(make_fwd(d, attr, e, dispatch, allow_empty)) {}
@@ -163,34 +163,48 @@ const dnnl::convolution_forward::primitive_desc &fwd_pd::dnnl_pd() const {
     return checked().dnnl_fwd;
 }
 
+// ---- backward data and weights: the constructors they share ----
+// Without attributes or dispatch options: the defaults; every form ends in the one taking the
+// hint (ours or oneDNN's), which creates the pd.
+template <typename OpDesc>
+conv_backward_primitive_desc<OpDesc>::conv_backward_primitive_desc(const OpDesc &d, const dnnl::engine &e,
+        const fwd_pd &hint, bool allow_empty)
+    : conv_backward_primitive_desc(d, dnnl::primitive_attr(), e, hint, dispatch_options(), allow_empty) {}
+template <typename OpDesc>
+conv_backward_primitive_desc<OpDesc>::conv_backward_primitive_desc(const OpDesc &d, const dnnl::primitive_attr &attr,
+        const dnnl::engine &e, const fwd_pd &hint, bool allow_empty)
+    : conv_backward_primitive_desc(d, attr, e, hint, dispatch_options(), allow_empty) {}
+template <typename OpDesc>
+conv_backward_primitive_desc<OpDesc>::conv_backward_primitive_desc(const OpDesc &d, const dnnl::primitive_attr &attr,
+        const dnnl::engine &e, const fwd_pd &hint, const dispatch_options &dispatch, bool allow_empty)
+    : conv_primitive_desc_base(make_bwd(d, attr, e, hint, dispatch, allow_empty)) {}
+template <typename OpDesc>
+conv_backward_primitive_desc<OpDesc>::conv_backward_primitive_desc(const OpDesc &d, const dnnl::engine &e,
+        const dnnl::convolution_forward::primitive_desc &hint, bool allow_empty)
+    : conv_backward_primitive_desc(d, dnnl::primitive_attr(), e, hint, dispatch_options(), allow_empty) {}
+template <typename OpDesc>
+conv_backward_primitive_desc<OpDesc>::conv_backward_primitive_desc(const OpDesc &d, const dnnl::primitive_attr &attr,
+        const dnnl::engine &e, const dnnl::convolution_forward::primitive_desc &hint, bool allow_empty)
+    : conv_backward_primitive_desc(d, attr, e, hint, dispatch_options(), allow_empty) {}
+template <typename OpDesc>
+conv_backward_primitive_desc<OpDesc>::conv_backward_primitive_desc(const OpDesc &d, const dnnl::primitive_attr &attr,
+        const dnnl::engine &e, const dnnl::convolution_forward::primitive_desc &hint, const dispatch_options &dispatch,
+        bool allow_empty)
+    : conv_primitive_desc_base(make_bwd(d, attr, e, hint, dispatch, allow_empty)) {}
+
+template class conv_backward_primitive_desc<dnnl::convolution_backward_data::desc>;
+template class conv_backward_primitive_desc<dnnl::convolution_backward_weights::desc>;
+
 // ---- backward data ----
 using bwd_d_pd = convolution_backward_data::primitive_desc;
 using bwd_d_desc = dnnl::convolution_backward_data::desc;
-bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::engine &e, const fwd_pd &hint, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_d(d, dnnl::primitive_attr(), e, hint, dispatch_options(), allow_empty)) {}
-bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
-        const fwd_pd &hint, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch_options(), allow_empty)) {}
-bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
-        const fwd_pd &hint, const dispatch_options &dispatch, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch, allow_empty)) {}
-bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::engine &e,
-        const dnnl::convolution_forward::primitive_desc &hint, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_d(d, dnnl::primitive_attr(), e, hint, dispatch_options(), allow_empty)) {}
-bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
-        const dnnl::convolution_forward::primitive_desc &hint, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch_options(), allow_empty)) {}
-bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
-        const dnnl::convolution_forward::primitive_desc &hint, const dispatch_options &dispatch, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch, allow_empty)) {}
-
 bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
         const fwd_pd &hint, const dispatch_options &dispatch, const backward_data_options &options, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch, allow_empty, options)) {}
+    : conv_backward_primitive_desc(make_bwd(d, attr, e, hint, dispatch, allow_empty, options)) {}
 bwd_d_pd::primitive_desc(const bwd_d_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
         const dnnl::convolution_forward::primitive_desc &hint, const dispatch_options &dispatch,
         const backward_data_options &options, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_d(d, attr, e, hint, dispatch, allow_empty, options)) {}
+    : conv_backward_primitive_desc(make_bwd(d, attr, e, hint, dispatch, allow_empty, options)) {}
 
 dnnl::memory::desc bwd_d_pd::diff_src_desc() const { return checked().md.src; }
 dnnl::memory::desc bwd_d_pd::src_desc() const { return checked().relu_mask ? checked().md.src : dnnl::memory::desc(); }
@@ -200,24 +214,6 @@ dnnl::memory::desc bwd_d_pd::diff_dst_desc() const { return checked().md.dst; }
 
 // ---- backward weights ----
 using bwd_w_pd = convolution_backward_weights::primitive_desc;
-using bwd_w_desc = dnnl::convolution_backward_weights::desc;
-bwd_w_pd::primitive_desc(const bwd_w_desc &d, const dnnl::engine &e, const fwd_pd &hint, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_w(d, dnnl::primitive_attr(), e, hint, dispatch_options(), allow_empty)) {}
-bwd_w_pd::primitive_desc(const bwd_w_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
-        const fwd_pd &hint, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_w(d, attr, e, hint, dispatch_options(), allow_empty)) {}
-bwd_w_pd::primitive_desc(const bwd_w_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
-        const fwd_pd &hint, const dispatch_options &dispatch, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_w(d, attr, e, hint, dispatch, allow_empty)) {}
-bwd_w_pd::primitive_desc(const bwd_w_desc &d, const dnnl::engine &e,
-        const dnnl::convolution_forward::primitive_desc &hint, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_w(d, dnnl::primitive_attr(), e, hint, dispatch_options(), allow_empty)) {}
-bwd_w_pd::primitive_desc(const bwd_w_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
-        const dnnl::convolution_forward::primitive_desc &hint, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_w(d, attr, e, hint, dispatch_options(), allow_empty)) {}
-bwd_w_pd::primitive_desc(const bwd_w_desc &d, const dnnl::primitive_attr &attr, const dnnl::engine &e,
-        const dnnl::convolution_forward::primitive_desc &hint, const dispatch_options &dispatch, bool allow_empty)
-    : conv_primitive_desc_base(make_bwd_w(d, attr, e, hint, dispatch, allow_empty)) {}
 
 dnnl::memory::desc bwd_w_pd::src_desc() const { return checked().md.src; }
 dnnl::memory::desc bwd_w_pd::diff_weights_desc() const { return checked().md.weights; }

@@ -7,9 +7,9 @@
 namespace sparsetrain {
 namespace detail {
 
-std::string conv_pd_impl::impl_name() const {
+std::string conv_pd_impl::impl_name(impl_kind kind) const {
     const std::string masked = relu_mask ? "+relu_mask" : "";
-    switch (chosen) {
+    switch (kind) {
     case impl_kind::sparse_jit:
         if (sparse_mask) return sparse_mask->name();
         return (sparse ? sparse->name() : "sparse_jit") + masked;

@@ -62,7 +62,8 @@ struct conv_pd_impl {
     impl_kind chosen = impl_kind::onednn;
     std::vector<std::pair<std::string, std::string>> declined;
 
-    std::string impl_name() const;
+    std::string impl_name() const { return impl_name(chosen); }
+    std::string impl_name(impl_kind kind) const; // the name of this pd's implementation `kind`
     std::string formats_str() const;
     std::string attrs_str() const;
     dnnl::primitive_desc_base dnnl_pd() const; // the set one, or empty

@@ -17,16 +17,13 @@
 
 #include "common/desc_validate.hpp"
 #include "dispatch/conv_pd.hpp"
-#include "dispatch/crossover_model.hpp"
-#include "dispatch/static_crossover.hpp"
+#include "dispatch/kernel_model.hpp"
 
 namespace sparsetrain {
 namespace detail {
 
-enum class exec_path { sparse, dense, reference };
-
 struct exec_choice {
-    exec_path path = exec_path::dense;
+    impl_kind path = impl_kind::onednn; // the implementation this execute ran
     double zero_fraction = -1; // measured (sampled) sparsity of the exploited operand, -1 if not measured
     std::string note;          // for the verbose line
 };
@@ -43,16 +40,13 @@ public:
     explicit dispatcher(const conv_pd_impl &pd);
     // Chooses and runs one path (more during calibration); thread-safe.
     exec_choice run(const conv_pd_impl &pd, const conv_memories &m, const exec_paths &paths) const;
-    const std::shared_ptr<crossover_model> &model() const { return model_; }
+    const std::shared_ptr<crossover_model> &model() const { return k_.model; }
     // The static model's crossover sparsity: mode deterministic runs sparse from it, mode
     // automatic takes it for its first execute (-1 in other modes).
-    double threshold() const { return threshold_; }
+    double threshold() const { return k_.threshold; }
 
 private:
-    void calibration_step(exec_choice &c, double density, const exec_paths &paths) const;
-    std::shared_ptr<crossover_model> model_; // null unless mode is automatic
-    double threshold_ = -1;
-    static_cost_shape shape_; // automatic: the static model's t_sparse(d) / t_dense shape
+    kernel_model k_; // the model is null unless mode is automatic
 };
 
 // The key of the per-problem model: everything that changes either path's time: direction,
@@ -61,6 +55,12 @@ private:
 // refinement catches up), propagation kind, algorithm (direct or Winograd dense), oneDNN's
 // implementation, memory formats, bias / fused ReLU, denormal mode and the sparse plan.
 std::string crossover_key(const conv_pd_impl &pd, int threads);
+
+// An execute of a primitive whose implementation, chosen at creation, is not the sparse one:
+// runs it (oneDNN dense or the reference) and returns the note, "dispatch:dense" or
+// "dispatch:reference".
+std::string run_chosen_at_creation(impl_kind chosen, const std::function<void()> &dense,
+        const std::function<void()> &reference);
 
 // The exploited operand of the direction: fwd / bwd_w src, bwd_d diff_dst.
 const dnnl::memory &exploited_operand(const conv_pd_impl &pd, const conv_memories &m);

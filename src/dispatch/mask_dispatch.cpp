@@ -4,14 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <mutex>
 #include <set>
 
-#include "common/denormal_guard.hpp"
-#include "common/verbose.hpp"
 #include "dispatch/exec_choice.hpp"
-#include "dispatch/sparsity_probe.hpp"
 
 namespace sparsetrain {
 namespace detail {
@@ -29,19 +25,6 @@ bool claim_confirmation(const crossover_model *m) {
     static std::set<const crossover_model *> done;
     std::lock_guard<std::mutex> lk(mu);
     return done.insert(m).second;
-}
-
-template <typename F>
-double timed(F &&f) {
-    const double t0 = now_ms();
-    f();
-    return now_ms() - t0;
-}
-
-std::string fmt(const char *f, double a, double b = 0) {
-    char buf[128];
-    std::snprintf(buf, sizeof(buf), f, a, b);
-    return buf;
 }
 
 const char *name_of(masked_path p) {
@@ -118,34 +101,23 @@ int masked_dispatcher::candidate(const double density[2]) const {
 masked_choice masked_dispatcher::run(const conv_pd_impl &pd, const float *src, size_t src_floats, const float *dd,
         size_t dd_floats, const masked_paths &paths) const {
     masked_choice c;
-    if (pd.chosen == impl_kind::reference) {
-        c.path = masked_path::reference;
-        c.note = "dispatch:reference+relu_mask";
-        paths.reference();
+    if (pd.chosen != impl_kind::sparse_jit) {
+        c.path = pd.chosen == impl_kind::reference ? masked_path::reference : masked_path::dense;
+        c.note = run_chosen_at_creation(pd.chosen, paths.dense, paths.reference) + "+relu_mask";
         return c;
     }
-    if (pd.chosen == impl_kind::onednn) {
-        c.path = masked_path::dense;
-        c.note = "dispatch:dense+relu_mask";
-        paths.dense();
-        return c;
-    }
-    {
-        // Under flush, denormals are zeros to the kernels: count them as zeros here too.
-        denormal_guard g(pd.flush_denormals);
-        if (k_[0].exists) c.src_zeros = probe_zeros(src, src_floats).zero_fraction;
-        if (k_[1].exists) c.dd_zeros = probe_zeros(dd, dd_floats).zero_fraction;
-    }
+    if (k_[0].exists) c.src_zeros = probe_operand_zeros(src, src_floats, pd.flush_denormals);
+    if (k_[1].exists) c.dd_zeros = probe_operand_zeros(dd, dd_floats, pd.flush_denormals);
     const double zeros[2] = {c.src_zeros, c.dd_zeros};
     auto density = [&](int k) { return 1.0 - zeros[k]; };
-    const std::string head = "zeros(src):" + (k_[0].exists ? fmt("%.3f", c.src_zeros) : std::string("-"))
-            + ",zeros(diff_dst):" + (k_[1].exists ? fmt("%.3f", c.dd_zeros) : std::string("-"));
+    const std::string head = "zeros(src):" + (k_[0].exists ? note_fmt("%.3f", c.src_zeros) : std::string("-"))
+            + ",zeros(diff_dst):" + (k_[1].exists ? note_fmt("%.3f", c.dd_zeros) : std::string("-"));
 
     const double densities[2] = {density(0), density(1)};
     const int k = candidate(densities);
     const masked_path kp = k == 0 ? masked_path::mask : masked_path::row;
     const kernel_state &ks = k_[k];
-    auto run_path = [&](bool kernel) {
+    const timed_path run_path = [&](bool kernel) {
         c.path = kernel ? kp : masked_path::dense;
         return timed([&] {
             if (!kernel) paths.dense();
@@ -157,7 +129,7 @@ masked_choice masked_dispatcher::run(const conv_pd_impl &pd, const float *src, s
     if (deterministic_) {
         const bool kernel = zeros[k] >= ks.threshold;
         run_path(kernel);
-        c.note = "dispatch:deterministic," + head + ",threshold(" + name_of(kp) + "):" + fmt("%.3f", ks.threshold) + "->"
+        c.note = "dispatch:deterministic," + head + ",threshold(" + name_of(kp) + "):" + note_fmt("%.3f", ks.threshold) + "->"
                 + name_of(c.path);
         return c;
     }
@@ -167,37 +139,9 @@ masked_choice masked_dispatcher::run(const conv_pd_impl &pd, const float *src, s
         return c;
     }
 
-    crossover_model &m = *ks.model;
-    if (!m.calibrated()) {
-        // As dispatch/exec_choice.cpp: the static choice first, the other path second, each
-        // timed once; t0 from the static shape through the measured kernel point.
-        const bool static_kernel = zeros[k] >= ks.threshold;
-        const std::string cal = "dispatch:auto," + head + ",calibration(" + name_of(kp) + ") ";
-        if (!m.try_begin_calibration()) {
-            run_path(static_kernel);
-            c.note = cal + "elsewhere->" + name_of(c.path);
-            return c;
-        }
-        bool first_kernel = false;
-        double first_density = 0, first_ms = 0;
-        const bool second = m.first_run(first_kernel, first_density, first_ms);
-        const bool kernel = second ? !first_kernel : static_kernel;
-        double t = 0;
-        try {
-            t = run_path(kernel);
-        } catch (...) {
-            m.abort_calibration();
-            throw;
-        }
-        if (!second) {
-            m.record_first_run(kernel, density(k), t);
-            c.note = cal + "1/2: " + name_of(c.path) + fmt(" %.3f ms", t);
-            return c;
-        }
-        const double d_s = kernel ? density(k) : first_density, t_s = kernel ? t : first_ms, t_d = kernel ? first_ms : t;
-        const double t_zero = t_s * ks.shape.a / (ks.shape.a + ks.shape.b * std::max(0.0, d_s));
-        m.calibrate(t_zero, d_s, t_s, t_d, true);
-        c.note = cal + "2/2: " + name_of(c.path) + fmt(" %.3f ms", t) + ",model:" + m.str();
+    if (!ks.model->calibrated()) { // as dispatch/exec_choice.cpp, with the candidate kernel
+        c.note = "dispatch:auto," + head + ",calibration(" + name_of(kp) + ") ";
+        calibration_step(ks, zeros[k], run_path, name_of(kp), "", c.note);
         return c;
     }
     // A kernel's calibration time may include the first executes' costs (first touch of the
@@ -215,18 +159,16 @@ masked_choice masked_dispatcher::run(const conv_pd_impl &pd, const float *src, s
                     else paths.row(density(1));
                 });
                 k_[i].model->observe_sparse(density(i), t);
-                c.note = "dispatch:auto," + head + ",confirming " + name_of(ip) + fmt(" %.3f ms", t);
+                c.note = "dispatch:auto," + head + ",confirming " + name_of(ip) + note_fmt(" %.3f ms", t);
                 return c;
             }
-    const double pred_k = m.predict_sparse(density(k)), pred_d = m.predict_dense();
-    const bool kernel = m.decide(density(k));
-    const double t = run_path(kernel);
-    if (kernel) m.observe_sparse(density(k), t);
-    else
+    // Dense times are the same for both kernels' models.
+    auto observe_dense = [&](double t) {
         for (const auto &s : k_)
             if (s.model && s.model->calibrated()) s.model->observe_dense(t);
-    c.note = "dispatch:auto," + head + ",predicted " + name_of(kp) + fmt(" %.3f ms dense %.3f ms", pred_k, pred_d) + "->"
-            + name_of(c.path);
+    };
+    c.note = "dispatch:auto," + head;
+    decided_step(ks, zeros[k], run_path, name_of(kp), observe_dense, c.note);
     return c;
 }
 

@@ -24,8 +24,7 @@
 #include <string>
 
 #include "dispatch/conv_pd.hpp"
-#include "dispatch/crossover_model.hpp"
-#include "dispatch/static_crossover.hpp"
+#include "dispatch/kernel_model.hpp"
 
 namespace sparsetrain {
 namespace detail {
@@ -52,11 +51,8 @@ public:
             size_t dd_floats, const masked_paths &paths) const;
 
 private:
-    struct kernel_state {
+    struct kernel_state : kernel_model {
         bool exists = false;
-        double threshold = -1; // static crossover sparsity (deterministic, first calibration execute)
-        static_cost_shape shape;
-        std::shared_ptr<crossover_model> model; // automatic only
     };
     int candidate(const double density[2]) const; // 0: mask, 1: row
     kernel_state k_[2]; // [masked_path::mask, masked_path::row]

@@ -88,7 +88,7 @@ TEST_CASE("dispatcher, deterministic mode: one path per execute, from the sample
         calls.clear();
         auto c = d.run(pd, m, paths);
         CHECK(calls == std::vector<std::string> {"sparse"}); // no calibration, no exploration
-        CHECK(c.path == exec_path::sparse);
+        CHECK(c.path == impl_kind::sparse_jit);
         CHECK(c.note.find("deterministic") != std::string::npos);
         set_zeros(std::max(0.0, th - 0.02));
         calls.clear();

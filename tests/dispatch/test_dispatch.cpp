@@ -160,7 +160,7 @@ TEST_CASE("dispatcher: forced modes, calibration order, decisions from the model
         dispatcher d(pd);
         recorder r;
         const auto c = d.run(pd, m, r.paths());
-        CHECK(c.path == exec_path::sparse);
+        CHECK(c.path == impl_kind::sparse_jit);
         CHECK(c.zero_fraction == Approx(0.0)); // all-ones operand
         CHECK(r.calls == std::vector<std::string> {"sparse"});
     }
@@ -169,7 +169,7 @@ TEST_CASE("dispatcher: forced modes, calibration order, decisions from the model
         pd.mode = dispatch_mode::dense;
         dispatcher d(pd);
         recorder r;
-        CHECK(d.run(pd, m, r.paths()).path == exec_path::dense);
+        CHECK(d.run(pd, m, r.paths()).path == impl_kind::onednn);
         CHECK(r.calls == std::vector<std::string> {"dense"});
     }
     SECTION("automatic: calibrate on first use, then follow the model") {
@@ -183,12 +183,12 @@ TEST_CASE("dispatcher: forced modes, calibration order, decisions from the model
         // static model's choice (dense for a dense operand), then the other one.
         auto c = d.run(pd, m, r.paths());
         CHECK(r.calls == std::vector<std::string> {"dense"});
-        CHECK(c.path == exec_path::dense);
+        CHECK(c.path == impl_kind::onednn);
         CHECK(c.zero_fraction == Approx(0.0));
         CHECK_FALSE(d.model()->calibrated());
         c = d.run(pd, m, r.paths());
         CHECK(r.calls == std::vector<std::string> {"dense", "sparse"});
-        CHECK(c.path == exec_path::sparse);
+        CHECK(c.path == impl_kind::sparse_jit);
         CHECK(d.model()->calibrated());
 
         // Dense operand (density 1): a model where sparse loses at density > 0.5.

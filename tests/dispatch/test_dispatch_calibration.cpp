@@ -148,7 +148,7 @@ TEST_CASE("calibration: the first two executes run one path each; t0 from the st
     paths.reference = [] {};
     auto c = d.run(pd, m, paths);
     CHECK(calls == std::vector<std::string> {"sparse"}); // one run, the static choice
-    CHECK(c.path == exec_path::sparse);
+    CHECK(c.path == impl_kind::sparse_jit);
     CHECK_FALSE(d.model()->calibrated());
     c = d.run(pd, m, paths);
     CHECK(calls == std::vector<std::string> {"sparse", "dense"}); // then the other path
