@@ -1,5 +1,6 @@
 """Fashion-MNIST training through stock nn.Conv2d or sparsetrain.torch (examples/train_fashion_mnist.py).
 
+cpu       whether the sparse kernels can run here (AVX-512, ISA caps)
 data      IDX files of Debian's dataset-fashion-mnist, fixed batch order per (seed, epoch)
 models    the VGG-style (no BatchNorm) and ResNet-style (BatchNorm) nets
 probes    per-conv hooks: time of forward / backward, sparsity of input and output gradient,

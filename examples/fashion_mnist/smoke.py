@@ -17,10 +17,10 @@ its variants from the reference's checkpoint.
 """
 import math
 import os
-import re
 import subprocess
 
 from . import binding, capture, compare, data, formats, plots, train
+from .cpu import sparse_expected
 
 SKIP = 77
 # channels_last: the sparse kernels run on the tensors' own nhwc storage (NCHW would be reordered
@@ -55,23 +55,6 @@ def _records_ok(f, run, tag):
             f.check(good and st["fwd_ms"] > 0 and st["bwd_ms"] > 0,
                     f"{tag} epoch {e['epoch']} {name}: zeros src {src}, diff_dst {dd}, "
                     f"{st['fwd_ms']:.2f} + {st['bwd_ms']:.2f} ms")
-
-
-def sparse_expected():
-    """Whether the sparse kernels can run: AVX-512 here and no ISA cap below it (CI's second
-    pass sets SPARSETRAIN_MAX_CPU_ISA=avx2: everything must then run oneDNN dense)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = set(re.search(r"^flags\s*:(.*)$", f.read(), re.M).group(1).split())
-    except (OSError, AttributeError):
-        return False
-    if not {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
-        return False
-    for var in ("SPARSETRAIN_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA"):
-        cap = os.environ.get(var, "").lower()
-        if cap and not cap.startswith("avx512") and cap != "all":
-            return False
-    return True
 
 
 def _paths_ok(f, run, tag, need_bwd_d):

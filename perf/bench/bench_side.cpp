@@ -16,34 +16,24 @@ using tag = memory::format_tag;
 
 namespace {
 
-// Per direction: the tensors of its primitive_desc in side order (src, weights, bias, dst) and
-// the execute() argument each one binds to.
-template <direction D>
-struct roles;
-template <>
-struct roles<direction::fwd> {
-    template <class Pd>
-    static std::array<memory::desc, 4> mds(const Pd &pd) {
+// Per direction: the tensors of its primitive_desc in side order (src, weights, bias, dst) and,
+// in side_args (indexed by direction), the execute() argument each one binds to. bwd_d has no
+// bias: an empty desc.
+template <direction D, class Pd>
+std::array<memory::desc, 4> side_mds(const Pd &pd) {
+    if constexpr (D == direction::fwd)
         return {pd.src_desc(), pd.weights_desc(), pd.bias_desc(), pd.dst_desc()};
-    }
-    static constexpr int arg[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
-};
-template <>
-struct roles<direction::bwd_d> {
-    template <class Pd>
-    static std::array<memory::desc, 4> mds(const Pd &pd) {
+    else if constexpr (D == direction::bwd_d)
         return {pd.diff_src_desc(), pd.weights_desc(), memory::desc(), pd.diff_dst_desc()};
-    }
-    static constexpr int arg[4] = {DNNL_ARG_DIFF_SRC, DNNL_ARG_WEIGHTS, 0, DNNL_ARG_DIFF_DST};
-};
-template <>
-struct roles<direction::bwd_w> {
-    template <class Pd>
-    static std::array<memory::desc, 4> mds(const Pd &pd) {
+    else
         return {pd.src_desc(), pd.diff_weights_desc(), pd.diff_bias_desc(), pd.diff_dst_desc()};
-    }
-    static constexpr int arg[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS, DNNL_ARG_DIFF_DST};
-};
+}
+constexpr int side_args[3][4] = {
+        {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},                     // fwd
+        {DNNL_ARG_DIFF_SRC, DNNL_ARG_WEIGHTS, 0, DNNL_ARG_DIFF_DST},                      // bwd_d
+        {DNNL_ARG_SRC, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS, DNNL_ARG_DIFF_DST}};    // bwd_w
+static_assert((int)direction::fwd == 0 && (int)direction::bwd_d == 1 && (int)direction::bwd_w == 2,
+        "side_args is indexed by direction");
 
 template <class P, class = void>
 struct has_stats : std::false_type {};
@@ -54,13 +44,13 @@ template <direction D, class Pd, class Prim>
 side wire(const std::string &label, const Pd &pd, Prim prim) {
     side sd;
     sd.label = label;
-    const auto mds = roles<D>::mds(pd);
+    const auto mds = side_mds<D>(pd);
     memory *mem[4] = {&sd.src, &sd.weights, &sd.bias, &sd.dst};
     std::unordered_map<int, memory> args;
     for (int i = 0; i < 4; ++i) {
         if (mds[i].is_zero()) continue; // no bias in bwd_d
         *mem[i] = memory(mds[i], cpu_engine());
-        args[roles<D>::arg[i]] = *mem[i];
+        args[side_args[(int)D][i]] = *mem[i];
     }
     sd.run = [prim, args](stream &s) { prim.execute(s, args); };
     if constexpr (has_stats<Prim>::value) sd.stats = [prim] { return prim.stats(); };

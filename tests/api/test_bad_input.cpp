@@ -30,46 +30,48 @@ memory::desc md(memory::dims d, tag t = tag::any, memory::data_type dt = memory:
 const auto fwd = prop_kind::forward_training;
 const auto direct = algorithm::convolution_direct;
 
+// A forward training descriptor (f32, direct) with one wrong field, and the text its error
+// must contain; without bias where `bias` is empty.
+struct bad_fwd_desc {
+    memory::dims src, wei, bias, dst, strides, pad_l, pad_r;
+    const char *error;
+};
+const bad_fwd_desc bad_fwd_descs[] = {
+        {{2, 32, 8, 8}, {16, 16, 3, 3}, {}, {2, 16, 8, 8}, {1, 1}, {1, 1}, {1, 1}, "weights_desc: input channels"},
+        {{2, 16, 8, 8}, {32, 16, 3, 3}, {}, {2, 16, 8, 8}, {1, 1}, {1, 1}, {1, 1}, "weights_desc: output channels"},
+        {{2, 16, 8, 8}, {16, 16, 3, 3}, {16}, {2, 16, 7, 8}, {1, 1}, {1, 1}, {1, 1}, "dst_desc: oh = 7 does not follow"},
+        {{2, 16, 8, 8}, {16, 16, 3, 3}, {32}, {2, 16, 8, 8}, {1, 1}, {1, 1}, {1, 1}, "bias_desc"},
+        {{2, 16, 8, 8}, {16, 16, 3, 3}, {}, {3, 16, 8, 8}, {1, 1}, {1, 1}, {1, 1}, "dst_desc: minibatch"},
+        {{2, 16, 0, 8}, {16, 16, 3, 3}, {}, {2, 16, 8, 8}, {1, 1}, {1, 1}, {1, 1},
+                "src_desc: dims[2] (h) = 0 must be positive"},
+        {{2, 16, 8, 8}, {16, 16, 3, 3}, {}, {2, 16, 8, 8}, {0, 1}, {1, 1}, {1, 1}, "strides[0] = 0 must be positive"},
+        {{2, 16, 8, 8}, {16, 16, 3, 3}, {}, {2, 16, 8, 8}, {1, 1}, {-1, 1}, {3, 1},
+                "padding_l[0] = -1 must not be negative"},
+        {{2, 16, 8, 8}, {16, 16, 3, 3}, {}, {2, 16, 8, 8}, {1}, {1, 1}, {1, 1}, "strides: 1 values given"},
+        {{2, 16, 8, 8}, {16, 16, 3, 3}, {}, {2, 16, 8, 8}, {1, 1}, {1, 1}, {-1, 1},
+                "padding_r[0] = -1 must be greater than -strides[0]"},
+};
+st::convolution_forward::desc make_fwd_desc(const bad_fwd_desc &c) {
+    if (c.bias.empty())
+        return st::convolution_forward::desc(fwd, direct, md(c.src), md(c.wei), md(c.dst), c.strides, c.pad_l, c.pad_r);
+    return st::convolution_forward::desc(
+            fwd, direct, md(c.src), md(c.wei), md(c.bias), md(c.dst), c.strides, c.pad_l, c.pad_r);
+}
+
 } // namespace
 
 TEST_CASE("bad descriptors: channels, output sizes, dims, geometry, data types", "[bad_input]") {
     auto &eng = st::test::cpu_engine();
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 32, 8, 8}), md({16, 16, 3, 3}),
-                        md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
-            "weights_desc: input channels");
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({32, 16, 3, 3}),
-                        md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
-            "weights_desc: output channels");
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
-                        md({16}), md({2, 16, 7, 8}), {1, 1}, {1, 1}, {1, 1}),
-            "dst_desc: oh = 7 does not follow");
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
-                        md({32}), md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
-            "bias_desc");
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
-                        md({3, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
-            "dst_desc: minibatch");
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 0, 8}), md({16, 16, 3, 3}),
-                        md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
-            "src_desc: dims[2] (h) = 0 must be positive");
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
-                        md({2, 16, 8, 8}), {0, 1}, {1, 1}, {1, 1}),
-            "strides[0] = 0 must be positive");
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
-                        md({2, 16, 8, 8}), {1, 1}, {-1, 1}, {3, 1}),
-            "padding_l[0] = -1 must not be negative");
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
-                        md({2, 16, 8, 8}), {1}, {1, 1}, {1, 1}),
-            "strides: 1 values given");
+    for (const auto &c : bad_fwd_descs) {
+        INFO("expected: " << c.error);
+        CHECK_ERROR(make_fwd_desc(c), c.error);
+    }
     CHECK_ERROR(st::convolution_backward_data::desc(direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
                         md({2, 16, 9, 8}), {1, 1}, {1, 1}, {1, 1}),
             "diff_dst_desc: oh = 9");
     CHECK_ERROR(st::convolution_backward_weights::desc(direct, md({2, 16, 8, 8}), md({16, 8, 3, 3}),
                         md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
             "diff_weights_desc: input channels");
-    CHECK_ERROR(st::convolution_forward::desc(fwd, direct, md({2, 16, 8, 8}), md({16, 16, 3, 3}),
-                        md({2, 16, 8, 8}), {1, 1}, {1, 1}, {-1, 1}),
-            "padding_r[0] = -1 must be greater than -strides[0]");
     CHECK_ERROR(st::convolution_forward::desc(prop_kind::backward_data, direct, md({2, 16, 8, 8}),
                         md({16, 16, 3, 3}), md({2, 16, 8, 8}), {1, 1}, {1, 1}, {1, 1}),
             "prop_kind");

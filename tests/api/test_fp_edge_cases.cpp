@@ -19,7 +19,6 @@ using namespace sparsetrain;
 namespace {
 
 const float inf = std::numeric_limits<float>::infinity();
-const float qnan = std::numeric_limits<float>::quiet_NaN();
 
 dispatch_options mode(dispatch_mode m) {
     dispatch_options o;
@@ -43,14 +42,9 @@ TEST_CASE("NaN/Inf in the dense operand where the sparse operand is zero", "[fp]
 
     SECTION("forward: weights of an all-zero input channel hold NaN and Inf") {
         auto d = test::make_conv_data(p, 1, 0.5);
-        for (int64_t n = 0; n < p.mb; ++n)
-            for (int64_t x = 0; x < p.ih * p.iw; ++x) d.src[(n * p.ic + c0) * p.ih * p.iw + x] = 0.f;
+        test::zero_channel(d.src, p.mb, p.ic, p.ih * p.iw, c0);
         auto clean = d;
-        for (int64_t o = 0; o < p.oc; ++o)
-            for (int64_t t = 0; t < p.kh * p.kw; ++t) {
-                d.weights[(o * p.ic + c0) * p.kh * p.kw + t] = (o % 2) ? inf : qnan;
-                clean.weights[(o * p.ic + c0) * p.kh * p.kw + t] = 0.f;
-            }
+        clean.weights = test::poison_channel_weights(p, direction::fwd, c0, d.weights, test::inf_or_nan);
         const auto sparse = test::run_against_reference(p, direction::fwd, d, true, mode(dispatch_mode::sparse));
         const auto dense = test::run_against_reference(p, direction::fwd, d, true, mode(dispatch_mode::dense));
         const auto expect_skip = test::run_against_reference(p, direction::fwd, clean, true, mode(dispatch_mode::dense));
@@ -65,14 +59,9 @@ TEST_CASE("NaN/Inf in the dense operand where the sparse operand is zero", "[fp]
     }
     SECTION("backward data: weights of an all-zero diff_dst channel hold Inf") {
         auto d = test::make_conv_data(p, 2, 0.5);
-        for (int64_t n = 0; n < p.mb; ++n)
-            for (int64_t x = 0; x < p.oh * p.ow; ++x) d.diff_dst[(n * p.oc + c0) * p.oh * p.ow + x] = 0.f;
+        test::zero_channel(d.diff_dst, p.mb, p.oc, p.oh * p.ow, c0);
         auto clean = d;
-        for (int64_t i = 0; i < p.ic; ++i)
-            for (int64_t t = 0; t < p.kh * p.kw; ++t) {
-                d.weights[(c0 * p.ic + i) * p.kh * p.kw + t] = -inf;
-                clean.weights[(c0 * p.ic + i) * p.kh * p.kw + t] = 0.f;
-            }
+        clean.weights = test::poison_channel_weights(p, direction::bwd_d, c0, d.weights, [](int64_t) { return -inf; });
         const auto sparse = test::run_against_reference(p, direction::bwd_d, d, false, mode(dispatch_mode::sparse));
         const auto dense = test::run_against_reference(p, direction::bwd_d, d, false, mode(dispatch_mode::dense));
         const auto expect_skip = test::run_against_reference(p, direction::bwd_d, clean, false, mode(dispatch_mode::dense));
@@ -82,8 +71,7 @@ TEST_CASE("NaN/Inf in the dense operand where the sparse operand is zero", "[fp]
     }
     SECTION("backward weights: diff_dst holds Inf where an input channel is all zero") {
         auto d = test::make_conv_data(p, 3, 0.5);
-        for (int64_t n = 0; n < p.mb; ++n)
-            for (int64_t x = 0; x < p.ih * p.iw; ++x) d.src[(n * p.ic + c0) * p.ih * p.iw + x] = 0.f;
+        test::zero_channel(d.src, p.mb, p.ic, p.ih * p.iw, c0);
         d.diff_dst[(1 * p.oc + 3) * p.oh * p.ow + 10] = inf; // image 1, output channel 3
         const auto sparse = test::run_against_reference(p, direction::bwd_w, d, true, mode(dispatch_mode::sparse));
         const auto dense = test::run_against_reference(p, direction::bwd_w, d, true, mode(dispatch_mode::dense));

@@ -74,39 +74,40 @@ struct json_reader {
         ++i;
         return r;
     }
+    // The comma-separated items of an object or array, s[i] at its opening bracket: item()
+    // reads one; stops after `close`.
+    template <class Item>
+    void list(char close, Item item) {
+        ++i;
+        ws();
+        if (s[i] == close) { ++i; return; }
+        for (;;) {
+            item();
+            ws();
+            if (s[i] == ',') { ++i; continue; }
+            if (s[i] == close) { ++i; return; }
+            fail(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+    }
     json value() {
         ws();
         json v;
         if (i >= s.size()) fail("unexpected end");
         if (s[i] == '{') {
             v.kind = json::object;
-            ++i;
-            ws();
-            if (s[i] == '}') { ++i; return v; }
-            for (;;) {
+            list('}', [&] {
                 ws();
                 std::string k = str();
                 ws();
                 if (s[i++] != ':') fail("expected ':'");
                 v.fields.push_back({k, value()});
-                ws();
-                if (s[i] == ',') { ++i; continue; }
-                if (s[i] == '}') { ++i; return v; }
-                fail("expected ',' or '}'");
-            }
+            });
+            return v;
         }
         if (s[i] == '[') {
             v.kind = json::array;
-            ++i;
-            ws();
-            if (s[i] == ']') { ++i; return v; }
-            for (;;) {
-                v.items.push_back(value());
-                ws();
-                if (s[i] == ',') { ++i; continue; }
-                if (s[i] == ']') { ++i; return v; }
-                fail("expected ',' or ']'");
-            }
+            list(']', [&] { v.items.push_back(value()); });
+            return v;
         }
         if (s[i] == '"') {
             v.kind = json::string;

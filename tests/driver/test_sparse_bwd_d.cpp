@@ -113,37 +113,31 @@ void check_exact(const std::string &ps, const std::vector<double> &sparsities,
         }
 }
 
-const std::vector<double> sweep = {0.0, 0.5, 0.9, 1.0};
+// One of the shape sweeps shared with the forward test, in backward-data terms (channels
+// swapped: the same reduction and output widths), OIhw16o16i weights.
+void check_sweep(const test::shape_sweep &sw) {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    for (const auto &ps : sw.shapes) check_exact(test::swap_channels(ps), sw.sparsities);
+}
 
 } // namespace
 
-TEST_CASE("sparse bwd_d 3x3 stride 1 equals reference and oneDNN", "[bwd_d]") {
-    SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    for (const char *ps : {"mb2ic32ih9oc16oh9kh3ph1", "mb2ic48ih7oc32oh7kh3ph1", "mb1ic64ih10iw13oc64oh10ow13kh3ph1",
-                 "mb1ic64ih24oc128oh24kh3ph1", "mb1ic256ih14oc256oh14kh3ph1"})
-        check_exact(ps, sweep);
-}
-
-TEST_CASE("sparse bwd_d 3x3 stride 2 equals reference and oneDNN", "[bwd_d]") {
-    SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    for (const char *ps : {"mb2ic32ih12oc32oh6kh3sh2ph1", "mb2ic32ih13oc48oh7kh3sh2ph1", "mb1ic32ih15iw8oc64oh8ow4kh3sh2ph1"})
-        check_exact(ps, sweep);
-}
+TEST_CASE("sparse bwd_d 3x3 stride 1 equals reference and oneDNN", "[bwd_d]") { check_sweep(test::sweep_3x3_stride1()); }
+TEST_CASE("sparse bwd_d 3x3 stride 2 equals reference and oneDNN", "[bwd_d]") { check_sweep(test::sweep_3x3_stride2()); }
 
 TEST_CASE("sparse bwd_d 1x1 equals reference and oneDNN; stride 2 leaves exact zeros", "[bwd_d]") {
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    for (const char *ps : {"mb2ic32ih8oc64oh8kh1ph0", "mb2ic64ih15oc32oh8kh1sh2ph0", "mb1ic128ih7oc512oh7kh1ph0",
-                 "mb1ic128ih14oc64oh7kh1sh2ph0"}) {
-        check_exact(ps, sweep, weights_layout::IOhw16o16i);
+    const auto &sw = test::sweep_1x1();
+    for (const auto &fwd_shape : sw.shapes) {
+        const auto ps = test::swap_channels(fwd_shape);
+        check_exact(ps, sw.sparsities, weights_layout::IOhw16o16i);
         check_exact(ps, {0.5}, weights_layout::OIhw16o16i);
     }
 }
 
 TEST_CASE("sparse bwd_d other kernels, padding and strides", "[bwd_d]") {
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    for (const char *ps : {"mb2ic16ih10oc16oh8kh3ph0", "mb2ic32ih11oc16oh11kh5ph2", "mb2ic16ih9iw12oc32oh9ow12kh1kw3ph0pw1",
-                 "mb2ic32ih9iw7oc16oh5ow7kh3kw1sh2sw1ph1pw0", "mb1ic16ih12oc16oh6kh2sh2ph0"})
-        check_exact(ps, {0.0, 0.5, 1.0});
+    check_sweep(test::sweep_other_kernels());
     check_exact("mb2ic32ih9oc16oh9kh3ph1", {0.5}, weights_layout::IOhw16o16i);
 }
 
@@ -173,16 +167,9 @@ TEST_CASE("sparse bwd_d image-pair variant equals reference and oneDNN", "[bwd_d
 }
 
 TEST_CASE("sparse bwd_d picks the pair variant from the density hint", "[bwd_d][pairs]") {
-    const auto p = problem_t::parse("mb4ic64ih14oc64oh14kh3ph1");
     sparse_conv_options o;
     o.wei_layout = weights_layout::OIhw16o16i;
-    std::string why;
-    bwd_d_config cfg;
-    REQUIRE(plan_bwd_d(p, o, cfg, why));
-    test::check_pair_choice(cfg);
-    bwd_d_config none;
-    REQUIRE(plan_bwd_d(p, o, none, why, bwd_d_plan_hints::parse("pairs=0")));
-    CHECK(!none.use_pairs(1.0));
+    test::check_pair_planning<bwd_d_config, bwd_d_plan_hints>(problem_t::parse("mb4ic64ih14oc64oh14kh3ph1"), o, plan_bwd_d);
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
     for (double hint : {0.0, 1.0})
         check_exact("mb4ic64ih14oc64oh14kh3ph1", {0.4}, weights_layout::OIhw16o16i, "", true, hint);
@@ -221,18 +208,10 @@ TEST_CASE("sparse bwd_d random floats within tolerance", "[bwd_d]") {
     for (const char *ps : {"mb2ic64ih14oc128oh14kh3ph1", "mb2ic64ih7oc256oh7kh1ph0"}) {
         auto c = make_case(ps, 0.0, 5, weights_layout::OIhw16o16i);
         // Gradient-like scales: diff_dst O(1) with zeros, He-init sized weights.
-        std::mt19937_64 gen(99);
-        std::uniform_real_distribution<float> ud(-1.f, 1.f), uw(-0.1f, 0.1f);
-        for (auto &x : c.diff_dst) x = ud(gen);
-        for (auto &x : c.wei) x = uw(gen);
-        test::sparsify(c.diff_dst, 3, 0.6);
+        test::realistic_floats(c.diff_dst, -1.f, 1.f, c.wei);
         const auto ddst_b = blocked_ddst(c), wei_b = blocked_wei(c);
-        const auto got = run_sparse(*make(c), c, ddst_b, wei_b);
-        const double tol = test::sum_tolerance(c.p.oc * c.p.kh * c.p.kw);
-        const auto r1 = test::compare(got, run_reference(c), tol), r2 = test::compare(got, run_onednn(c, ddst_b, wei_b), tol);
-        INFO(ps << " tol " << tol << " vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
-        CHECK(r1.ok);
-        CHECK(r2.ok);
+        test::check_within(run_sparse(*make(c), c, ddst_b, wei_b), run_reference(c), run_onednn(c, ddst_b, wei_b),
+                test::sum_tolerance(c.p.oc * c.p.kh * c.p.kw), ps);
     }
 }
 
@@ -243,14 +222,9 @@ TEST_CASE("sparse bwd_d skips zero diff_dst: Inf/NaN weights there leave the res
     // weights, so the result is that with output channel 5 removed.
     auto c = make_case("mb1ic32ih8oc32oh8kh3ph1", 0.3, 21, weights_layout::OIhw16o16i);
     const auto &p = c.p;
-    for (int64_t pix = 0; pix < p.oh * p.ow; ++pix) c.diff_dst[5 * p.oh * p.ow + pix] = 0.f;
+    test::zero_channel(c.diff_dst, p.mb, p.oc, p.oh * p.ow, 5);
     auto finite = c;
-    for (int64_t ic = 0; ic < p.ic; ++ic)
-        for (int64_t k = 0; k < p.kh * p.kw; ++k) {
-            c.wei[(5 * p.ic + ic) * p.kh * p.kw + k] = (ic % 2) ? std::numeric_limits<float>::infinity()
-                                                                 : std::numeric_limits<float>::quiet_NaN();
-            finite.wei[(5 * p.ic + ic) * p.kh * p.kw + k] = 0.f;
-        }
+    finite.wei = test::poison_channel_weights(p, direction::bwd_d, 5, c.wei, test::inf_or_nan);
     const auto ddst_b = blocked_ddst(c), wei_b = blocked_wei(c);
     const auto got = run_sparse(*make(c), c, ddst_b, wei_b);
     CHECK(test::compare(got, run_reference(finite), 0).ok);

@@ -17,34 +17,21 @@ using namespace sparsetrain;
 using namespace sparsetrain::test::fwd;
 
 namespace {
-const std::vector<double> sweep = {0.0, 0.5, 0.9, 1.0};
+// One of the shape sweeps shared with the backward-data test, no bias, no fused ReLU.
+void check_sweep(const test::shape_sweep &sw) {
+    SPARSETRAIN_SKIP_WITHOUT_AVX512();
+    for (const auto &ps : sw.shapes) check_exact(ps, sw.sparsities, false, false);
+}
 } // namespace
 
-TEST_CASE("sparse fwd 3x3 stride 1 equals reference and oneDNN", "[fwd]") {
-    SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    for (const char *ps : {"mb2ic16ih9oc32oh9kh3ph1", "mb2ic32ih7oc48oh7kh3ph1", "mb1ic64ih10iw13oc64oh10ow13kh3ph1",
-                 "mb1ic128ih24oc64oh24kh3ph1", "mb1ic256ih14oc256oh14kh3ph1"})
-        check_exact(ps, sweep, false, false);
-}
-
-TEST_CASE("sparse fwd 3x3 stride 2 equals reference and oneDNN", "[fwd]") {
-    SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    for (const char *ps : {"mb2ic32ih12oc32oh6kh3sh2ph1", "mb2ic48ih13oc32oh7kh3sh2ph1", "mb1ic64ih15iw8oc32oh8ow4kh3sh2ph1"})
-        check_exact(ps, sweep, false, false);
-}
+TEST_CASE("sparse fwd 3x3 stride 1 equals reference and oneDNN", "[fwd]") { check_sweep(test::sweep_3x3_stride1()); }
+TEST_CASE("sparse fwd 3x3 stride 2 equals reference and oneDNN", "[fwd]") { check_sweep(test::sweep_3x3_stride2()); }
+TEST_CASE("sparse fwd other kernels, padding and strides", "[fwd]") { check_sweep(test::sweep_other_kernels()); }
 
 TEST_CASE("sparse fwd 1x1 equals reference and oneDNN", "[fwd]") {
-    SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    for (const char *ps : {"mb2ic64ih8oc32oh8kh1ph0", "mb2ic32ih15oc64oh8kh1sh2ph0", "mb1ic512ih7oc128oh7kh1ph0",
-                 "mb1ic256ih14iw9oc64oh14ow9kh1ph0", "mb1ic64ih14oc128oh7kh1sh2ph0"})
-        check_exact(ps, sweep, false, false);
-}
-
-TEST_CASE("sparse fwd other kernels, padding and strides", "[fwd]") {
-    SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    for (const char *ps : {"mb2ic16ih10oc16oh8kh3ph0", "mb2ic16ih11oc32oh11kh5ph2", "mb2ic32ih9iw12oc16oh9ow12kh1kw3ph0pw1",
-                 "mb2ic16ih9iw7oc32oh5ow7kh3kw1sh2sw1ph1pw0", "mb1ic16ih12oc16oh6kh2sh2ph0"})
-        check_exact(ps, {0.0, 0.5, 1.0}, false, false);
+    auto sw = test::sweep_1x1();
+    sw.shapes.push_back("mb1ic256ih14iw9oc64oh14ow9kh1ph0"); // an odd width (forward only)
+    check_sweep(sw);
 }
 
 TEST_CASE("sparse fwd bias and fused ReLU", "[fwd]") {
@@ -90,17 +77,12 @@ TEST_CASE("sparse fwd image-pair variant equals reference and oneDNN", "[fwd][pa
 }
 
 TEST_CASE("sparse fwd picks the pair variant from the density hint", "[fwd][pairs]") {
-    const auto p = problem_t::parse("mb4ic64ih14oc64oh14kh3ph1");
     sparse_conv_options o;
-    std::string why;
-    fwd_config cfg;
-    REQUIRE(plan_fwd(p, o, cfg, why));
     // The cost model gives this 3x3 layer a pair variant for dense enough src.
-    test::check_pair_choice(cfg);
-    fwd_config none;
-    REQUIRE(plan_fwd(p, o, none, why, fwd_plan_hints::parse("pairs=0")));
+    auto none = test::check_pair_planning<fwd_config, fwd_plan_hints>(
+            problem_t::parse("mb4ic64ih14oc64oh14kh3ph1"), o, plan_fwd);
     CHECK(none.pairs.acc_sets == 0);
-    CHECK(!none.use_pairs(1.0));
+    std::string why;
     // One image: no pairs.
     REQUIRE(plan_fwd(problem_t::parse("mb1ic64ih14oc64oh14kh3ph1"), o, none, why));
     CHECK(!none.use_pairs(1.0));
@@ -151,38 +133,35 @@ TEST_CASE("sparse fwd random floats within tolerance", "[fwd]") {
         auto c = make_case(ps, 0.0, 5, true, false);
         // Realistic scales: src is a ReLU output (non-negative, O(1)); weights are He-init
         // sized (std ~ sqrt(2 / fan_in) ~ 0.04 here).
-        std::mt19937_64 gen(99);
-        std::uniform_real_distribution<float> us(0.f, 2.f), uw(-0.1f, 0.1f);
-        for (auto &x : c.src) x = us(gen);
-        for (auto &x : c.wei) x = uw(gen);
-        test::sparsify(c.src, 3, 0.6);
+        test::realistic_floats(c.src, 0.f, 2.f, c.wei);
         const auto src_b = blocked_src(c), wei_b = blocked_wei(c);
-        const auto got = run_sparse(*make(c), c, src_b, wei_b);
+        const auto ref = run_reference(c), dnn = run_onednn(c, src_b, wei_b);
         const double tol = test::sum_tolerance(c.p.ic * c.p.kh * c.p.kw);
-        const auto r1 = test::compare(got, run_reference(c), tol), r2 = test::compare(got, run_onednn(c, src_b, wei_b), tol);
-        const auto r3 = test::compare(run_onednn(c, src_b, wei_b), run_reference(c), tol);
-        INFO(ps << " tol " << tol << " vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary() << "; oneDNN vs reference: " << r3.summary());
-        CHECK(r1.ok);
-        CHECK(r2.ok);
+        test::check_within(run_sparse(*make(c), c, src_b, wei_b), ref, dnn, tol, ps);
+        const auto r3 = test::compare(dnn, ref, tol);
+        INFO(ps << " tol " << tol << " oneDNN vs reference: " << r3.summary());
         CHECK(r3.ok); // the tolerance holds for oneDNN too (else it says nothing about ours)
     }
 }
 
+namespace {
+// Input channel 5 of the case `ps` is zero everywhere and its weights are Inf and NaN;
+// `finite` gets the case with those weights 0: what a kernel that skips the zeros computes.
+fwd_case with_channel5_poisoned(const char *ps, fwd_case &finite) {
+    auto c = make_case(ps, 0.3, 21, true, false);
+    test::zero_channel(c.src, c.p.mb, c.p.ic, c.p.ih * c.p.iw, 5);
+    finite = c;
+    finite.wei = test::poison_channel_weights(c.p, direction::fwd, 5, c.wei, test::inf_or_nan);
+    return c;
+}
+} // namespace
+
 TEST_CASE("sparse fwd skips zero src: Inf/NaN weights there leave the result finite", "[fwd]") {
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    // Input channel 5 is zero everywhere; its weights are Inf and NaN. Dense math gives
-    // 0 * Inf = NaN in every output; the sparse kernel never reads those weights, so the
-    // result is that of the convolution with channel 5 removed.
-    auto c = make_case("mb1ic32ih8oc32oh8kh3ph1", 0.3, 21, true, false);
-    const auto &p = c.p;
-    for (int64_t pix = 0; pix < p.ih * p.iw; ++pix) c.src[5 * p.ih * p.iw + pix] = 0.f;
-    auto finite = c;
-    for (int64_t oc = 0; oc < p.oc; ++oc)
-        for (int64_t k = 0; k < p.kh * p.kw; ++k) {
-            c.wei[(oc * p.ic + 5) * p.kh * p.kw + k] = (oc % 2) ? std::numeric_limits<float>::infinity()
-                                                                 : std::numeric_limits<float>::quiet_NaN();
-            finite.wei[(oc * p.ic + 5) * p.kh * p.kw + k] = 0.f;
-        }
+    // Dense math gives 0 * Inf = NaN in every output; the sparse kernel never reads those
+    // weights, so the result is that of the convolution with channel 5 removed.
+    fwd_case finite;
+    const auto c = with_channel5_poisoned("mb1ic32ih8oc32oh8kh3ph1", finite);
     const auto src_b = blocked_src(c), wei_b = blocked_wei(c);
     const auto got = run_sparse(*make(c), c, src_b, wei_b);
     const auto expected = run_reference(finite);
@@ -193,17 +172,8 @@ TEST_CASE("sparse fwd skips zero src: Inf/NaN weights there leave the result fin
 
 TEST_CASE("sparse fwd image pairs skip zero src too: Inf/NaN weights there leave the result finite", "[fwd][pairs]") {
     SPARSETRAIN_SKIP_WITHOUT_AVX512();
-    auto c = make_case("mb2ic32ih8oc32oh8kh3ph1", 0.3, 21, true, false);
-    const auto &p = c.p;
-    for (int64_t n = 0; n < p.mb; ++n)
-        for (int64_t pix = 0; pix < p.ih * p.iw; ++pix) c.src[(n * p.ic + 5) * p.ih * p.iw + pix] = 0.f;
-    auto finite = c;
-    for (int64_t oc = 0; oc < p.oc; ++oc)
-        for (int64_t k = 0; k < p.kh * p.kw; ++k) {
-            c.wei[(oc * p.ic + 5) * p.kh * p.kw + k] = (oc % 2) ? std::numeric_limits<float>::infinity()
-                                                                 : std::numeric_limits<float>::quiet_NaN();
-            finite.wei[(oc * p.ic + 5) * p.kh * p.kw + k] = 0.f;
-        }
+    fwd_case finite;
+    const auto c = with_channel5_poisoned("mb2ic32ih8oc32oh8kh3ph1", finite);
     const auto src_b = blocked_src(c), wei_b = blocked_wei(c);
     const auto impl = make(c, "pairs=1");
     REQUIRE(impl->config_str().find(":pairs") != std::string::npos);

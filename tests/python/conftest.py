@@ -2,7 +2,7 @@
 tests/python/CMakeLists.txt: PYTHONPATH=build/python, OMP_NUM_THREADS=2)."""
 
 import os
-import re
+import sys
 
 import pytest
 import torch
@@ -10,22 +10,10 @@ import torch.nn.functional as F
 
 import sparsetrain.torch as st
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples"))
+from fashion_mnist.cpu import sparse_expected  # noqa: E402  (AVX-512 here, no ISA cap below it)
+
 EPS32 = torch.finfo(torch.float32).eps
-
-
-def sparse_expected() -> bool:
-    """Whether sparsetrain's sparse kernels can run here: AVX-512 (F, BW, VL, DQ) on this
-    CPU and no cap below it (SPARSETRAIN_MAX_CPU_ISA / ONEDNN_MAX_CPU_ISA, as CI's second
-    run sets); otherwise every primitive must fall back to oneDNN dense."""
-    with open("/proc/cpuinfo") as f:
-        flags = set(re.search(r"^flags\s*:(.*)$", f.read(), re.M).group(1).split())
-    if not {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
-        return False
-    for var in ("SPARSETRAIN_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA"):
-        cap = os.environ.get(var, "").lower()
-        if cap and not cap.startswith("avx512") and cap != "all":
-            return False
-    return True
 
 
 SPARSE = sparse_expected()

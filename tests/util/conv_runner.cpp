@@ -56,6 +56,16 @@ std::vector<float> read_plain(const memory &m, tag plain_tag) {
     return out;
 }
 
+// Runs `run(pd, primitive)`, which returns the output memory, on our primitive_desc and then on
+// oneDNN's; stores both outputs (read back in `plain_tag`) and both implementation names.
+template <class OurPrim, class DnnlPrim, class OurPd, class DnnlPd, class Run>
+void run_sides(conv_results &r, const OurPd &ours, const DnnlPd &theirs, Run run, tag plain_tag) {
+    r.ours = read_plain(run(ours, OurPrim(ours)), plain_tag);
+    r.onednn = read_plain(run(theirs, DnnlPrim(theirs)), plain_tag);
+    r.ours_impl = ours.impl_info_str();
+    r.onednn_impl = theirs.impl_info_str();
+}
+
 } // namespace
 
 conv_results run_both(const problem_t &p, direction dir, const conv_data &d, bool with_bias,
@@ -88,10 +98,7 @@ conv_results run_both(const problem_t &p, direction dir, const conv_data &d, boo
             s.wait();
             return dst;
         };
-        r.ours = read_plain(run(our_fpd, sparsetrain::convolution_forward(our_fpd)), tag::nchw);
-        r.onednn = read_plain(run(dnnl_fpd, convolution_forward(dnnl_fpd)), tag::nchw);
-        r.ours_impl = our_fpd.impl_info_str();
-        r.onednn_impl = dnnl_fpd.impl_info_str();
+        run_sides<sparsetrain::convolution_forward, convolution_forward>(r, our_fpd, dnnl_fpd, run, tag::nchw);
         break;
     }
     case direction::bwd_d: {
@@ -106,10 +113,7 @@ conv_results run_both(const problem_t &p, direction dir, const conv_data &d, boo
             s.wait();
             return dsrc;
         };
-        r.ours = read_plain(run(ours, sparsetrain::convolution_backward_data(ours)), tag::nchw);
-        r.onednn = read_plain(run(theirs, convolution_backward_data(theirs)), tag::nchw);
-        r.ours_impl = ours.impl_info_str();
-        r.onednn_impl = theirs.impl_info_str();
+        run_sides<sparsetrain::convolution_backward_data, convolution_backward_data>(r, ours, theirs, run, tag::nchw);
         break;
     }
     case direction::bwd_w: {
@@ -117,7 +121,8 @@ conv_results run_both(const problem_t &p, direction dir, const conv_data &d, boo
                 strides, pl, pr);
         sparsetrain::convolution_backward_weights::primitive_desc ours(wd, primitive_attr(), eng, our_fpd, dispatch);
         convolution_backward_weights::primitive_desc theirs(wd, eng, dnnl_fpd);
-        // Returns the diff_weights and diff_bias memories.
+        std::vector<memory> diff_bias; // ours, then oneDNN's
+        // Returns the diff_weights memory; keeps the diff_bias one.
         auto run = [&](const auto &pd, auto &&prim) {
             auto dw = make_mem(pd.diff_weights_desc(), {}, tag::oihw);
             auto db = make_mem(memory::desc({p.oc}, memory::data_type::f32, tag::x), {}, tag::x);
@@ -126,18 +131,14 @@ conv_results run_both(const problem_t &p, direction dir, const conv_data &d, boo
             if (with_bias) args[DNNL_ARG_DIFF_BIAS] = db;
             prim.execute(s, args);
             s.wait();
-            return std::make_pair(dw, db);
+            diff_bias.push_back(db);
+            return dw;
         };
-        const auto mine = run(ours, sparsetrain::convolution_backward_weights(ours));
-        const auto dnn = run(theirs, convolution_backward_weights(theirs));
-        r.ours = read_plain(mine.first, tag::oihw);
-        r.onednn = read_plain(dnn.first, tag::oihw);
+        run_sides<sparsetrain::convolution_backward_weights, convolution_backward_weights>(r, ours, theirs, run, tag::oihw);
         if (with_bias) {
-            r.ours_bias = read_plain(mine.second, tag::x);
-            r.onednn_bias = read_plain(dnn.second, tag::x);
+            r.ours_bias = read_plain(diff_bias[0], tag::x);
+            r.onednn_bias = read_plain(diff_bias[1], tag::x);
         }
-        r.ours_impl = ours.impl_info_str();
-        r.onednn_impl = theirs.impl_info_str();
         break;
     }
     }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <utility>
 
 #include <omp.h>
 
@@ -80,6 +81,51 @@ void check_exact_threads(const sparse_conv &impl, const std::function<std::vecto
         if (expect_nonzero) CHECK(not_trivial(got));
     }
     omp_set_num_threads(2);
+}
+
+void check_within(const std::vector<float> &got, const std::vector<float> &ref, const std::vector<float> &dnn,
+        double tol, const std::string &what) {
+    const auto r1 = compare(got, ref, tol), r2 = compare(got, dnn, tol);
+    INFO(what << " tol " << tol << " vs reference: " << r1.summary() << "; vs oneDNN: " << r2.summary());
+    CHECK(r1.ok);
+    CHECK(r2.ok);
+}
+
+namespace {
+const std::vector<double> full_sweep = {0.0, 0.5, 0.9, 1.0};
+} // namespace
+
+const shape_sweep &sweep_3x3_stride1() {
+    static const shape_sweep s {{"mb2ic16ih9oc32oh9kh3ph1", "mb2ic32ih7oc48oh7kh3ph1", "mb1ic64ih10iw13oc64oh10ow13kh3ph1",
+                                        "mb1ic128ih24oc64oh24kh3ph1", "mb1ic256ih14oc256oh14kh3ph1"},
+            full_sweep};
+    return s;
+}
+
+const shape_sweep &sweep_3x3_stride2() {
+    static const shape_sweep s {
+            {"mb2ic32ih12oc32oh6kh3sh2ph1", "mb2ic48ih13oc32oh7kh3sh2ph1", "mb1ic64ih15iw8oc32oh8ow4kh3sh2ph1"}, full_sweep};
+    return s;
+}
+
+const shape_sweep &sweep_1x1() {
+    static const shape_sweep s {{"mb2ic64ih8oc32oh8kh1ph0", "mb2ic32ih15oc64oh8kh1sh2ph0", "mb1ic512ih7oc128oh7kh1ph0",
+                                        "mb1ic64ih14oc128oh7kh1sh2ph0"},
+            full_sweep};
+    return s;
+}
+
+const shape_sweep &sweep_other_kernels() {
+    static const shape_sweep s {{"mb2ic16ih10oc16oh8kh3ph0", "mb2ic16ih11oc32oh11kh5ph2", "mb2ic32ih9iw12oc16oh9ow12kh1kw3ph0pw1",
+                                        "mb2ic16ih9iw7oc32oh5ow7kh3kw1sh2sw1ph1pw0", "mb1ic16ih12oc16oh6kh2sh2ph0"},
+            {0.0, 0.5, 1.0}};
+    return s;
+}
+
+std::string swap_channels(const std::string &ps) {
+    auto p = problem_t::parse(ps);
+    std::swap(p.ic, p.oc);
+    return p.to_string();
 }
 
 const std::vector<const char *> &planner_limit_shapes() {

@@ -50,6 +50,26 @@ void check_exact_threads(const sparse_conv &impl, const std::function<std::vecto
         const std::vector<float> &ref, const std::vector<float> &dnn, bool expect_pairs, bool expect_nonzero,
         const std::string &what);
 
+// The within-tolerance check of `got` against the reference `ref` and oneDNN `dnn`; `what`
+// names the case in the message.
+void check_within(const std::vector<float> &got, const std::vector<float> &ref, const std::vector<float> &dnn,
+        double tol, const std::string &what);
+
+// A shape sweep of the row-pass kernel tests: every shape at every sparsity.
+struct shape_sweep {
+    std::vector<std::string> shapes;
+    std::vector<double> sparsities;
+};
+// The shape sweeps both row-pass kernel tests run, in forward terms: ic is the reduction's
+// channel count, oc the output's. The backward-data test runs each shape with ic and oc
+// swapped (swap_channels), so that both kernels see the same reduction and output widths.
+const shape_sweep &sweep_3x3_stride1();
+const shape_sweep &sweep_3x3_stride2();
+const shape_sweep &sweep_1x1();                // stride 1 and 2
+const shape_sweep &sweep_other_kernels();      // 1x3, 3x1, 2x2, 5x5, no padding, mixed strides
+// The problem `ps` with its input and output channel counts swapped.
+std::string swap_channels(const std::string &ps);
+
 // Shapes the row-pass planners accept at their limits: kernels 4..7, strides 3 and 4,
 // TensorFlow SAME padding (pad_r > pad_l), one row or column, a 1x1 output.
 const std::vector<const char *> &planner_limit_shapes();
@@ -67,6 +87,20 @@ void check_pair_choice(const Config &cfg) {
     CHECK(!cfg.use_pairs(0.0));
     CHECK(cfg.use_pairs(cfg.pairs.min_density));
     CHECK(cfg.use_pairs(-1) == (1.0 - cfg.planning_sparsity >= cfg.pairs.min_density));
+}
+
+// Plans the 3x3 layer `p` of several images twice: without hints the configuration must have
+// the pair choice (check_pair_choice), with the hint "pairs=0" no pairs. Returns the second.
+template <class Config, class Hints, class Plan>
+Config check_pair_planning(const problem_t &p, const sparse_conv_options &o, Plan plan) {
+    std::string why;
+    Config cfg;
+    REQUIRE(plan(p, o, cfg, why, Hints()));
+    check_pair_choice(cfg);
+    Config none;
+    REQUIRE(plan(p, o, none, why, Hints::parse("pairs=0")));
+    CHECK(!none.use_pairs(1.0));
+    return none;
 }
 
 // Plans `p` with the planner's text hints for two threads (REQUIREs that it accepts) and

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -23,6 +24,36 @@ void sparsify(std::vector<float> &v, uint64_t seed, double sparsity) {
     std::uniform_real_distribution<double> d(0.0, 1.0);
     for (auto &x : v)
         if (sparsity >= 1.0 || d(gen) < sparsity) x = 0.f;
+}
+
+void realistic_floats(std::vector<float> &act, float lo, float hi, std::vector<float> &wei) {
+    std::mt19937_64 gen(99);
+    std::uniform_real_distribution<float> ua(lo, hi), uw(-0.1f, 0.1f);
+    for (auto &x : act) x = ua(gen);
+    for (auto &x : wei) x = uw(gen);
+    sparsify(act, 3, 0.6);
+}
+
+void zero_channel(std::vector<float> &v, int64_t mb, int64_t c, int64_t hw, int64_t ch) {
+    for (int64_t n = 0; n < mb; ++n)
+        for (int64_t pix = 0; pix < hw; ++pix) v[(n * c + ch) * hw + pix] = 0.f;
+}
+
+std::vector<float> poison_channel_weights(const problem_t &p, direction dir, int64_t ch, std::vector<float> &wei,
+        const std::function<float(int64_t)> &value) {
+    auto clean = wei;
+    const bool fwd = dir == direction::fwd;
+    for (int64_t other = 0; other < (fwd ? p.oc : p.ic); ++other)
+        for (int64_t k = 0; k < p.kh * p.kw; ++k) {
+            const int64_t at = ((fwd ? other * p.ic + ch : ch * p.ic + other) * p.kh * p.kw) + k;
+            wei[at] = value(other);
+            clean[at] = 0.f;
+        }
+    return clean;
+}
+
+float inf_or_nan(int64_t k) {
+    return (k % 2) ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
 }
 
 double zero_fraction(const std::vector<float> &v) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,21 @@ void fill_int(std::vector<float> &v, uint64_t seed, int lo, int hi);
 void sparsify(std::vector<float> &v, uint64_t seed, double sparsity);
 // Fraction of exact zeros.
 double zero_fraction(const std::vector<float> &v);
+// Floats at realistic scales for a within-tolerance test, from one generator (seeded 99): the
+// activation operand `act` uniform in [lo, hi], the weights uniform in [-0.1, 0.1] (He-init
+// sized for fan-ins of a few hundred); then a 0.6 share of `act` zeroed (sparsify, seed 3).
+void realistic_floats(std::vector<float> &act, float lo, float hi, std::vector<float> &wei);
+
+// Sets channel `ch` of every image of the plain mb x c x hw tensor `v` to zero.
+void zero_channel(std::vector<float> &v, int64_t mb, int64_t c, int64_t hw, int64_t ch);
+// Sets every weight in the plain oihw weights `wei` of `p` that multiplies channel `ch` of the
+// sparse operand of `dir` (input channel ch for fwd, output channel ch for bwd_d) to
+// value(other channel); returns a copy of the original `wei` with those weights 0 instead: the
+// weights a kernel that skips the zero channel effectively computes with.
+std::vector<float> poison_channel_weights(const problem_t &p, direction dir, int64_t ch, std::vector<float> &wei,
+        const std::function<float(int64_t)> &value);
+// Inf for odd k, NaN for even k.
+float inf_or_nan(int64_t k);
 
 // Plain dims of the problem's tensors (2D, g = 1).
 dnnl::memory::dims src_dims(const problem_t &p);
