@@ -1,6 +1,7 @@
-// What the forward and backward-data planners share: the work units, the pass order and the
-// kernel variants of a row-pass convolution (fwd_config and bwd_d_config add their own
-// channel-group fields), and the per-call choice of variant from the sampled density.
+// What the forward and backward-data planners share: the problem, layouts and row schedule,
+// the work units, the pass order and the kernel variants of a row-pass convolution (fwd_config
+// and bwd_d_config add their own channel-group fields), and the per-call choice of variant
+// from the sampled density.
 #pragma once
 
 #include <cstdint>

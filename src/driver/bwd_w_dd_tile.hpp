@@ -1,5 +1,6 @@
-// diff_dst tiles for the bwd_w kernels: the zero-padded pixel-major copy of one tile, and the
-// diff_bias sum over the part of diff_dst that a tile owns.
+// diff_dst tiles for the bwd_w kernels: the zero-padded pixel-major copy of one tile (its own
+// packing, below: not a tensor layout), and the diff_bias sum over the part of diff_dst that a
+// tile owns.
 #pragma once
 
 #include <cstdint>
