@@ -5,8 +5,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <limits>
-#include <random>
 
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>

@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <limits>
-#include <random>
 
 #include "config/fwd_config.hpp"
 #include "driver/fwd_conv.hpp"

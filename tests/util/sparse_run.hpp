@@ -1,6 +1,7 @@
 // Scaffolding shared by the row-pass kernel tests (forward: util/fwd_harness, backward data:
 // test_sparse_bwd_d.cpp): test data with forced all-zero and all-dense pixels, a guarded,
-// NaN-prefilled output, and planning with hints for two threads.
+// NaN-prefilled output, the exact and within-tolerance checks, the shape sweeps both tests run,
+// and planning with hints for two threads.
 #pragma once
 
 #include <catch2/catch.hpp>

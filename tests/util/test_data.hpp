@@ -1,5 +1,5 @@
-// Shared test helpers: deterministic data, sparsification, layout conversion through
-// oneDNN reorders, and benchdnn-style comparison.
+// Shared test helpers: deterministic data, sparsification, a zero channel with Inf / NaN
+// weights, layout conversion through oneDNN reorders, and benchdnn-style comparison.
 #pragma once
 
 #include <cstdint>
