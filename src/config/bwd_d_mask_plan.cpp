@@ -6,17 +6,13 @@
 #include <sstream>
 #include <utility>
 
+#include "config/conv_scope.hpp"
 #include "config/plan_hint_text.hpp"
 #include "sparsetrain/error.hpp"
 
 namespace sparsetrain {
 
 namespace {
-
-bool fail(std::string &why_not, const std::string &why) {
-    why_not = why;
-    return false;
-}
 
 // Diff_dst positions (along one axis) that input position i receives from, with their taps:
 // k with (i + pad - k) a non-negative multiple of s below `out`.
@@ -143,14 +139,7 @@ std::string bwd_d_mask_config::str() const {
 
 bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_config &c, std::string &why_not,
         bool nhwc) {
-    if (p.ndims != 4) return fail(why_not, "only 2D convolutions");
-    if (p.g != 1) return fail(why_not, "groups are not supported");
-    if (p.dh != 0 || p.dw != 0) return fail(why_not, "dilation is not supported");
-    if (p.ic % 16 || p.oc % 16) return fail(why_not, "ic and oc must be multiples of 16");
-    if (p.kh > 7 || p.kw > 7) return fail(why_not, "kernels larger than 7x7 are not supported");
-    if (p.sh > 4 || p.sw > 4) return fail(why_not, "strides larger than 4 are not supported");
-    if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
-        return fail(why_not, "padding must be smaller than the kernel");
+    if (!check_sparse_scope(p, why_not) || !check_tap_limits(p, why_not)) return false;
 
     c = bwd_d_mask_config();
     c.p = p;
@@ -172,7 +161,7 @@ bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_c
     for (int64_t o = 1; o <= std::min(OCB, occ_cap); ++o)
         if (OCB % o == 0 && o * slice_per_blk <= std::max<int64_t>(h.l1_bytes, slice_per_blk)) c.occ = o;
     if (h.occ) {
-        if (OCB % h.occ) return fail(why_not, "plan hint occ must divide oc / 16");
+        if (OCB % h.occ) return decline(why_not, "plan hint occ must divide oc / 16");
         c.occ = h.occ;
     }
     c.n_chunks = OCB / c.occ;
@@ -197,7 +186,7 @@ bool plan_bwd_d_mask(const problem_t &p, const bwd_d_mask_hints &h, bwd_d_mask_c
 
     const double act_bytes = (double)c.ib * c.act.image, dd_bytes = (double)c.ib * c.dd.image;
     if (act_bytes >= 2e9 || dd_bytes >= 2e9 || (double)c.w_icb * ICB >= 2e9)
-        return fail(why_not, "tensor too large for 32-bit offsets");
+        return decline(why_not, "tensor too large for 32-bit offsets");
     build_tables(c, h.max_classes >= 0 ? h.max_classes : 4);
     return true;
 }

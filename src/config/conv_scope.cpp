@@ -11,4 +11,12 @@ bool check_sparse_scope(const problem_t &p, std::string &why_not) {
     return true;
 }
 
+bool check_tap_limits(const problem_t &p, std::string &why_not) {
+    if (p.kh > 7 || p.kw > 7) return decline(why_not, "kernels larger than 7x7 are not supported");
+    if (p.sh > 4 || p.sw > 4) return decline(why_not, "strides larger than 4 are not supported");
+    if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
+        return decline(why_not, "padding must be smaller than the kernel");
+    return true;
+}
+
 } // namespace sparsetrain

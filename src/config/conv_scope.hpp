@@ -21,4 +21,9 @@ inline bool decline(std::string &why_not, const std::string &reason) {
 // (whole 16-channel vectors). False with the reason otherwise.
 bool check_sparse_scope(const problem_t &p, std::string &why_not);
 
+// The kernel geometry the row-pass and masked backward-data kernels generate code for: taps up
+// to 7x7, strides up to 4, padding smaller than the kernel (tap tables and row schedules are
+// sized by these). False with the reason otherwise.
+bool check_tap_limits(const problem_t &p, std::string &why_not);
+
 } // namespace sparsetrain

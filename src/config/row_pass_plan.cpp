@@ -7,10 +7,7 @@
 namespace sparsetrain {
 
 bool check_row_pass_limits(const problem_t &p, double out_elems, std::string &why_not) {
-    if (p.kh > 7 || p.kw > 7) return decline(why_not, "kernels larger than 7x7 are not supported");
-    if (p.sh > 4 || p.sw > 4) return decline(why_not, "strides larger than 4 are not supported");
-    if (p.ph >= p.kh || p.pw >= p.kw || p.ph_r >= p.kh || p.pw_r >= p.kw)
-        return decline(why_not, "padding must be smaller than the kernel");
+    if (!check_tap_limits(p, why_not)) return false;
     if ((double)p.oc * p.ic * p.kh * p.kw * 4 >= 2e9 || out_elems * 4 >= 2e9)
         return decline(why_not, "tensor too large for 32-bit offsets");
     return true;

@@ -2,6 +2,7 @@
 
 #include "common/md_utils.hpp"
 #include "common/cpu.hpp"
+#include "config/conv_scope.hpp"
 #include "dispatch/sparse_candidate.hpp"
 #include "driver/bwd_d_mask_conv.hpp"
 
@@ -23,10 +24,7 @@ std::shared_ptr<const sparse_conv> try_sparse_mask(const conv_pd_impl &pd, std::
     const auto f32 = dnnl::memory::data_type::f32;
     if (pd.md.src.data_type() != f32 || pd.md.weights.data_type() != f32 || pd.md.dst.data_type() != f32)
         return no("data types other than f32");
-    if (p.ndims != 4) return no("3D convolution");
-    if (p.g != 1) return no("grouped convolution (g = " + std::to_string(p.g) + ")");
-    if (p.dh != 0 || p.dw != 0) return no("dilated convolution");
-    if (p.ic % 16 || p.oc % 16) return no("ic and oc must be multiples of 16");
+    if (!check_sparse_scope(p, why_not)) return nullptr;
     if (pd.alg != dnnl::algorithm::convolution_direct && pd.alg != dnnl::algorithm::convolution_auto)
         return no("algorithm other than convolution_direct/convolution_auto");
     bool relu = false;
