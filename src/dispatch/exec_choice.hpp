@@ -9,6 +9,8 @@
 //   affine down to density 0 anyway).
 //   mode deterministic: probe, then sparse iff the sampled sparsity reaches the threshold the
 //   static cost model (dispatch/static_crossover.hpp) fixed at creation; nothing is timed.
+// The probe, calibration and decision steps are dispatch/kernel_model.hpp's, shared with the
+// relu_mask dispatcher (dispatch/mask_dispatch.hpp).
 #pragma once
 
 #include <functional>

@@ -38,7 +38,7 @@ enum class split_by { image, out_channel };
 // Every tap of the convolution: output pixel (n, oc, oh, ow) reads input pixel (n, ic, ih, iw)
 // through weight (oc, ic, kh, kw), ic in oc's group; taps that fall in the padding are skipped.
 // Calls tap(s, w, d) with the plain offsets of the three. Each output element gets its terms in
-// the order of the loops below (fwd: ic, kh, kw; bwd_d: oc, oh, ow, kh, kw; bwd_w: n, oh, ow).
+// the order of the loops below: fwd by ic, kh, kw; bwd_d by oc, kh, kw; bwd_w by n, oh, ow.
 template <typename Tap>
 void for_each_tap(const problem_t &p, split_by by, const Tap &tap) {
     const idx I {p};
@@ -50,18 +50,19 @@ void for_each_tap(const problem_t &p, split_by by, const Tap &tap) {
             const int64_t n = by_oc ? i : o, oc = by_oc ? o : i;
             const int64_t g = oc / I.ocg(), ocl = oc % I.ocg();
             for (int64_t icl = 0; icl < I.icg(); ++icl)
-                for (int64_t oh = 0; oh < p.oh; ++oh)
-                    for (int64_t ow = 0; ow < p.ow; ++ow)
-                        for (int64_t kh = 0; kh < p.kh; ++kh) {
+                for (int64_t kh = 0; kh < p.kh; ++kh)
+                    for (int64_t kw = 0; kw < p.kw; ++kw) {
+                        const int64_t w = I.wei(g, ocl, icl, kh, kw);
+                        for (int64_t oh = 0; oh < p.oh; ++oh) {
                             const int64_t ih = oh * p.sh - p.ph + kh * (p.dh + 1);
                             if (ih < 0 || ih >= p.ih) continue;
-                            for (int64_t kw = 0; kw < p.kw; ++kw) {
+                            for (int64_t ow = 0; ow < p.ow; ++ow) {
                                 const int64_t iw = ow * p.sw - p.pw + kw * (p.dw + 1);
                                 if (iw < 0 || iw >= p.iw) continue;
-                                tap(I.src(n, g * I.icg() + icl, ih, iw), I.wei(g, ocl, icl, kh, kw),
-                                        I.dst(n, oc, oh, ow));
+                                tap(I.src(n, g * I.icg() + icl, ih, iw), w, I.dst(n, oc, oh, ow));
                             }
                         }
+                    }
         }
 }
 
@@ -84,15 +85,16 @@ void conv_fwd(const problem_t &p, const float *src, const float *wei, const floa
     std::vector<double> acc(p.mb * p.oc * p.oh * p.ow, 0.0);
     if (bias) // the sums start from the bias
         for (int64_t i = 0; i < (int64_t)acc.size(); ++i) acc[i] = bias[(i / (p.oh * p.ow)) % p.oc];
-    for_each_tap(p, split_by::out_channel,
-            [&](int64_t s, int64_t w, int64_t d) { acc[d] += (double)src[s] * wei[w]; });
+    double *a = acc.data();
+    for_each_tap(p, split_by::out_channel, [=](int64_t s, int64_t w, int64_t d) { a[d] += (double)src[s] * wei[w]; });
     store(acc, dst, with_relu);
 }
 
 void conv_bwd_d(const problem_t &p, float *diff_src, const float *wei, const float *diff_dst) {
     require_2d(p);
     std::vector<double> acc(p.mb * p.ic * p.ih * p.iw, 0.0);
-    for_each_tap(p, split_by::image, [&](int64_t s, int64_t w, int64_t d) { acc[s] += (double)diff_dst[d] * wei[w]; });
+    double *a = acc.data();
+    for_each_tap(p, split_by::image, [=](int64_t s, int64_t w, int64_t d) { a[s] += (double)diff_dst[d] * wei[w]; });
     store(acc, diff_src);
 }
 
@@ -101,8 +103,8 @@ void conv_bwd_w(const problem_t &p, const float *src, float *diff_wei, float *di
     require_2d(p);
     const idx I {p};
     std::vector<double> acc(p.oc * I.icg() * p.kh * p.kw, 0.0);
-    for_each_tap(p, split_by::out_channel,
-            [&](int64_t s, int64_t w, int64_t d) { acc[w] += (double)diff_dst[d] * src[s]; });
+    double *a = acc.data();
+    for_each_tap(p, split_by::out_channel, [=](int64_t s, int64_t w, int64_t d) { a[w] += (double)diff_dst[d] * src[s]; });
     store(acc, diff_wei);
     if (diff_bias) {
 #pragma omp parallel for schedule(static)
