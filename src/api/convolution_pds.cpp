@@ -222,6 +222,6 @@ dnnl::memory::desc bwd_w_pd::diff_bias_desc() const {
 }
 dnnl::memory::desc bwd_w_pd::diff_dst_desc() const { return checked().md.dst; }
 
-version_t version() { return {0, 1, 0}; }
+version_t version() { return {SPARSETRAIN_VERSION_MAJOR, SPARSETRAIN_VERSION_MINOR, SPARSETRAIN_VERSION_PATCH}; }
 
 } // namespace sparsetrain

@@ -1,5 +1,6 @@
 // Builds against the installed package only: creates a forward primitive and runs it.
 #include <cstdio>
+#include <string>
 
 #include <sparsetrain/sparsetrain.hpp>
 
@@ -15,6 +16,8 @@ int main() {
     memory src(pd.src_desc(), eng), wei(pd.weights_desc(), eng), dst(pd.dst_desc(), eng);
     sparsetrain::convolution_forward(pd).execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
     const auto v = sparsetrain::version();
-    std::printf("consumer: sparsetrain %d.%d.%d, %s\n", v.major, v.minor, v.patch, pd.impl_info_str().c_str());
-    return 0;
+    char reported[64];
+    std::snprintf(reported, sizeof reported, "%d.%d.%d", v.major, v.minor, v.patch);
+    std::printf("consumer: sparsetrain %s (package %s), %s\n", reported, PACKAGE_VERSION, pd.impl_info_str().c_str());
+    return std::string(reported) == PACKAGE_VERSION ? 0 : 1;
 }
