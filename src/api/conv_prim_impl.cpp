@@ -53,6 +53,9 @@ const arg_key arg_keys[3][4] = {
                 {DNNL_ARG_SRC, "DNNL_ARG_SRC (backward_data_options::relu_mask)"}},
         {{DNNL_ARG_SRC, "DNNL_ARG_SRC"}, {DNNL_ARG_DIFF_WEIGHTS, "DNNL_ARG_DIFF_WEIGHTS"},
                 {DNNL_ARG_DIFF_DST, "DNNL_ARG_DIFF_DST"}, {DNNL_ARG_DIFF_BIAS, "DNNL_ARG_DIFF_BIAS"}}};
+static_assert(static_cast<int>(direction::fwd) == 0 && static_cast<int>(direction::bwd_d) == 1
+                && static_cast<int>(direction::bwd_w) == 2,
+        "arg_keys is indexed by direction");
 
 // The argument `a` of the map, checked against the primitive's desc `md`.
 const dnnl::memory &fetch(const std::unordered_map<int, dnnl::memory> &args, const arg_key &a,
